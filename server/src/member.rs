@@ -1,0 +1,82 @@
+//! A member of the space as the store keeps them, and the avatar they show.
+//!
+//! Two identifiers on purpose: `AccountId` ties a member to their account and never leaves
+//! the server (tokens carry it signed, nothing else shows it); `PublicId` is the per-space
+//! pseudonym other members see.
+use crate::auth::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(pub String);
+
+impl AccountId {
+    pub fn generate() -> Self {
+        AccountId(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PublicId(pub String);
+
+impl PublicId {
+    /// `m_` and 12 characters of a fresh UUID's randomness: short enough to read in a log,
+    /// unrelated to the account id.
+    pub fn generate() -> Self {
+        let hex = uuid::Uuid::new_v4().simple().to_string();
+        PublicId(format!("m_{}", &hex[..12]))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PublicId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub account: AccountId,
+    pub public_id: PublicId,
+    pub nickname: String,
+    pub avatar: Avatar,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The shapes and colours a member picks from. A fixed set keeps avatars friendly and
+/// keeps uploads (and what people might put in them) out of the space.
+pub const AVATAR_SHAPES: &[&str] = &[
+    "cat", "dog", "rabbit", "bear", "bird", "fox", "frog", "turtle", "leaf", "flower", "star",
+    "cloud",
+];
+pub const AVATAR_COLORS: &[&str] = &[
+    "#e8a87c", "#d5a6bd", "#a4c3b2", "#8fb8de", "#c3b1e1", "#f2d492", "#b5c99a", "#f4a7a3",
+    "#9ad1d4", "#cfcfcf",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Avatar {
+    pub shape: String,
+    pub color: String,
+}
+
+impl Default for Avatar {
+    fn default() -> Self {
+        Avatar {
+            shape: AVATAR_SHAPES[0].to_string(),
+            color: AVATAR_COLORS[0].to_string(),
+        }
+    }
+}
+
+impl Avatar {
+    pub fn is_valid(&self) -> bool {
+        AVATAR_SHAPES.contains(&self.shape.as_str()) && AVATAR_COLORS.contains(&self.color.as_str())
+    }
+}
