@@ -1,0 +1,39 @@
+//! Explicit limits of the hub, documented in docs/protocol.md and sent in `welcome`.
+use super::protocol::Limits;
+use std::time::Duration;
+
+/// Text frames up to this size are parsed; larger ones get `frame_too_large`.
+pub const FRAME_BYTES: usize = 16 * 1024;
+/// The transport refuses frames beyond this outright (close 1009): no reason to buffer more.
+pub const TRANSPORT_FRAME_BYTES: usize = 64 * 1024;
+pub const CHAT_CHARS: usize = 500;
+pub const MESSAGES_PER_SECOND: u32 = 20;
+pub const MESSAGES_BURST: u32 = 40;
+pub const CHAT_PER_SECOND: u32 = 1;
+pub const CHAT_BURST: u32 = 5;
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Rejected messages tolerated per second (burst) before the connection is closed as a flood.
+pub const REJECTS_PER_SECOND: u32 = 2;
+pub const REJECTS_BURST: u32 = 30;
+/// Frames waiting to be written to one client. Beyond it the client is a slow consumer.
+pub const OUTBOUND_QUEUE: usize = 256;
+/// Giving up on a client whose socket accepts nothing for this long.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Chat lines each room keeps in memory for resume and for newcomers.
+pub const CHAT_RING: usize = 500;
+/// How many of them a newcomer sees on joining.
+pub const CHAT_ON_JOIN: usize = 50;
+/// Movement batches per second.
+pub const TICK: Duration = Duration::from_millis(100);
+
+pub fn limits() -> Limits {
+    Limits {
+        frame_bytes: FRAME_BYTES,
+        chat_chars: CHAT_CHARS,
+        messages_per_second: MESSAGES_PER_SECOND,
+        messages_burst: MESSAGES_BURST,
+        chat_per_second: CHAT_PER_SECOND,
+        chat_burst: CHAT_BURST,
+        auth_timeout_secs: AUTH_TIMEOUT.as_secs(),
+    }
+}

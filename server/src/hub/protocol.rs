@@ -1,0 +1,491 @@
+//! The wire protocol: every message a client and the server exchange over `/ws`.
+//!
+//! JSON text frames with a `type` tag. Requests may carry `rid`; the reply echoes it.
+//! docs/protocol.md documents each variant; a test checks that every variant here has an
+//! example there and that every example parses, so the two cannot drift apart.
+use crate::member::{Avatar, PublicId};
+use crate::schedule::Window;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// A request id chosen by the client, echoed in the reply. A number or a short string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Rid {
+    Num(u64),
+    Str(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// Must be the first message on a connection.
+    Auth {
+        #[serde(default)]
+        rid: Option<Rid>,
+        token: String,
+    },
+    /// Enter a room (leaving the current one). `resume` asks for the chat missed since a
+    /// sequence number seen earlier in the same room.
+    Join {
+        #[serde(default)]
+        rid: Option<Rid>,
+        room: String,
+        #[serde(default)]
+        resume: Option<Resume>,
+    },
+    Leave {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
+    Chat {
+        #[serde(default)]
+        rid: Option<Rid>,
+        text: String,
+    },
+    /// Walk to a point on the free-space map. Unacknowledged: positions come back batched.
+    Move { x: f32, y: f32 },
+    Stamp {
+        #[serde(default)]
+        rid: Option<Rid>,
+        stamp: Stamp,
+    },
+    Status {
+        #[serde(default)]
+        rid: Option<Rid>,
+        status: Status,
+    },
+    Avatar {
+        #[serde(default)]
+        rid: Option<Rid>,
+        avatar: Avatar,
+    },
+    /// A counsellor in a consultation room lets one member in.
+    Invite {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+    },
+    Ping {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
+}
+
+impl ClientMessage {
+    pub fn rid(&self) -> Option<&Rid> {
+        match self {
+            ClientMessage::Auth { rid, .. }
+            | ClientMessage::Join { rid, .. }
+            | ClientMessage::Leave { rid }
+            | ClientMessage::Chat { rid, .. }
+            | ClientMessage::Stamp { rid, .. }
+            | ClientMessage::Status { rid, .. }
+            | ClientMessage::Avatar { rid, .. }
+            | ClientMessage::Invite { rid, .. }
+            | ClientMessage::Ping { rid } => rid.as_ref(),
+            ClientMessage::Move { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {
+    pub epoch: String,
+    pub seq: u64,
+}
+
+/// 見てるだけ / 話せます / 休憩中
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[default]
+    Watching,
+    CanTalk,
+    Resting,
+}
+
+/// Reactions that let people join in without words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stamp {
+    Wave,
+    Nod,
+    Clap,
+    Heart,
+    Laugh,
+    Thanks,
+    Sparkle,
+    Tea,
+}
+
+/// How other members see someone: never an account id, e-mail address or token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: PublicId,
+    pub nickname: String,
+    pub avatar: Avatar,
+    /// "staff" or "counsellor"; absent for participants and family members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<String>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pos: Option<Point>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub x: f32,
+    pub y: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub id: PublicId,
+    pub x: f32,
+    pub y: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatLine {
+    pub seq: u64,
+    pub from: PublicId,
+    pub nickname: String,
+    pub text: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub id: String,
+    pub kind: RoomKindName,
+    pub name: String,
+    pub description: String,
+    pub capacity: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map: Option<MapSize>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stage: bool,
+    /// Program rooms: the session running now (doors open early) and the next one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_now: Option<Window>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_next: Option<Window>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub videos: Vec<VideoInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKindName {
+    Free,
+    Program,
+    Consult,
+    Gallery,
+    Staff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    pub title: String,
+    pub src: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpaceInfo {
+    pub name: String,
+    pub timezone: String,
+    pub open: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<DateTime<FixedOffset>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_opening: Option<Window>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// The member asked to leave (or joined another room).
+    Left,
+    /// The program's session ended.
+    SessionEnded,
+    /// The connection ended.
+    Disconnected,
+    /// The server could not deliver to this member fast enough.
+    SlowConsumer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// The space closes soon.
+    Closing,
+    /// The space has closed, but a consultation in progress may go on until `until`.
+    ConsultGrace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoodbyeReason {
+    /// Opening hours are over.
+    Closed,
+    /// The server is stopping (maintenance); it will be back.
+    Shutdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    Welcome {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+        you: MemberView,
+        space: SpaceInfo,
+        rooms: Vec<RoomInfo>,
+        limits: Limits,
+    },
+    Joined {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+        room: String,
+        /// Changes when the room restarts (and its memory-only chat is gone).
+        epoch: String,
+        /// The room's latest sequence number.
+        seq: u64,
+        members: Vec<MemberView>,
+        /// Recent chat, or everything after `resume.seq` when resuming.
+        chat: Vec<ChatLine>,
+        /// True when resuming could not replay everything missed (the buffer had moved on,
+        /// or the room restarted): some chat is gone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        gap: bool,
+    },
+    Left {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+        room: String,
+        reason: LeaveReason,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    MemberJoined {
+        room: String,
+        seq: u64,
+        member: MemberView,
+    },
+    MemberLeft {
+        room: String,
+        seq: u64,
+        id: PublicId,
+    },
+    /// Status or avatar changed.
+    MemberUpdated {
+        room: String,
+        seq: u64,
+        member: MemberView,
+    },
+    /// Positions that changed since the last tick, batched (about 10 per second).
+    Positions {
+        room: String,
+        moves: Vec<Position>,
+    },
+    Chat {
+        room: String,
+        #[serde(flatten)]
+        line: ChatLine,
+    },
+    Stamp {
+        room: String,
+        seq: u64,
+        from: PublicId,
+        stamp: Stamp,
+    },
+    /// A request was accepted; for chat, `seq` is the message's place in the room.
+    Ack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seq: Option<u64>,
+    },
+    /// A counsellor has opened a consultation room for you.
+    Invited {
+        room: String,
+        by: MemberView,
+    },
+    Notice {
+        kind: NoticeKind,
+        message: String,
+        /// When the space (or the consultation's grace period) ends.
+        until: DateTime<FixedOffset>,
+    },
+    /// The server is about to close this connection (see `reason`).
+    Goodbye {
+        reason: GoodbyeReason,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_opening: Option<Window>,
+    },
+    Error(ErrorBody),
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rid: Option<Rid>,
+    pub code: ErrorCode,
+    /// Ready to show, in Japanese.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_opening: Option<Window>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or is binary.
+    BadFrame,
+    /// The frame has no `type`, or one this server does not know.
+    UnknownType,
+    /// The `type` is known but a field is missing, unknown or out of range.
+    BadRequest,
+    FrameTooLarge,
+    NotAuthenticated,
+    AlreadyAuthenticated,
+    TokenInvalid,
+    TokenExpired,
+    /// The token is valid but its account no longer exists.
+    UnknownMember,
+    SpaceClosed,
+    /// A program room outside its session.
+    RoomClosed,
+    UnknownRoom,
+    RoomFull,
+    /// The member's role does not allow this.
+    NotAllowed,
+    NotInRoom,
+    ChatEmpty,
+    ChatTooLong,
+    RateLimited,
+    /// Moving is only possible on a map (the free space).
+    NoMap,
+    Internal,
+}
+
+/// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseCode {
+    /// 1000: the member left, or was said goodbye to at closing.
+    Normal,
+    /// 1001: the server is shutting down.
+    GoingAway,
+    /// 1009: a frame was larger than the transport limit.
+    TooBig,
+    /// 4000: no `auth` message within the time allowed.
+    AuthTimeout,
+    /// 4001: authentication failed (invalid or expired token, unknown member): log in again.
+    AuthFailed,
+    /// 4002: the space is closed (see the goodbye or error just before).
+    SpaceClosed,
+    /// 4003: the client did not read fast enough; reconnect and resume.
+    SlowConsumer,
+    /// 4004: the same member connected again elsewhere; this connection is replaced.
+    Replaced,
+    /// 4005: too many rejected messages in a short time.
+    Flood,
+}
+
+impl CloseCode {
+    pub const ALL: [CloseCode; 9] = [
+        CloseCode::Normal,
+        CloseCode::GoingAway,
+        CloseCode::TooBig,
+        CloseCode::AuthTimeout,
+        CloseCode::AuthFailed,
+        CloseCode::SpaceClosed,
+        CloseCode::SlowConsumer,
+        CloseCode::Replaced,
+        CloseCode::Flood,
+    ];
+
+    pub fn code(self) -> u16 {
+        match self {
+            CloseCode::Normal => 1000,
+            CloseCode::GoingAway => 1001,
+            CloseCode::TooBig => 1009,
+            CloseCode::AuthTimeout => 4000,
+            CloseCode::AuthFailed => 4001,
+            CloseCode::SpaceClosed => 4002,
+            CloseCode::SlowConsumer => 4003,
+            CloseCode::Replaced => 4004,
+            CloseCode::Flood => 4005,
+        }
+    }
+
+    /// The reason text sent with the close frame (short: a close reason is at most 123 bytes).
+    pub fn reason(self) -> &'static str {
+        match self {
+            CloseCode::Normal => "bye",
+            CloseCode::GoingAway => "server_shutdown",
+            CloseCode::TooBig => "frame_too_large",
+            CloseCode::AuthTimeout => "auth_timeout",
+            CloseCode::AuthFailed => "auth_failed",
+            CloseCode::SpaceClosed => "space_closed",
+            CloseCode::SlowConsumer => "slow_consumer",
+            CloseCode::Replaced => "replaced",
+            CloseCode::Flood => "flood",
+        }
+    }
+}
+
+/// The limits a client must respect, sent in `welcome` and documented in docs/protocol.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Largest text frame answered with a typed error; larger still closes with 1009.
+    pub frame_bytes: usize,
+    pub chat_chars: usize,
+    /// Messages of any kind per second (sustained), with a burst allowance.
+    pub messages_per_second: u32,
+    pub messages_burst: u32,
+    /// Chat messages and stamps per second (sustained), with a burst allowance.
+    pub chat_per_second: u32,
+    pub chat_burst: u32,
+    /// Seconds allowed between connecting and `auth`.
+    pub auth_timeout_secs: u64,
+}
+
+impl ServerMessage {
+    /// Serialize once; the text is shared by every recipient of a broadcast.
+    pub fn to_text(&self) -> String {
+        // Serializing these plain data types cannot fail: no maps with non-string keys,
+        // no custom serializers that return errors.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from(r#"{"type":"error","code":"internal","message":"内部エラーが発生しました。"}"#))
+    }
+
+    pub fn error(rid: Option<Rid>, code: ErrorCode, message: impl Into<String>) -> ServerMessage {
+        ServerMessage::Error(ErrorBody {
+            rid,
+            code,
+            message: message.into(),
+            next_opening: None,
+            retry_after_ms: None,
+            limit: None,
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! What members read: every message the hub shows, in Japanese, in one place.
+//! Gentle wording on purpose (PRODUCT.md "Words on screen").
+use super::protocol::ErrorCode;
+use crate::schedule::{format_ja, Window};
+
+pub fn error_message(code: ErrorCode) -> &'static str {
+    use ErrorCode::*;
+    match code {
+        BadFrame => "メッセージを読み取れませんでした。",
+        UnknownType => "この種類のメッセージには対応していません。",
+        BadRequest => "メッセージの内容に誤りがあります。",
+        FrameTooLarge => "メッセージが大きすぎます。",
+        NotAuthenticated => "はじめにログインの確認が必要です。",
+        AlreadyAuthenticated => "すでにログインしています。",
+        TokenInvalid => "ログインの確認ができませんでした。もう一度ログインしてください。",
+        TokenExpired => "ログインの有効期限が切れました。もう一度ログインしてください。",
+        UnknownMember => "このアカウントは見つかりませんでした。",
+        SpaceClosed => "ただいま閉室中です。",
+        RoomClosed => "このお部屋は、いまは開いていません。",
+        UnknownRoom => "そのお部屋は見つかりませんでした。",
+        RoomFull => "このお部屋はいま満員です。少し時間をおいてお試しください。",
+        NotAllowed => "このお部屋には入れません。",
+        NotInRoom => "まだお部屋に入っていません。",
+        ChatEmpty => "メッセージが空です。",
+        ChatTooLong => "メッセージが長すぎます。",
+        RateLimited => "少しゆっくり送ってください。",
+        NoMap => "このお部屋では移動できません。",
+        Internal => "申し訳ありません。サーバーで問題が起きました。",
+    }
+}
+
+/// "ただいま閉室中です。次回は12月16日(水) 13:00からです。"
+pub fn space_closed(next: Option<&Window>) -> String {
+    match next {
+        Some(w) => format!("ただいま閉室中です。次回は{}からです。", format_ja(w.start)),
+        None => "ただいま閉室中です。次回の開室日はまだ決まっていません。".to_string(),
+    }
+}
+
+pub fn room_closed(next: Option<&Window>) -> String {
+    match next {
+        Some(w) => format!(
+            "このお部屋は、いまは開いていません。次回は{}からです。",
+            format_ja(w.start)
+        ),
+        None => "このお部屋は、いまは開いていません。".to_string(),
+    }
+}
+
+pub fn chat_too_long(limit: usize) -> String {
+    format!("メッセージが長すぎます（{limit}文字まで）。")
+}
+
+pub fn closing_soon(minutes: u32) -> String {
+    format!("あと{minutes}分で閉室します。今日もありがとうございました。")
+}
+
+pub fn consult_grace(until: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    format!(
+        "閉室の時間になりました。ご相談は{}まで続けられます。",
+        until.format("%H:%M")
+    )
+}
+
+pub fn goodbye_closed(next: Option<&Window>) -> String {
+    match next {
+        Some(w) => format!(
+            "本日は閉室しました。来てくれてありがとうございました。次回は{}からです。",
+            format_ja(w.start)
+        ),
+        None => "本日は閉室しました。来てくれてありがとうございました。".to_string(),
+    }
+}
+
+pub fn goodbye_shutdown() -> &'static str {
+    "サーバーのメンテナンスのため、いったん接続を終了します。しばらくしてからもう一度お入りください。"
+}
+
+pub fn session_ended() -> &'static str {
+    "プログラムの時間が終わりました。フリースペースへどうぞ。"
+}
