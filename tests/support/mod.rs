@@ -116,7 +116,9 @@ impl Server {
         let port = line
             .strip_prefix(prefix)
             .and_then(|p| p.trim().parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("unexpected first stdout line {line:?}, expected `{prefix}PORT`"));
+            .unwrap_or_else(|| {
+                panic!("unexpected first stdout line {line:?}, expected `{prefix}PORT`")
+            });
         server.port = port;
         // Keep draining stdout so the server can never block on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
@@ -192,14 +194,21 @@ impl Server {
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(lines.len(), 1, "admin token should print one line, got {stdout:?}");
+        assert_eq!(
+            lines.len(),
+            1,
+            "admin token should print one line, got {stdout:?}"
+        );
         let token = lines[0].trim().to_string();
         assert_eq!(token.split('.').count(), 3, "not a JWT: {token:?}");
         token
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().and_then(|c| c.id()).expect("server is running")
+        self.child
+            .as_ref()
+            .and_then(|c| c.id())
+            .expect("server is running")
     }
 
     /// SIGTERM, then wait (bounded) for the process to exit.
@@ -316,7 +325,9 @@ impl Client {
     }
 
     pub async fn send_text(&mut self, text: impl Into<String>) {
-        self.send_raw(Message::text(text.into())).await.expect("send frame");
+        self.send_raw(Message::text(text.into()))
+            .await
+            .expect("send frame");
     }
 
     pub async fn send_raw(&mut self, message: Message) -> Result<(), String> {
@@ -533,5 +544,9 @@ pub fn assert_instant(value: &Value, expected: &str, what: &str) {
     let got = value
         .as_str()
         .unwrap_or_else(|| panic!("{what}: expected an instant, got {value}"));
-    assert_eq!(instant(got), instant(expected), "{what}: got {got}, expected {expected}");
+    assert_eq!(
+        instant(got),
+        instant(expected),
+        "{what}: got {got}, expected {expected}"
+    );
 }
