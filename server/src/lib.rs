@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod member;
 pub mod schedule;
+pub mod store;
