@@ -1,6 +1,12 @@
 #![forbid(unsafe_code)]
 //! ibasho: a real-time online drop-in space (オンライン居場所).
 
+pub mod app;
 pub mod auth;
+pub mod config;
+mod http;
+pub mod hub;
 pub mod member;
+pub mod safety;
 pub mod schedule;
+pub mod store;

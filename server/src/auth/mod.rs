@@ -1,4 +1,6 @@
 //! Who someone is (a signed token) and what they may do (their role's grants).
 mod role;
+mod token;
 
 pub use role::{Grant, Role};
+pub use token::{Claims, KeyError, Keys, TokenError};

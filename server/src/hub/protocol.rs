@@ -409,10 +409,12 @@ pub enum CloseCode {
     Replaced,
     /// 4005: too many rejected messages in a short time.
     Flood,
+    /// 1011: the server could not serve the request (a storage failure); try again later.
+    Internal,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 9] = [
+    pub const ALL: [CloseCode; 10] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
         CloseCode::TooBig,
@@ -422,6 +424,7 @@ impl CloseCode {
         CloseCode::SlowConsumer,
         CloseCode::Replaced,
         CloseCode::Flood,
+        CloseCode::Internal,
     ];
 
     pub fn code(self) -> u16 {
@@ -435,6 +438,7 @@ impl CloseCode {
             CloseCode::SlowConsumer => 4003,
             CloseCode::Replaced => 4004,
             CloseCode::Flood => 4005,
+            CloseCode::Internal => 1011,
         }
     }
 
@@ -450,6 +454,7 @@ impl CloseCode {
             CloseCode::SlowConsumer => "slow_consumer",
             CloseCode::Replaced => "replaced",
             CloseCode::Flood => "flood",
+            CloseCode::Internal => "internal_error",
         }
     }
 }

@@ -1,0 +1,57 @@
+//! HTTP: the WebSocket endpoint, the public schedule API, health, and the web client's files.
+mod calendar;
+mod schedule;
+
+use crate::hub::{limits, run_session, Hub};
+use axum::extract::{State, WebSocketUpgrade};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::path::PathBuf;
+use tower_http::services::{ServeDir, ServeFile};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: Hub,
+}
+
+pub fn router(hub: Hub, web_dir: PathBuf) -> Router {
+    let index = ServeFile::new(web_dir.join("index.html"));
+    Router::new()
+        .route("/ws", get(websocket))
+        .route("/healthz", get(healthz))
+        .route("/api/schedule", get(schedule::windows))
+        .route("/api/status", get(schedule::status))
+        .route("/api/calendar.ics", get(calendar::ics))
+        .fallback_service(ServeDir::new(web_dir).fallback(index))
+        .with_state(AppState { hub })
+}
+
+async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    let hub = state.hub;
+    if hub.is_shutting_down() {
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    upgrade
+        // Small buffers: most members are quiet most of the time, and each idle connection
+        // should cost a few KiB, not the 128 KiB defaults.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(1024 * 1024)
+        // Frames up to FRAME_BYTES get a typed error from the session; beyond this the
+        // transport closes with 1009.
+        .max_message_size(limits::TRANSPORT_FRAME_BYTES)
+        .max_frame_size(limits::TRANSPORT_FRAME_BYTES)
+        .on_upgrade(move |socket| {
+            let session = hub.track(run_session(socket, hub.clone()));
+            async move { session.await }
+        })
+        .into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    Json(serde_json::json!({
+        "status": if state.hub.is_shutting_down() { "stopping" } else { "ok" },
+        "online": state.hub.online_count(),
+    }))
+}

@@ -1,0 +1,97 @@
+//! The public schedule API: the same windows the gate admits by.
+use super::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Longest range one request may ask for.
+const MAX_DAYS: i64 = 366;
+/// Range when `to` is not given.
+const DEFAULT_DAYS: i64 = 31;
+
+#[derive(Deserialize)]
+pub struct Range {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn windows(State(state): State<AppState>, Query(range): Query<Range>) -> Response {
+    let hub = &state.hub;
+    let tz = hub.schedule.timezone();
+    let today = hub.clock.now().with_timezone(&tz).date_naive();
+    let from = match parse_date("from", range.from.as_deref(), today) {
+        Ok(date) => date,
+        Err(response) => return response,
+    };
+    let to = match parse_date("to", range.to.as_deref(), from + chrono::Duration::days(DEFAULT_DAYS - 1)) {
+        Ok(date) => date,
+        Err(response) => return response,
+    };
+    if to < from {
+        return bad_request("`to` must not be before `from`");
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return bad_request(&format!("at most {MAX_DAYS} days per request"));
+    }
+    Json(json!({ "timezone": tz.name(), "windows": hub.schedule.windows(from, to) })).into_response()
+}
+
+pub async fn status(State(state): State<AppState>) -> Response {
+    let hub = &state.hub;
+    let settings = &hub.space.space;
+    let now = hub.clock.now();
+    let status = hub.schedule.status(now);
+    // Only the rooms the public page talks about: no consultation or staff rooms.
+    let rooms: Vec<_> = hub
+        .space
+        .rooms
+        .iter()
+        .filter(|room| {
+            matches!(
+                room.kind,
+                crate::config::RoomKind::Free { .. }
+                    | crate::config::RoomKind::Program { .. }
+                    | crate::config::RoomKind::Gallery { .. }
+            )
+        })
+        .map(|room| json!({ "id": room.id, "name": room.name, "kind": kind_name(&room.kind), "description": room.description }))
+        .collect();
+    Json(json!({
+        "name": settings.name,
+        "about": settings.about,
+        "timezone": hub.schedule.timezone().name(),
+        "now": now.with_timezone(&hub.schedule.timezone()).fixed_offset(),
+        "open": status.open,
+        "closes_at": status.closes_at,
+        "next_opening": status.next_opening,
+        "rooms": rooms,
+    }))
+    .into_response()
+}
+
+fn kind_name(kind: &crate::config::RoomKind) -> &'static str {
+    use crate::config::RoomKind::*;
+    match kind {
+        Free { .. } => "free",
+        Program { .. } => "program",
+        Consult { .. } => "consult",
+        Gallery { .. } => "gallery",
+        Staff => "staff",
+    }
+}
+
+fn parse_date(name: &str, value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, Response> {
+    match value {
+        None => Ok(default),
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| bad_request(&format!("`{name}` must be a date like 2026-12-09"))),
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": "bad_request", "message": message }))).into_response()
+}

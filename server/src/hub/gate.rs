@@ -1,0 +1,67 @@
+//! Who may come in, and when. Pure decisions over the schedule (the same `windows()` the
+//! calendar API shows), so the page and the door can never disagree.
+use crate::auth::{Grant, Role};
+use crate::config::{RoomConfig, RoomKind};
+use crate::schedule::{Schedule, Window};
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    SpaceClosed { next_opening: Option<Window> },
+    RoomClosed { next_session: Option<Window> },
+    NotAllowed,
+}
+
+pub struct Gate<'a> {
+    pub schedule: &'a Schedule,
+    pub doors_open: Duration,
+}
+
+impl Gate<'_> {
+    pub fn admit_to_space(&self, role: Role, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if role.has(Grant::EnterWhenClosed) || self.schedule.open_window_at(now).is_some() {
+            Ok(())
+        } else {
+            Err(Refusal::SpaceClosed {
+                next_opening: self.schedule.next_opening(now),
+            })
+        }
+    }
+
+    /// Whether `role` may enter `room` now. Consultation rooms also need an invitation,
+    /// which only the room itself knows; capacity is the room's to check too.
+    pub fn admit_to_room(
+        &self,
+        room: &RoomConfig,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        self.admit_to_space(role, now)?;
+        match &room.kind {
+            RoomKind::Free { .. } | RoomKind::Gallery { .. } => Ok(()),
+            RoomKind::Staff if role.has(Grant::EnterStaffRoom) => Ok(()),
+            RoomKind::Staff => Err(Refusal::NotAllowed),
+            RoomKind::Consult { .. } => Ok(()),
+            RoomKind::Program { host_roles, .. } => {
+                if host_roles.contains(&role) || role.has(Grant::EnterWhenClosed) {
+                    return Ok(());
+                }
+                self.program_session_for_audience(&room.id, now)
+                    .map(|_| ())
+                    .ok_or_else(|| Refusal::RoomClosed {
+                        next_session: self.schedule.next_session(&room.id, now),
+                    })
+            }
+        }
+    }
+
+    /// The session a participant may be in at `now`: the running one, or the next one if
+    /// its doors are already open.
+    pub fn program_session_for_audience(&self, room: &str, now: DateTime<Utc>) -> Option<Window> {
+        self.schedule.session_at(room, now).or_else(|| {
+            self.schedule
+                .next_session(room, now)
+                .filter(|next| next.start.with_timezone(&Utc) - self.doors_open <= now)
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! What a room (or the doorkeeper) holds to reach one connected member: a bounded queue of
+//! frames and a close signal. Cheap to clone (one Arc).
+use super::protocol::{CloseCode, MemberView};
+use crate::auth::Role;
+use crate::member::PublicId;
+use axum::extract::ws::Utf8Bytes;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{mpsc, Notify};
+
+/// A serialized server message. Built once per broadcast; clones share the bytes.
+pub type Frame = Utf8Bytes;
+
+pub type SessionHandle = Arc<SessionShared>;
+
+pub struct SessionShared {
+    /// Distinguishes two connections of the same member (a reconnect replaces the old one).
+    pub conn: u64,
+    pub id: PublicId,
+    pub role: Role,
+    outbox: mpsc::Sender<Frame>,
+    close: OnceLock<CloseCode>,
+    closed: Notify,
+    /// The room this connection is in. Rooms clear it when they move someone out.
+    // A std Mutex: held for a copy, never across an await.
+    room: Mutex<Option<Arc<str>>>,
+    /// The member as others see them (nickname, avatar, badge, status), kept current by the session.
+    view: Mutex<MemberView>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Queued,
+    /// The queue is full: the member reads too slowly.
+    Full,
+    /// The connection is closing or gone.
+    Closed,
+}
+
+impl SessionShared {
+    pub fn new(conn: u64, role: Role, view: MemberView) -> (SessionHandle, mpsc::Receiver<Frame>) {
+        let (tx, rx) = mpsc::channel(super::limits::OUTBOUND_QUEUE);
+        let handle = Arc::new(SessionShared {
+            conn,
+            id: view.id.clone(),
+            role,
+            outbox: tx,
+            close: OnceLock::new(),
+            closed: Notify::new(),
+            room: Mutex::new(None),
+            view: Mutex::new(view),
+        });
+        (handle, rx)
+    }
+
+    /// Queue a frame without waiting: a room never waits for one slow member.
+    pub fn deliver(&self, frame: Frame) -> Delivery {
+        if self.close.get().is_some() {
+            return Delivery::Closed;
+        }
+        match self.outbox.try_send(frame) {
+            Ok(()) => Delivery::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Closed,
+        }
+    }
+
+    /// Queue a frame that must arrive (chat, presence): a full queue closes the connection
+    /// with 4003 so the client reconnects and resumes, rather than silently missing it.
+    /// Returns false if the member could not be reached.
+    pub fn deliver_or_close(&self, frame: Frame) -> bool {
+        match self.deliver(frame) {
+            Delivery::Queued => true,
+            Delivery::Full => {
+                self.close(CloseCode::SlowConsumer);
+                false
+            }
+            Delivery::Closed => false,
+        }
+    }
+
+    /// Ask the connection to close with `code` after writing what is already queued.
+    /// The first reason wins.
+    pub fn close(&self, code: CloseCode) {
+        if self.close.set(code).is_ok() {
+            self.closed.notify_waiters();
+        }
+    }
+
+    pub fn close_code(&self) -> Option<CloseCode> {
+        self.close.get().copied()
+    }
+
+    pub async fn closing(&self) -> CloseCode {
+        loop {
+            // Register interest before checking, so a close between the two is not missed.
+            let notified = self.closed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(code) = self.close.get() {
+                return *code;
+            }
+            notified.await;
+        }
+    }
+
+    pub fn room(&self) -> Option<Arc<str>> {
+        self.room.lock().map(|r| r.clone()).unwrap_or(None)
+    }
+
+    pub fn set_room(&self, room: Option<Arc<str>>) {
+        if let Ok(mut current) = self.room.lock() {
+            *current = room;
+        }
+    }
+
+    /// Clear the room only if it is still `room` (a later join may have moved on).
+    pub fn clear_room_if(&self, room: &str) {
+        if let Ok(mut current) = self.room.lock() {
+            if current.as_deref() == Some(room) {
+                *current = None;
+            }
+        }
+    }
+
+    pub fn view(&self) -> MemberView {
+        self.view
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn update_view(&self, change: impl FnOnce(&mut MemberView)) -> MemberView {
+        let mut view = self.view.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        change(&mut view);
+        view.clone()
+    }
+}

@@ -1,0 +1,231 @@
+//! The real-time heart: sessions (one task per socket), rooms (one task per room), and the
+//! registry that connects them.
+mod doorkeeper;
+mod gate;
+mod handle;
+pub mod limits;
+pub mod protocol;
+mod room;
+mod session;
+mod words;
+
+pub use doorkeeper::run as run_doorkeeper;
+pub use session::run as run_session;
+
+use crate::auth::{Grant, Keys, Role};
+use crate::config::{RoomKind, SpaceConfig};
+use crate::member::PublicId;
+use crate::schedule::{Clock, Schedule};
+use crate::store::Store;
+use dashmap::DashMap;
+use gate::Gate;
+use handle::SessionHandle;
+use protocol::{
+    CloseCode, GoodbyeReason, MapSize, RoomInfo, RoomKindName, ServerMessage, SpaceInfo, VideoInfo,
+};
+use room::RoomHandle;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A cheap-to-clone handle on the whole hub.
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+pub struct Shared {
+    pub space: Arc<SpaceConfig>,
+    pub schedule: Arc<Schedule>,
+    pub clock: Arc<dyn Clock>,
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<Keys>,
+    /// Built once from rooms.toml and never changed, so read without a lock.
+    rooms: HashMap<Arc<str>, RoomHandle>,
+    /// Room ids in the order of rooms.toml (consultation pools expanded).
+    room_order: Vec<Arc<str>>,
+    /// Connected members by public id: one connection each (a new one replaces the old).
+    online: DashMap<PublicId, SessionHandle>,
+    next_conn: AtomicU64,
+    sessions: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl std::ops::Deref for Hub {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl Hub {
+    /// Spawns one task per room. Consultation pools become rooms `<id>-1` … `<id>-N`.
+    pub fn new(
+        space: Arc<SpaceConfig>,
+        schedule: Arc<Schedule>,
+        clock: Arc<dyn Clock>,
+        store: Arc<dyn Store>,
+        keys: Arc<Keys>,
+    ) -> Hub {
+        let tz = space.space.timezone;
+        let mut rooms = HashMap::new();
+        let mut room_order = Vec::new();
+        for config in &space.rooms {
+            let config = Arc::new(config.clone());
+            let ids: Vec<Arc<str>> = match config.kind {
+                RoomKind::Consult { pool } => (1..=pool).map(|n| Arc::from(format!("{}-{n}", config.id))).collect(),
+                _ => vec![Arc::from(config.id.as_str())],
+            };
+            for id in ids {
+                rooms.insert(id.clone(), RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz));
+                room_order.push(id);
+            }
+        }
+        Hub {
+            shared: Arc::new(Shared {
+                space,
+                schedule,
+                clock,
+                store,
+                keys,
+                rooms,
+                room_order,
+                online: DashMap::new(),
+                next_conn: AtomicU64::new(1),
+                sessions: TaskTracker::new(),
+                shutdown: CancellationToken::new(),
+            }),
+        }
+    }
+
+    fn gate(&self) -> Gate<'_> {
+        Gate {
+            schedule: &self.schedule,
+            doors_open: chrono::Duration::minutes(self.space.space.doors_open_minutes.into()),
+        }
+    }
+
+    fn room(&self, id: &str) -> Option<&RoomHandle> {
+        self.rooms.get(id)
+    }
+
+    fn rooms_in_order(&self) -> impl Iterator<Item = &RoomHandle> {
+        self.room_order.iter().filter_map(|id| self.rooms.get(id))
+    }
+
+    fn next_conn(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Registers a new connection; an older connection of the same member is closed (4004).
+    fn register(&self, session: SessionHandle) {
+        if let Some(old) = self.online.insert(session.id.clone(), session) {
+            old.close(CloseCode::Replaced);
+        }
+    }
+
+    fn unregister(&self, session: &SessionHandle) {
+        self.online.remove_if(&session.id, |_, current| current.conn == session.conn);
+    }
+
+    fn find(&self, id: &PublicId) -> Option<SessionHandle> {
+        self.online.get(id).map(|s| s.clone())
+    }
+
+    fn online_sessions(&self) -> Vec<SessionHandle> {
+        self.online.iter().map(|s| s.value().clone()).collect()
+    }
+
+    pub fn online_count(&self) -> usize {
+        self.online.len()
+    }
+
+    pub fn space_info(&self) -> SpaceInfo {
+        let status = self.schedule.status(self.clock.now());
+        SpaceInfo {
+            name: self.space.space.name.clone(),
+            timezone: self.space.space.timezone.name().to_string(),
+            open: status.open,
+            closes_at: status.closes_at,
+            next_opening: status.next_opening,
+        }
+    }
+
+    /// The rooms a member with `role` can see listed. Consultation rooms are listed only for
+    /// those who take consultations (others learn of one by invitation); staff rooms only for staff.
+    fn rooms_for(&self, role: Role) -> Vec<RoomInfo> {
+        let now = self.clock.now();
+        self.rooms_in_order()
+            .filter(|room| match room.config.kind {
+                RoomKind::Consult { .. } => role.has(Grant::TakeConsultations),
+                RoomKind::Staff => role.has(Grant::EnterStaffRoom),
+                _ => true,
+            })
+            .map(|room| {
+                let config = &room.config;
+                let (kind, map, stage, videos) = match &config.kind {
+                    RoomKind::Free { width, height } => (RoomKindName::Free, Some(MapSize { width: *width, height: *height }), false, vec![]),
+                    RoomKind::Program { stage, .. } => (RoomKindName::Program, None, *stage, vec![]),
+                    RoomKind::Consult { .. } => (RoomKindName::Consult, None, false, vec![]),
+                    RoomKind::Gallery { videos } => (
+                        RoomKindName::Gallery,
+                        None,
+                        false,
+                        videos.iter().map(|v| VideoInfo { title: v.title.clone(), src: v.src.clone(), program: v.program.clone() }).collect(),
+                    ),
+                    RoomKind::Staff => (RoomKindName::Staff, None, false, vec![]),
+                };
+                let is_program = kind == RoomKindName::Program;
+                RoomInfo {
+                    id: room.id.to_string(),
+                    kind,
+                    name: config.name.clone(),
+                    description: config.description.clone(),
+                    capacity: config.capacity,
+                    map,
+                    stage,
+                    session_now: is_program.then(|| self.gate().program_session_for_audience(&config.id, now)).flatten(),
+                    session_next: is_program.then(|| self.schedule.next_session(&config.id, now)).flatten(),
+                    videos,
+                }
+            })
+            .collect()
+    }
+
+    /// Says goodbye to everyone, closes every socket with 1001 and waits (briefly) for the
+    /// sessions to finish writing.
+    pub async fn shut_down(&self) {
+        self.shutdown.cancel();
+        let goodbye = handle::Frame::from(
+            ServerMessage::Goodbye {
+                reason: GoodbyeReason::Shutdown,
+                message: words::goodbye_shutdown().to_string(),
+                next_opening: None,
+            }
+            .to_text(),
+        );
+        for session in self.online_sessions() {
+            session.deliver(goodbye.clone());
+            session.close(CloseCode::GoingAway);
+        }
+        self.sessions.close();
+        if tokio::time::timeout(Duration::from_secs(5), self.sessions.wait()).await.is_err() {
+            tracing::warn!("some sessions did not finish within 5 s of shutdown");
+        }
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+
+    /// Runs a session task, tracked so shutdown can wait for it.
+    pub fn track<F>(&self, task: F) -> impl std::future::Future<Output = ()>
+    where
+        F: std::future::Future<Output = ()>,
+    {
+        self.sessions.track_future(task)
+    }
+}

@@ -1,0 +1,421 @@
+//! One task per room: the single owner of who is in it, its sequence numbers, its chat memory
+//! and its positions. Everything that changes a room arrives on its command queue, so there is
+//! no lock around room state and every member sees events in the same order.
+use super::handle::{Delivery, Frame, SessionHandle};
+use super::limits::{CHAT_ON_JOIN, CHAT_RING, TICK};
+use super::protocol::{
+    ChatLine, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume, Rid,
+    ServerMessage, Stamp,
+};
+use super::words;
+use crate::auth::Grant;
+use crate::config::{RoomConfig, RoomKind};
+use crate::member::PublicId;
+use crate::safety::{screen_chat, ChatProblem};
+use crate::schedule::{Clock, Window};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Commands waiting for a room. Bounded: a flood of commands makes senders wait, it does not
+/// grow memory.
+const COMMAND_QUEUE: usize = 1024;
+
+#[derive(Clone)]
+pub struct RoomHandle {
+    pub id: Arc<str>,
+    pub config: Arc<RoomConfig>,
+    tx: mpsc::Sender<RoomCommand>,
+}
+
+pub enum RoomCommand {
+    Join {
+        session: SessionHandle,
+        resume: Option<Resume>,
+        rid: Option<Rid>,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
+    },
+    Leave {
+        session: SessionHandle,
+        reason: LeaveReason,
+        rid: Option<Rid>,
+    },
+    Chat {
+        session: SessionHandle,
+        text: String,
+        rid: Option<Rid>,
+    },
+    Move {
+        session: SessionHandle,
+        x: f32,
+        y: f32,
+    },
+    Stamp {
+        session: SessionHandle,
+        stamp: Stamp,
+        rid: Option<Rid>,
+    },
+    /// The member's status or avatar changed (already updated on the handle).
+    ViewChanged {
+        session: SessionHandle,
+        rid: Option<Rid>,
+    },
+    /// A counsellor lets `member` into this consultation room.
+    Invite {
+        session: SessionHandle,
+        member: PublicId,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
+    },
+    Occupants {
+        reply: oneshot::Sender<Vec<SessionHandle>>,
+    },
+    /// The program's session is over: its audience moves out.
+    SessionEnded { next_session: Option<Window> },
+}
+
+impl RoomHandle {
+    pub fn spawn(id: Arc<str>, config: Arc<RoomConfig>, clock: Arc<dyn Clock>, tz: chrono_tz::Tz) -> RoomHandle {
+        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+        let room = Room {
+            id: id.clone(),
+            config: config.clone(),
+            clock,
+            tz,
+            epoch: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
+            seq: 0,
+            occupants: HashMap::new(),
+            chat: VecDeque::new(),
+            evicted_up_to: 0,
+            moved: HashSet::new(),
+            invited: HashSet::new(),
+        };
+        tokio::spawn(room.run(rx));
+        RoomHandle { id, config, tx }
+    }
+
+    /// False if the room task is gone (only at shutdown).
+    pub async fn send(&self, command: RoomCommand) -> bool {
+        self.tx.send(command).await.is_ok()
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.config.kind, RoomKind::Free { .. })
+    }
+}
+
+struct Occupant {
+    session: SessionHandle,
+    pos: Option<Point>,
+    /// A positions batch could not be queued for this member; the next one they get is complete.
+    needs_all_positions: bool,
+}
+
+struct Room {
+    id: Arc<str>,
+    config: Arc<RoomConfig>,
+    clock: Arc<dyn Clock>,
+    tz: chrono_tz::Tz,
+    epoch: String,
+    seq: u64,
+    occupants: HashMap<PublicId, Occupant>,
+    chat: VecDeque<ChatLine>,
+    /// Highest seq of a chat line that fell out of memory: a resume from before it has a gap.
+    evicted_up_to: u64,
+    moved: HashSet<PublicId>,
+    invited: HashSet<PublicId>,
+}
+
+impl Room {
+    async fn run(mut self, mut rx: mpsc::Receiver<RoomCommand>) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let positions_pending =
+                !self.moved.is_empty() || self.occupants.values().any(|o| o.needs_all_positions);
+            tokio::select! {
+                command = rx.recv() => match command {
+                    Some(command) => self.handle(command),
+                    None => break,
+                },
+                _ = tick.tick(), if positions_pending => self.flush_positions(),
+            }
+        }
+    }
+
+    fn handle(&mut self, command: RoomCommand) {
+        match command {
+            RoomCommand::Join { session, resume, rid, reply } => {
+                let _ = reply.send(self.join(session, resume, rid));
+            }
+            RoomCommand::Leave { session, reason, rid } => self.leave(&session, reason, rid, None),
+            RoomCommand::Chat { session, text, rid } => self.chat(&session, &text, rid),
+            RoomCommand::Move { session, x, y } => self.walk(&session, x, y),
+            RoomCommand::Stamp { session, stamp, rid } => self.stamp(&session, stamp, rid),
+            RoomCommand::ViewChanged { session, rid } => self.view_changed(&session, rid),
+            RoomCommand::Invite { session, member, reply } => {
+                let _ = reply.send(self.invite(&session, member));
+            }
+            RoomCommand::Occupants { reply } => {
+                let _ = reply.send(self.occupants.values().map(|o| o.session.clone()).collect());
+            }
+            RoomCommand::SessionEnded { next_session } => self.session_ended(next_session),
+        }
+    }
+
+    fn join(&mut self, session: SessionHandle, resume: Option<Resume>, rid: Option<Rid>) -> Result<(), ErrorCode> {
+        if matches!(self.config.kind, RoomKind::Consult { .. })
+            && !session.role.has(Grant::TakeConsultations)
+            && !self.invited.contains(&session.id)
+        {
+            return Err(ErrorCode::NotAllowed);
+        }
+        let previous = self.occupants.get(&session.id).map(|o| o.pos);
+        if previous.is_none() && self.occupants.len() >= self.config.capacity {
+            return Err(ErrorCode::RoomFull);
+        }
+        let pos = match (&self.config.kind, previous) {
+            (_, Some(pos)) => pos,
+            (RoomKind::Free { width, height }, None) => Some(spawn_point(*width, *height)),
+            _ => None,
+        };
+        // A member connecting again (a new tab, a reconnect before the old socket was noticed
+        // dead) takes over their place: the others see an update, not a leave and a join.
+        self.occupants.insert(
+            session.id.clone(),
+            Occupant { session: session.clone(), pos, needs_all_positions: false },
+        );
+        let view = self.view_of(&session.id);
+        self.seq += 1;
+        let event = if previous.is_some() {
+            ServerMessage::MemberUpdated { room: self.id.to_string(), seq: self.seq, member: view }
+        } else {
+            ServerMessage::MemberJoined { room: self.id.to_string(), seq: self.seq, member: view }
+        };
+        self.broadcast(&event, Some(&session.id));
+
+        let (chat, gap) = self.chat_for(resume.as_ref());
+        let joined = ServerMessage::Joined {
+            rid,
+            room: self.id.to_string(),
+            epoch: self.epoch.clone(),
+            seq: self.seq,
+            members: self.occupants.keys().map(|id| self.view_of(id)).collect(),
+            chat,
+            gap,
+        };
+        session.set_room(Some(self.id.clone()));
+        session.deliver_or_close(frame(&joined));
+        Ok(())
+    }
+
+    /// Chat for someone entering: everything after their resume point if memory still holds
+    /// it, otherwise the most recent lines.
+    fn chat_for(&self, resume: Option<&Resume>) -> (Vec<ChatLine>, bool) {
+        match resume {
+            Some(r) if r.epoch == self.epoch && r.seq <= self.seq => {
+                let missed = self.chat.iter().filter(|l| l.seq > r.seq).cloned().collect();
+                (missed, r.seq < self.evicted_up_to)
+            }
+            // Another epoch (the room restarted, its memory-only chat is gone) or a seq from
+            // the future: what was missed cannot be replayed.
+            Some(_) => (self.recent_chat(), true),
+            None => (self.recent_chat(), false),
+        }
+    }
+
+    fn recent_chat(&self) -> Vec<ChatLine> {
+        let skip = self.chat.len().saturating_sub(CHAT_ON_JOIN);
+        self.chat.iter().skip(skip).cloned().collect()
+    }
+
+    fn leave(&mut self, session: &SessionHandle, reason: LeaveReason, rid: Option<Rid>, message: Option<String>) {
+        let here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn);
+        if !here {
+            return; // an older connection's late goodbye, or never entered
+        }
+        self.occupants.remove(&session.id);
+        self.moved.remove(&session.id);
+        self.invited.remove(&session.id);
+        if !self.occupants.values().any(|o| o.session.role.has(Grant::TakeConsultations)) {
+            self.invited.clear(); // no counsellor left to receive anyone
+        }
+        self.seq += 1;
+        let left = ServerMessage::MemberLeft { room: self.id.to_string(), seq: self.seq, id: session.id.clone() };
+        self.broadcast(&left, None);
+        session.clear_room_if(&self.id);
+        if reason != LeaveReason::Disconnected {
+            session.deliver_or_close(frame(&ServerMessage::Left { rid, room: self.id.to_string(), reason, message }));
+        }
+    }
+
+    fn chat(&mut self, session: &SessionHandle, text: &str, rid: Option<Rid>) {
+        if !self.is_here(session, rid.clone()) {
+            return;
+        }
+        let text = match screen_chat(text) {
+            Ok(text) => text,
+            Err(problem) => {
+                let (code, message, limit) = match problem {
+                    ChatProblem::Empty => (ErrorCode::ChatEmpty, words::error_message(ErrorCode::ChatEmpty).to_string(), None),
+                    ChatProblem::TooLong { limit } => (ErrorCode::ChatTooLong, words::chat_too_long(limit), Some(limit)),
+                };
+                let error = ErrorBody { rid, code, message, next_opening: None, retry_after_ms: None, limit };
+                session.deliver_or_close(frame(&ServerMessage::Error(error)));
+                return;
+            }
+        };
+        self.seq += 1;
+        let line = ChatLine {
+            seq: self.seq,
+            from: session.id.clone(),
+            nickname: session.view().nickname,
+            text,
+            at: self.clock.now().with_timezone(&self.tz).fixed_offset(),
+        };
+        self.chat.push_back(line.clone());
+        while self.chat.len() > CHAT_RING {
+            if let Some(old) = self.chat.pop_front() {
+                self.evicted_up_to = old.seq;
+            }
+        }
+        self.broadcast(&ServerMessage::Chat { room: self.id.to_string(), line }, None);
+        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: Some(self.seq) }));
+    }
+
+    fn walk(&mut self, session: &SessionHandle, x: f32, y: f32) {
+        if !self.is_here(session, None) {
+            return;
+        }
+        let RoomKind::Free { width, height } = self.config.kind else {
+            return reply_error(session, None, ErrorCode::NoMap);
+        };
+        let inside = |v: f32, max: u32| v.is_finite() && (0.0..=max as f32).contains(&v);
+        if !inside(x, width) || !inside(y, height) {
+            return reply_error(session, None, ErrorCode::BadRequest);
+        }
+        if let Some(occupant) = self.occupants.get_mut(&session.id) {
+            occupant.pos = Some(Point { x, y });
+            self.moved.insert(session.id.clone());
+        }
+    }
+
+    fn stamp(&mut self, session: &SessionHandle, stamp: Stamp, rid: Option<Rid>) {
+        if !self.is_here(session, rid.clone()) {
+            return;
+        }
+        self.seq += 1;
+        let event = ServerMessage::Stamp { room: self.id.to_string(), seq: self.seq, from: session.id.clone(), stamp };
+        self.broadcast(&event, None);
+        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: Some(self.seq) }));
+    }
+
+    fn view_changed(&mut self, session: &SessionHandle, rid: Option<Rid>) {
+        if !self.is_here(session, rid.clone()) {
+            return;
+        }
+        self.seq += 1;
+        let event = ServerMessage::MemberUpdated { room: self.id.to_string(), seq: self.seq, member: self.view_of(&session.id) };
+        self.broadcast(&event, None);
+        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: Some(self.seq) }));
+    }
+
+    fn invite(&mut self, session: &SessionHandle, member: PublicId) -> Result<(), ErrorCode> {
+        let counsellor_here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn)
+            && session.role.has(Grant::TakeConsultations);
+        if !matches!(self.config.kind, RoomKind::Consult { .. }) || !counsellor_here {
+            return Err(ErrorCode::NotAllowed);
+        }
+        self.invited.insert(member);
+        Ok(())
+    }
+
+    fn session_ended(&mut self, next_session: Option<Window>) {
+        let RoomKind::Program { host_roles, .. } = &self.config.kind else { return };
+        let audience: Vec<SessionHandle> = self
+            .occupants
+            .values()
+            .map(|o| o.session.clone())
+            .filter(|s| !host_roles.contains(&s.role) && !s.role.has(Grant::EnterWhenClosed))
+            .collect();
+        let message = match &next_session {
+            Some(next) => format!("{}（次回は{}）", words::session_ended(), crate::schedule::format_ja(next.start)),
+            None => words::session_ended().to_string(),
+        };
+        for session in audience {
+            self.leave(&session, LeaveReason::SessionEnded, None, Some(message.clone()));
+        }
+    }
+
+    /// Whether this connection is in the room; if not, tells it so.
+    fn is_here(&self, session: &SessionHandle, rid: Option<Rid>) -> bool {
+        let here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn);
+        if !here {
+            reply_error(session, rid, ErrorCode::NotInRoom);
+        }
+        here
+    }
+
+    fn view_of(&self, id: &PublicId) -> MemberView {
+        let occupant = &self.occupants[id];
+        let mut view = occupant.session.view();
+        view.pos = occupant.pos;
+        view
+    }
+
+    /// Serialize once, queue for every member (but `except`). Members who cannot take it are
+    /// closed by `deliver_or_close` and leave through their session's clean-up.
+    fn broadcast(&self, message: &ServerMessage, except: Option<&PublicId>) {
+        let frame = frame(message);
+        for (id, occupant) in &self.occupants {
+            if Some(id) != except {
+                occupant.session.deliver_or_close(frame.clone());
+            }
+        }
+    }
+
+    /// One batch per tick with the positions that changed; anyone who missed a batch gets
+    /// all positions instead, so a dropped batch never leaves an avatar in the wrong place.
+    fn flush_positions(&mut self) {
+        let position = |id: &PublicId, o: &Occupant| o.pos.map(|p| Position { id: id.clone(), x: p.x, y: p.y });
+        let changed = (!self.moved.is_empty()).then(|| {
+            let moves = self.moved.iter().filter_map(|id| self.occupants.get(id).and_then(|o| position(id, o))).collect();
+            frame(&ServerMessage::Positions { room: self.id.to_string(), moves })
+        });
+        let mut all: Option<Frame> = None;
+        for occupant in self.occupants.values() {
+            if !occupant.needs_all_positions {
+                continue;
+            }
+            all.get_or_insert_with(|| {
+                let moves = self.occupants.iter().filter_map(|(id, o)| position(id, o)).collect();
+                frame(&ServerMessage::Positions { room: self.id.to_string(), moves })
+            });
+        }
+        self.moved.clear();
+        for occupant in self.occupants.values_mut() {
+            let batch = if occupant.needs_all_positions { all.clone() } else { changed.clone() };
+            if let Some(batch) = batch {
+                // Positions may be dropped (the next batch supersedes them); chat never is.
+                occupant.needs_all_positions = occupant.session.deliver(batch) == Delivery::Full;
+            }
+        }
+    }
+}
+
+fn frame(message: &ServerMessage) -> Frame {
+    Frame::from(message.to_text())
+}
+
+fn reply_error(session: &SessionHandle, rid: Option<Rid>, code: ErrorCode) {
+    session.deliver_or_close(frame(&ServerMessage::error(rid, code, words::error_message(code))));
+}
+
+/// Near the bottom middle of the map (the entrance), spread a little so newcomers don't stack.
+fn spawn_point(width: u32, height: u32) -> Point {
+    let (w, h) = (width as f32, height as f32);
+    let jitter = |span: f32| (rand::random::<f32>() - 0.5) * span;
+    Point {
+        x: (w / 2.0 + jitter(w.min(240.0))).clamp(0.0, w),
+        y: (h * 0.8 + jitter(h.min(80.0))).clamp(0.0, h),
+    }
+}

@@ -1,0 +1,459 @@
+//! One task per WebSocket: authenticate, then read the member's messages and turn them into
+//! room commands, while a writer task drains the member's bounded outbox to the socket.
+use super::gate::Refusal;
+use super::handle::{Frame, SessionHandle, SessionShared};
+use super::limits::*;
+use super::protocol::{
+    ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Rid, ServerMessage,
+    Status,
+};
+use super::room::RoomCommand;
+use super::{words, Hub};
+use crate::auth::{Grant, TokenError};
+use crate::member::Member;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use tokio::sync::{mpsc, oneshot};
+
+type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
+
+pub async fn run(socket: WebSocket, hub: Hub) {
+    let (mut sink, mut stream) = socket.split();
+    let mut limits = Limiters::new();
+    let member = match tokio::time::timeout(AUTH_TIMEOUT, authenticate(&hub, &mut sink, &mut stream, &mut limits)).await {
+        Ok(Ok((member, rid))) => (member, rid),
+        Ok(Err(close)) => return close_now(&mut sink, close).await,
+        Err(_) => return close_now(&mut sink, CloseCode::AuthTimeout).await,
+    };
+    let (member, rid) = member;
+    let view = MemberView {
+        id: member.public_id.clone(),
+        nickname: member.nickname.clone(),
+        avatar: member.avatar.clone(),
+        badge: member.role.badge().map(str::to_string),
+        status: Status::default(),
+        pos: None,
+    };
+    let (session, outbox) = SessionShared::new(hub.next_conn(), member.role, view.clone());
+    hub.register(session.clone());
+    tracing::info!(conn = session.conn, member = %session.id, role = member.role.as_str(), "entered");
+    let welcome = ServerMessage::Welcome {
+        rid,
+        you: view,
+        space: hub.space_info(),
+        rooms: hub.rooms_for(member.role),
+        limits: limits(),
+    };
+    session.deliver_or_close(Frame::from(welcome.to_text()));
+
+    let writer = tokio::spawn(write(sink, outbox, session.clone()));
+    let mut reader = Reader { hub: &hub, session: &session, member: &member, limits };
+    reader.read(&mut stream).await;
+
+    if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
+        room.send(RoomCommand::Leave { session: session.clone(), reason: LeaveReason::Disconnected, rid: None }).await;
+    }
+    hub.unregister(&session);
+    session.close(CloseCode::Normal);
+    let _ = writer.await;
+    tracing::info!(conn = session.conn, member = %session.id, close = ?session.close_code(), "left");
+}
+
+/// Until `auth` succeeds nothing is queued: replies go straight to the socket.
+async fn authenticate(
+    hub: &Hub,
+    sink: &mut Sink,
+    stream: &mut Stream,
+    limits: &mut Limiters,
+) -> Result<(Member, Option<Rid>), CloseCode> {
+    loop {
+        let message = match next_message(stream).await {
+            Incoming::Message(message) => message,
+            Incoming::Rejected(error) => {
+                send_direct(sink, &ServerMessage::Error(error)).await?;
+                limits.reject()?;
+                continue;
+            }
+            Incoming::Closed => return Err(CloseCode::Normal),
+        };
+        let ClientMessage::Auth { rid, token } = message else {
+            let error = ServerMessage::error(message.rid().cloned(), ErrorCode::NotAuthenticated, words::error_message(ErrorCode::NotAuthenticated));
+            send_direct(sink, &error).await?;
+            limits.reject()?;
+            continue;
+        };
+        let refuse = |code| ServerMessage::error(rid.clone(), code, words::error_message(code));
+        let claims = match hub.keys.verify(&token) {
+            Ok(claims) => claims,
+            Err(TokenError::Expired) => {
+                send_direct(sink, &refuse(ErrorCode::TokenExpired)).await?;
+                return Err(CloseCode::AuthFailed);
+            }
+            Err(_) => {
+                send_direct(sink, &refuse(ErrorCode::TokenInvalid)).await?;
+                return Err(CloseCode::AuthFailed);
+            }
+        };
+        let member = match hub.store.member(&crate::member::AccountId(claims.sub)).await {
+            Ok(Some(member)) => member,
+            Ok(None) => {
+                send_direct(sink, &refuse(ErrorCode::UnknownMember)).await?;
+                return Err(CloseCode::AuthFailed);
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not read a member at authentication");
+                send_direct(sink, &refuse(ErrorCode::Internal)).await?;
+                return Err(CloseCode::Internal);
+            }
+        };
+        if let Err(refusal) = hub.gate().admit_to_space(member.role, hub.clock.now()) {
+            send_direct(sink, &ServerMessage::Error(refusal_error(rid, refusal))).await?;
+            return Err(CloseCode::SpaceClosed);
+        }
+        return Ok((member, rid));
+    }
+}
+
+struct Reader<'a> {
+    hub: &'a Hub,
+    session: &'a SessionHandle,
+    member: &'a Member,
+    limits: Limiters,
+}
+
+impl Reader<'_> {
+    async fn read(&mut self, stream: &mut Stream) {
+        loop {
+            let incoming = tokio::select! {
+                incoming = next_message(stream) => incoming,
+                _ = self.session.closing() => return,
+            };
+            let outcome = match incoming {
+                Incoming::Message(message) => match self.limits.admit(&message) {
+                    Ok(()) => self.handle(message).await,
+                    Err(error) => Err(error),
+                },
+                Incoming::Rejected(error) => Err(error),
+                Incoming::Closed => return,
+            };
+            if let Err(error) = outcome {
+                self.reply(ServerMessage::Error(error));
+                if let Err(code) = self.limits.reject() {
+                    self.session.close(code);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn reply(&self, message: ServerMessage) {
+        self.session.deliver_or_close(Frame::from(message.to_text()));
+    }
+
+    /// The room the member is in, or `not_in_room`.
+    fn current_room(&self, rid: &Option<Rid>) -> Result<super::room::RoomHandle, ErrorBody> {
+        self.session
+            .room()
+            .and_then(|id| self.hub.room(&id).cloned())
+            .ok_or_else(|| error_body(rid.clone(), ErrorCode::NotInRoom))
+    }
+
+    async fn handle(&mut self, message: ClientMessage) -> Result<(), ErrorBody> {
+        let session = self.session.clone();
+        match message {
+            ClientMessage::Auth { rid, .. } => Err(error_body(rid, ErrorCode::AlreadyAuthenticated)),
+            ClientMessage::Join { rid, room, resume } => self.join(rid, room, resume).await,
+            ClientMessage::Leave { rid } => {
+                let room = self.current_room(&rid)?;
+                room.send(RoomCommand::Leave { session, reason: LeaveReason::Left, rid }).await;
+                Ok(())
+            }
+            ClientMessage::Chat { rid, text } => {
+                let room = self.current_room(&rid)?;
+                room.send(RoomCommand::Chat { session, text, rid }).await;
+                Ok(())
+            }
+            ClientMessage::Move { x, y } => {
+                let room = self.current_room(&None)?;
+                room.send(RoomCommand::Move { session, x, y }).await;
+                Ok(())
+            }
+            ClientMessage::Stamp { rid, stamp } => {
+                let room = self.current_room(&rid)?;
+                room.send(RoomCommand::Stamp { session, stamp, rid }).await;
+                Ok(())
+            }
+            ClientMessage::Status { rid, status } => {
+                session.update_view(|v| v.status = status);
+                self.announce_view_change(rid).await;
+                Ok(())
+            }
+            ClientMessage::Avatar { rid, avatar } => {
+                if !avatar.is_valid() {
+                    return Err(error_body(rid, ErrorCode::BadRequest));
+                }
+                if let Err(error) = self.hub.store.set_avatar(&self.member.account, &avatar).await {
+                    tracing::error!(%error, member = %session.id, "could not save an avatar");
+                    return Err(error_body(rid, ErrorCode::Internal));
+                }
+                session.update_view(|v| v.avatar = avatar);
+                self.announce_view_change(rid).await;
+                Ok(())
+            }
+            ClientMessage::Invite { rid, member } => self.invite(rid, member).await,
+            ClientMessage::Ping { rid } => {
+                self.reply(ServerMessage::Pong { rid });
+                Ok(())
+            }
+        }
+    }
+
+    async fn join(&mut self, rid: Option<Rid>, room_id: String, resume: Option<super::protocol::Resume>) -> Result<(), ErrorBody> {
+        let room = self.hub.room(&room_id).cloned().ok_or_else(|| error_body(rid.clone(), ErrorCode::UnknownRoom))?;
+        self.hub
+            .gate()
+            .admit_to_room(&room.config, self.member.role, self.hub.clock.now())
+            .map_err(|refusal| refusal_error(rid.clone(), refusal))?;
+        let previous = self.session.room().filter(|current| **current != *room.id);
+        let (reply, answer) = oneshot::channel();
+        room.send(RoomCommand::Join { session: self.session.clone(), resume, rid: rid.clone(), reply }).await;
+        match answer.await {
+            Ok(Ok(())) => {}
+            Ok(Err(code)) => return Err(error_body(rid, code)),
+            Err(_) => return Err(error_body(rid, ErrorCode::Internal)),
+        }
+        // Leave the old room only once the new one has said yes: a full room leaves you where you were.
+        if let Some(old) = previous.and_then(|id| self.hub.room(&id).cloned()) {
+            old.send(RoomCommand::Leave { session: self.session.clone(), reason: LeaveReason::Left, rid: None }).await;
+        }
+        Ok(())
+    }
+
+    async fn announce_view_change(&self, rid: Option<Rid>) {
+        match self.current_room(&rid) {
+            Ok(room) => {
+                room.send(RoomCommand::ViewChanged { session: self.session.clone(), rid }).await;
+            }
+            Err(_) => self.reply(ServerMessage::Ack { rid, seq: None }),
+        }
+    }
+
+    async fn invite(&self, rid: Option<Rid>, member: crate::member::PublicId) -> Result<(), ErrorBody> {
+        if !self.member.role.has(Grant::TakeConsultations) {
+            return Err(error_body(rid, ErrorCode::NotAllowed));
+        }
+        let room = self.current_room(&rid)?;
+        let Some(guest) = self.hub.find(&member) else {
+            let mut error = error_body(rid, ErrorCode::UnknownMember);
+            error.message = "その方はいまスペースにいません。".to_string();
+            return Err(error);
+        };
+        let (reply, answer) = oneshot::channel();
+        room.send(RoomCommand::Invite { session: self.session.clone(), member, reply }).await;
+        match answer.await {
+            Ok(Ok(())) => {}
+            Ok(Err(code)) => return Err(error_body(rid, code)),
+            Err(_) => return Err(error_body(rid, ErrorCode::Internal)),
+        }
+        guest.deliver_or_close(Frame::from(ServerMessage::Invited { room: room.id.to_string(), by: self.session.view() }.to_text()));
+        self.reply(ServerMessage::Ack { rid, seq: None });
+        Ok(())
+    }
+}
+
+enum Incoming {
+    Message(ClientMessage),
+    Rejected(ErrorBody),
+    Closed,
+}
+
+async fn next_message(stream: &mut Stream) -> Incoming {
+    loop {
+        let text = match stream.next().await {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Binary(_))) => {
+                let mut error = error_body(None, ErrorCode::BadFrame);
+                error.message = "テキストのメッセージ（JSON）だけを受け付けています。".to_string();
+                return Incoming::Rejected(error);
+            }
+            // The transport answers pings itself.
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Incoming::Closed,
+        };
+        return match parse(&text) {
+            Ok(message) => Incoming::Message(message),
+            Err(error) => Incoming::Rejected(error),
+        };
+    }
+}
+
+/// Parses a frame into a message, or explains precisely what is wrong with it.
+fn parse(text: &str) -> Result<ClientMessage, ErrorBody> {
+    if text.len() > FRAME_BYTES {
+        let mut error = error_body(None, ErrorCode::FrameTooLarge);
+        error.limit = Some(FRAME_BYTES);
+        return Err(error);
+    }
+    // The common case parses once; only a failure pays for a second look.
+    serde_json::from_str::<ClientMessage>(text).map_err(|_| classify(text))
+}
+
+fn classify(text: &str) -> ErrorBody {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return error_body(None, ErrorCode::BadFrame);
+    };
+    let rid = value.get("rid").and_then(|r| serde_json::from_value::<Rid>(r.clone()).ok());
+    let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
+        return error_body(rid, ErrorCode::UnknownType);
+    };
+    // Re-tag as a known-good type to tell an unknown type from a bad field.
+    match serde_json::from_value::<ClientMessage>(value.clone()) {
+        Err(e) if e.to_string().contains("unknown variant") => {
+            let mut error = error_body(rid, ErrorCode::UnknownType);
+            error.message = format!("{}（type: {kind}）", words::error_message(ErrorCode::UnknownType));
+            error
+        }
+        Err(e) => {
+            let mut error = error_body(rid, ErrorCode::BadRequest);
+            error.message = format!("{}（{}）", words::error_message(ErrorCode::BadRequest), field_problem(&e));
+            error
+        }
+        Ok(_) => error_body(rid, ErrorCode::BadFrame),
+    }
+}
+
+/// serde's message without the line/column noise (always line 1 for a frame).
+fn field_problem(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.find(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+fn error_body(rid: Option<Rid>, code: ErrorCode) -> ErrorBody {
+    ErrorBody { rid, code, message: words::error_message(code).to_string(), next_opening: None, retry_after_ms: None, limit: None }
+}
+
+fn refusal_error(rid: Option<Rid>, refusal: Refusal) -> ErrorBody {
+    match refusal {
+        Refusal::SpaceClosed { next_opening } => ErrorBody {
+            message: words::space_closed(next_opening.as_ref()),
+            next_opening,
+            ..error_body(rid, ErrorCode::SpaceClosed)
+        },
+        Refusal::RoomClosed { next_session } => ErrorBody {
+            message: words::room_closed(next_session.as_ref()),
+            next_opening: next_session,
+            ..error_body(rid, ErrorCode::RoomClosed)
+        },
+        Refusal::NotAllowed => error_body(rid, ErrorCode::NotAllowed),
+    }
+}
+
+/// Per-connection rate limits: all messages, chat and stamps, and rejected messages.
+struct Limiters {
+    any: DefaultDirectRateLimiter,
+    chat: DefaultDirectRateLimiter,
+    rejects: DefaultDirectRateLimiter,
+}
+
+impl Limiters {
+    fn new() -> Self {
+        let quota = |per_second: u32, burst: u32| {
+            Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+        };
+        Limiters {
+            any: RateLimiter::direct(quota(MESSAGES_PER_SECOND, MESSAGES_BURST)),
+            chat: RateLimiter::direct(quota(CHAT_PER_SECOND, CHAT_BURST)),
+            rejects: RateLimiter::direct(quota(REJECTS_PER_SECOND, REJECTS_BURST)),
+        }
+    }
+
+    fn admit(&self, message: &ClientMessage) -> Result<(), ErrorBody> {
+        let limited = |limiter: &DefaultDirectRateLimiter| {
+            limiter.check().map_err(|not_until| {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+                ErrorBody {
+                    retry_after_ms: Some(wait.as_millis().max(1) as u64),
+                    ..error_body(message.rid().cloned(), ErrorCode::RateLimited)
+                }
+            })
+        };
+        limited(&self.any)?;
+        if matches!(message, ClientMessage::Chat { .. } | ClientMessage::Stamp { .. }) {
+            limited(&self.chat)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a rejected message; too many in a short time is a flood.
+    fn reject(&self) -> Result<(), CloseCode> {
+        self.rejects.check().map_err(|_| CloseCode::Flood)
+    }
+}
+
+/// Drains the outbox to the socket, batching what is queued into one flush.
+async fn write(mut sink: Sink, mut outbox: mpsc::Receiver<Frame>, session: SessionHandle) {
+    loop {
+        let frame = tokio::select! {
+            biased;
+            frame = outbox.recv() => frame,
+            code = session.closing() => {
+                // Say what was already queued (a goodbye, an error) before closing.
+                while let Ok(frame) = outbox.try_recv() {
+                    if timed_send(&mut sink, Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = timed_send(&mut sink, close_message(code)).await;
+                return;
+            }
+        };
+        let Some(frame) = frame else { return };
+        if sink.feed(Message::Text(frame)).await.is_err() {
+            return session.close(CloseCode::Normal);
+        }
+        let mut batch = 1;
+        while batch < OUTBOUND_QUEUE {
+            match outbox.try_recv() {
+                Ok(frame) => {
+                    if sink.feed(Message::Text(frame)).await.is_err() {
+                        return session.close(CloseCode::Normal);
+                    }
+                    batch += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        match tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await {
+            Ok(Ok(())) => {}
+            // A socket that takes nothing for WRITE_TIMEOUT is gone; the reader stops too.
+            _ => return session.close(CloseCode::SlowConsumer),
+        }
+    }
+}
+
+async fn timed_send(sink: &mut Sink, message: Message) -> Result<(), ()> {
+    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}
+
+fn close_message(code: CloseCode) -> Message {
+    Message::Close(Some(CloseFrame { code: code.code(), reason: code.reason().into() }))
+}
+
+async fn send_direct(sink: &mut Sink, message: &ServerMessage) -> Result<(), CloseCode> {
+    timed_send(sink, Message::Text(message.to_text().into())).await.map_err(|_| CloseCode::Normal)
+}
+
+async fn close_now(sink: &mut Sink, code: CloseCode) {
+    let _ = timed_send(sink, close_message(code)).await;
+}

@@ -1,0 +1,347 @@
+//! The embedded SQLite store (WAL). The server and the CLI may open the same file at
+//! once: WAL lets readers run beside the one writer, and the busy timeout makes a second
+//! writer wait instead of failing.
+use super::{nickname_key, AuditEntry, AuditRecord, NewMember, Store, StoreError};
+use crate::auth::Role;
+use crate::member::{AccountId, Avatar, Member, PublicId};
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// A handful is plenty: SQLite serialises writers anyway, and we have few cores.
+const MAX_CONNECTIONS: u32 = 4;
+/// Fresh ids collide with probability ~0; retrying a few times makes "never" certain.
+const ID_ATTEMPTS: usize = 3;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across application crashes in WAL mode and much cheaper.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A private database that lives as long as the store, for tests.
+    pub async fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true);
+        // Each in-memory connection is its own database, so keep exactly one, forever.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: ":memory:".into(),
+                source,
+            })?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        if MIGRATOR.run(&self.pool).await.is_ok() {
+            return Ok(());
+        }
+        // Two processes starting on a fresh file can race to apply the same migration; each
+        // migration is one transaction, so the loser just retries and finds it applied.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        MIGRATOR.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_member(&self, new: NewMember) -> Result<Member, StoreError> {
+        let key = nickname_key(&new.nickname);
+        // Postgres keeps microseconds; truncating here keeps both back ends alike.
+        let created_at = Utc::now().trunc_subsecs(6);
+        for _ in 0..ID_ATTEMPTS {
+            let member = Member {
+                account: AccountId::generate(),
+                public_id: PublicId::generate(),
+                nickname: new.nickname.clone(),
+                avatar: new.avatar.clone(),
+                role: new.role,
+                created_at,
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO members (account_id, public_id, nickname, nickname_key, \
+                 avatar_shape, avatar_color, role, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&member.account.0)
+            .bind(&member.public_id.0)
+            .bind(&member.nickname)
+            .bind(&key)
+            .bind(&member.avatar.shape)
+            .bind(&member.avatar.color)
+            .bind(member.role.as_str())
+            .bind(member.created_at)
+            .execute(&self.pool)
+            .await;
+            match inserted {
+                Ok(_) => return Ok(member),
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    if db.message().contains("members.nickname_key") {
+                        return Err(StoreError::Conflict("nickname is already in use".into()));
+                    }
+                    // An id collided: draw new ones.
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict(
+            "could not allocate a unique id".into(),
+        ))
+    }
+
+    async fn member(&self, account: &AccountId) -> Result<Option<Member>, StoreError> {
+        let row: Option<MemberRow> =
+            sqlx::query_as(&format!("{SELECT_MEMBER} WHERE account_id = ?"))
+                .bind(&account.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Member::try_from).transpose()
+    }
+
+    async fn member_by_nickname(&self, nickname: &str) -> Result<Option<Member>, StoreError> {
+        let row: Option<MemberRow> =
+            sqlx::query_as(&format!("{SELECT_MEMBER} WHERE nickname_key = ?"))
+                .bind(nickname_key(nickname))
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Member::try_from).transpose()
+    }
+
+    async fn set_avatar(&self, account: &AccountId, avatar: &Avatar) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE members SET avatar_shape = ?, avatar_color = ? WHERE account_id = ?",
+        )
+        .bind(&avatar.shape)
+        .bind(&avatar.color)
+        .bind(&account.0)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(Utc::now().trunc_subsecs(6))
+        .bind(entry.actor.map(|p| p.0))
+        .bind(entry.action)
+        .bind(entry.subject.map(|p| p.0))
+        .bind(entry.detail.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        // Newest first by id, not by `at`: ids follow insertion order even if the
+        // system clock steps back.
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, at, actor, action, subject, detail FROM audit_log \
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(AuditRecord::try_from).collect()
+    }
+}
+
+const SELECT_MEMBER: &str = "SELECT account_id, public_id, nickname, avatar_shape, \
+     avatar_color, role, created_at FROM members";
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    account_id: String,
+    public_id: String,
+    nickname: String,
+    avatar_shape: String,
+    avatar_color: String,
+    role: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MemberRow> for Member {
+    type Error = StoreError;
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        let role: Role = row.role.parse().map_err(|what| StoreError::Corrupt {
+            table: "members",
+            what,
+        })?;
+        Ok(Member {
+            account: AccountId(row.account_id),
+            public_id: PublicId(row.public_id),
+            nickname: row.nickname,
+            avatar: Avatar {
+                shape: row.avatar_shape,
+                color: row.avatar_color,
+            },
+            role,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: DateTime<Utc>,
+    actor: Option<String>,
+    action: String,
+    subject: Option<String>,
+    detail: String,
+}
+
+impl TryFrom<AuditRow> for AuditRecord {
+    type Error = StoreError;
+    fn try_from(row: AuditRow) -> Result<Self, StoreError> {
+        let detail = serde_json::from_str(&row.detail).map_err(|e| StoreError::Corrupt {
+            table: "audit_log",
+            what: format!("detail of entry {} is not JSON: {e}", row.id),
+        })?;
+        Ok(AuditRecord {
+            id: row.id,
+            at: row.at,
+            actor: row.actor.map(PublicId),
+            action: row.action,
+            subject: row.subject.map(PublicId),
+            detail,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::suite;
+
+    #[tokio::test]
+    async fn suite_in_memory() {
+        let store = SqliteStore::open_in_memory().await.unwrap();
+        suite::run(&store).await;
+    }
+
+    #[tokio::test]
+    async fn suite_on_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("ibasho.db"))
+            .await
+            .unwrap();
+        suite::run(&store).await;
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_data_and_migrations_are_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ibasho.db");
+        let created = {
+            let store = SqliteStore::open(&path).await.unwrap();
+            let created = store
+                .create_member(NewMember {
+                    nickname: "ゆき".into(),
+                    avatar: Avatar::default(),
+                    role: Role::Family,
+                })
+                .await
+                .unwrap();
+            store.pool.close().await;
+            created
+        };
+        for _ in 0..2 {
+            let store = SqliteStore::open(&path).await.unwrap();
+            let found = store.member(&created.account).await.unwrap().unwrap();
+            assert_eq!(found.public_id, created.public_id);
+            assert_eq!(found.created_at, created.created_at);
+            let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(applied, MIGRATOR.iter().count() as i64);
+            store.pool.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn two_handles_on_one_file_see_each_other() {
+        // The server and `ibasho admin` open the same file at once.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ibasho.db");
+        let (server, cli) = tokio::join!(SqliteStore::open(&path), SqliteStore::open(&path));
+        let (server, cli) = (server.unwrap(), cli.unwrap());
+        let m = cli
+            .create_member(NewMember {
+                nickname: "staff-a".into(),
+                avatar: Avatar::default(),
+                role: Role::Staff,
+            })
+            .await
+            .unwrap();
+        assert!(server.member(&m.account).await.unwrap().is_some());
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&server.pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_role_reads_as_corrupt_not_as_a_panic() {
+        let store = SqliteStore::open_in_memory().await.unwrap();
+        let m = store
+            .create_member(NewMember {
+                nickname: "ハル".into(),
+                avatar: Avatar::default(),
+                role: Role::Participant,
+            })
+            .await
+            .unwrap();
+        sqlx::query("UPDATE members SET role = 'root'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let err = store.member(&m.account).await.unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    }
+}

@@ -1,0 +1,162 @@
+//! Behaviour every `Store` must show, written against the trait so the PostgreSQL store
+//! runs the same checks. Each check uses its own nicknames and tolerates existing rows,
+//! but expects no other writer while it runs (audit ordering).
+use super::{AuditEntry, NewMember, Store, StoreError};
+use crate::auth::Role;
+use crate::member::{AccountId, Avatar, PublicId};
+use serde_json::json;
+
+pub(crate) async fn run(store: &dyn Store) {
+    create_and_fetch(store).await;
+    nickname_conflicts_ignore_case_and_width(store).await;
+    set_avatar(store).await;
+    audit_is_newest_first_and_limited(store).await;
+}
+
+fn new_member(nickname: &str, role: Role) -> NewMember {
+    NewMember {
+        nickname: nickname.into(),
+        avatar: Avatar::default(),
+        role,
+    }
+}
+
+pub(crate) async fn create_and_fetch(store: &dyn Store) {
+    let avatar = Avatar {
+        shape: "fox".into(),
+        color: "#8fb8de".into(),
+    };
+    let created = store
+        .create_member(NewMember {
+            nickname: "こもれび".into(),
+            avatar: avatar.clone(),
+            role: Role::Participant,
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.nickname, "こもれび");
+    assert_eq!(created.avatar, avatar);
+    assert_eq!(created.role, Role::Participant);
+    assert_ne!(created.account.0, created.public_id.0);
+    assert!(created.public_id.as_str().starts_with("m_"));
+    let age = chrono::Utc::now() - created.created_at;
+    assert!(age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::seconds(60));
+
+    let by_account = store.member(&created.account).await.unwrap().unwrap();
+    assert_eq!(by_account.account, created.account);
+    assert_eq!(by_account.public_id, created.public_id);
+    assert_eq!(by_account.nickname, created.nickname);
+    assert_eq!(by_account.avatar, created.avatar);
+    assert_eq!(by_account.role, created.role);
+    assert_eq!(by_account.created_at, created.created_at);
+
+    let by_nickname = store.member_by_nickname("こもれび").await.unwrap().unwrap();
+    assert_eq!(by_nickname.account, created.account);
+
+    let other = store
+        .create_member(new_member("kaze", Role::Counsellor))
+        .await
+        .unwrap();
+    assert_ne!(other.account, created.account);
+    assert_ne!(other.public_id, created.public_id);
+    assert_eq!(
+        store.member(&other.account).await.unwrap().unwrap().role,
+        Role::Counsellor
+    );
+
+    let stranger = AccountId::generate();
+    assert!(store.member(&stranger).await.unwrap().is_none());
+    assert!(store
+        .member_by_nickname("だれもいない")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+pub(crate) async fn nickname_conflicts_ignore_case_and_width(store: &dyn Store) {
+    let first = store
+        .create_member(new_member("Hikari", Role::Family))
+        .await
+        .unwrap();
+    for clash in ["Hikari", "hikari", "HIKARI", "ｈｉｋａｒｉ", " hikari "] {
+        let err = store
+            .create_member(new_member(clash, Role::Participant))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{clash:?}: {err}");
+        let found = store.member_by_nickname(clash).await.unwrap().unwrap();
+        assert_eq!(found.account, first.account, "{clash:?}");
+    }
+    // What the member typed is kept as typed; only the comparison is folded.
+    assert_eq!(
+        store
+            .member(&first.account)
+            .await
+            .unwrap()
+            .unwrap()
+            .nickname,
+        "Hikari"
+    );
+}
+
+pub(crate) async fn set_avatar(store: &dyn Store) {
+    let m = store
+        .create_member(new_member("nagi", Role::Staff))
+        .await
+        .unwrap();
+    let bird = Avatar {
+        shape: "bird".into(),
+        color: "#f2d492".into(),
+    };
+    store.set_avatar(&m.account, &bird).await.unwrap();
+    assert_eq!(
+        store.member(&m.account).await.unwrap().unwrap().avatar,
+        bird
+    );
+
+    let err = store
+        .set_avatar(&AccountId::generate(), &bird)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err}");
+}
+
+pub(crate) async fn audit_is_newest_first_and_limited(store: &dyn Store) {
+    let actor = PublicId::generate();
+    let subject = PublicId::generate();
+    for n in 0..5 {
+        store
+            .record_audit(AuditEntry {
+                actor: Some(actor.clone()),
+                action: format!("suite.step{n}"),
+                subject: (n % 2 == 0).then(|| subject.clone()),
+                detail: json!({ "n": n, "note": "承認" }),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .record_audit(AuditEntry {
+            actor: None,
+            action: "suite.system".into(),
+            subject: None,
+            detail: serde_json::Value::Null,
+        })
+        .await
+        .unwrap();
+
+    let last3 = store.audit_log(3).await.unwrap();
+    let actions: Vec<_> = last3.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["suite.system", "suite.step4", "suite.step3"]);
+    assert!(last3[0].id > last3[1].id && last3[1].id > last3[2].id);
+    assert!(last3[0].at >= last3[1].at);
+    assert_eq!(last3[0].actor, None);
+    assert_eq!(last3[0].detail, serde_json::Value::Null);
+    assert_eq!(last3[1].actor.as_ref(), Some(&actor));
+    assert_eq!(last3[1].subject.as_ref(), Some(&subject));
+    assert_eq!(last3[1].detail, json!({ "n": 4, "note": "承認" }));
+    assert_eq!(last3[2].subject, None);
+
+    assert_eq!(store.audit_log(6).await.unwrap().len(), 6);
+    assert!(store.audit_log(0).await.unwrap().is_empty());
+}
