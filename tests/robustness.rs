@@ -444,12 +444,7 @@ async fn sigterm_says_goodbye_closes_with_1001_and_exits_0() {
     let mut server = open_server().await;
     let (mut p, _) = Client::enter(&server, "participant", "またね", "hiroba").await;
     let (mut s, _) = Client::login(&server, "staff", "当番").await;
-    let pid = server.pid();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
+    server.terminate();
     for (who, c) in [("participant", &mut p), ("staff", &mut s)] {
         let goodbye = c.recv_type("goodbye").await;
         assert_eq!(goodbye["reason"], "shutdown", "{who}: {goodbye}");

@@ -90,9 +90,8 @@ impl Server {
         std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
         std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
-        let mut child = Command::new(BIN)
+        let mut child = command()
             .args(serve_args(dir.path(), clock, speed))
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .kill_on_drop(true)
@@ -131,9 +130,8 @@ impl Server {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
         std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
-        let child = Command::new(BIN)
+        let child = command()
             .args(serve_args(dir.path(), "2026-12-09T13:00:00+09:00", 1.0))
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -176,11 +174,10 @@ impl Server {
         let data = self.data_dir();
         let out = timeout(
             START_WAIT,
-            Command::new(BIN)
+            command()
                 .args(["admin", "token", "--data"])
                 .arg(&data)
                 .args(["--role", role, "--nickname", nickname])
-                .stdin(Stdio::null())
                 .output(),
         )
         .await
@@ -211,14 +208,19 @@ impl Server {
             .expect("server is running")
     }
 
-    /// SIGTERM, then wait (bounded) for the process to exit.
-    pub async fn stop(&mut self) -> ExitStatus {
+    /// Send SIGTERM (graceful shutdown).
+    pub fn terminate(&self) {
         let pid = self.pid();
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status()
             .expect("run kill");
         assert!(status.success(), "kill -TERM {pid} failed");
+    }
+
+    /// SIGTERM, then wait (bounded) for the process to exit.
+    pub async fn stop(&mut self) -> ExitStatus {
+        self.terminate();
         self.wait_exit().await
     }
 
@@ -231,6 +233,19 @@ impl Server {
         self.child = None;
         status
     }
+}
+
+/// The server's settings also come from `IBASHO_*` variables: none may leak in from the
+/// developer's shell.
+fn command() -> Command {
+    let mut command = Command::new(BIN);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("IBASHO_") {
+            command.env_remove(key);
+        }
+    }
+    command.stdin(Stdio::null()).kill_on_drop(true);
+    command
 }
 
 fn serve_args(dir: &Path, clock: &str, speed: f64) -> Vec<String> {
@@ -246,6 +261,8 @@ fn serve_args(dir: &Path, clock: &str, speed: f64) -> Vec<String> {
         clock.into(),
         "--clock-speed".into(),
         speed.to_string(),
+        "--web".into(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../web-client").into(),
     ]
 }
 
