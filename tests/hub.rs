@@ -62,7 +62,11 @@ async fn two_members_see_each_other_chat_change_status_stamp_and_leave() {
     );
 
     // A sees B arrive.
-    let arrived = a.recv_type("member_joined").await;
+    let arrived = a
+        .recv_where("member_joined of B", |f| {
+            f["type"] == "member_joined" && f["member"]["id"] == b_id.as_str()
+        })
+        .await;
     assert_eq!(arrived["room"], "hiroba");
     assert_eq!(arrived["member"]["id"], b_id.as_str());
     assert_eq!(arrived["member"]["nickname"], "なつ");
@@ -109,7 +113,11 @@ async fn two_members_see_each_other_chat_change_status_stamp_and_leave() {
     // Status change → member_updated for the others.
     a.send(json!({"type": "status", "rid": 2, "status": "can_talk"}))
         .await;
-    let updated = b.recv_type("member_updated").await;
+    let updated = b
+        .recv_where("member_updated of A", |f| {
+            f["type"] == "member_updated" && f["member"]["id"] == a_id.as_str()
+        })
+        .await;
     assert_eq!(updated["member"]["id"], a_id.as_str());
     assert_eq!(updated["member"]["status"], "can_talk");
     assert_member_view(&updated["member"]);
@@ -132,8 +140,9 @@ async fn two_members_see_each_other_chat_change_status_stamp_and_leave() {
     assert_eq!(left["room"], "hiroba");
     assert_eq!(left["reason"], "left");
     assert_eq!(left["rid"], 4);
-    let gone = a.recv_type("member_left").await;
-    assert_eq!(gone["id"], b_id.as_str());
+    let gone = a
+        .recv_where("member_left of B", |f| f["type"] == "member_left" && f["id"] == b_id.as_str())
+        .await;
     assert!(seq(&gone) > last_seq);
 
     // A member whose connection ends also leaves.
@@ -169,7 +178,11 @@ async fn a_newcomer_gets_recent_chat_and_staff_carry_a_badge() {
         ["おはようございます"],
         "newcomer's recent chat: {joined}"
     );
-    let staff = a.recv_type("member_joined").await;
+    let staff = a
+        .recv_where("member_joined of staff", |f| {
+            f["type"] == "member_joined" && f["member"]["nickname"] == "スタッフさくら"
+        })
+        .await;
     assert_eq!(staff["member"]["badge"], "staff", "staff badge: {staff}");
 }
 
