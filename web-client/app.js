@@ -145,7 +145,8 @@ async function main() {
   statusEl.textContent = renderStatus(status, fmt);
 
   const roomNames = new Map((status.rooms ?? []).map((r) => [r.id, r.name]));
-  const from = fmt.isoDate(new Date());
+  // The server's "now", so a rehearsal clock (--clock) shows its own days.
+  const from = fmt.isoDate(status.now ? new Date(status.now) : new Date());
   const to = addDays(from, DAYS_AHEAD);
   try {
     const schedule = await getJson(`/api/schedule?from=${from}&to=${to}`);
