@@ -68,7 +68,12 @@ async fn a_large_text_frame_is_refused_and_a_huge_one_closes_with_1009() {
     // 20 KiB: over the 16 KiB protocol limit, under the 64 KiB transport limit.
     let large = json!({"type": "ping", "rid": 1, "pad": "x".repeat(20 * 1024)}).to_string();
     c.send_text(large).await;
-    c.recv_error("frame_too_large").await;
+    let error = c.recv_error("frame_too_large").await;
+    assert_eq!(
+        error["limit"],
+        16 * 1024,
+        "frame_too_large names the limit: {error}"
+    );
     assert_still_usable(&mut c, 2).await;
 
     let huge = json!({"type": "ping", "rid": 3, "pad": "x".repeat(70 * 1024)}).to_string();
