@@ -1,0 +1,569 @@
+//! End-to-end harness: the real `ibasho` binary in a temp dir, spoken to with real
+//! WebSocket (tokio-tungstenite) and HTTP (reqwest) clients. Every wait has a deadline, so a
+//! broken server fails a test instead of hanging it.
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::time::{timeout, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ibasho");
+/// The default wait for a frame. Generous: debug builds on a small shared machine.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// Starting the binary (first SQLite migration included).
+const START_WAIT: Duration = Duration::from_secs(30);
+
+/// The shipped rooms file (the Sendai-like default) at the repository root.
+pub fn shipped_rooms() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../rooms.toml");
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+/// A small predictable space for tests, in Asia/Tokyo: open every day 10:00–18:00; the free
+/// space `hiroba` (map 100×80); program room `lunch` with a session every day 12:00–13:00
+/// (doors open 10 minutes before); `tiny`, a gallery for two; a staff room `staff`.
+pub const TEST_ROOMS: &str = r##"[space]
+name = "テストの居場所"
+timezone = "Asia/Tokyo"
+doors_open_minutes = 10
+closing_notices = [10, 5, 1]
+
+[[opening]]
+rule = "weekly"
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "10:00"
+end = "18:00"
+
+[[room]]
+id = "hiroba"
+kind = "free"
+name = "ひろば"
+capacity = 50
+width = 100
+height = 80
+
+[[room]]
+id = "lunch"
+kind = "program"
+name = "いっしょにランチ"
+capacity = 30
+host_roles = ["staff"]
+
+[[room.session]]
+rule = "weekly"
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "12:00"
+end = "13:00"
+
+[[room]]
+id = "tiny"
+kind = "gallery"
+name = "ちいさなギャラリー"
+capacity = 2
+
+[[room]]
+id = "staff"
+kind = "staff"
+name = "スタッフルーム"
+capacity = 10
+"##;
+
+pub struct Server {
+    child: Option<Child>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Start `ibasho serve` on a free port with these rooms, at this instant and speed.
+    pub async fn start(rooms: &str, clock: &str, speed: f64) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+        let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
+        let mut child = command()
+            .args(serve_args(dir.path(), clock, speed))
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn ibasho");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = timeout(START_WAIT, lines.next_line()).await;
+        let mut server = Server {
+            child: Some(child),
+            port: 0,
+            dir,
+        };
+        let line = match first {
+            Ok(Ok(Some(line))) => line,
+            other => panic!(
+                "ibasho did not print its listening line ({other:?}); stderr:\n{}",
+                server.stderr()
+            ),
+        };
+        let prefix = "ibasho listening on http://127.0.0.1:";
+        let port = line
+            .strip_prefix(prefix)
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .unwrap_or_else(|| {
+                panic!("unexpected first stdout line {line:?}, expected `{prefix}PORT`")
+            });
+        server.port = port;
+        // Keep draining stdout so the server can never block on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        server
+    }
+
+    /// Run `ibasho serve` with a rooms file that must be refused: returns the exit status and
+    /// stderr. Fails the test if the server starts listening instead.
+    pub async fn start_expecting_failure(rooms: &str) -> (ExitStatus, String, String) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+        let child = command()
+            .args(serve_args(dir.path(), "2026-12-09T13:00:00+09:00", 1.0))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn ibasho");
+        let out = timeout(START_WAIT, child.wait_with_output())
+            .await
+            .expect("ibasho with a bad rooms file should exit, but it kept running")
+            .expect("wait for ibasho");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn rooms_path(&self) -> PathBuf {
+        self.dir.path().join("rooms.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Everything the server logged so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default()
+    }
+
+    /// A fresh access token from the admin CLI (creates the member if the nickname is new).
+    pub async fn token(&self, role: &str, nickname: &str) -> String {
+        let data = self.data_dir();
+        let out = timeout(
+            START_WAIT,
+            command()
+                .args(["admin", "token", "--data"])
+                .arg(&data)
+                .args(["--role", role, "--nickname", nickname])
+                .output(),
+        )
+        .await
+        .expect("`ibasho admin token` did not finish")
+        .expect("run `ibasho admin token`");
+        assert!(
+            out.status.success(),
+            "`ibasho admin token --role {role} --nickname {nickname}` failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "admin token should print one line, got {stdout:?}"
+        );
+        let token = lines[0].trim().to_string();
+        assert_eq!(token.split('.').count(), 3, "not a JWT: {token:?}");
+        token
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .and_then(|c| c.id())
+            .expect("server is running")
+    }
+
+    /// Send SIGTERM (graceful shutdown).
+    pub fn terminate(&self) {
+        let pid = self.pid();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {pid} failed");
+    }
+
+    /// SIGTERM, then wait (bounded) for the process to exit.
+    pub async fn stop(&mut self) -> ExitStatus {
+        self.terminate();
+        self.wait_exit().await
+    }
+
+    pub async fn wait_exit(&mut self) -> ExitStatus {
+        let child = self.child.as_mut().expect("server is running");
+        let status = timeout(WAIT, child.wait())
+            .await
+            .expect("server did not exit within the deadline")
+            .expect("wait for server");
+        self.child = None;
+        status
+    }
+}
+
+/// The server's settings also come from `IBASHO_*` variables: none may leak in from the
+/// developer's shell.
+fn command() -> Command {
+    let mut command = Command::new(BIN);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("IBASHO_") {
+            command.env_remove(key);
+        }
+    }
+    command.stdin(Stdio::null()).kill_on_drop(true);
+    command
+}
+
+fn serve_args(dir: &Path, clock: &str, speed: f64) -> Vec<String> {
+    vec![
+        "serve".into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--rooms".into(),
+        dir.join("rooms.toml").display().to_string(),
+        "--data".into(),
+        dir.join("data").display().to_string(),
+        "--clock".into(),
+        clock.into(),
+        "--clock-speed".into(),
+        speed.to_string(),
+        "--web".into(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../web-client").into(),
+    ]
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.start_kill();
+        }
+        if std::thread::panicking() {
+            let log = self.stderr();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- ibasho stderr (last 40 lines) ---");
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// The claims of a JWT, decoded without checking the signature (to know the account id).
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("JWT payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .expect("JWT payload is base64url");
+    serde_json::from_slice(&bytes).expect("JWT payload is JSON")
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// One WebSocket connection. Frames skipped while waiting for another are kept (in order) for
+/// later waits; `log` has every text frame received, for privacy checks.
+pub struct Client {
+    ws: Ws,
+    pending: VecDeque<Value>,
+    pub log: Vec<String>,
+    closed: Option<(u16, String)>,
+    /// `welcome.you` after a successful `auth`: how others see this member.
+    pub you: Value,
+}
+
+impl Client {
+    pub async fn connect(server: &Server) -> Client {
+        let (ws, _) = timeout(WAIT, tokio_tungstenite::connect_async(server.ws_url()))
+            .await
+            .expect("WebSocket connect timed out")
+            .expect("WebSocket connect");
+        Client {
+            ws,
+            pending: VecDeque::new(),
+            log: Vec::new(),
+            closed: None,
+            you: Value::Null,
+        }
+    }
+
+    /// Connect, authenticate with a new token for (role, nickname), expect `welcome`.
+    pub async fn login(server: &Server, role: &str, nickname: &str) -> (Client, Value) {
+        let token = server.token(role, nickname).await;
+        let mut client = Client::connect(server).await;
+        let welcome = client.auth(&token).await;
+        (client, welcome)
+    }
+
+    /// `login` and join a room, expecting `joined` (returned).
+    pub async fn enter(server: &Server, role: &str, nickname: &str, room: &str) -> (Client, Value) {
+        let (mut client, _welcome) = Client::login(server, role, nickname).await;
+        let joined = client.join(room).await;
+        (client, joined)
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        self.send_raw(Message::text(message.to_string()))
+            .await
+            .expect("send frame");
+    }
+
+    pub async fn send_text(&mut self, text: impl Into<String>) {
+        self.send_raw(Message::text(text.into()))
+            .await
+            .expect("send frame");
+    }
+
+    pub async fn send_raw(&mut self, message: Message) -> Result<(), String> {
+        match timeout(WAIT, self.ws.send(message)).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("send timed out".into()),
+        }
+    }
+
+    /// Send `auth`; expect `welcome` and return it.
+    pub async fn auth(&mut self, token: &str) -> Value {
+        self.send(json!({"type": "auth", "token": token})).await;
+        let reply = self
+            .recv_where("welcome or error", |f| {
+                matches!(f["type"].as_str(), Some("welcome") | Some("error"))
+            })
+            .await;
+        assert_eq!(reply["type"], "welcome", "auth refused: {reply}");
+        self.you = reply["you"].clone();
+        reply
+    }
+
+    /// Send `join`; expect `joined` for that room and return it.
+    pub async fn join(&mut self, room: &str) -> Value {
+        self.send(json!({"type": "join", "room": room})).await;
+        let reply = self.recv_reply("joined").await;
+        assert_eq!(reply["type"], "joined", "join {room} refused: {reply}");
+        assert_eq!(reply["room"], room);
+        reply
+    }
+
+    /// The next `ty` frame or `error` frame, whichever comes first.
+    pub async fn recv_reply(&mut self, ty: &str) -> Value {
+        self.recv_where(&format!("{ty} or error"), |f| {
+            f["type"] == ty || f["type"] == "error"
+        })
+        .await
+    }
+
+    /// The next error frame; asserts its code.
+    pub async fn recv_error(&mut self, code: &str) -> Value {
+        let e = self.recv_type("error").await;
+        assert_eq!(e["code"], code, "expected error {code}, got {e}");
+        assert!(
+            e["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "error without a message to show: {e}"
+        );
+        e
+    }
+
+    pub async fn recv_type(&mut self, ty: &str) -> Value {
+        self.recv_where(ty, |f| f["type"] == ty).await
+    }
+
+    pub async fn recv_where(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.recv_where_within(WAIT, what, pred).await
+    }
+
+    /// The first frame (skipped earlier, or new) matching `pred`; others are kept for later.
+    pub async fn recv_where_within(
+        &mut self,
+        wait: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        if let Some(i) = self.pending.iter().position(&pred) {
+            return self.pending.remove(i).expect("index is valid");
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.next_frame(deadline).await {
+                Frame::Json(v) if pred(&v) => return v,
+                Frame::Json(v) => self.pending.push_back(v),
+                Frame::Closed(code, reason) => panic!(
+                    "connection closed ({code} {reason:?}) while waiting for {what}; frames kept: {:?}",
+                    self.pending
+                ),
+                Frame::Timeout => panic!(
+                    "no {what} within {wait:?}; frames kept: {:?}",
+                    self.pending
+                ),
+            }
+        }
+    }
+
+    /// Whether a frame matching `pred` arrives within `wait` (frames are kept either way).
+    pub async fn sees_within(&mut self, wait: Duration, pred: impl Fn(&Value) -> bool) -> bool {
+        if self.pending.iter().any(&pred) {
+            return true;
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.next_frame(deadline).await {
+                Frame::Json(v) => {
+                    let hit = pred(&v);
+                    self.pending.push_back(v);
+                    if hit {
+                        return true;
+                    }
+                }
+                Frame::Closed(..) | Frame::Timeout => return false,
+            }
+        }
+    }
+
+    /// Take every kept frame (and anything that arrives within `wait`).
+    pub async fn drain(&mut self, wait: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + wait;
+        while let Frame::Json(v) = self.next_frame(deadline).await {
+            self.pending.push_back(v);
+        }
+        self.pending.drain(..).collect()
+    }
+
+    /// Wait for the server to close the connection; returns (code, reason). Text frames
+    /// received meanwhile are kept. 1006 means the TCP connection ended without a close frame.
+    pub async fn expect_close(&mut self, wait: Duration) -> (u16, String) {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.next_frame(deadline).await {
+                Frame::Json(v) => self.pending.push_back(v),
+                Frame::Closed(code, reason) => return (code, reason),
+                Frame::Timeout => panic!(
+                    "the server did not close the connection within {wait:?}; frames kept: {:?}",
+                    self.pending
+                ),
+            }
+        }
+    }
+
+    /// This member's public id (from `welcome.you`).
+    pub fn id(&self) -> String {
+        self.you["id"].as_str().expect("authenticated").to_string()
+    }
+
+    /// Frames received and not yet taken by a wait.
+    pub fn kept(&self) -> &VecDeque<Value> {
+        &self.pending
+    }
+
+    /// Drop the connection without a close handshake (like a train entering a tunnel).
+    pub async fn drop_abruptly(self) {
+        let stream = self.ws.into_inner();
+        drop(stream);
+    }
+
+    async fn next_frame(&mut self, deadline: Instant) -> Frame {
+        if let Some((code, reason)) = &self.closed {
+            return Frame::Closed(*code, reason.clone());
+        }
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Frame::Timeout;
+            }
+            let msg = match timeout(deadline - now, self.ws.next()).await {
+                Err(_) => return Frame::Timeout,
+                Ok(m) => m,
+            };
+            match msg {
+                Some(Ok(Message::Text(text))) => {
+                    self.log.push(text.to_string());
+                    let v: Value = serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("server sent non-JSON text {text:?}: {e}"));
+                    assert!(v["type"].is_string(), "server frame without a type: {v}");
+                    return Frame::Json(v);
+                }
+                Some(Ok(Message::Binary(b))) => {
+                    panic!("server sent a binary frame ({} bytes)", b.len())
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new()));
+                    self.closed = Some((code, reason));
+                }
+                Some(Ok(_)) => {} // ping/pong: tungstenite answers pings itself
+                Some(Err(_)) | None => {
+                    if self.closed.is_none() {
+                        self.closed = Some((1006, String::new()));
+                    }
+                }
+            }
+            if let Some((code, reason)) = &self.closed {
+                return Frame::Closed(*code, reason.clone());
+            }
+        }
+    }
+}
+
+enum Frame {
+    Json(Value),
+    Closed(u16, String),
+    Timeout,
+}
+
+/// A room from `welcome.rooms` by kind (the first one).
+pub fn room_of_kind(welcome: &Value, kind: &str) -> String {
+    welcome["rooms"]
+        .as_array()
+        .and_then(|rooms| rooms.iter().find(|r| r["kind"] == kind))
+        .and_then(|r| r["id"].as_str())
+        .unwrap_or_else(|| panic!("no room of kind {kind} in welcome: {welcome}"))
+        .to_string()
+}
+
+/// Parse an RFC 3339 instant (to compare instants, not spellings).
+pub fn instant(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("not RFC 3339: {s:?}: {e}"))
+}
+
+/// Assert that a JSON value holds an RFC 3339 instant equal to `expected`.
+pub fn assert_instant(value: &Value, expected: &str, what: &str) {
+    let got = value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: expected an instant, got {value}"));
+    assert_eq!(
+        instant(got),
+        instant(expected),
+        "{what}: got {got}, expected {expected}"
+    );
+}
