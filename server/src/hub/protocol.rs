@@ -218,10 +218,6 @@ pub enum LeaveReason {
     Left,
     /// The program's session ended.
     SessionEnded,
-    /// The connection ended.
-    Disconnected,
-    /// The server could not deliver to this member fast enough.
-    SlowConsumer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -372,6 +368,8 @@ pub enum ErrorCode {
     TokenExpired,
     /// The token is valid but its account no longer exists.
     UnknownMember,
+    /// The member asked for (e.g. to invite) is not in the space now.
+    NotPresent,
     SpaceClosed,
     /// A program room outside its session.
     RoomClosed,
@@ -391,7 +389,7 @@ pub enum ErrorCode {
 /// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseCode {
-    /// 1000: the member left, or was said goodbye to at closing.
+    /// 1000: the connection ended normally (the client closed it).
     Normal,
     /// 1001: the server is shutting down.
     GoingAway,
@@ -480,7 +478,7 @@ impl ServerMessage {
     pub fn to_text(&self) -> String {
         // Serializing these plain data types cannot fail: no maps with non-string keys,
         // no custom serializers that return errors.
-        serde_json::to_string(self).unwrap_or_else(|_| String::from(r#"{"type":"error","code":"internal","message":"内部エラーが発生しました。"}"#))
+        serde_json::to_string(self).unwrap_or_else(|_| String::from(r#"{"type":"error","code":"internal","message":"申し訳ありません。サーバーで問題が起きました。"}"#))
     }
 
     pub fn error(rid: Option<Rid>, code: ErrorCode, message: impl Into<String>) -> ServerMessage {

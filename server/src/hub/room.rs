@@ -35,9 +35,10 @@ pub enum RoomCommand {
         rid: Option<Rid>,
         reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
+    /// `reason` None: the connection ended, so nobody is told `left`.
     Leave {
         session: SessionHandle,
-        reason: LeaveReason,
+        reason: Option<LeaveReason>,
         rid: Option<Rid>,
     },
     Chat {
@@ -98,9 +99,6 @@ impl RoomHandle {
         self.tx.send(command).await.is_ok()
     }
 
-    pub fn is_map(&self) -> bool {
-        matches!(self.config.kind, RoomKind::Free { .. })
-    }
 }
 
 struct Occupant {
@@ -228,7 +226,7 @@ impl Room {
         self.chat.iter().skip(skip).cloned().collect()
     }
 
-    fn leave(&mut self, session: &SessionHandle, reason: LeaveReason, rid: Option<Rid>, message: Option<String>) {
+    fn leave(&mut self, session: &SessionHandle, reason: Option<LeaveReason>, rid: Option<Rid>, message: Option<String>) {
         let here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn);
         if !here {
             return; // an older connection's late goodbye, or never entered
@@ -243,7 +241,7 @@ impl Room {
         let left = ServerMessage::MemberLeft { room: self.id.to_string(), seq: self.seq, id: session.id.clone() };
         self.broadcast(&left, None);
         session.clear_room_if(&self.id);
-        if reason != LeaveReason::Disconnected {
+        if let Some(reason) = reason {
             session.deliver_or_close(frame(&ServerMessage::Left { rid, room: self.id.to_string(), reason, message }));
         }
     }
@@ -342,7 +340,7 @@ impl Room {
             None => words::session_ended().to_string(),
         };
         for session in audience {
-            self.leave(&session, LeaveReason::SessionEnded, None, Some(message.clone()));
+            self.leave(&session, Some(LeaveReason::SessionEnded), None, Some(message.clone()));
         }
     }
 

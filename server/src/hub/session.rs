@@ -23,8 +23,8 @@ type Stream = SplitStream<WebSocket>;
 
 pub async fn run(socket: WebSocket, hub: Hub) {
     let (mut sink, mut stream) = socket.split();
-    let mut limits = Limiters::new();
-    let member = match tokio::time::timeout(AUTH_TIMEOUT, authenticate(&hub, &mut sink, &mut stream, &mut limits)).await {
+    let mut limiters = Limiters::new();
+    let member = match tokio::time::timeout(AUTH_TIMEOUT, authenticate(&hub, &mut sink, &mut stream, &mut limiters)).await {
         Ok(Ok((member, rid))) => (member, rid),
         Ok(Err(close)) => return close_now(&mut sink, close).await,
         Err(_) => return close_now(&mut sink, CloseCode::AuthTimeout).await,
@@ -51,11 +51,11 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     session.deliver_or_close(Frame::from(welcome.to_text()));
 
     let writer = tokio::spawn(write(sink, outbox, session.clone()));
-    let mut reader = Reader { hub: &hub, session: &session, member: &member, limits };
+    let mut reader = Reader { hub: &hub, session: &session, member: &member, limiters };
     reader.read(&mut stream).await;
 
     if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
-        room.send(RoomCommand::Leave { session: session.clone(), reason: LeaveReason::Disconnected, rid: None }).await;
+        room.send(RoomCommand::Leave { session: session.clone(), reason: None, rid: None }).await;
     }
     hub.unregister(&session);
     session.close(CloseCode::Normal);
@@ -68,14 +68,14 @@ async fn authenticate(
     hub: &Hub,
     sink: &mut Sink,
     stream: &mut Stream,
-    limits: &mut Limiters,
+    limiters: &mut Limiters,
 ) -> Result<(Member, Option<Rid>), CloseCode> {
     loop {
         let message = match next_message(stream).await {
             Incoming::Message(message) => message,
             Incoming::Rejected(error) => {
                 send_direct(sink, &ServerMessage::Error(error)).await?;
-                limits.reject()?;
+                limiters.reject()?;
                 continue;
             }
             Incoming::Closed => return Err(CloseCode::Normal),
@@ -83,7 +83,7 @@ async fn authenticate(
         let ClientMessage::Auth { rid, token } = message else {
             let error = ServerMessage::error(message.rid().cloned(), ErrorCode::NotAuthenticated, words::error_message(ErrorCode::NotAuthenticated));
             send_direct(sink, &error).await?;
-            limits.reject()?;
+            limiters.reject()?;
             continue;
         };
         let refuse = |code| ServerMessage::error(rid.clone(), code, words::error_message(code));
@@ -122,7 +122,7 @@ struct Reader<'a> {
     hub: &'a Hub,
     session: &'a SessionHandle,
     member: &'a Member,
-    limits: Limiters,
+    limiters: Limiters,
 }
 
 impl Reader<'_> {
@@ -133,7 +133,7 @@ impl Reader<'_> {
                 _ = self.session.closing() => return,
             };
             let outcome = match incoming {
-                Incoming::Message(message) => match self.limits.admit(&message) {
+                Incoming::Message(message) => match self.limiters.admit(&message) {
                     Ok(()) => self.handle(message).await,
                     Err(error) => Err(error),
                 },
@@ -142,7 +142,7 @@ impl Reader<'_> {
             };
             if let Err(error) = outcome {
                 self.reply(ServerMessage::Error(error));
-                if let Err(code) = self.limits.reject() {
+                if let Err(code) = self.limiters.reject() {
                     self.session.close(code);
                     return;
                 }
@@ -169,7 +169,7 @@ impl Reader<'_> {
             ClientMessage::Join { rid, room, resume } => self.join(rid, room, resume).await,
             ClientMessage::Leave { rid } => {
                 let room = self.current_room(&rid)?;
-                room.send(RoomCommand::Leave { session, reason: LeaveReason::Left, rid }).await;
+                room.send(RoomCommand::Leave { session, reason: Some(LeaveReason::Left), rid }).await;
                 Ok(())
             }
             ClientMessage::Chat { rid, text } => {
@@ -228,7 +228,7 @@ impl Reader<'_> {
         }
         // Leave the old room only once the new one has said yes: a full room leaves you where you were.
         if let Some(old) = previous.and_then(|id| self.hub.room(&id).cloned()) {
-            old.send(RoomCommand::Leave { session: self.session.clone(), reason: LeaveReason::Left, rid: None }).await;
+            old.send(RoomCommand::Leave { session: self.session.clone(), reason: Some(LeaveReason::Left), rid: None }).await;
         }
         Ok(())
     }
@@ -248,9 +248,7 @@ impl Reader<'_> {
         }
         let room = self.current_room(&rid)?;
         let Some(guest) = self.hub.find(&member) else {
-            let mut error = error_body(rid, ErrorCode::UnknownMember);
-            error.message = "その方はいまスペースにいません。".to_string();
-            return Err(error);
+            return Err(error_body(rid, ErrorCode::NotPresent));
         };
         let (reply, answer) = oneshot::channel();
         room.send(RoomCommand::Invite { session: self.session.clone(), member, reply }).await;

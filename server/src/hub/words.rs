@@ -15,6 +15,7 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         TokenInvalid => "ログインの確認ができませんでした。もう一度ログインしてください。",
         TokenExpired => "ログインの有効期限が切れました。もう一度ログインしてください。",
         UnknownMember => "このアカウントは見つかりませんでした。",
+        NotPresent => "その方はいまスペースにいません。",
         SpaceClosed => "ただいま閉室中です。",
         RoomClosed => "このお部屋は、いまは開いていません。",
         UnknownRoom => "そのお部屋は見つかりませんでした。",
