@@ -244,8 +244,8 @@ async fn movement_is_batched_and_only_possible_on_the_map() {
         .await;
     assert!(!again, "positions for A repeated although A did not move");
 
-    // Off the map (100 × 80) → bad_request.
-    a.send(json!({"type": "move", "x": 150.0, "y": 10.0})).await;
+    // Off the map (400 × 300) → bad_request.
+    a.send(json!({"type": "move", "x": 450.0, "y": 10.0})).await;
     a.recv_error("bad_request").await;
     a.send(json!({"type": "move", "x": 10.0, "y": -5.0})).await;
     a.recv_error("bad_request").await;

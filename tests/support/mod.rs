@@ -29,7 +29,7 @@ pub fn shipped_rooms() -> String {
 }
 
 /// A small predictable space for tests, in Asia/Tokyo: open every day 10:00–18:00; the free
-/// space `hiroba` (map 100×80); program room `lunch` with a session every day 12:00–13:00
+/// space `hiroba` (map 400×300); program room `lunch` with a session every day 12:00–13:00
 /// (doors open 10 minutes before); `tiny`, a gallery for two; a staff room `staff`.
 pub const TEST_ROOMS: &str = r##"[space]
 name = "テストの居場所"
@@ -48,8 +48,8 @@ id = "hiroba"
 kind = "free"
 name = "ひろば"
 capacity = 50
-width = 100
-height = 80
+width = 400
+height = 300
 
 [[room]]
 id = "lunch"
