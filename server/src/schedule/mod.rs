@@ -243,3 +243,6 @@ impl Schedule {
         None
     }
 }
+
+#[cfg(test)]
+mod tests;
