@@ -3,11 +3,12 @@
 //! because the people editing the file are a city's staff, not programmers.
 mod raw;
 mod rooms;
+mod space;
 mod values;
 
 use std::ops::Range;
 
-pub use rooms::{RoomConfig, RoomKind, SpaceConfig, SpaceSettings, Video};
+pub use rooms::{RoomConfig, RoomKind, SessionRule, SpaceConfig, SpaceSettings, Video};
 
 /// A mistake in a configuration file, located at the offending value.
 /// Displays as `rooms.toml:12:5: <message>` (or `rooms.toml: <message>` without a position,

@@ -1,13 +1,13 @@
 //! The space file: settings, opening rules, closures and rooms, validated into plain types.
 use std::collections::HashSet;
-use std::ops::{Range, RangeInclusive};
+use std::ops::Range;
 use std::path::Path;
 
 use crate::auth::Role;
-use crate::schedule::rules::{self, Closures, DateRange, OpeningRule, Pattern, YearlyRange};
+use crate::schedule::rules::{self, Closures, OpeningRule};
 
-use super::raw::{RawClosures, RawFile, RawRoom, RawSpace, S};
-use super::values;
+use super::raw::{RawFile, RawRoom};
+use super::{space, values};
 use super::{ConfigError, Source};
 
 #[derive(Debug, Clone)]
@@ -102,7 +102,7 @@ impl SpaceConfig {
             let span = e.span().unwrap_or(0..0);
             src.error(span, plain_english(e.message()))
         })?;
-        let space = settings(src, &raw.space)?;
+        let space = space::settings(src, &raw.space)?;
         if raw.opening.is_empty() {
             return Err(src.error(
                 raw.space.span(),
@@ -115,11 +115,11 @@ impl SpaceConfig {
             .map(|r| values::rule(src, r.get_ref()))
             .collect::<Result<Vec<_>, _>>()?;
         let closures = match &raw.closures {
-            Some(c) => closures(src, c.get_ref())?,
+            Some(c) => space::closures(src, c.get_ref())?,
             None => Closures::default(),
         };
         for (raw_rule, rule) in raw.opening.iter().zip(&opening) {
-            extra_openings_not_closed(src, raw_rule.get_ref(), rule, &closures)?;
+            space::extra_openings_not_closed(src, raw_rule.get_ref(), rule, &closures)?;
         }
         if raw.room.is_empty() {
             return Err(src.error(
@@ -189,142 +189,6 @@ fn plain_english(message: &str) -> String {
     .fold(message.to_string(), |m, (from, to)| m.replace(from, to))
 }
 
-fn number(
-    src: Source,
-    key: &str,
-    v: Option<&S<i64>>,
-    default: u32,
-    allowed: RangeInclusive<u32>,
-) -> Result<u32, ConfigError> {
-    let Some(v) = v else {
-        return Ok(default);
-    };
-    match u32::try_from(*v.get_ref()) {
-        Ok(n) if allowed.contains(&n) => Ok(n),
-        _ => Err(src.error(
-            v.span(),
-            format!(
-                "{key} {} is outside {}..={}",
-                v.get_ref(),
-                allowed.start(),
-                allowed.end()
-            ),
-        )),
-    }
-}
-
-fn settings(src: Source, raw: &S<RawSpace>) -> Result<SpaceSettings, ConfigError> {
-    let raw = raw.get_ref();
-    if raw.name.get_ref().trim().is_empty() {
-        return Err(src.error(raw.name.span(), "name is empty (the public page shows it)"));
-    }
-    let timezone = match &raw.timezone {
-        None => chrono_tz::Asia::Tokyo,
-        Some(tz) => tz.get_ref().parse().map_err(|_| {
-            src.error(
-                tz.span(),
-                format!(
-                    "unknown time zone \"{}\" (expected an IANA name such as \"Asia/Tokyo\")",
-                    tz.get_ref()
-                ),
-            )
-        })?,
-    };
-    let closing_notices = match &raw.closing_notices {
-        None => vec![10, 5, 1],
-        Some(list) => {
-            let mut notices = list
-                .get_ref()
-                .iter()
-                .map(|n| number(src, "closing notice", Some(n), 0, 1..=240))
-                .collect::<Result<Vec<_>, _>>()?;
-            notices.sort_unstable_by(|a, b| b.cmp(a));
-            notices.dedup();
-            notices
-        }
-    };
-    Ok(SpaceSettings {
-        name: raw.name.get_ref().clone(),
-        about: raw.about.clone(),
-        timezone,
-        doors_open_minutes: number(
-            src,
-            "doors_open_minutes",
-            raw.doors_open_minutes.as_ref(),
-            10,
-            0..=120,
-        )?,
-        closing_notices,
-        consult_grace_minutes: number(
-            src,
-            "consult_grace_minutes",
-            raw.consult_grace_minutes.as_ref(),
-            30,
-            0..=240,
-        )?,
-    })
-}
-
-fn closures(src: Source, raw: &RawClosures) -> Result<Closures, ConfigError> {
-    let yearly = raw
-        .yearly
-        .iter()
-        .map(|r| {
-            Ok(YearlyRange {
-                from: values::month_day(src, "from", &r.get_ref().from)?,
-                to: values::month_day(src, "to", &r.get_ref().to)?,
-            })
-        })
-        .collect::<Result<_, ConfigError>>()?;
-    let dates = raw
-        .dates
-        .iter()
-        .map(|d| values::date(src, "date", d))
-        .collect::<Result<_, _>>()?;
-    let ranges = raw
-        .ranges
-        .iter()
-        .map(|r| {
-            let r = r.get_ref();
-            let from = values::date(src, "from", &r.from)?;
-            let to = values::date(src, "to", &r.to)?;
-            if to < from {
-                return Err(src.error(r.to.span(), format!("to {to} is before from {from}")));
-            }
-            Ok(DateRange { from, to })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Closures {
-        public_holidays: raw.public_holidays,
-        yearly,
-        dates,
-        ranges,
-    })
-}
-
-/// An extra opening listed by date on a closed day would silently never happen.
-fn extra_openings_not_closed(
-    src: Source,
-    raw: &super::raw::RawRule,
-    rule: &OpeningRule,
-    closures: &Closures,
-) -> Result<(), ConfigError> {
-    let (Pattern::Dates { dates }, Some(raw_dates)) = (&rule.pattern, &raw.dates) else {
-        return Ok(());
-    };
-    for (date, v) in dates.iter().zip(raw_dates.get_ref()) {
-        if closures.closes(*date) {
-            return Err(src.error(
-                v.span(),
-                format!(
-                    "{date} is a closed day (see [closures]), so this opening would never happen"
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 const KINDS: &str = "\"free\", \"program\", \"consult\", \"gallery\" or \"staff\"";
 
 fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
@@ -381,7 +245,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     } else {
         (50, 1..=1000)
     };
-    let capacity = number(
+    let capacity = values::number(
         src,
         "capacity",
         r.capacity.as_ref(),
@@ -390,8 +254,8 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     )?;
     let room_kind = match kind {
         "free" => RoomKind::Free {
-            width: number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
-            height: number(src, "height", r.height.as_ref(), 900, 200..=10_000)?,
+            width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
+            height: values::number(src, "height", r.height.as_ref(), 900, 200..=10_000)?,
         },
         "program" => {
             if r.session.as_ref().is_none_or(|s| s.get_ref().is_empty()) {
@@ -432,7 +296,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
                 ));
             };
             RoomKind::Consult {
-                pool: number(src, "pool", Some(pool), 1, 1..=100)?,
+                pool: values::number(src, "pool", Some(pool), 1, 1..=100)?,
             }
         }
         "gallery" => {

@@ -1,4 +1,6 @@
 //! Single values of rooms.toml (times, dates, weekdays) and the rule tables built from them.
+use std::ops::RangeInclusive;
+
 use chrono::{NaiveDate, NaiveTime, Weekday};
 use toml::Value;
 
@@ -271,4 +273,29 @@ fn nth_list(src: Source, nth: &S<Vec<S<i64>>>) -> Result<Vec<u8>, ConfigError> {
             )),
         })
         .collect()
+}
+
+/// A whole number in `allowed`, or `default` when the key is absent.
+pub(super) fn number(
+    src: Source,
+    key: &str,
+    v: Option<&S<i64>>,
+    default: u32,
+    allowed: RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
+    let Some(v) = v else {
+        return Ok(default);
+    };
+    match u32::try_from(*v.get_ref()) {
+        Ok(n) if allowed.contains(&n) => Ok(n),
+        _ => Err(src.error(
+            v.span(),
+            format!(
+                "{key} {} is outside {}..={}",
+                v.get_ref(),
+                allowed.start(),
+                allowed.end()
+            ),
+        )),
+    }
 }

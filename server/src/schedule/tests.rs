@@ -61,8 +61,7 @@ fn windows_follow_daylight_saving_time() {
 fn a_time_that_does_not_exist_moves_to_when_the_clocks_jump() {
     let s = schedule(
         "timezone = \"America/New_York\"\n\
-         [[opening]]\nrule = \"weekly\"\nweekdays = [\"sun\"]\nstart = \"02:30\"\nend = \"05:00\"\n\
-",
+         [[opening]]\nrule = \"weekly\"\nweekdays = [\"sun\"]\nstart = \"02:30\"\nend = \"05:00\"\n",
     );
     assert_eq!(
         spans(&s.windows(d("2026-03-08"), d("2026-03-08"))),
