@@ -237,7 +237,9 @@ impl Schedule {
             match self.tz.from_local_datetime(&local) {
                 LocalResult::Single(t) => return Some(t.fixed_offset()),
                 LocalResult::Ambiguous(earliest, _) => return Some(earliest.fixed_offset()),
-                LocalResult::None => local += chrono::Duration::minutes(1),
+                LocalResult::None => {
+                    local = local.checked_add_signed(chrono::Duration::minutes(1))?
+                }
             }
         }
         None

@@ -70,9 +70,11 @@ pub fn can_occur(session: &OpeningRule, openings: &[OpeningRule]) -> bool {
     const SPAN: u64 = 1100;
     let mut starts: Vec<NaiveDate> = openings.iter().filter_map(|o| o.from).collect();
     starts.extend(session.from);
-    if let Some(until) = session.until {
-        starts.push(until - chrono::Days::new(SPAN));
-    }
+    starts.extend(
+        session
+            .until
+            .and_then(|u| u.checked_sub_days(chrono::Days::new(SPAN))),
+    );
     starts.extend(NaiveDate::from_ymd_opt(2000, 1, 1));
     let fits = |date: NaiveDate| {
         session.falls_on(date)
