@@ -141,7 +141,9 @@ async fn two_members_see_each_other_chat_change_status_stamp_and_leave() {
     assert_eq!(left["reason"], "left");
     assert_eq!(left["rid"], 4);
     let gone = a
-        .recv_where("member_left of B", |f| f["type"] == "member_left" && f["id"] == b_id.as_str())
+        .recv_where("member_left of B", |f| {
+            f["type"] == "member_left" && f["id"] == b_id.as_str()
+        })
         .await;
     assert!(seq(&gone) > last_seq);
 
