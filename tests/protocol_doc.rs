@@ -31,9 +31,19 @@ fn json_blocks(text: &str) -> Vec<String> {
 
 /// The names serde knows for an enum, read from its "unknown variant … expected one of" error.
 fn variant_names<T: DeserializeOwned>(probe: serde_json::Value) -> BTreeSet<String> {
-    let error = serde_json::from_value::<T>(probe).err().expect("the probe is not a variant").to_string();
-    let list = error.split("expected one of").nth(1).expect("serde lists the variants");
-    list.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    let error = serde_json::from_value::<T>(probe)
+        .err()
+        .expect("the probe is not a variant")
+        .to_string();
+    let list = error
+        .split("expected one of")
+        .nth(1)
+        .expect("serde lists the variants");
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 fn check_examples<T: DeserializeOwned + Serialize>(section_title: &str) -> BTreeSet<String> {
@@ -45,8 +55,16 @@ fn check_examples<T: DeserializeOwned + Serialize>(section_title: &str) -> BTree
         let parsed: T = serde_json::from_value(value.clone())
             .unwrap_or_else(|e| panic!("example does not parse ({e}):\n{block}"));
         let back = serde_json::to_value(&parsed).expect("serializes");
-        assert_eq!(back, value, "example does not round-trip (a stray or misspelt field?):\n{block}");
-        types.insert(value["type"].as_str().expect("examples have a type").to_string());
+        assert_eq!(
+            back, value,
+            "example does not round-trip (a stray or misspelt field?):\n{block}"
+        );
+        types.insert(
+            value["type"]
+                .as_str()
+                .expect("examples have a type")
+                .to_string(),
+        );
     }
     types
 }
@@ -69,7 +87,10 @@ fn every_server_message_has_a_valid_example() {
 fn every_error_code_is_documented() {
     let text = section(&doc(), "Error codes");
     for code in variant_names::<ErrorCode>(serde_json::json!("__probe__")) {
-        assert!(text.contains(&format!("| `{code}` |")), "error code `{code}` is missing from docs/protocol.md");
+        assert!(
+            text.contains(&format!("| `{code}` |")),
+            "error code `{code}` is missing from docs/protocol.md"
+        );
     }
 }
 
@@ -79,9 +100,22 @@ fn every_close_code_is_documented() {
     for code in CloseCode::ALL {
         let row = text
             .lines()
-            .find(|line| line.starts_with(&format!("| {} ", code.code())) || line.starts_with(&format!("| `{}` ", code.code())))
-            .unwrap_or_else(|| panic!("close code {} is missing from docs/protocol.md", code.code()));
-        assert!(row.contains(code.reason()), "close code {} should give reason `{}`: {row}", code.code(), code.reason());
+            .find(|line| {
+                line.starts_with(&format!("| {} ", code.code()))
+                    || line.starts_with(&format!("| `{}` ", code.code()))
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "close code {} is missing from docs/protocol.md",
+                    code.code()
+                )
+            });
+        assert!(
+            row.contains(code.reason()),
+            "close code {} should give reason `{}`: {row}",
+            code.code(),
+            code.reason()
+        );
     }
 }
 
@@ -94,6 +128,9 @@ fn every_limit_is_documented_with_its_value() {
             .lines()
             .find(|line| line.contains(&format!("`{name}`")))
             .unwrap_or_else(|| panic!("limit `{name}` is missing from docs/protocol.md"));
-        assert!(row.contains(&value.to_string()), "limit `{name}` should read {value}: {row}");
+        assert!(
+            row.contains(&value.to_string()),
+            "limit `{name}` should read {value}: {row}"
+        );
     }
 }

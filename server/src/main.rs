@@ -12,7 +12,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "ibasho", version, about = "ibasho: an online drop-in space (オンライン居場所)", args_conflicts_with_subcommands = true)]
+#[command(
+    name = "ibasho",
+    version,
+    about = "ibasho: an online drop-in space (オンライン居場所)",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -74,9 +79,12 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         None => runtime.block_on(serve(cli.serve)),
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
-        Some(Command::Admin(AdminCommand::Token { role, nickname, data, ttl })) => {
-            runtime.block_on(issue_token(role, &nickname, data, ttl))
-        }
+        Some(Command::Admin(AdminCommand::Token {
+            role,
+            nickname,
+            data,
+            ttl,
+        })) => runtime.block_on(issue_token(role, &nickname, data, ttl)),
     }
 }
 
@@ -113,10 +121,11 @@ async fn stop_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}
@@ -127,7 +136,12 @@ async fn stop_signal() {
     tracing::info!("stopping: saying goodbye to everyone");
 }
 
-async fn issue_token(role: Role, nickname: &str, data: PathBuf, ttl: Duration) -> anyhow::Result<()> {
+async fn issue_token(
+    role: Role,
+    nickname: &str,
+    data: PathBuf,
+    ttl: Duration,
+) -> anyhow::Result<()> {
     let nickname = nickname.trim();
     if nickname.is_empty() || nickname.chars().count() > 20 {
         bail!("a nickname has 1 to 20 characters");
@@ -136,12 +150,19 @@ async fn issue_token(role: Role, nickname: &str, data: PathBuf, ttl: Duration) -
     let store = SqliteStore::open(&app::database_path(&data)).await?;
     let member = match store.member_by_nickname(nickname).await? {
         Some(member) if member.role != role => {
-            bail!("{nickname} already exists with role {}", member.role.as_str())
+            bail!(
+                "{nickname} already exists with role {}",
+                member.role.as_str()
+            )
         }
         Some(member) => member,
         None => {
             store
-                .create_member(NewMember { nickname: nickname.to_string(), avatar: Avatar::default(), role })
+                .create_member(NewMember {
+                    nickname: nickname.to_string(),
+                    avatar: Avatar::default(),
+                    role,
+                })
                 .await?
         }
     };
@@ -159,8 +180,13 @@ async fn issue_token(role: Role, nickname: &str, data: PathBuf, ttl: Duration) -
 }
 
 fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 7d"))?;
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 7d"))?;
     let seconds = match unit {
         "s" => n,
         "m" => n * 60,
@@ -177,7 +203,9 @@ fn parse_ttl(text: &str) -> Result<Duration, String> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("IBASHO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("IBASHO_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {

@@ -73,7 +73,11 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}` (expected participant, family, staff, counsellor or admin)"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown role `{s}` (expected participant, family, staff, counsellor or admin)"
+                )
+            })
     }
 }
 

@@ -12,25 +12,35 @@ pub async fn ics(State(state): State<AppState>) -> impl IntoResponse {
     let hub = &state.hub;
     let now = hub.clock.now();
     let today = now.with_timezone(&hub.schedule.timezone()).date_naive();
-    let windows = hub.schedule.windows(today, today + Duration::days(DAYS - 1));
+    let windows = hub
+        .schedule
+        .windows(today, today + Duration::days(DAYS - 1));
     let name_of = |window: &Window| match &window.room {
         None => format!("{}（開室）", hub.space.space.name),
-        Some(room) => hub
-            .space
-            .room(room)
-            .map_or_else(|| room.clone(), |r| format!("{}（{}）", r.name, hub.space.space.name)),
+        Some(room) => hub.space.room(room).map_or_else(
+            || room.clone(),
+            |r| format!("{}（{}）", r.name, hub.space.space.name),
+        ),
     };
     let body = render(&hub.space.space.name, &windows, name_of, now);
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"ibasho.ics\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ibasho.ics\"",
+            ),
         ],
         body,
     )
 }
 
-fn render(calendar_name: &str, windows: &[Window], summary: impl Fn(&Window) -> String, now: DateTime<Utc>) -> String {
+fn render(
+    calendar_name: &str,
+    windows: &[Window],
+    summary: impl Fn(&Window) -> String,
+    now: DateTime<Utc>,
+) -> String {
     let stamp = utc(now);
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
@@ -42,7 +52,10 @@ fn render(calendar_name: &str, windows: &[Window], summary: impl Fn(&Window) -> 
     for window in windows {
         let start = utc(window.start.with_timezone(&Utc));
         lines.push("BEGIN:VEVENT".to_string());
-        lines.push(format!("UID:{start}-{}@ibasho", window.room.as_deref().unwrap_or("space")));
+        lines.push(format!(
+            "UID:{start}-{}@ibasho",
+            window.room.as_deref().unwrap_or("space")
+        ));
         lines.push(format!("DTSTAMP:{stamp}"));
         lines.push(format!("DTSTART:{start}"));
         lines.push(format!("DTEND:{}", utc(window.end.with_timezone(&Utc))));
@@ -50,7 +63,11 @@ fn render(calendar_name: &str, windows: &[Window], summary: impl Fn(&Window) -> 
         lines.push("END:VEVENT".to_string());
     }
     lines.push("END:VCALENDAR".to_string());
-    lines.iter().map(|line| fold(line)).collect::<Vec<_>>().join("")
+    lines
+        .iter()
+        .map(|line| fold(line))
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 fn utc(t: DateTime<Utc>) -> String {
@@ -58,7 +75,10 @@ fn utc(t: DateTime<Utc>) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
 }
 
 /// Lines longer than 75 octets are folded (CRLF + space), never inside a UTF-8 character:
@@ -89,7 +109,10 @@ mod tests {
         for line in folded.split("\r\n").filter(|l| !l.is_empty()) {
             assert!(line.len() <= 75, "{} octets: {line}", line.len());
         }
-        assert_eq!(folded.replace("\r\n ", "").trim_end(), format!("SUMMARY:{}", "唄ごえカフェ".repeat(10)));
+        assert_eq!(
+            folded.replace("\r\n ", "").trim_end(),
+            format!("SUMMARY:{}", "唄ごえカフェ".repeat(10))
+        );
     }
 
     #[test]

@@ -42,10 +42,7 @@ async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> 
         // transport closes with 1009.
         .max_message_size(limits::TRANSPORT_FRAME_BYTES)
         .max_frame_size(limits::TRANSPORT_FRAME_BYTES)
-        .on_upgrade(move |socket| {
-            let session = hub.track(run_session(socket, hub.clone()));
-            async move { session.await }
-        })
+        .on_upgrade(move |socket| hub.track(run_session(socket, hub.clone())))
         .into_response()
 }
 

@@ -25,11 +25,15 @@ pub async fn windows(State(state): State<AppState>, Query(range): Query<Range>) 
     let today = hub.clock.now().with_timezone(&tz).date_naive();
     let from = match parse_date("from", range.from.as_deref(), today) {
         Ok(date) => date,
-        Err(response) => return response,
+        Err(message) => return bad_request(&message),
     };
-    let to = match parse_date("to", range.to.as_deref(), from + chrono::Duration::days(DEFAULT_DAYS - 1)) {
+    let to = match parse_date(
+        "to",
+        range.to.as_deref(),
+        from + chrono::Duration::days(DEFAULT_DAYS - 1),
+    ) {
         Ok(date) => date,
-        Err(response) => return response,
+        Err(message) => return bad_request(&message),
     };
     if to < from {
         return bad_request("`to` must not be before `from`");
@@ -37,7 +41,8 @@ pub async fn windows(State(state): State<AppState>, Query(range): Query<Range>) 
     if (to - from).num_days() >= MAX_DAYS {
         return bad_request(&format!("at most {MAX_DAYS} days per request"));
     }
-    Json(json!({ "timezone": tz.name(), "windows": hub.schedule.windows(from, to) })).into_response()
+    Json(json!({ "timezone": tz.name(), "windows": hub.schedule.windows(from, to) }))
+        .into_response()
 }
 
 pub async fn status(State(state): State<AppState>) -> Response {
@@ -64,7 +69,7 @@ pub async fn status(State(state): State<AppState>) -> Response {
         "name": settings.name,
         "about": settings.about,
         "timezone": hub.schedule.timezone().name(),
-        "now": now.with_timezone(&hub.schedule.timezone()).fixed_offset(),
+        "now": now.with_timezone(&hub.schedule.timezone()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         "open": status.open,
         "closes_at": status.closes_at,
         "next_opening": status.next_opening,
@@ -84,14 +89,18 @@ fn kind_name(kind: &crate::config::RoomKind) -> &'static str {
     }
 }
 
-fn parse_date(name: &str, value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, Response> {
+fn parse_date(name: &str, value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, String> {
     match value {
         None => Ok(default),
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| bad_request(&format!("`{name}` must be a date like 2026-12-09"))),
+            .map_err(|_| format!("`{name}` must be a date like 2026-12-09")),
     }
 }
 
 fn bad_request(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": "bad_request", "message": message }))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "error": "bad_request", "message": message })),
+    )
+        .into_response()
 }

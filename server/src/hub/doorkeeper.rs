@@ -20,10 +20,17 @@ const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
-    ClosingSoon { minutes: u32, closes_at: DateTime<FixedOffset> },
-    Closed { grace_until: DateTime<FixedOffset> },
+    ClosingSoon {
+        minutes: u32,
+        closes_at: DateTime<FixedOffset>,
+    },
+    Closed {
+        grace_until: DateTime<FixedOffset>,
+    },
     GraceOver,
-    SessionEnded { room: String },
+    SessionEnded {
+        room: String,
+    },
 }
 
 pub async fn run(hub: Hub) {
@@ -75,9 +82,20 @@ fn planned(hub: &Hub, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<U
             None => {
                 for &minutes in &settings.closing_notices {
                     let at = end - Duration::minutes(minutes.into());
-                    planned.push((at, Event::ClosingSoon { minutes, closes_at: window.end }));
+                    planned.push((
+                        at,
+                        Event::ClosingSoon {
+                            minutes,
+                            closes_at: window.end,
+                        },
+                    ));
                 }
-                planned.push((end, Event::Closed { grace_until: window.end + grace }));
+                planned.push((
+                    end,
+                    Event::Closed {
+                        grace_until: window.end + grace,
+                    },
+                ));
                 planned.push((end + grace, Event::GraceOver));
             }
         }
@@ -90,14 +108,22 @@ async fn act(hub: &Hub, event: Event) {
     let now = hub.clock.now();
     match event {
         Event::ClosingSoon { minutes, closes_at } => {
-            let notice = frame(&ServerMessage::Notice { kind: NoticeKind::Closing, message: words::closing_soon(minutes), until: closes_at });
+            let notice = frame(&ServerMessage::Notice {
+                kind: NoticeKind::Closing,
+                message: words::closing_soon(minutes),
+                until: closes_at,
+            });
             for session in hub.online_sessions() {
                 session.deliver_or_close(notice.clone());
             }
         }
         Event::Closed { grace_until } => {
             let in_consultation = members_in_consultation(hub).await;
-            let grace = frame(&ServerMessage::Notice { kind: NoticeKind::ConsultGrace, message: words::consult_grace(&grace_until), until: grace_until });
+            let grace = frame(&ServerMessage::Notice {
+                kind: NoticeKind::ConsultGrace,
+                message: words::consult_grace(&grace_until),
+                until: grace_until,
+            });
             for session in hub.online_sessions() {
                 if in_consultation.contains(&session.id) {
                     session.deliver_or_close(grace.clone());
@@ -119,7 +145,9 @@ async fn act(hub: &Hub, event: Event) {
         Event::SessionEnded { room } => {
             let next_session = hub.schedule.next_session(&room, now);
             if let Some(handle) = hub.room(&room) {
-                handle.send(RoomCommand::SessionEnded { next_session }).await;
+                handle
+                    .send(RoomCommand::SessionEnded { next_session })
+                    .await;
             }
         }
     }
@@ -139,13 +167,18 @@ fn say_goodbye(hub: &Hub, session: &SessionHandle, now: DateTime<Utc>) {
 /// Everyone in a consultation room where a counsellor is present with someone else.
 async fn members_in_consultation(hub: &Hub) -> HashSet<PublicId> {
     let mut members = HashSet::new();
-    for room in hub.rooms_in_order().filter(|r| matches!(r.config.kind, RoomKind::Consult { .. })) {
+    for room in hub
+        .rooms_in_order()
+        .filter(|r| matches!(r.config.kind, RoomKind::Consult { .. }))
+    {
         let (reply, answer) = oneshot::channel();
         if !room.send(RoomCommand::Occupants { reply }).await {
             continue;
         }
         let occupants = answer.await.unwrap_or_default();
-        let counsellor = occupants.iter().any(|s| s.role.has(Grant::TakeConsultations));
+        let counsellor = occupants
+            .iter()
+            .any(|s| s.role.has(Grant::TakeConsultations));
         if counsellor && occupants.len() >= 2 {
             members.extend(occupants.iter().map(|s| s.id.clone()));
         }

@@ -130,7 +130,10 @@ impl SessionShared {
     }
 
     pub fn update_view(&self, change: impl FnOnce(&mut MemberView)) -> MemberView {
-        let mut view = self.view.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut view = self
+            .view
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         change(&mut view);
         view.clone()
     }

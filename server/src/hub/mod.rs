@@ -76,11 +76,16 @@ impl Hub {
         for config in &space.rooms {
             let config = Arc::new(config.clone());
             let ids: Vec<Arc<str>> = match config.kind {
-                RoomKind::Consult { pool } => (1..=pool).map(|n| Arc::from(format!("{}-{n}", config.id))).collect(),
+                RoomKind::Consult { pool } => (1..=pool)
+                    .map(|n| Arc::from(format!("{}-{n}", config.id)))
+                    .collect(),
                 _ => vec![Arc::from(config.id.as_str())],
             };
             for id in ids {
-                rooms.insert(id.clone(), RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz));
+                rooms.insert(
+                    id.clone(),
+                    RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz),
+                );
                 room_order.push(id);
             }
         }
@@ -128,7 +133,8 @@ impl Hub {
     }
 
     fn unregister(&self, session: &SessionHandle) {
-        self.online.remove_if(&session.id, |_, current| current.conn == session.conn);
+        self.online
+            .remove_if(&session.id, |_, current| current.conn == session.conn);
     }
 
     fn find(&self, id: &PublicId) -> Option<SessionHandle> {
@@ -167,14 +173,31 @@ impl Hub {
             .map(|room| {
                 let config = &room.config;
                 let (kind, map, stage, videos) = match &config.kind {
-                    RoomKind::Free { width, height } => (RoomKindName::Free, Some(MapSize { width: *width, height: *height }), false, vec![]),
-                    RoomKind::Program { stage, .. } => (RoomKindName::Program, None, *stage, vec![]),
+                    RoomKind::Free { width, height } => (
+                        RoomKindName::Free,
+                        Some(MapSize {
+                            width: *width,
+                            height: *height,
+                        }),
+                        false,
+                        vec![],
+                    ),
+                    RoomKind::Program { stage, .. } => {
+                        (RoomKindName::Program, None, *stage, vec![])
+                    }
                     RoomKind::Consult { .. } => (RoomKindName::Consult, None, false, vec![]),
                     RoomKind::Gallery { videos } => (
                         RoomKindName::Gallery,
                         None,
                         false,
-                        videos.iter().map(|v| VideoInfo { title: v.title.clone(), src: v.src.clone(), program: v.program.clone() }).collect(),
+                        videos
+                            .iter()
+                            .map(|v| VideoInfo {
+                                title: v.title.clone(),
+                                src: v.src.clone(),
+                                program: v.program.clone(),
+                            })
+                            .collect(),
                     ),
                     RoomKind::Staff => (RoomKindName::Staff, None, false, vec![]),
                 };
@@ -187,8 +210,12 @@ impl Hub {
                     capacity: config.capacity,
                     map,
                     stage,
-                    session_now: is_program.then(|| self.gate().program_session_for_audience(&config.id, now)).flatten(),
-                    session_next: is_program.then(|| self.schedule.next_session(&config.id, now)).flatten(),
+                    session_now: is_program
+                        .then(|| self.gate().program_session_for_audience(&config.id, now))
+                        .flatten(),
+                    session_next: is_program
+                        .then(|| self.schedule.next_session(&config.id, now))
+                        .flatten(),
                     videos,
                 }
             })
@@ -212,7 +239,10 @@ impl Hub {
             session.close(CloseCode::GoingAway);
         }
         self.sessions.close();
-        if tokio::time::timeout(Duration::from_secs(5), self.sessions.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), self.sessions.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some sessions did not finish within 5 s of shutdown");
         }
     }

@@ -153,6 +153,7 @@ pub struct ChatLine {
     pub from: PublicId,
     pub nickname: String,
     pub text: String,
+    #[serde(serialize_with = "crate::schedule::rfc3339")]
     pub at: DateTime<FixedOffset>,
 }
 
@@ -205,7 +206,11 @@ pub struct SpaceInfo {
     pub name: String,
     pub timezone: String,
     pub open: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::schedule::rfc3339_opt"
+    )]
     pub closes_at: Option<DateTime<FixedOffset>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_opening: Option<Window>,
@@ -321,6 +326,7 @@ pub enum ServerMessage {
         kind: NoticeKind,
         message: String,
         /// When the space (or the consultation's grace period) ends.
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
         until: DateTime<FixedOffset>,
     },
     /// The server is about to close this connection (see `reason`).

@@ -75,7 +75,12 @@ pub enum RoomCommand {
 }
 
 impl RoomHandle {
-    pub fn spawn(id: Arc<str>, config: Arc<RoomConfig>, clock: Arc<dyn Clock>, tz: chrono_tz::Tz) -> RoomHandle {
+    pub fn spawn(
+        id: Arc<str>,
+        config: Arc<RoomConfig>,
+        clock: Arc<dyn Clock>,
+        tz: chrono_tz::Tz,
+    ) -> RoomHandle {
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let room = Room {
             id: id.clone(),
@@ -98,7 +103,6 @@ impl RoomHandle {
     pub async fn send(&self, command: RoomCommand) -> bool {
         self.tx.send(command).await.is_ok()
     }
-
 }
 
 struct Occupant {
@@ -142,15 +146,32 @@ impl Room {
 
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Join { session, resume, rid, reply } => {
+            RoomCommand::Join {
+                session,
+                resume,
+                rid,
+                reply,
+            } => {
                 let _ = reply.send(self.join(session, resume, rid));
             }
-            RoomCommand::Leave { session, reason, rid } => self.leave(&session, reason, rid, None),
+            RoomCommand::Leave {
+                session,
+                reason,
+                rid,
+            } => self.leave(&session, reason, rid, None),
             RoomCommand::Chat { session, text, rid } => self.chat(&session, &text, rid),
             RoomCommand::Move { session, x, y } => self.walk(&session, x, y),
-            RoomCommand::Stamp { session, stamp, rid } => self.stamp(&session, stamp, rid),
+            RoomCommand::Stamp {
+                session,
+                stamp,
+                rid,
+            } => self.stamp(&session, stamp, rid),
             RoomCommand::ViewChanged { session, rid } => self.view_changed(&session, rid),
-            RoomCommand::Invite { session, member, reply } => {
+            RoomCommand::Invite {
+                session,
+                member,
+                reply,
+            } => {
                 let _ = reply.send(self.invite(&session, member));
             }
             RoomCommand::Occupants { reply } => {
@@ -160,7 +181,12 @@ impl Room {
         }
     }
 
-    fn join(&mut self, session: SessionHandle, resume: Option<Resume>, rid: Option<Rid>) -> Result<(), ErrorCode> {
+    fn join(
+        &mut self,
+        session: SessionHandle,
+        resume: Option<Resume>,
+        rid: Option<Rid>,
+    ) -> Result<(), ErrorCode> {
         if matches!(self.config.kind, RoomKind::Consult { .. })
             && !session.role.has(Grant::TakeConsultations)
             && !self.invited.contains(&session.id)
@@ -180,14 +206,26 @@ impl Room {
         // dead) takes over their place: the others see an update, not a leave and a join.
         self.occupants.insert(
             session.id.clone(),
-            Occupant { session: session.clone(), pos, needs_all_positions: false },
+            Occupant {
+                session: session.clone(),
+                pos,
+                needs_all_positions: false,
+            },
         );
         let view = self.view_of(&session.id);
         self.seq += 1;
         let event = if previous.is_some() {
-            ServerMessage::MemberUpdated { room: self.id.to_string(), seq: self.seq, member: view }
+            ServerMessage::MemberUpdated {
+                room: self.id.to_string(),
+                seq: self.seq,
+                member: view,
+            }
         } else {
-            ServerMessage::MemberJoined { room: self.id.to_string(), seq: self.seq, member: view }
+            ServerMessage::MemberJoined {
+                room: self.id.to_string(),
+                seq: self.seq,
+                member: view,
+            }
         };
         self.broadcast(&event, Some(&session.id));
 
@@ -211,7 +249,12 @@ impl Room {
     fn chat_for(&self, resume: Option<&Resume>) -> (Vec<ChatLine>, bool) {
         match resume {
             Some(r) if r.epoch == self.epoch && r.seq <= self.seq => {
-                let missed = self.chat.iter().filter(|l| l.seq > r.seq).cloned().collect();
+                let missed = self
+                    .chat
+                    .iter()
+                    .filter(|l| l.seq > r.seq)
+                    .cloned()
+                    .collect();
                 (missed, r.seq < self.evicted_up_to)
             }
             // Another epoch (the room restarted, its memory-only chat is gone) or a seq from
@@ -226,23 +269,45 @@ impl Room {
         self.chat.iter().skip(skip).cloned().collect()
     }
 
-    fn leave(&mut self, session: &SessionHandle, reason: Option<LeaveReason>, rid: Option<Rid>, message: Option<String>) {
-        let here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn);
+    fn leave(
+        &mut self,
+        session: &SessionHandle,
+        reason: Option<LeaveReason>,
+        rid: Option<Rid>,
+        message: Option<String>,
+    ) {
+        let here = self
+            .occupants
+            .get(&session.id)
+            .is_some_and(|o| o.session.conn == session.conn);
         if !here {
             return; // an older connection's late goodbye, or never entered
         }
         self.occupants.remove(&session.id);
         self.moved.remove(&session.id);
         self.invited.remove(&session.id);
-        if !self.occupants.values().any(|o| o.session.role.has(Grant::TakeConsultations)) {
+        if !self
+            .occupants
+            .values()
+            .any(|o| o.session.role.has(Grant::TakeConsultations))
+        {
             self.invited.clear(); // no counsellor left to receive anyone
         }
         self.seq += 1;
-        let left = ServerMessage::MemberLeft { room: self.id.to_string(), seq: self.seq, id: session.id.clone() };
+        let left = ServerMessage::MemberLeft {
+            room: self.id.to_string(),
+            seq: self.seq,
+            id: session.id.clone(),
+        };
         self.broadcast(&left, None);
         session.clear_room_if(&self.id);
         if let Some(reason) = reason {
-            session.deliver_or_close(frame(&ServerMessage::Left { rid, room: self.id.to_string(), reason, message }));
+            session.deliver_or_close(frame(&ServerMessage::Left {
+                rid,
+                room: self.id.to_string(),
+                reason,
+                message,
+            }));
         }
     }
 
@@ -254,10 +319,25 @@ impl Room {
             Ok(text) => text,
             Err(problem) => {
                 let (code, message, limit) = match problem {
-                    ChatProblem::Empty => (ErrorCode::ChatEmpty, words::error_message(ErrorCode::ChatEmpty).to_string(), None),
-                    ChatProblem::TooLong { limit } => (ErrorCode::ChatTooLong, words::chat_too_long(limit), Some(limit)),
+                    ChatProblem::Empty => (
+                        ErrorCode::ChatEmpty,
+                        words::error_message(ErrorCode::ChatEmpty).to_string(),
+                        None,
+                    ),
+                    ChatProblem::TooLong { limit } => (
+                        ErrorCode::ChatTooLong,
+                        words::chat_too_long(limit),
+                        Some(limit),
+                    ),
                 };
-                let error = ErrorBody { rid, code, message, next_opening: None, retry_after_ms: None, limit };
+                let error = ErrorBody {
+                    rid,
+                    code,
+                    message,
+                    next_opening: None,
+                    retry_after_ms: None,
+                    limit,
+                };
                 session.deliver_or_close(frame(&ServerMessage::Error(error)));
                 return;
             }
@@ -276,8 +356,17 @@ impl Room {
                 self.evicted_up_to = old.seq;
             }
         }
-        self.broadcast(&ServerMessage::Chat { room: self.id.to_string(), line }, None);
-        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: Some(self.seq) }));
+        self.broadcast(
+            &ServerMessage::Chat {
+                room: self.id.to_string(),
+                line,
+            },
+            None,
+        );
+        session.deliver_or_close(frame(&ServerMessage::Ack {
+            rid,
+            seq: Some(self.seq),
+        }));
     }
 
     fn walk(&mut self, session: &SessionHandle, x: f32, y: f32) {
@@ -302,9 +391,17 @@ impl Room {
             return;
         }
         self.seq += 1;
-        let event = ServerMessage::Stamp { room: self.id.to_string(), seq: self.seq, from: session.id.clone(), stamp };
+        let event = ServerMessage::Stamp {
+            room: self.id.to_string(),
+            seq: self.seq,
+            from: session.id.clone(),
+            stamp,
+        };
         self.broadcast(&event, None);
-        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: Some(self.seq) }));
+        session.deliver_or_close(frame(&ServerMessage::Ack {
+            rid,
+            seq: Some(self.seq),
+        }));
     }
 
     fn view_changed(&mut self, session: &SessionHandle, rid: Option<Rid>) {
@@ -312,13 +409,23 @@ impl Room {
             return;
         }
         self.seq += 1;
-        let event = ServerMessage::MemberUpdated { room: self.id.to_string(), seq: self.seq, member: self.view_of(&session.id) };
+        let event = ServerMessage::MemberUpdated {
+            room: self.id.to_string(),
+            seq: self.seq,
+            member: self.view_of(&session.id),
+        };
         self.broadcast(&event, None);
-        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: Some(self.seq) }));
+        session.deliver_or_close(frame(&ServerMessage::Ack {
+            rid,
+            seq: Some(self.seq),
+        }));
     }
 
     fn invite(&mut self, session: &SessionHandle, member: PublicId) -> Result<(), ErrorCode> {
-        let counsellor_here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn)
+        let counsellor_here = self
+            .occupants
+            .get(&session.id)
+            .is_some_and(|o| o.session.conn == session.conn)
             && session.role.has(Grant::TakeConsultations);
         if !matches!(self.config.kind, RoomKind::Consult { .. }) || !counsellor_here {
             return Err(ErrorCode::NotAllowed);
@@ -328,7 +435,9 @@ impl Room {
     }
 
     fn session_ended(&mut self, next_session: Option<Window>) {
-        let RoomKind::Program { host_roles, .. } = &self.config.kind else { return };
+        let RoomKind::Program { host_roles, .. } = &self.config.kind else {
+            return;
+        };
         let audience: Vec<SessionHandle> = self
             .occupants
             .values()
@@ -336,17 +445,29 @@ impl Room {
             .filter(|s| !host_roles.contains(&s.role) && !s.role.has(Grant::EnterWhenClosed))
             .collect();
         let message = match &next_session {
-            Some(next) => format!("{}（次回は{}）", words::session_ended(), crate::schedule::format_ja(next.start)),
+            Some(next) => format!(
+                "{}（次回は{}）",
+                words::session_ended(),
+                crate::schedule::format_ja(next.start)
+            ),
             None => words::session_ended().to_string(),
         };
         for session in audience {
-            self.leave(&session, Some(LeaveReason::SessionEnded), None, Some(message.clone()));
+            self.leave(
+                &session,
+                Some(LeaveReason::SessionEnded),
+                None,
+                Some(message.clone()),
+            );
         }
     }
 
     /// Whether this connection is in the room; if not, tells it so.
     fn is_here(&self, session: &SessionHandle, rid: Option<Rid>) -> bool {
-        let here = self.occupants.get(&session.id).is_some_and(|o| o.session.conn == session.conn);
+        let here = self
+            .occupants
+            .get(&session.id)
+            .is_some_and(|o| o.session.conn == session.conn);
         if !here {
             reply_error(session, rid, ErrorCode::NotInRoom);
         }
@@ -374,10 +495,23 @@ impl Room {
     /// One batch per tick with the positions that changed; anyone who missed a batch gets
     /// all positions instead, so a dropped batch never leaves an avatar in the wrong place.
     fn flush_positions(&mut self) {
-        let position = |id: &PublicId, o: &Occupant| o.pos.map(|p| Position { id: id.clone(), x: p.x, y: p.y });
+        let position = |id: &PublicId, o: &Occupant| {
+            o.pos.map(|p| Position {
+                id: id.clone(),
+                x: p.x,
+                y: p.y,
+            })
+        };
         let changed = (!self.moved.is_empty()).then(|| {
-            let moves = self.moved.iter().filter_map(|id| self.occupants.get(id).and_then(|o| position(id, o))).collect();
-            frame(&ServerMessage::Positions { room: self.id.to_string(), moves })
+            let moves = self
+                .moved
+                .iter()
+                .filter_map(|id| self.occupants.get(id).and_then(|o| position(id, o)))
+                .collect();
+            frame(&ServerMessage::Positions {
+                room: self.id.to_string(),
+                moves,
+            })
         });
         let mut all: Option<Frame> = None;
         for occupant in self.occupants.values() {
@@ -385,13 +519,24 @@ impl Room {
                 continue;
             }
             all.get_or_insert_with(|| {
-                let moves = self.occupants.iter().filter_map(|(id, o)| position(id, o)).collect();
-                frame(&ServerMessage::Positions { room: self.id.to_string(), moves })
+                let moves = self
+                    .occupants
+                    .iter()
+                    .filter_map(|(id, o)| position(id, o))
+                    .collect();
+                frame(&ServerMessage::Positions {
+                    room: self.id.to_string(),
+                    moves,
+                })
             });
         }
         self.moved.clear();
         for occupant in self.occupants.values_mut() {
-            let batch = if occupant.needs_all_positions { all.clone() } else { changed.clone() };
+            let batch = if occupant.needs_all_positions {
+                all.clone()
+            } else {
+                changed.clone()
+            };
             if let Some(batch) = batch {
                 // Positions may be dropped (the next batch supersedes them); chat never is.
                 occupant.needs_all_positions = occupant.session.deliver(batch) == Delivery::Full;
@@ -405,7 +550,11 @@ fn frame(message: &ServerMessage) -> Frame {
 }
 
 fn reply_error(session: &SessionHandle, rid: Option<Rid>, code: ErrorCode) {
-    session.deliver_or_close(frame(&ServerMessage::error(rid, code, words::error_message(code))));
+    session.deliver_or_close(frame(&ServerMessage::error(
+        rid,
+        code,
+        words::error_message(code),
+    )));
 }
 
 /// Near the bottom middle of the map (the entrance), spread a little so newcomers don't stack.

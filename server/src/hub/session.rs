@@ -20,11 +20,18 @@ use tokio::sync::{mpsc, oneshot};
 
 type Sink = SplitSink<WebSocket, Message>;
 type Stream = SplitStream<WebSocket>;
+/// A refused message, boxed: the error path is rare and the body is large.
+type Reject = Box<ErrorBody>;
 
 pub async fn run(socket: WebSocket, hub: Hub) {
     let (mut sink, mut stream) = socket.split();
     let mut limiters = Limiters::new();
-    let member = match tokio::time::timeout(AUTH_TIMEOUT, authenticate(&hub, &mut sink, &mut stream, &mut limiters)).await {
+    let member = match tokio::time::timeout(
+        AUTH_TIMEOUT,
+        authenticate(&hub, &mut sink, &mut stream, &mut limiters),
+    )
+    .await
+    {
         Ok(Ok((member, rid))) => (member, rid),
         Ok(Err(close)) => return close_now(&mut sink, close).await,
         Err(_) => return close_now(&mut sink, CloseCode::AuthTimeout).await,
@@ -51,11 +58,21 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     session.deliver_or_close(Frame::from(welcome.to_text()));
 
     let writer = tokio::spawn(write(sink, outbox, session.clone()));
-    let mut reader = Reader { hub: &hub, session: &session, member: &member, limiters };
+    let mut reader = Reader {
+        hub: &hub,
+        session: &session,
+        member: &member,
+        limiters,
+    };
     reader.read(&mut stream).await;
 
     if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
-        room.send(RoomCommand::Leave { session: session.clone(), reason: None, rid: None }).await;
+        room.send(RoomCommand::Leave {
+            session: session.clone(),
+            reason: None,
+            rid: None,
+        })
+        .await;
     }
     hub.unregister(&session);
     session.close(CloseCode::Normal);
@@ -74,14 +91,18 @@ async fn authenticate(
         let message = match next_message(stream).await {
             Incoming::Message(message) => message,
             Incoming::Rejected(error) => {
-                send_direct(sink, &ServerMessage::Error(error)).await?;
+                send_direct(sink, &ServerMessage::Error(*error)).await?;
                 limiters.reject()?;
                 continue;
             }
             Incoming::Closed => return Err(CloseCode::Normal),
         };
         let ClientMessage::Auth { rid, token } = message else {
-            let error = ServerMessage::error(message.rid().cloned(), ErrorCode::NotAuthenticated, words::error_message(ErrorCode::NotAuthenticated));
+            let error = ServerMessage::error(
+                message.rid().cloned(),
+                ErrorCode::NotAuthenticated,
+                words::error_message(ErrorCode::NotAuthenticated),
+            );
             send_direct(sink, &error).await?;
             limiters.reject()?;
             continue;
@@ -98,7 +119,11 @@ async fn authenticate(
                 return Err(CloseCode::AuthFailed);
             }
         };
-        let member = match hub.store.member(&crate::member::AccountId(claims.sub)).await {
+        let member = match hub
+            .store
+            .member(&crate::member::AccountId(claims.sub))
+            .await
+        {
             Ok(Some(member)) => member,
             Ok(None) => {
                 send_direct(sink, &refuse(ErrorCode::UnknownMember)).await?;
@@ -141,7 +166,7 @@ impl Reader<'_> {
                 Incoming::Closed => return,
             };
             if let Err(error) = outcome {
-                self.reply(ServerMessage::Error(error));
+                self.reply(ServerMessage::Error(*error));
                 if let Err(code) = self.limiters.reject() {
                     self.session.close(code);
                     return;
@@ -151,25 +176,33 @@ impl Reader<'_> {
     }
 
     fn reply(&self, message: ServerMessage) {
-        self.session.deliver_or_close(Frame::from(message.to_text()));
+        self.session
+            .deliver_or_close(Frame::from(message.to_text()));
     }
 
     /// The room the member is in, or `not_in_room`.
-    fn current_room(&self, rid: &Option<Rid>) -> Result<super::room::RoomHandle, ErrorBody> {
+    fn current_room(&self, rid: &Option<Rid>) -> Result<super::room::RoomHandle, Reject> {
         self.session
             .room()
             .and_then(|id| self.hub.room(&id).cloned())
-            .ok_or_else(|| error_body(rid.clone(), ErrorCode::NotInRoom))
+            .ok_or_else(|| Box::new(error_body(rid.clone(), ErrorCode::NotInRoom)))
     }
 
-    async fn handle(&mut self, message: ClientMessage) -> Result<(), ErrorBody> {
+    async fn handle(&mut self, message: ClientMessage) -> Result<(), Reject> {
         let session = self.session.clone();
         match message {
-            ClientMessage::Auth { rid, .. } => Err(error_body(rid, ErrorCode::AlreadyAuthenticated)),
+            ClientMessage::Auth { rid, .. } => {
+                Err(error_body(rid, ErrorCode::AlreadyAuthenticated).into())
+            }
             ClientMessage::Join { rid, room, resume } => self.join(rid, room, resume).await,
             ClientMessage::Leave { rid } => {
                 let room = self.current_room(&rid)?;
-                room.send(RoomCommand::Leave { session, reason: Some(LeaveReason::Left), rid }).await;
+                room.send(RoomCommand::Leave {
+                    session,
+                    reason: Some(LeaveReason::Left),
+                    rid,
+                })
+                .await;
                 Ok(())
             }
             ClientMessage::Chat { rid, text } => {
@@ -184,7 +217,12 @@ impl Reader<'_> {
             }
             ClientMessage::Stamp { rid, stamp } => {
                 let room = self.current_room(&rid)?;
-                room.send(RoomCommand::Stamp { session, stamp, rid }).await;
+                room.send(RoomCommand::Stamp {
+                    session,
+                    stamp,
+                    rid,
+                })
+                .await;
                 Ok(())
             }
             ClientMessage::Status { rid, status } => {
@@ -194,11 +232,16 @@ impl Reader<'_> {
             }
             ClientMessage::Avatar { rid, avatar } => {
                 if !avatar.is_valid() {
-                    return Err(error_body(rid, ErrorCode::BadRequest));
+                    return Err(error_body(rid, ErrorCode::BadRequest).into());
                 }
-                if let Err(error) = self.hub.store.set_avatar(&self.member.account, &avatar).await {
+                if let Err(error) = self
+                    .hub
+                    .store
+                    .set_avatar(&self.member.account, &avatar)
+                    .await
+                {
                     tracing::error!(%error, member = %session.id, "could not save an avatar");
-                    return Err(error_body(rid, ErrorCode::Internal));
+                    return Err(error_body(rid, ErrorCode::Internal).into());
                 }
                 session.update_view(|v| v.avatar = avatar);
                 self.announce_view_change(rid).await;
@@ -212,23 +255,43 @@ impl Reader<'_> {
         }
     }
 
-    async fn join(&mut self, rid: Option<Rid>, room_id: String, resume: Option<super::protocol::Resume>) -> Result<(), ErrorBody> {
-        let room = self.hub.room(&room_id).cloned().ok_or_else(|| error_body(rid.clone(), ErrorCode::UnknownRoom))?;
+    async fn join(
+        &mut self,
+        rid: Option<Rid>,
+        room_id: String,
+        resume: Option<super::protocol::Resume>,
+    ) -> Result<(), Reject> {
+        let room = self
+            .hub
+            .room(&room_id)
+            .cloned()
+            .ok_or_else(|| Box::new(error_body(rid.clone(), ErrorCode::UnknownRoom)))?;
         self.hub
             .gate()
             .admit_to_room(&room.config, self.member.role, self.hub.clock.now())
-            .map_err(|refusal| refusal_error(rid.clone(), refusal))?;
+            .map_err(|refusal| Box::new(refusal_error(rid.clone(), refusal)))?;
         let previous = self.session.room().filter(|current| **current != *room.id);
         let (reply, answer) = oneshot::channel();
-        room.send(RoomCommand::Join { session: self.session.clone(), resume, rid: rid.clone(), reply }).await;
+        room.send(RoomCommand::Join {
+            session: self.session.clone(),
+            resume,
+            rid: rid.clone(),
+            reply,
+        })
+        .await;
         match answer.await {
             Ok(Ok(())) => {}
-            Ok(Err(code)) => return Err(error_body(rid, code)),
-            Err(_) => return Err(error_body(rid, ErrorCode::Internal)),
+            Ok(Err(code)) => return Err(error_body(rid, code).into()),
+            Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
         }
         // Leave the old room only once the new one has said yes: a full room leaves you where you were.
         if let Some(old) = previous.and_then(|id| self.hub.room(&id).cloned()) {
-            old.send(RoomCommand::Leave { session: self.session.clone(), reason: Some(LeaveReason::Left), rid: None }).await;
+            old.send(RoomCommand::Leave {
+                session: self.session.clone(),
+                reason: Some(LeaveReason::Left),
+                rid: None,
+            })
+            .await;
         }
         Ok(())
     }
@@ -236,28 +299,47 @@ impl Reader<'_> {
     async fn announce_view_change(&self, rid: Option<Rid>) {
         match self.current_room(&rid) {
             Ok(room) => {
-                room.send(RoomCommand::ViewChanged { session: self.session.clone(), rid }).await;
+                room.send(RoomCommand::ViewChanged {
+                    session: self.session.clone(),
+                    rid,
+                })
+                .await;
             }
             Err(_) => self.reply(ServerMessage::Ack { rid, seq: None }),
         }
     }
 
-    async fn invite(&self, rid: Option<Rid>, member: crate::member::PublicId) -> Result<(), ErrorBody> {
+    async fn invite(
+        &self,
+        rid: Option<Rid>,
+        member: crate::member::PublicId,
+    ) -> Result<(), Reject> {
         if !self.member.role.has(Grant::TakeConsultations) {
-            return Err(error_body(rid, ErrorCode::NotAllowed));
+            return Err(error_body(rid, ErrorCode::NotAllowed).into());
         }
         let room = self.current_room(&rid)?;
         let Some(guest) = self.hub.find(&member) else {
-            return Err(error_body(rid, ErrorCode::NotPresent));
+            return Err(error_body(rid, ErrorCode::NotPresent).into());
         };
         let (reply, answer) = oneshot::channel();
-        room.send(RoomCommand::Invite { session: self.session.clone(), member, reply }).await;
+        room.send(RoomCommand::Invite {
+            session: self.session.clone(),
+            member,
+            reply,
+        })
+        .await;
         match answer.await {
             Ok(Ok(())) => {}
-            Ok(Err(code)) => return Err(error_body(rid, code)),
-            Err(_) => return Err(error_body(rid, ErrorCode::Internal)),
+            Ok(Err(code)) => return Err(error_body(rid, code).into()),
+            Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
         }
-        guest.deliver_or_close(Frame::from(ServerMessage::Invited { room: room.id.to_string(), by: self.session.view() }.to_text()));
+        guest.deliver_or_close(Frame::from(
+            ServerMessage::Invited {
+                room: room.id.to_string(),
+                by: self.session.view(),
+            }
+            .to_text(),
+        ));
         self.reply(ServerMessage::Ack { rid, seq: None });
         Ok(())
     }
@@ -265,7 +347,7 @@ impl Reader<'_> {
 
 enum Incoming {
     Message(ClientMessage),
-    Rejected(ErrorBody),
+    Rejected(Reject),
     Closed,
 }
 
@@ -276,7 +358,7 @@ async fn next_message(stream: &mut Stream) -> Incoming {
             Some(Ok(Message::Binary(_))) => {
                 let mut error = error_body(None, ErrorCode::BadFrame);
                 error.message = "テキストのメッセージ（JSON）だけを受け付けています。".to_string();
-                return Incoming::Rejected(error);
+                return Incoming::Rejected(error.into());
             }
             // The transport answers pings itself.
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -290,21 +372,23 @@ async fn next_message(stream: &mut Stream) -> Incoming {
 }
 
 /// Parses a frame into a message, or explains precisely what is wrong with it.
-fn parse(text: &str) -> Result<ClientMessage, ErrorBody> {
+fn parse(text: &str) -> Result<ClientMessage, Reject> {
     if text.len() > FRAME_BYTES {
         let mut error = error_body(None, ErrorCode::FrameTooLarge);
         error.limit = Some(FRAME_BYTES);
-        return Err(error);
+        return Err(error.into());
     }
     // The common case parses once; only a failure pays for a second look.
-    serde_json::from_str::<ClientMessage>(text).map_err(|_| classify(text))
+    serde_json::from_str::<ClientMessage>(text).map_err(|_| Box::new(classify(text)))
 }
 
 fn classify(text: &str) -> ErrorBody {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
         return error_body(None, ErrorCode::BadFrame);
     };
-    let rid = value.get("rid").and_then(|r| serde_json::from_value::<Rid>(r.clone()).ok());
+    let rid = value
+        .get("rid")
+        .and_then(|r| serde_json::from_value::<Rid>(r.clone()).ok());
     let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
         return error_body(rid, ErrorCode::UnknownType);
     };
@@ -312,12 +396,19 @@ fn classify(text: &str) -> ErrorBody {
     match serde_json::from_value::<ClientMessage>(value.clone()) {
         Err(e) if e.to_string().contains("unknown variant") => {
             let mut error = error_body(rid, ErrorCode::UnknownType);
-            error.message = format!("{}（type: {kind}）", words::error_message(ErrorCode::UnknownType));
+            error.message = format!(
+                "{}（type: {kind}）",
+                words::error_message(ErrorCode::UnknownType)
+            );
             error
         }
         Err(e) => {
             let mut error = error_body(rid, ErrorCode::BadRequest);
-            error.message = format!("{}（{}）", words::error_message(ErrorCode::BadRequest), field_problem(&e));
+            error.message = format!(
+                "{}（{}）",
+                words::error_message(ErrorCode::BadRequest),
+                field_problem(&e)
+            );
             error
         }
         Ok(_) => error_body(rid, ErrorCode::BadFrame),
@@ -334,7 +425,14 @@ fn field_problem(error: &serde_json::Error) -> String {
 }
 
 fn error_body(rid: Option<Rid>, code: ErrorCode) -> ErrorBody {
-    ErrorBody { rid, code, message: words::error_message(code).to_string(), next_opening: None, retry_after_ms: None, limit: None }
+    ErrorBody {
+        rid,
+        code,
+        message: words::error_message(code).to_string(),
+        next_opening: None,
+        retry_after_ms: None,
+        limit: None,
+    }
 }
 
 fn refusal_error(rid: Option<Rid>, refusal: Refusal) -> ErrorBody {
@@ -373,18 +471,23 @@ impl Limiters {
         }
     }
 
-    fn admit(&self, message: &ClientMessage) -> Result<(), ErrorBody> {
+    fn admit(&self, message: &ClientMessage) -> Result<(), Reject> {
         let limited = |limiter: &DefaultDirectRateLimiter| {
             limiter.check().map_err(|not_until| {
-                let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-                ErrorBody {
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ));
+                Box::new(ErrorBody {
                     retry_after_ms: Some(wait.as_millis().max(1) as u64),
                     ..error_body(message.rid().cloned(), ErrorCode::RateLimited)
-                }
+                })
             })
         };
         limited(&self.any)?;
-        if matches!(message, ClientMessage::Chat { .. } | ClientMessage::Stamp { .. }) {
+        if matches!(
+            message,
+            ClientMessage::Chat { .. } | ClientMessage::Stamp { .. }
+        ) {
             limited(&self.chat)?;
         }
         Ok(())
@@ -445,11 +548,16 @@ async fn timed_send(sink: &mut Sink, message: Message) -> Result<(), ()> {
 }
 
 fn close_message(code: CloseCode) -> Message {
-    Message::Close(Some(CloseFrame { code: code.code(), reason: code.reason().into() }))
+    Message::Close(Some(CloseFrame {
+        code: code.code(),
+        reason: code.reason().into(),
+    }))
 }
 
 async fn send_direct(sink: &mut Sink, message: &ServerMessage) -> Result<(), CloseCode> {
-    timed_send(sink, Message::Text(message.to_text().into())).await.map_err(|_| CloseCode::Normal)
+    timed_send(sink, Message::Text(message.to_text().into()))
+        .await
+        .map_err(|_| CloseCode::Normal)
 }
 
 async fn close_now(sink: &mut Sink, code: CloseCode) {

@@ -44,6 +44,9 @@ mod tests {
     fn blank_and_control_only_lines_are_empty() {
         assert_eq!(screen_chat("   \n "), Err(ChatProblem::Empty));
         assert_eq!(screen_chat("\u{7}\u{1b}"), Err(ChatProblem::Empty));
-        assert_eq!(screen_chat(" こんにちは\u{1b}[31m "), Ok("こんにちは[31m".into()));
+        assert_eq!(
+            screen_chat(" こんにちは\u{1b}[31m "),
+            Ok("こんにちは[31m".into())
+        );
     }
 }

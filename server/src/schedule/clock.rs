@@ -61,6 +61,9 @@ mod tests {
         assert!(now >= origin && now - origin < chrono::Duration::seconds(5));
         let wait = clock.until(origin + chrono::Duration::minutes(1));
         assert!(wait <= Duration::from_secs(1) && wait > Duration::from_millis(500));
-        assert_eq!(clock.until(origin - chrono::Duration::hours(1)), Duration::ZERO);
+        assert_eq!(
+            clock.until(origin - chrono::Duration::hours(1)),
+            Duration::ZERO
+        );
     }
 }

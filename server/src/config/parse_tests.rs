@@ -1,0 +1,253 @@
+//! Parsing rooms.toml: what a good file becomes, and where each kind of mistake is reported.
+use super::*;
+use crate::auth::Role;
+use crate::schedule::Pattern;
+use chrono::Weekday;
+
+/// A small valid file; the error cases below change one thing in it.
+const BASE: &str = r#"[space]
+name = "test"
+
+[[opening]]
+rule = "weekly"
+weekdays = ["wed"]
+start = "13:00"
+end = "21:00"
+
+[[room]]
+id = "free"
+kind = "free"
+name = "フリースペース"
+"#;
+
+fn err(text: &str) -> String {
+    match SpaceConfig::from_toml(text, "rooms.toml") {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn with(old: &str, new: &str) -> String {
+    assert!(BASE.contains(old), "{old}");
+    BASE.replacen(old, new, 1)
+}
+
+fn room(extra: &str) -> String {
+    format!("{BASE}\n[[room]]\n{extra}")
+}
+
+const SESSION: &str = "id = \"p\"\nkind = \"program\"\nname = \"x\"\n[[room.session]]\n";
+
+#[test]
+fn a_good_file_gets_its_defaults() {
+    let text = format!(
+        "{BASE}\n[closures]\npublic_holidays = true\nyearly = [{{ from = \"12-29\", to = \"01-03\" }}]\n\
+         dates = [\"2026-08-14\", 2026-08-15]\nranges = [{{ from = \"2026-05-01\", to = \"2026-05-02\" }}]\n\
+         {}{SESSION}rule = \"nth_weekday\"\nnth = [1, 5]\nweekday = \"水\"\nstart = 14:00:00\nend = \"15:00\"\n\
+         \n[[room]]\nid = \"consult\"\nkind = \"consult\"\nname = \"相談\"\npool = 4\n",
+        "\n[[room]]\n"
+    );
+    let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    assert_eq!(config.space.timezone, chrono_tz::Asia::Tokyo);
+    assert_eq!(config.space.doors_open_minutes, 10);
+    assert_eq!(config.space.closing_notices, vec![10, 5, 1]);
+    assert_eq!(config.space.consult_grace_minutes, 30);
+    assert!(config.closures.public_holidays);
+    assert_eq!(config.closures.dates.len(), 2);
+    assert_eq!(config.closures.ranges.len(), 1);
+    let free = config.room("free").unwrap();
+    assert_eq!(free.capacity, 50);
+    assert!(matches!(
+        free.kind,
+        RoomKind::Free {
+            width: 1600,
+            height: 900
+        }
+    ));
+    let program = config.room("p").unwrap();
+    match &program.kind {
+        RoomKind::Program { host_roles, stage } => {
+            assert_eq!(host_roles, &vec![Role::Staff]);
+            assert!(!stage);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(config.sessions.len(), 1);
+    assert_eq!(config.sessions[0].room, "p");
+    assert_eq!(
+        config.sessions[0].rule.pattern,
+        Pattern::NthWeekday {
+            nth: vec![1, 5],
+            weekday: Weekday::Wed
+        }
+    );
+    let consult = config.room("consult").unwrap();
+    assert_eq!(consult.capacity, 2);
+    assert!(matches!(consult.kind, RoomKind::Consult { pool: 4 }));
+    assert!(config.room("nowhere").is_none());
+}
+
+#[test]
+fn closing_notices_are_sorted_descending() {
+    let text = with(
+        "name = \"test\"",
+        "name = \"test\"\nclosing_notices = [1, 15, 5, 5]",
+    );
+    let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    assert_eq!(config.space.closing_notices, vec![15, 5, 1]);
+    assert_eq!(
+        err(&with(
+            "name = \"test\"",
+            "name = \"test\"\nclosing_notices = [10, 0]"
+        )),
+        "rooms.toml:3:24: closing notice 0 is outside 1..=240"
+    );
+}
+
+#[test]
+fn mistakes_are_reported_where_they_are() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            with("end = \"21:00\"", "end = \"12:00\""),
+            "rooms.toml:8:7: end \"12:00\" is not after start \"13:00\" (a window ends on the day it starts)",
+        ),
+        (
+            with("[\"wed\"]", "[\"wedn\"]"),
+            "rooms.toml:6:13: unknown weekday \"wedn\" (expected mon, tue, wed, thu, fri, sat or sun)",
+        ),
+        (
+            with("name = \"test\"", "name = \"test\"\ntimezone = \"Asia/Tokio\""),
+            "rooms.toml:3:12: unknown time zone \"Asia/Tokio\" (expected an IANA name such as \"Asia/Tokyo\")",
+        ),
+        (
+            with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
+            "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
+             `capacity`, `width`, `height`, `host_roles`, `stage`, `session`, `pool`, `video`",
+        ),
+        (
+            with("id = \"free\"", "id = \"Free Space\""),
+            "rooms.toml:11:6: room id \"Free Space\" must be 1 to 32 characters of a-z, 0-9, _ or -",
+        ),
+        (
+            with("name = \"フリースペース\"", "name = \"フリースペース\"\ncapacity = \"100\""),
+            "rooms.toml:14:12: invalid type: string \"100\", expected a whole number",
+        ),
+        (
+            with("name = \"フリースペース\"", "name = \"フリースペース\"\ncapacity = 0"),
+            "rooms.toml:14:12: capacity 0 is outside 1..=1000",
+        ),
+        (
+            with(
+                "[[opening]]\nrule = \"weekly\"\nweekdays = [\"wed\"]\nstart = \"13:00\"\nend = \"21:00\"\n",
+                "",
+            ),
+            "rooms.toml:1:1: there is no [[opening]]: the space would never open (add at least one, e.g. rule = \"weekly\")",
+        ),
+        (
+            with("rule = \"weekly\"", "rule = \"monthly\""),
+            "rooms.toml:5:8: unknown rule \"monthly\" (expected \"nth_weekday\", \"weekly\" or \"dates\")",
+        ),
+        (
+            with("weekdays = [\"wed\"]", "weekday = \"wed\""),
+            "rooms.toml:6:11: `weekday` does not belong to rule \"weekly\" (it takes `weekdays`)",
+        ),
+        (
+            with("start = \"13:00\"", "start = \"1pm\""),
+            "rooms.toml:7:9: start \"1pm\" is not a time of day (expected \"HH:MM\" from \"00:00\" to \"23:59\", e.g. \"13:00\")",
+        ),
+        (
+            with("start = \"13:00\"", "start = 13"),
+            "rooms.toml:7:9: start must be a time of day such as \"13:00\", not a number",
+        ),
+        (
+            room("id = \"free\"\nkind = \"staff\"\nname = \"x\"\n"),
+            "rooms.toml:16:6: room id \"free\" is used twice (each room needs its own id)",
+        ),
+        (
+            room("id = \"talk\"\nkind = \"program\"\nname = \"x\"\n"),
+            "rooms.toml:17:8: program room \"talk\" has no [[room.session]] (add at least one, or it never opens)",
+        ),
+        (
+            room("id = \"c\"\nkind = \"consult\"\nname = \"x\"\npool = 0\n"),
+            "rooms.toml:19:8: pool 0 is outside 1..=100",
+        ),
+        (
+            room("id = \"c\"\nkind = \"consult\"\nname = \"x\"\n"),
+            "rooms.toml:17:8: a consult room needs `pool`, the number of private rooms (e.g. pool = 4)",
+        ),
+        (
+            room(&format!("{SESSION}rule = \"weekly\"\nweekdays = [\"thu\"]\nstart = \"14:00\"\nend = \"15:00\"\n")),
+            "rooms.toml:22:9: session 14:00–15:00 never lies inside an opening window on a day it falls on \
+             (check [[opening]] and this session's days and times)",
+        ),
+        (
+            room(&format!("{SESSION}rule = \"weekly\"\nweekdays = [\"wed\"]\nstart = \"20:00\"\nend = \"21:30\"\n")),
+            "rooms.toml:22:9: session 20:00–21:30 never lies inside an opening window on a day it falls on \
+             (check [[opening]] and this session's days and times)",
+        ),
+        (
+            room(&format!("{SESSION}rule = \"nth_weekday\"\nnth = [0]\nweekday = \"wed\"\nstart = \"14:00\"\nend = \"15:00\"\n")),
+            "rooms.toml:21:8: nth 0 is outside 1..=5 (1 = the first such weekday of the month, 5 = the fifth)",
+        ),
+        (
+            room(&format!("{SESSION}rule = \"nth_weekday\"\nweekday = \"wed\"\nstart = \"14:00\"\nend = \"15:00\"\n")),
+            "rooms.toml:20:8: rule \"nth_weekday\" needs `nth` and `weekday`",
+        ),
+        (
+            room("id = \"x\"\nkind = \"chat\"\nname = \"x\"\n"),
+            "rooms.toml:17:8: unknown room kind \"chat\" (expected \"free\", \"program\", \"consult\", \"gallery\" or \"staff\")",
+        ),
+        (
+            room("id = \"g\"\nkind = \"gallery\"\nname = \"x\"\n[[room.video]]\ntitle = \"t\"\nsrc = \"/media/a.mp4\"\nprogram = \"lunch\"\n"),
+            "rooms.toml:22:11: program \"lunch\" is not the id of a program room in this file",
+        ),
+        (
+            room("id = \"g\"\nkind = \"gallery\"\nname = \"x\"\n[[room.video]]\ntitle = \"t\"\nsrc = \"media/a.mp4\"\n"),
+            "rooms.toml:21:7: src \"media/a.mp4\" must be a path on this server (\"/media/…\") or an https:// address",
+        ),
+        (
+            with("kind = \"free\"", "kind = \"free\"\nwidth = true"),
+            "rooms.toml:13:9: invalid type: boolean `true`, expected a whole number",
+        ),
+        (
+            with("kind = \"free\"", "kind = \"free\"\npool = 3"),
+            "rooms.toml:13:8: `pool` does not belong to a room of kind \"free\"",
+        ),
+        (
+            with("end = \"21:00\"", "end = \"21:00\"\nfrom = \"2026-04-01\"\nuntil = \"2026-03-31\""),
+            "rooms.toml:10:9: until 2026-03-31 is before from 2026-04-01",
+        ),
+        (
+            with("end = \"21:00\"", "end = \"21:00\"\nfrom = \"2026-02-30\""),
+            "rooms.toml:9:8: from \"2026-02-30\" is not a date (expected \"YYYY-MM-DD\", e.g. \"2026-12-23\")",
+        ),
+        (
+            format!("{BASE}\n[closures]\nyearly = [{{ from = \"12-29\", to = \"13-03\" }}]\n"),
+            "rooms.toml:16:34: to \"13-03\" is not a month and day (expected \"MM-DD\", e.g. \"12-29\")",
+        ),
+        (
+            format!("{BASE}\n[[opening]]\nrule = \"dates\"\ndates = [\"2026-11-03\"]\nstart = \"10:00\"\nend = \"12:00\"\n\n[closures]\npublic_holidays = true\n"),
+            "rooms.toml:17:10: 2026-11-03 is a closed day (see [closures]), so this opening would never happen",
+        ),
+        (
+            "[space\nname = \"x\"\n".to_string(),
+            "rooms.toml:1:7: unclosed table, expected `]`",
+        ),
+        (
+            "[[opening]]\nrule = \"weekly\"\nweekdays = [\"wed\"]\nstart = \"13:00\"\nend = \"21:00\"\n".to_string(),
+            "rooms.toml:1:1: missing field `space`",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(err(&text), expected, "for:\n{text}");
+    }
+}
+
+#[test]
+fn an_unreadable_file_names_the_path() {
+    let e = SpaceConfig::load(std::path::Path::new("/nonexistent/rooms.toml")).unwrap_err();
+    assert_eq!(e.line, 0);
+    assert!(e
+        .to_string()
+        .starts_with("/nonexistent/rooms.toml: cannot read the file"));
+}

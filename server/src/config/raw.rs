@@ -1,0 +1,97 @@
+//! The file as written: serde structs that keep the position of every value, so that
+//! validation (in `rooms.rs`) can point at the exact spot. Kind-specific keys are all
+//! optional here and checked against the kind afterwards, because serde's tagged enums
+//! lose positions.
+use serde::Deserialize;
+use toml::{Spanned, Value};
+
+pub(super) type S<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    pub space: S<RawSpace>,
+    #[serde(default)]
+    pub opening: Vec<S<RawRule>>,
+    pub closures: Option<S<RawClosures>>,
+    #[serde(default)]
+    pub room: Vec<S<RawRoom>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSpace {
+    pub name: S<String>,
+    #[serde(default)]
+    pub about: String,
+    pub timezone: Option<S<String>>,
+    pub doors_open_minutes: Option<S<i64>>,
+    pub closing_notices: Option<S<Vec<S<i64>>>>,
+    pub consult_grace_minutes: Option<S<i64>>,
+}
+
+/// An `[[opening]]` or a `[[room.session]]`. Dates and times are `Value`s so that both
+/// `"13:00"` and a bare TOML time `13:00:00` are accepted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub rule: S<String>,
+    pub nth: Option<S<Vec<S<i64>>>>,
+    pub weekday: Option<S<String>>,
+    pub weekdays: Option<S<Vec<S<String>>>>,
+    pub dates: Option<S<Vec<S<Value>>>>,
+    pub start: S<Value>,
+    pub end: S<Value>,
+    pub from: Option<S<Value>>,
+    pub until: Option<S<Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawClosures {
+    #[serde(default)]
+    pub public_holidays: bool,
+    #[serde(default)]
+    pub yearly: Vec<S<RawRange>>,
+    #[serde(default)]
+    pub dates: Vec<S<Value>>,
+    #[serde(default)]
+    pub ranges: Vec<S<RawRange>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRange {
+    pub from: S<Value>,
+    pub to: S<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRoom {
+    pub id: S<String>,
+    pub kind: S<String>,
+    pub name: S<String>,
+    #[serde(default)]
+    pub description: String,
+    pub capacity: Option<S<i64>>,
+    // free
+    pub width: Option<S<i64>>,
+    pub height: Option<S<i64>>,
+    // program
+    pub host_roles: Option<S<Vec<S<String>>>>,
+    pub stage: Option<S<bool>>,
+    pub session: Option<S<Vec<S<RawRule>>>>,
+    // consult
+    pub pool: Option<S<i64>>,
+    // gallery
+    pub video: Option<S<Vec<S<RawVideo>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVideo {
+    pub title: S<String>,
+    pub src: S<String>,
+    pub program: Option<S<String>>,
+}

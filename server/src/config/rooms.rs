@@ -1,0 +1,364 @@
+//! The space file: settings, opening rules, closures and rooms, validated into plain types.
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+
+use crate::auth::Role;
+use crate::schedule::rules::{self, Closures, OpeningRule};
+
+use super::raw::{RawFile, RawRoom};
+use super::{space, values};
+use super::{ConfigError, Source};
+
+#[derive(Debug, Clone)]
+pub struct SpaceConfig {
+    pub space: SpaceSettings,
+    /// `[[opening]]`: when the space is open (before closures are taken out).
+    pub opening: Vec<OpeningRule>,
+    pub closures: Closures,
+    pub rooms: Vec<RoomConfig>,
+    /// `[[room.session]]` of every program room, in file order.
+    pub sessions: Vec<SessionRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpaceSettings {
+    /// Shown on the public page.
+    pub name: String,
+    /// Shown on the public page.
+    pub about: String,
+    pub timezone: chrono_tz::Tz,
+    /// Program rooms admit participants this many minutes before a session (default 10).
+    pub doors_open_minutes: u32,
+    /// Minutes before closing to warn (default [10, 5, 1]), sorted descending, each > 0.
+    pub closing_notices: Vec<u32>,
+    /// A consultation in progress may run on this long after closing (default 30).
+    pub consult_grace_minutes: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoomConfig {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub capacity: usize,
+    pub kind: RoomKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum RoomKind {
+    /// The 2D map, in map pixels.
+    Free {
+        width: u32,
+        height: u32,
+    },
+    /// Sessions live in the schedule (`SpaceConfig::sessions`).
+    Program {
+        host_roles: Vec<Role>,
+        stage: bool,
+    },
+    /// A pool of private rooms; the hub names them `<id>-1`..`<id>-N`.
+    Consult {
+        pool: u32,
+    },
+    Gallery {
+        videos: Vec<Video>,
+    },
+    Staff,
+}
+
+#[derive(Debug, Clone)]
+pub struct Video {
+    pub title: String,
+    pub src: String,
+    /// Id of the program room this video introduces.
+    pub program: Option<String>,
+}
+
+/// One `[[room.session]]` of a program room.
+#[derive(Debug, Clone)]
+pub struct SessionRule {
+    pub room: String,
+    pub rule: OpeningRule,
+}
+
+impl SpaceConfig {
+    /// Reads and parses a rooms.toml; errors name the file as given.
+    pub fn load(path: &Path) -> Result<SpaceConfig, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            origin: origin.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        SpaceConfig::from_toml(&text, &origin)
+    }
+
+    /// Parses rooms.toml text; `origin` names it in errors (usually the path).
+    pub fn from_toml(text: &str, origin: &str) -> Result<SpaceConfig, ConfigError> {
+        let src = Source { text, origin };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            src.error(span, plain_english(e.message()))
+        })?;
+        let space = space::settings(src, &raw.space)?;
+        if raw.opening.is_empty() {
+            return Err(src.error(
+                raw.space.span(),
+                "there is no [[opening]]: the space would never open (add at least one, e.g. rule = \"weekly\")",
+            ));
+        }
+        let opening = raw
+            .opening
+            .iter()
+            .map(|r| values::rule(src, r.get_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let closures = match &raw.closures {
+            Some(c) => space::closures(src, c.get_ref())?,
+            None => Closures::default(),
+        };
+        for (raw_rule, rule) in raw.opening.iter().zip(&opening) {
+            space::extra_openings_not_closed(src, raw_rule.get_ref(), rule, &closures)?;
+        }
+        if raw.room.is_empty() {
+            return Err(src.error(
+                text.len()..text.len(),
+                "there is no [[room]] (add at least the free space: kind = \"free\")",
+            ));
+        }
+        let mut rooms = Vec::new();
+        let mut sessions = Vec::new();
+        let mut ids = HashSet::new();
+        for r in &raw.room {
+            let r = r.get_ref();
+            if !ids.insert(r.id.get_ref().clone()) {
+                return Err(src.error(
+                    r.id.span(),
+                    format!(
+                        "room id \"{}\" is used twice (each room needs its own id)",
+                        r.id.get_ref()
+                    ),
+                ));
+            }
+            let room = room(src, r)?;
+            for s in r.session.iter().flat_map(|s| s.get_ref()) {
+                let rule = values::rule(src, s.get_ref())?;
+                if !rules::can_occur(&rule, &opening) {
+                    return Err(src.error(
+                        s.get_ref().start.span(),
+                        format!(
+                            "session {}–{} never lies inside an opening window on a day it falls on (check [[opening]] and this session's days and times)",
+                            rule.start.format("%H:%M"),
+                            rule.end.format("%H:%M")
+                        ),
+                    ));
+                }
+                sessions.push(SessionRule {
+                    room: room.id.clone(),
+                    rule,
+                });
+            }
+            rooms.push(room);
+        }
+        videos_name_programs(src, &raw, &rooms)?;
+        Ok(SpaceConfig {
+            space,
+            opening,
+            closures,
+            rooms,
+            sessions,
+        })
+    }
+
+    pub fn room(&self, id: &str) -> Option<&RoomConfig> {
+        self.rooms.iter().find(|r| r.id == id)
+    }
+}
+
+/// toml's messages name Rust types ("expected i64"); say it the way an editor of the file would.
+fn plain_english(message: &str) -> String {
+    let message = message.trim_end();
+    [
+        ("expected i64", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected a list in [ ]"),
+        ("expected a string", "expected text in quotes"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (from, to)| m.replace(from, to))
+}
+
+const KINDS: &str = "\"free\", \"program\", \"consult\", \"gallery\" or \"staff\"";
+
+fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
+    let id = r.id.get_ref();
+    let valid_id = (1..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !valid_id {
+        return Err(src.error(
+            r.id.span(),
+            format!("room id \"{id}\" must be 1 to 32 characters of a-z, 0-9, _ or -"),
+        ));
+    }
+    if r.name.get_ref().trim().is_empty() {
+        return Err(src.error(r.name.span(), "name is empty (members see it)"));
+    }
+    let kind = r.kind.get_ref().as_str();
+    let takes: &[&str] = match kind {
+        "free" => &["width", "height"],
+        "program" => &["host_roles", "stage", "session"],
+        "consult" => &["pool"],
+        "gallery" => &["video"],
+        "staff" => &[],
+        _ => {
+            return Err(src.error(
+                r.kind.span(),
+                format!("unknown room kind \"{kind}\" (expected {KINDS})"),
+            ))
+        }
+    };
+    let present: [(&str, Option<Range<usize>>); 7] = [
+        ("width", r.width.as_ref().map(|v| v.span())),
+        ("height", r.height.as_ref().map(|v| v.span())),
+        ("host_roles", r.host_roles.as_ref().map(|v| v.span())),
+        ("stage", r.stage.as_ref().map(|v| v.span())),
+        ("session", r.session.as_ref().map(|v| v.span())),
+        ("pool", r.pool.as_ref().map(|v| v.span())),
+        ("video", r.video.as_ref().map(|v| v.span())),
+    ];
+    for (key, span) in present {
+        if let Some(span) = span {
+            if !takes.contains(&key) {
+                return Err(src.error(
+                    span,
+                    format!("`{key}` does not belong to a room of kind \"{kind}\""),
+                ));
+            }
+        }
+    }
+    // One person and one counsellor, or three with a family member.
+    let (default_capacity, capacities) = if kind == "consult" {
+        (2, 2..=3)
+    } else {
+        (50, 1..=1000)
+    };
+    let capacity = values::number(
+        src,
+        "capacity",
+        r.capacity.as_ref(),
+        default_capacity,
+        capacities,
+    )?;
+    let room_kind = match kind {
+        "free" => RoomKind::Free {
+            width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
+            height: values::number(src, "height", r.height.as_ref(), 900, 200..=10_000)?,
+        },
+        "program" => {
+            if r.session.as_ref().is_none_or(|s| s.get_ref().is_empty()) {
+                return Err(src.error(
+                    r.kind.span(),
+                    format!("program room \"{id}\" has no [[room.session]] (add at least one, or it never opens)"),
+                ));
+            }
+            let host_roles = match &r.host_roles {
+                None => vec![Role::Staff],
+                Some(list) => {
+                    if list.get_ref().is_empty() {
+                        return Err(src.error(
+                            list.span(),
+                            "host_roles is empty (expected a list such as [\"staff\"])",
+                        ));
+                    }
+                    list.get_ref()
+                        .iter()
+                        .map(|role| {
+                            role.get_ref()
+                                .parse::<Role>()
+                                .map_err(|e| src.error(role.span(), e.replace('`', "\"")))
+                        })
+                        .collect::<Result<_, _>>()?
+                }
+            };
+            RoomKind::Program {
+                host_roles,
+                stage: r.stage.as_ref().is_some_and(|s| *s.get_ref()),
+            }
+        }
+        "consult" => {
+            let Some(pool) = &r.pool else {
+                return Err(src.error(
+                    r.kind.span(),
+                    "a consult room needs `pool`, the number of private rooms (e.g. pool = 4)",
+                ));
+            };
+            RoomKind::Consult {
+                pool: values::number(src, "pool", Some(pool), 1, 1..=100)?,
+            }
+        }
+        "gallery" => {
+            let videos = r
+                .video
+                .iter()
+                .flat_map(|v| v.get_ref())
+                .map(|v| {
+                    let v = v.get_ref();
+                    let s = v.src.get_ref();
+                    if !(s.starts_with('/') || s.starts_with("https://")) {
+                        return Err(src.error(
+                            v.src.span(),
+                            format!("src \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
+                        ));
+                    }
+                    Ok(Video {
+                        title: v.title.get_ref().clone(),
+                        src: s.clone(),
+                        program: v.program.as_ref().map(|p| p.get_ref().clone()),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            RoomKind::Gallery { videos }
+        }
+        _ => RoomKind::Staff,
+    };
+    Ok(RoomConfig {
+        id: id.clone(),
+        name: r.name.get_ref().clone(),
+        description: r.description.clone(),
+        capacity: capacity as usize,
+        kind: room_kind,
+    })
+}
+
+/// A gallery video's `program` must name a program room of this file.
+fn videos_name_programs(
+    src: Source,
+    raw: &RawFile,
+    rooms: &[RoomConfig],
+) -> Result<(), ConfigError> {
+    let programs: HashSet<&str> = rooms
+        .iter()
+        .filter(|r| matches!(r.kind, RoomKind::Program { .. }))
+        .map(|r| r.id.as_str())
+        .collect();
+    let named = raw
+        .room
+        .iter()
+        .flat_map(|r| r.get_ref().video.iter().flat_map(|v| v.get_ref()))
+        .filter_map(|v| v.get_ref().program.as_ref());
+    for p in named {
+        if !programs.contains(p.get_ref().as_str()) {
+            return Err(src.error(
+                p.span(),
+                format!(
+                    "program \"{}\" is not the id of a program room in this file",
+                    p.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
