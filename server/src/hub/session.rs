@@ -95,6 +95,7 @@ async fn authenticate(
                 limiters.reject()?;
                 continue;
             }
+            Incoming::TooBig => return Err(CloseCode::TooBig),
             Incoming::Closed => return Err(CloseCode::Normal),
         };
         let ClientMessage::Auth { rid, token } = message else {
@@ -163,6 +164,7 @@ impl Reader<'_> {
                     Err(error) => Err(error),
                 },
                 Incoming::Rejected(error) => Err(error),
+                Incoming::TooBig => return self.session.close(CloseCode::TooBig),
                 Incoming::Closed => return,
             };
             if let Err(error) = outcome {
@@ -348,6 +350,8 @@ impl Reader<'_> {
 enum Incoming {
     Message(ClientMessage),
     Rejected(Reject),
+    /// The transport refused a frame beyond TRANSPORT_FRAME_BYTES.
+    TooBig,
     Closed,
 }
 
@@ -362,6 +366,7 @@ async fn next_message(stream: &mut Stream) -> Incoming {
             }
             // The transport answers pings itself.
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Err(error)) if is_capacity_error(&error) => return Incoming::TooBig,
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Incoming::Closed,
         };
         return match parse(&text) {
@@ -369,6 +374,13 @@ async fn next_message(stream: &mut Stream) -> Incoming {
             Err(error) => Incoming::Rejected(error),
         };
     }
+}
+
+fn is_capacity_error(error: &axum::Error) -> bool {
+    // axum wraps the tungstenite error (same version as axum's) in a boxed error.
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
 }
 
 /// Parses a frame into a message, or explains precisely what is wrong with it.
@@ -392,27 +404,29 @@ fn classify(text: &str) -> ErrorBody {
     let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
         return error_body(rid, ErrorCode::UnknownType);
     };
-    // Re-tag as a known-good type to tell an unknown type from a bad field.
-    match serde_json::from_value::<ClientMessage>(value.clone()) {
-        Err(e) if e.to_string().contains("unknown variant") => {
-            let mut error = error_body(rid, ErrorCode::UnknownType);
-            error.message = format!(
-                "{}（type: {kind}）",
-                words::error_message(ErrorCode::UnknownType)
-            );
-            error
-        }
-        Err(e) => {
-            let mut error = error_body(rid, ErrorCode::BadRequest);
-            error.message = format!(
-                "{}（{}）",
-                words::error_message(ErrorCode::BadRequest),
-                field_problem(&e)
-            );
-            error
-        }
-        Ok(_) => error_body(rid, ErrorCode::BadFrame),
+    // The tag alone tells an unknown type from a known one with a bad field: serde names an
+    // unknown tag as "unknown variant `<tag>`" (an inner enum's bad value names that value).
+    let tag_only = serde_json::json!({ "type": kind });
+    let unknown_tag = format!("unknown variant `{kind}`");
+    if serde_json::from_value::<ClientMessage>(tag_only)
+        .is_err_and(|e| e.to_string().contains(&unknown_tag))
+    {
+        let mut error = error_body(rid, ErrorCode::UnknownType);
+        error.message = format!(
+            "{}（type: {kind}）",
+            words::error_message(ErrorCode::UnknownType)
+        );
+        return error;
     }
+    let mut error = error_body(rid, ErrorCode::BadRequest);
+    if let Err(e) = serde_json::from_value::<ClientMessage>(value) {
+        error.message = format!(
+            "{}（{}）",
+            words::error_message(ErrorCode::BadRequest),
+            field_problem(&e)
+        );
+    }
+    error
 }
 
 /// serde's message without the line/column noise (always line 1 for a frame).
