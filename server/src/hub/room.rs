@@ -356,17 +356,8 @@ impl Room {
                 self.evicted_up_to = old.seq;
             }
         }
-        self.broadcast(
-            &ServerMessage::Chat {
-                room: self.id.to_string(),
-                line,
-            },
-            None,
-        );
-        session.deliver_or_close(frame(&ServerMessage::Ack {
-            rid,
-            seq: Some(self.seq),
-        }));
+        let room = self.id.to_string();
+        self.publish_and_ack(session, rid, ServerMessage::Chat { room, line });
     }
 
     fn walk(&mut self, session: &SessionHandle, x: f32, y: f32) {
@@ -397,11 +388,7 @@ impl Room {
             from: session.id.clone(),
             stamp,
         };
-        self.broadcast(&event, None);
-        session.deliver_or_close(frame(&ServerMessage::Ack {
-            rid,
-            seq: Some(self.seq),
-        }));
+        self.publish_and_ack(session, rid, event);
     }
 
     fn view_changed(&mut self, session: &SessionHandle, rid: Option<Rid>) {
@@ -414,11 +401,18 @@ impl Room {
             seq: self.seq,
             member: self.view_of(&session.id),
         };
+        self.publish_and_ack(session, rid, event);
+    }
+
+    /// Sends a sequenced event to everyone, then tells its sender it was accepted, with the
+    /// event's place in the room (`self.seq`, already advanced for it).
+    fn publish_and_ack(&self, session: &SessionHandle, rid: Option<Rid>, event: ServerMessage) {
         self.broadcast(&event, None);
-        session.deliver_or_close(frame(&ServerMessage::Ack {
+        let ack = ServerMessage::Ack {
             rid,
             seq: Some(self.seq),
-        }));
+        };
+        session.deliver_or_close(frame(&ack));
     }
 
     fn invite(&mut self, session: &SessionHandle, member: PublicId) -> Result<(), ErrorCode> {

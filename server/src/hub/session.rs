@@ -7,7 +7,7 @@ use super::protocol::{
     ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Rid, ServerMessage,
     Status,
 };
-use super::room::RoomCommand;
+use super::room::{RoomCommand, RoomHandle};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
 use crate::member::Member;
@@ -183,7 +183,7 @@ impl Reader<'_> {
     }
 
     /// The room the member is in, or `not_in_room`.
-    fn current_room(&self, rid: &Option<Rid>) -> Result<super::room::RoomHandle, Reject> {
+    fn current_room(&self, rid: &Option<Rid>) -> Result<RoomHandle, Reject> {
         self.session
             .room()
             .and_then(|id| self.hub.room(&id).cloned())
@@ -273,19 +273,15 @@ impl Reader<'_> {
             .admit_to_room(&room.config, self.member.role, self.hub.clock.now())
             .map_err(|refusal| Box::new(refusal_error(rid.clone(), refusal)))?;
         let previous = self.session.room().filter(|current| **current != *room.id);
-        let (reply, answer) = oneshot::channel();
-        room.send(RoomCommand::Join {
-            session: self.session.clone(),
+        let session = self.session.clone();
+        let join_rid = rid.clone();
+        ask(&room, &rid, |reply| RoomCommand::Join {
+            session,
             resume,
-            rid: rid.clone(),
+            rid: join_rid,
             reply,
         })
-        .await;
-        match answer.await {
-            Ok(Ok(())) => {}
-            Ok(Err(code)) => return Err(error_body(rid, code).into()),
-            Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
-        }
+        .await?;
         // Leave the old room only once the new one has said yes: a full room leaves you where you were.
         if let Some(old) = previous.and_then(|id| self.hub.room(&id).cloned()) {
             old.send(RoomCommand::Leave {
@@ -323,18 +319,13 @@ impl Reader<'_> {
         let Some(guest) = self.hub.find(&member) else {
             return Err(error_body(rid, ErrorCode::NotPresent).into());
         };
-        let (reply, answer) = oneshot::channel();
-        room.send(RoomCommand::Invite {
-            session: self.session.clone(),
+        let session = self.session.clone();
+        ask(&room, &rid, |reply| RoomCommand::Invite {
+            session,
             member,
             reply,
         })
-        .await;
-        match answer.await {
-            Ok(Ok(())) => {}
-            Ok(Err(code)) => return Err(error_body(rid, code).into()),
-            Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
-        }
+        .await?;
         guest.deliver_or_close(Frame::from(
             ServerMessage::Invited {
                 room: room.id.to_string(),
@@ -344,6 +335,22 @@ impl Reader<'_> {
         ));
         self.reply(ServerMessage::Ack { rid, seq: None });
         Ok(())
+    }
+}
+
+/// Sends a room a command that answers yes or no, and waits for the answer.
+async fn ask(
+    room: &RoomHandle,
+    rid: &Option<Rid>,
+    command: impl FnOnce(oneshot::Sender<Result<(), ErrorCode>>) -> RoomCommand,
+) -> Result<(), Reject> {
+    let (reply, answer) = oneshot::channel();
+    room.send(command(reply)).await;
+    match answer.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(code)) => Err(error_body(rid.clone(), code).into()),
+        // The room task is gone: only during shutdown.
+        Err(_) => Err(error_body(rid.clone(), ErrorCode::Internal).into()),
     }
 }
 
