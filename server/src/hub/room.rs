@@ -566,3 +566,6 @@ fn spawn_point(width: u32, height: u32) -> Point {
         y: (h * 0.8 + jitter(h.min(80.0))).clamp(0.0, h),
     }
 }
+
+#[cfg(test)]
+mod tests;

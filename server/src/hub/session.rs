@@ -520,10 +520,13 @@ async fn write(mut sink: Sink, mut outbox: mpsc::Receiver<Frame>, session: Sessi
             biased;
             frame = outbox.recv() => frame,
             code = session.closing() => {
-                // Say what was already queued (a goodbye, an error) before closing.
-                while let Ok(frame) = outbox.try_recv() {
-                    if timed_send(&mut sink, Message::Text(frame)).await.is_err() {
-                        return;
+                // Say what was already queued (a goodbye, an error) before closing; a slow
+                // consumer would only be delayed by it: it resumes instead.
+                if code != CloseCode::SlowConsumer {
+                    while let Ok(frame) = outbox.try_recv() {
+                        if timed_send(&mut sink, Message::Text(frame)).await.is_err() {
+                            return;
+                        }
                     }
                 }
                 let _ = timed_send(&mut sink, close_message(code)).await;

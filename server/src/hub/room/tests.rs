@@ -1,0 +1,206 @@
+//! The room's promises that cannot be provoked reliably over real sockets (loopback buffers
+//! hold megabytes): a slow member is closed without slowing anyone else, and a member who
+//! missed a positions batch gets a complete one next.
+use super::*;
+use crate::auth::Role;
+use crate::hub::handle::SessionShared;
+use crate::hub::limits::OUTBOUND_QUEUE;
+use crate::hub::protocol::{CloseCode, Status};
+use crate::member::Avatar;
+use crate::schedule::SystemClock;
+use serde_json::Value;
+
+fn free_room() -> RoomHandle {
+    let config = RoomConfig {
+        id: "free".into(),
+        name: "フリースペース".into(),
+        description: String::new(),
+        capacity: 10,
+        kind: RoomKind::Free {
+            width: 400,
+            height: 300,
+        },
+    };
+    RoomHandle::spawn(
+        "free".into(),
+        Arc::new(config),
+        Arc::new(SystemClock),
+        chrono_tz::Asia::Tokyo,
+    )
+}
+
+fn member(conn: u64) -> (SessionHandle, mpsc::Receiver<Frame>) {
+    let view = MemberView {
+        id: PublicId(format!("m_{conn}")),
+        nickname: format!("member{conn}"),
+        avatar: Avatar::default(),
+        badge: None,
+        status: Status::Watching,
+        pos: None,
+    };
+    SessionShared::new(conn, Role::Participant, view)
+}
+
+async fn join(room: &RoomHandle, session: &SessionHandle) {
+    let (reply, answer) = oneshot::channel();
+    room.send(RoomCommand::Join {
+        session: session.clone(),
+        resume: None,
+        rid: None,
+        reply,
+    })
+    .await;
+    assert_eq!(answer.await.unwrap(), Ok(()));
+}
+
+/// Waits until the room has handled everything sent before.
+async fn settle(room: &RoomHandle) {
+    let (reply, answer) = oneshot::channel();
+    room.send(RoomCommand::Occupants { reply }).await;
+    answer.await.unwrap();
+}
+
+fn parse(frame: &Frame) -> Value {
+    serde_json::from_str(frame.as_str()).unwrap()
+}
+
+fn drain(rx: &mut mpsc::Receiver<Frame>) -> Vec<Value> {
+    std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|f| parse(&f))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_member_who_stops_reading_is_closed_and_nobody_else_misses_a_line() {
+    let room = free_room();
+    let (reader, mut reader_rx) = member(1);
+    let (sleeper, _sleeper_rx_never_read) = member(2);
+    join(&room, &reader).await;
+    join(&room, &sleeper).await;
+    drain(&mut reader_rx);
+
+    let lines = OUTBOUND_QUEUE + 20;
+    let collector = tokio::spawn(async move {
+        let mut chat = Vec::new();
+        while chat.len() < lines {
+            let frame = parse(&reader_rx.recv().await.unwrap());
+            if frame["type"] == "chat" {
+                chat.push(frame["text"].as_str().unwrap().to_string());
+            }
+        }
+        chat
+    });
+    for n in 0..lines {
+        room.send(RoomCommand::Chat {
+            session: reader.clone(),
+            text: format!("line {n}"),
+            rid: None,
+        })
+        .await;
+    }
+    settle(&room).await;
+
+    assert_eq!(sleeper.close_code(), Some(CloseCode::SlowConsumer));
+    assert_eq!(reader.close_code(), None);
+    let received = tokio::time::timeout(std::time::Duration::from_secs(5), collector)
+        .await
+        .unwrap()
+        .unwrap();
+    let expected: Vec<String> = (0..lines).map(|n| format!("line {n}")).collect();
+    assert_eq!(received, expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_who_missed_a_positions_batch_gets_all_positions_next() {
+    let room = free_room();
+    let (walker, mut walker_rx) = member(1);
+    let (watcher, mut watcher_rx) = member(2);
+    join(&room, &walker).await;
+    join(&room, &watcher).await;
+
+    // Fill the watcher's queue with batches until one is dropped; the walker keeps reading.
+    for step in 0..OUTBOUND_QUEUE + 5 {
+        room.send(RoomCommand::Move {
+            session: walker.clone(),
+            x: 10.0 + (step % 100) as f32,
+            y: 10.0,
+        })
+        .await;
+        tokio::time::sleep(TICK).await;
+        drain(&mut walker_rx);
+    }
+    settle(&room).await;
+    assert_eq!(
+        watcher.close_code(),
+        None,
+        "dropping positions never closes anyone"
+    );
+    let queued = drain(&mut watcher_rx);
+    assert!(queued.len() <= OUTBOUND_QUEUE + 2);
+
+    // Room again: the next batch is complete (both members), the one after only the change.
+    room.send(RoomCommand::Move {
+        session: walker.clone(),
+        x: 200.0,
+        y: 100.0,
+    })
+    .await;
+    tokio::time::sleep(TICK).await;
+    settle(&room).await;
+    let complete = drain(&mut watcher_rx);
+    assert_eq!(complete.len(), 1);
+    let moves = complete[0]["moves"].as_array().unwrap();
+    assert_eq!(
+        moves.len(),
+        2,
+        "all positions after a dropped batch: {moves:?}"
+    );
+    assert!(moves.iter().any(|m| m["id"] == "m_1" && m["x"] == 200.0));
+
+    room.send(RoomCommand::Move {
+        session: walker.clone(),
+        x: 210.0,
+        y: 100.0,
+    })
+    .await;
+    tokio::time::sleep(TICK).await;
+    settle(&room).await;
+    let next = drain(&mut watcher_rx);
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0]["moves"],
+        serde_json::json!([{ "id": "m_1", "x": 210.0, "y": 100.0 }])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn moves_within_one_tick_become_one_batch() {
+    let room = free_room();
+    let (walker, _walker_rx) = member(1);
+    let (watcher, mut watcher_rx) = member(2);
+    join(&room, &walker).await;
+    join(&room, &watcher).await;
+    tokio::time::sleep(TICK * 2).await;
+    drain(&mut watcher_rx);
+
+    for x in 1..=5 {
+        room.send(RoomCommand::Move {
+            session: walker.clone(),
+            x: x as f32 * 10.0,
+            y: 20.0,
+        })
+        .await;
+    }
+    tokio::time::sleep(TICK).await;
+    settle(&room).await;
+    let batches = drain(&mut watcher_rx);
+    let positions: Vec<&Value> = batches
+        .iter()
+        .flat_map(|b| b["moves"].as_array().unwrap())
+        .collect();
+    assert!(
+        batches.len() <= 2,
+        "coalesced into at most the tick in flight and the next: {batches:?}"
+    );
+    assert_eq!(positions.last().unwrap()["x"], 50.0);
+}
