@@ -408,3 +408,21 @@ async fn a_consultation_runs_on_for_the_grace_period_after_closing() {
         c.kept()
     );
 }
+
+/// protocol.md `invite`: "An invitation lapses when … no counsellor is left in it."
+#[tokio::test]
+async fn an_invitation_lapses_when_no_counsellor_is_left() {
+    let server = Server::start(&consult_rooms(), OPEN, 1.0).await;
+    let (mut p, _) = Client::enter(&server, "participant", "まってた", "hiroba").await;
+    let (mut c, _) = Client::login(&server, "counsellor", "相談員 いとう").await;
+    c.join("consult-1").await;
+    invite(&mut c, &mut p, "consult-1", 1).await;
+    let left = request(&mut c, json!({"type": "leave", "rid": 2})).await;
+    assert_eq!(left["type"], "left", "{left}");
+    expect_refused(
+        &mut p,
+        json!({"type": "join", "rid": 3, "room": "consult-1"}),
+        "not_allowed",
+    )
+    .await;
+}
