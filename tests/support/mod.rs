@@ -171,34 +171,7 @@ impl Server {
 
     /// A fresh access token from the admin CLI (creates the member if the nickname is new).
     pub async fn token(&self, role: &str, nickname: &str) -> String {
-        let data = self.data_dir();
-        let out = timeout(
-            START_WAIT,
-            command()
-                .args(["admin", "token", "--data"])
-                .arg(&data)
-                .args(["--role", role, "--nickname", nickname])
-                .output(),
-        )
-        .await
-        .expect("`ibasho admin token` did not finish")
-        .expect("run `ibasho admin token`");
-        assert!(
-            out.status.success(),
-            "`ibasho admin token --role {role} --nickname {nickname}` failed: {}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(
-            lines.len(),
-            1,
-            "admin token should print one line, got {stdout:?}"
-        );
-        let token = lines[0].trim().to_string();
-        assert_eq!(token.split('.').count(), 3, "not a JWT: {token:?}");
-        token
+        token_in(&self.data_dir(), role, nickname).await
     }
 
     pub fn pid(&self) -> u32 {
@@ -233,6 +206,38 @@ impl Server {
         self.child = None;
         status
     }
+}
+
+/// A fresh access token from `ibasho admin token --data DATA` (creates the member in that data
+/// directory's database if the nickname is new; signs with its `signing.key`).
+pub async fn token_in(data: &Path, role: &str, nickname: &str) -> String {
+    let out = timeout(
+        START_WAIT,
+        command()
+            .args(["admin", "token", "--data"])
+            .arg(data)
+            .args(["--role", role, "--nickname", nickname])
+            .output(),
+    )
+    .await
+    .expect("`ibasho admin token` did not finish")
+    .expect("run `ibasho admin token`");
+    assert!(
+        out.status.success(),
+        "`ibasho admin token --role {role} --nickname {nickname}` failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "admin token should print one line, got {stdout:?}"
+    );
+    let token = lines[0].trim().to_string();
+    assert_eq!(token.split('.').count(), 3, "not a JWT: {token:?}");
+    token
 }
 
 /// The server's settings also come from `IBASHO_*` variables: none may leak in from the

@@ -1,0 +1,354 @@
+//! Connection lifecycle: a second connection replacing the first, avatars that persist,
+//! tokens for members the database does not know, moving between rooms, status outside a room.
+#[path = "support/mod.rs"]
+mod support;
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use support::{token_in, Client, Server, TEST_ROOMS, WAIT};
+
+/// 11:00 on an open Wednesday of the test space (open 10:00–18:00).
+const OPEN: &str = "2026-12-09T11:00:00+09:00";
+/// Long enough for a stray event to arrive, short enough to keep the suite quick.
+const QUIET: Duration = Duration::from_millis(700);
+
+/// Send a request with `rid` and return its reply (`ack`, `joined`, `error` …) by that rid.
+async fn request(client: &mut Client, message: Value) -> Value {
+    let rid = message["rid"].clone();
+    assert!(!rid.is_null(), "request without a rid: {message}");
+    client.send(message).await;
+    client
+        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
+        .await
+}
+
+fn about(id: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |f: &Value| f["id"] == id || f["member"]["id"] == id
+}
+
+#[tokio::test]
+async fn a_second_connection_replaces_the_first_and_the_room_sees_an_update() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
+    let (mut first, _) = Client::enter(&server, "participant", "ふたつのタブ", "hiroba").await;
+    let id = first.id();
+    others
+        .recv_where("member_joined", |f| {
+            f["type"] == "member_joined" && f["member"]["id"] == id.as_str()
+        })
+        .await;
+
+    // The same member again (a new tab): same public id; the first tab is closed with 4004.
+    let (mut second, _) = Client::login(&server, "participant", "ふたつのタブ").await;
+    assert_eq!(second.id(), id, "the same member has the same public id");
+    let (code, reason) = first.expect_close(WAIT).await;
+    assert_eq!((code, reason.as_str()), (4004, "replaced"), "first tab");
+    // The new tab joins the same room at once: one member, seen as updated.
+    let joined = second.join("hiroba").await;
+    let mine: Vec<&Value> = joined["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter(|m| m["id"] == id.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "the member once in joined.members: {joined}");
+
+    let update = others
+        .recv_where("member_updated for the new tab", |f| {
+            f["type"] != "positions" && about(&id)(f)
+        })
+        .await;
+    others.drain(QUIET).await;
+    let seen: Vec<String> = others
+        .log
+        .iter()
+        .filter(|raw| raw.contains(id.as_str()) && !raw.contains("\"positions\""))
+        .cloned()
+        .collect();
+    assert_eq!(
+        update["type"], "member_updated",
+        "a reconnecting member in the same room should show as member_updated, not a \
+         leave and a join (protocol.md `member_joined`); frames about them: {seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|raw| raw.contains("\"member_left\"")),
+        "the others saw the member leave: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_replaced_member_who_goes_elsewhere_leaves_the_old_room() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
+    let (mut first, _) = Client::enter(&server, "participant", "うつりぎ", "hiroba").await;
+    let id = first.id();
+    others
+        .recv_where("member_joined", |f| {
+            f["type"] == "member_joined" && f["member"]["id"] == id.as_str()
+        })
+        .await;
+    let (mut second, _) = Client::login(&server, "participant", "うつりぎ").await;
+    let (code, _) = first.expect_close(WAIT).await;
+    assert_eq!(code, 4004);
+    second.join("tiny").await;
+    others
+        .recv_where("member_left of the replaced member", |f| {
+            f["type"] == "member_left" && f["id"] == id.as_str() && f["room"] == "hiroba"
+        })
+        .await;
+    assert!(
+        !others
+            .sees_within(QUIET, |f| f["type"] != "positions"
+                && about(&id)(f)
+                && f["type"] != "member_left")
+            .await,
+        "more about the member after member_left: {:?}",
+        others.kept()
+    );
+}
+
+#[tokio::test]
+async fn an_avatar_change_is_shown_checked_and_saved() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "family", "となり", "hiroba").await;
+    let (mut me, _) = Client::enter(&server, "participant", "きせかえ", "hiroba").await;
+    let id = me.id();
+    let new = json!({"shape": "rabbit", "color": "#a4c3b2"});
+    assert_ne!(
+        me.you["avatar"], new,
+        "pick an avatar other than the default"
+    );
+
+    let ack = request(&mut me, json!({"type": "avatar", "rid": 1, "avatar": new})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert!(
+        ack["seq"].is_u64(),
+        "an avatar ack in a room has a seq: {ack}"
+    );
+    let update = others
+        .recv_where("member_updated with the new avatar", |f| {
+            f["type"] == "member_updated" && f["member"]["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(update["member"]["avatar"], new, "{update}");
+    assert_eq!(update["seq"], ack["seq"], "{update} vs {ack}");
+    assert_eq!(update["room"], "hiroba");
+
+    // Outside the fixed set, or malformed: bad_request, and nobody sees a change.
+    for (rid, avatar) in [
+        (2, json!({"shape": "dragon", "color": "#a4c3b2"})),
+        (3, json!({"shape": "cat", "color": "#000000"})),
+        (4, json!({"shape": "cat", "color": "#A4C3B2"})),
+        (5, json!({"shape": "cat"})),
+        (6, json!("cat")),
+    ] {
+        let reply = request(
+            &mut me,
+            json!({"type": "avatar", "rid": rid, "avatar": avatar}),
+        )
+        .await;
+        assert_eq!(reply["type"], "error", "avatar {avatar} accepted: {reply}");
+        assert_eq!(reply["code"], "bad_request", "avatar {avatar}: {reply}");
+    }
+    assert!(
+        !others
+            .sees_within(QUIET, |f| f["type"] == "member_updated")
+            .await,
+        "a refused avatar was shown: {:?}",
+        others.kept()
+    );
+
+    // Saved: a new token and a new connection for the same member show it.
+    me.send(json!({"type": "leave", "rid": 8})).await;
+    me.recv_reply("left").await;
+    let (again, welcome) = Client::login(&server, "participant", "きせかえ").await;
+    assert_eq!(again.id(), id);
+    assert_eq!(
+        welcome["you"]["avatar"], new,
+        "welcome.you after reconnecting"
+    );
+
+    // Outside a room the change is acknowledged without a seq.
+    let mut again = again;
+    let other = json!({"shape": "turtle", "color": "#c3b1e1"});
+    let ack = request(
+        &mut again,
+        json!({"type": "avatar", "rid": 9, "avatar": other}),
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert!(ack.get("seq").is_none(), "no seq outside a room: {ack}");
+    let joined = again.join("hiroba").await;
+    let me_view = joined["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("self missing from {joined}"));
+    assert_eq!(me_view["avatar"], other, "{joined}");
+}
+
+/// protocol.md: "Unknown fields are refused in client messages: a field the server does not
+/// know gets `bad_request`", and an avatar is a shape and a colour from the fixed set, nothing
+/// more (no image: uploads are kept out of the space on purpose, member.rs).
+#[tokio::test]
+async fn an_avatar_with_an_unknown_field_is_refused() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "family", "となり", "hiroba").await;
+    let (mut me, _) = Client::enter(&server, "participant", "おまけつき", "hiroba").await;
+    let avatar = json!({"shape": "cat", "color": "#a4c3b2", "image": "https://example.com/x.png"});
+    let reply = request(
+        &mut me,
+        json!({"type": "avatar", "rid": 1, "avatar": avatar}),
+    )
+    .await;
+    assert_eq!(reply["type"], "error", "avatar {avatar} accepted: {reply}");
+    assert_eq!(reply["code"], "bad_request", "{reply}");
+    assert!(
+        !others
+            .sees_within(QUIET, |f| f["type"] == "member_updated")
+            .await,
+        "a refused avatar was shown: {:?}",
+        others.kept()
+    );
+}
+
+/// A token signed with the server's key for an account its database does not hold (minted
+/// against another data directory sharing the key): `unknown_member`, then close 4001.
+#[tokio::test]
+async fn a_token_for_a_member_the_database_does_not_know_is_refused() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        server.data_dir().join("signing.key"),
+        elsewhere.path().join("signing.key"),
+    )
+    .expect("copy the server's signing.key (README: --data holds signing.key)");
+    let token = token_in(elsewhere.path(), "participant", "よそもの").await;
+
+    let mut client = Client::connect(&server).await;
+    client
+        .send(json!({"type": "auth", "rid": 1, "token": token}))
+        .await;
+    let reply = client.recv_reply("welcome").await;
+    assert_eq!(reply["type"], "error", "an unknown member got in: {reply}");
+    assert_eq!(reply["code"], "unknown_member", "{reply}");
+    assert_eq!(reply["rid"], 1, "{reply}");
+    let (code, _) = client.expect_close(WAIT).await;
+    assert_eq!(code, 4001);
+}
+
+#[tokio::test]
+async fn joining_another_room_says_joined_then_left_and_the_old_room_sees_member_left() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "participant", "のこる", "hiroba").await;
+    let (mut me, _) = Client::enter(&server, "participant", "うつる", "hiroba").await;
+    let id = me.id();
+
+    // A refused join leaves you where you were.
+    let refused = request(&mut me, json!({"type": "join", "rid": 1, "room": "staff"})).await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+    me.send(json!({"type": "chat", "rid": 2, "text": "まだいます"}))
+        .await;
+    let ack = me.recv_where("chat ack", |f| f["rid"] == 2).await;
+    assert_eq!(
+        ack["type"], "ack",
+        "still in hiroba after a refused join: {ack}"
+    );
+
+    me.send(json!({"type": "join", "rid": 3, "room": "tiny"}))
+        .await;
+    let first = me
+        .recv_where("joined or left", |f| {
+            f["type"] == "joined" || f["type"] == "left"
+        })
+        .await;
+    assert_eq!(
+        first["type"], "joined",
+        "joined (new room) comes first: {first}"
+    );
+    assert_eq!(first["room"], "tiny");
+    assert_eq!(first["rid"], 3);
+    let left = me
+        .recv_where("left for the old room", |f| {
+            f["type"] == "left" || f["type"] == "joined"
+        })
+        .await;
+    assert_eq!(left["type"], "left", "{left}");
+    assert_eq!(left["room"], "hiroba", "{left}");
+    assert_eq!(left["reason"], "left", "{left}");
+    assert!(
+        left.get("rid").is_none(),
+        "left after a move has no rid: {left}"
+    );
+    // What the old room sent before `left` may still be kept; from here on nothing may come.
+    me.drain(Duration::ZERO).await;
+
+    let gone = others
+        .recv_where("member_left", |f| {
+            f["type"] == "member_left" && f["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(gone["room"], "hiroba");
+    assert!(gone["seq"].is_u64(), "{gone}");
+    assert!(
+        !others.kept().iter().any(|f| f["type"] == "member_left"
+            && f["id"] == id.as_str()
+            && f["seq"].as_u64() < gone["seq"].as_u64()),
+        "member_left twice: {:?}",
+        others.kept()
+    );
+
+    // Nothing of the old room reaches the mover any more.
+    let text = "もう聞こえないはず";
+    others
+        .send(json!({"type": "chat", "rid": 4, "text": text}))
+        .await;
+    others.recv_where("chat ack", |f| f["rid"] == 4).await;
+    assert!(
+        !me.sees_within(QUIET, |f| f["room"] == "hiroba").await,
+        "the mover still receives the old room's events: {:?}",
+        me.kept()
+    );
+}
+
+#[tokio::test]
+async fn a_status_set_before_joining_is_acknowledged_and_shown_on_entry() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "staff", "受付", "hiroba").await;
+    let (mut me, welcome) = Client::login(&server, "participant", "はなせます").await;
+    assert_eq!(welcome["you"]["status"], "watching", "the default status");
+    let id = me.id();
+
+    let ack = request(
+        &mut me,
+        json!({"type": "status", "rid": "s1", "status": "can_talk"}),
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(ack["rid"], "s1");
+    assert!(ack.get("seq").is_none(), "no seq outside a room: {ack}");
+    let bad = request(
+        &mut me,
+        json!({"type": "status", "rid": "s2", "status": "busy"}),
+    )
+    .await;
+    assert_eq!(bad["code"], "bad_request", "{bad}");
+
+    let joined = me.join("hiroba").await;
+    let me_view = joined["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("self missing from {joined}"));
+    assert_eq!(me_view["status"], "can_talk", "{joined}");
+    let arrival = others
+        .recv_where("member_joined", |f| {
+            f["type"] == "member_joined" && f["member"]["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(arrival["member"]["status"], "can_talk", "{arrival}");
+}
