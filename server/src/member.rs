@@ -61,6 +61,7 @@ pub const AVATAR_COLORS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Avatar {
     pub shape: String,
     pub color: String,

@@ -4,8 +4,9 @@ mod schedule;
 
 use crate::hub::{limits, run_session, Hub};
 use axum::extract::{State, WebSocketUpgrade};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use std::path::PathBuf;
 use tower_http::services::{ServeDir, ServeFile};
@@ -23,6 +24,8 @@ pub fn router(hub: Hub, web_dir: PathBuf) -> Router {
         .route("/api/schedule", get(schedule::windows))
         .route("/api/status", get(schedule::status))
         .route("/api/calendar.ics", get(calendar::ics))
+        // Everything else is the web client's, but an unknown API path is an error, not a page.
+        .route("/api/{*rest}", any(api_not_found))
         .fallback_service(ServeDir::new(web_dir).fallback(index))
         .with_state(AppState { hub })
 }
@@ -30,7 +33,7 @@ pub fn router(hub: Hub, web_dir: PathBuf) -> Router {
 async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
     let hub = state.hub;
     if hub.is_shutting_down() {
-        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
     upgrade
         // Small buffers: most members are quiet most of the time, and each idle connection
@@ -51,4 +54,11 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         "status": if state.hub.is_shutting_down() { "stopping" } else { "ok" },
         "online": state.hub.online_count(),
     }))
+}
+
+async fn api_not_found() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        Json(serde_json::json!({ "error": "not_found", "message": "no such API endpoint" })),
+    )
 }

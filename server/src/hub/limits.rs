@@ -23,6 +23,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CHAT_RING: usize = 500;
 /// How many of them a newcomer sees on joining.
 pub const CHAT_ON_JOIN: usize = 50;
+/// How long a replaced connection (the member connected again) keeps its place in a room, so
+/// the new connection can take it over: others see an update, not a leave and a join.
+pub const REPLACED_GRACE: Duration = Duration::from_secs(3);
 /// Movement batches per second.
 pub const TICK: Duration = Duration::from_millis(100);
 

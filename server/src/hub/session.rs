@@ -67,6 +67,12 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     reader.read(&mut stream).await;
 
     if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
+        if session.close_code() == Some(CloseCode::Replaced) {
+            tokio::select! {
+                _ = tokio::time::sleep(REPLACED_GRACE) => {}
+                _ = hub.shutdown.cancelled() => {}
+            }
+        }
         room.send(RoomCommand::Leave {
             session: session.clone(),
             reason: None,
