@@ -3,11 +3,14 @@
 mod doorkeeper;
 mod gate;
 mod handle;
+mod inbound;
 pub mod limits;
 pub mod protocol;
+mod rate;
 mod room;
 mod session;
 mod words;
+mod writer;
 
 pub use doorkeeper::run as run_doorkeeper;
 pub use session::run as run_session;

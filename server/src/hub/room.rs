@@ -2,7 +2,7 @@
 //! and its positions. Everything that changes a room arrives on its command queue, so there is
 //! no lock around room state and every member sees events in the same order.
 use super::handle::{Delivery, Frame, SessionHandle};
-use super::limits::{CHAT_ON_JOIN, CHAT_RING, TICK};
+use super::limits::TICK;
 use super::protocol::{
     ChatLine, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume, Rid,
     ServerMessage, Stamp,
@@ -13,7 +13,8 @@ use crate::config::{RoomConfig, RoomKind};
 use crate::member::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
-use std::collections::{HashMap, HashSet, VecDeque};
+use memory::ChatMemory;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -90,8 +91,7 @@ impl RoomHandle {
             epoch: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
             seq: 0,
             occupants: HashMap::new(),
-            chat: VecDeque::new(),
-            evicted_up_to: 0,
+            chat: ChatMemory::default(),
             moved: HashSet::new(),
             invited: HashSet::new(),
         };
@@ -120,9 +120,7 @@ struct Room {
     epoch: String,
     seq: u64,
     occupants: HashMap<PublicId, Occupant>,
-    chat: VecDeque<ChatLine>,
-    /// Highest seq of a chat line that fell out of memory: a resume from before it has a gap.
-    evicted_up_to: u64,
+    chat: ChatMemory,
     moved: HashSet<PublicId>,
     invited: HashSet<PublicId>,
 }
@@ -248,25 +246,12 @@ impl Room {
     /// it, otherwise the most recent lines.
     fn chat_for(&self, resume: Option<&Resume>) -> (Vec<ChatLine>, bool) {
         match resume {
-            Some(r) if r.epoch == self.epoch && r.seq <= self.seq => {
-                let missed = self
-                    .chat
-                    .iter()
-                    .filter(|l| l.seq > r.seq)
-                    .cloned()
-                    .collect();
-                (missed, r.seq < self.evicted_up_to)
-            }
+            Some(r) if r.epoch == self.epoch && r.seq <= self.seq => self.chat.since(r.seq),
             // Another epoch (the room restarted, its memory-only chat is gone) or a seq from
             // the future: what was missed cannot be replayed.
-            Some(_) => (self.recent_chat(), true),
-            None => (self.recent_chat(), false),
+            Some(_) => (self.chat.recent(), true),
+            None => (self.chat.recent(), false),
         }
-    }
-
-    fn recent_chat(&self) -> Vec<ChatLine> {
-        let skip = self.chat.len().saturating_sub(CHAT_ON_JOIN);
-        self.chat.iter().skip(skip).cloned().collect()
     }
 
     fn leave(
@@ -350,12 +335,7 @@ impl Room {
             text,
             at: self.clock.now().with_timezone(&self.tz).fixed_offset(),
         };
-        self.chat.push_back(line.clone());
-        while self.chat.len() > CHAT_RING {
-            if let Some(old) = self.chat.pop_front() {
-                self.evicted_up_to = old.seq;
-            }
-        }
+        self.chat.remember(line.clone());
         let room = self.id.to_string();
         self.publish_and_ack(session, rid, ServerMessage::Chat { room, line });
     }
@@ -561,5 +541,6 @@ fn spawn_point(width: u32, height: u32) -> Point {
     }
 }
 
+mod memory;
 #[cfg(test)]
 mod tests;

@@ -2,26 +2,21 @@
 //! room commands, while a writer task drains the member's bounded outbox to the socket.
 use super::gate::Refusal;
 use super::handle::{Frame, SessionHandle, SessionShared};
-use super::limits::*;
+use super::inbound::{error_body, next_message, Incoming, Reject, Stream};
+use super::limits::{limits, AUTH_TIMEOUT, REPLACED_GRACE};
 use super::protocol::{
-    ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Rid, ServerMessage,
-    Status,
+    ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid,
+    ServerMessage, Status,
 };
+use super::rate::Limiters;
 use super::room::{RoomCommand, RoomHandle};
+use super::writer::{close_now, send_direct, write, Sink};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
-use crate::member::Member;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
-use tokio::sync::{mpsc, oneshot};
-
-type Sink = SplitSink<WebSocket, Message>;
-type Stream = SplitStream<WebSocket>;
-/// A refused message, boxed: the error path is rare and the body is large.
-type Reject = Box<ErrorBody>;
+use crate::member::{AccountId, Member, PublicId};
+use axum::extract::ws::WebSocket;
+use futures_util::StreamExt;
+use tokio::sync::oneshot;
 
 pub async fn run(socket: WebSocket, hub: Hub) {
     let (mut sink, mut stream) = socket.split();
@@ -126,11 +121,7 @@ async fn authenticate(
                 return Err(CloseCode::AuthFailed);
             }
         };
-        let member = match hub
-            .store
-            .member(&crate::member::AccountId(claims.sub))
-            .await
-        {
+        let member = match hub.store.member(&AccountId(claims.sub)).await {
             Ok(Some(member)) => member,
             Ok(None) => {
                 send_direct(sink, &refuse(ErrorCode::UnknownMember)).await?;
@@ -267,7 +258,7 @@ impl Reader<'_> {
         &mut self,
         rid: Option<Rid>,
         room_id: String,
-        resume: Option<super::protocol::Resume>,
+        resume: Option<Resume>,
     ) -> Result<(), Reject> {
         let room = self
             .hub
@@ -313,11 +304,7 @@ impl Reader<'_> {
         }
     }
 
-    async fn invite(
-        &self,
-        rid: Option<Rid>,
-        member: crate::member::PublicId,
-    ) -> Result<(), Reject> {
+    async fn invite(&self, rid: Option<Rid>, member: PublicId) -> Result<(), Reject> {
         if !self.member.role.has(Grant::TakeConsultations) {
             return Err(error_body(rid, ErrorCode::NotAllowed).into());
         }
@@ -360,108 +347,6 @@ async fn ask(
     }
 }
 
-enum Incoming {
-    Message(ClientMessage),
-    Rejected(Reject),
-    /// The transport refused a frame beyond TRANSPORT_FRAME_BYTES.
-    TooBig,
-    Closed,
-}
-
-async fn next_message(stream: &mut Stream) -> Incoming {
-    loop {
-        let text = match stream.next().await {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Binary(_))) => {
-                let mut error = error_body(None, ErrorCode::BadFrame);
-                error.message = "テキストのメッセージ（JSON）だけを受け付けています。".to_string();
-                return Incoming::Rejected(error.into());
-            }
-            // The transport answers pings itself.
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Err(error)) if is_capacity_error(&error) => return Incoming::TooBig,
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Incoming::Closed,
-        };
-        return match parse(&text) {
-            Ok(message) => Incoming::Message(message),
-            Err(error) => Incoming::Rejected(error),
-        };
-    }
-}
-
-fn is_capacity_error(error: &axum::Error) -> bool {
-    // axum wraps the tungstenite error (same version as axum's) in a boxed error.
-    std::error::Error::source(error)
-        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
-}
-
-/// Parses a frame into a message, or explains precisely what is wrong with it.
-fn parse(text: &str) -> Result<ClientMessage, Reject> {
-    if text.len() > FRAME_BYTES {
-        let mut error = error_body(None, ErrorCode::FrameTooLarge);
-        error.limit = Some(FRAME_BYTES);
-        return Err(error.into());
-    }
-    // The common case parses once; only a failure pays for a second look.
-    serde_json::from_str::<ClientMessage>(text).map_err(|_| Box::new(classify(text)))
-}
-
-fn classify(text: &str) -> ErrorBody {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return error_body(None, ErrorCode::BadFrame);
-    };
-    let rid = value
-        .get("rid")
-        .and_then(|r| serde_json::from_value::<Rid>(r.clone()).ok());
-    let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
-        return error_body(rid, ErrorCode::UnknownType);
-    };
-    // The tag alone tells an unknown type from a known one with a bad field: serde names an
-    // unknown tag as "unknown variant `<tag>`" (an inner enum's bad value names that value).
-    let tag_only = serde_json::json!({ "type": kind });
-    let unknown_tag = format!("unknown variant `{kind}`");
-    if serde_json::from_value::<ClientMessage>(tag_only)
-        .is_err_and(|e| e.to_string().contains(&unknown_tag))
-    {
-        let mut error = error_body(rid, ErrorCode::UnknownType);
-        error.message = format!(
-            "{}（type: {kind}）",
-            words::error_message(ErrorCode::UnknownType)
-        );
-        return error;
-    }
-    let mut error = error_body(rid, ErrorCode::BadRequest);
-    if let Err(e) = serde_json::from_value::<ClientMessage>(value) {
-        error.message = format!(
-            "{}（{}）",
-            words::error_message(ErrorCode::BadRequest),
-            field_problem(&e)
-        );
-    }
-    error
-}
-
-/// serde's message without the line/column noise (always line 1 for a frame).
-fn field_problem(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.find(" at line ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
-}
-
-fn error_body(rid: Option<Rid>, code: ErrorCode) -> ErrorBody {
-    ErrorBody {
-        rid,
-        code,
-        message: words::error_message(code).to_string(),
-        next_opening: None,
-        retry_after_ms: None,
-        limit: None,
-    }
-}
-
 fn refusal_error(rid: Option<Rid>, refusal: Refusal) -> ErrorBody {
     match refusal {
         Refusal::SpaceClosed { next_opening } => ErrorBody {
@@ -476,120 +361,4 @@ fn refusal_error(rid: Option<Rid>, refusal: Refusal) -> ErrorBody {
         },
         Refusal::NotAllowed => error_body(rid, ErrorCode::NotAllowed),
     }
-}
-
-/// Per-connection rate limits: all messages, chat and stamps, and rejected messages.
-struct Limiters {
-    any: DefaultDirectRateLimiter,
-    chat: DefaultDirectRateLimiter,
-    rejects: DefaultDirectRateLimiter,
-}
-
-impl Limiters {
-    fn new() -> Self {
-        let quota = |per_second: u32, burst: u32| {
-            Quota::per_second(NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN))
-                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
-        };
-        Limiters {
-            any: RateLimiter::direct(quota(MESSAGES_PER_SECOND, MESSAGES_BURST)),
-            chat: RateLimiter::direct(quota(CHAT_PER_SECOND, CHAT_BURST)),
-            rejects: RateLimiter::direct(quota(REJECTS_PER_SECOND, REJECTS_BURST)),
-        }
-    }
-
-    fn admit(&self, message: &ClientMessage) -> Result<(), Reject> {
-        let limited = |limiter: &DefaultDirectRateLimiter| {
-            limiter.check().map_err(|not_until| {
-                let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                    &governor::clock::DefaultClock::default(),
-                ));
-                Box::new(ErrorBody {
-                    retry_after_ms: Some(wait.as_millis().max(1) as u64),
-                    ..error_body(message.rid().cloned(), ErrorCode::RateLimited)
-                })
-            })
-        };
-        limited(&self.any)?;
-        if matches!(
-            message,
-            ClientMessage::Chat { .. } | ClientMessage::Stamp { .. }
-        ) {
-            limited(&self.chat)?;
-        }
-        Ok(())
-    }
-
-    /// Counts a rejected message; too many in a short time is a flood.
-    fn reject(&self) -> Result<(), CloseCode> {
-        self.rejects.check().map_err(|_| CloseCode::Flood)
-    }
-}
-
-/// Drains the outbox to the socket, batching what is queued into one flush.
-async fn write(mut sink: Sink, mut outbox: mpsc::Receiver<Frame>, session: SessionHandle) {
-    loop {
-        let frame = tokio::select! {
-            biased;
-            frame = outbox.recv() => frame,
-            code = session.closing() => {
-                // Say what was already queued (a goodbye, an error) before closing; a slow
-                // consumer would only be delayed by it: it resumes instead.
-                if code != CloseCode::SlowConsumer {
-                    while let Ok(frame) = outbox.try_recv() {
-                        if timed_send(&mut sink, Message::Text(frame)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                let _ = timed_send(&mut sink, close_message(code)).await;
-                return;
-            }
-        };
-        let Some(frame) = frame else { return };
-        if sink.feed(Message::Text(frame)).await.is_err() {
-            return session.close(CloseCode::Normal);
-        }
-        let mut batch = 1;
-        while batch < OUTBOUND_QUEUE {
-            match outbox.try_recv() {
-                Ok(frame) => {
-                    if sink.feed(Message::Text(frame)).await.is_err() {
-                        return session.close(CloseCode::Normal);
-                    }
-                    batch += 1;
-                }
-                Err(_) => break,
-            }
-        }
-        match tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await {
-            Ok(Ok(())) => {}
-            // A socket that takes nothing for WRITE_TIMEOUT is gone; the reader stops too.
-            _ => return session.close(CloseCode::SlowConsumer),
-        }
-    }
-}
-
-async fn timed_send(sink: &mut Sink, message: Message) -> Result<(), ()> {
-    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
-    }
-}
-
-fn close_message(code: CloseCode) -> Message {
-    Message::Close(Some(CloseFrame {
-        code: code.code(),
-        reason: code.reason().into(),
-    }))
-}
-
-async fn send_direct(sink: &mut Sink, message: &ServerMessage) -> Result<(), CloseCode> {
-    timed_send(sink, Message::Text(message.to_text().into()))
-        .await
-        .map_err(|_| CloseCode::Normal)
-}
-
-async fn close_now(sink: &mut Sink, code: CloseCode) {
-    let _ = timed_send(sink, close_message(code)).await;
 }
