@@ -352,3 +352,94 @@ async fn a_status_set_before_joining_is_acknowledged_and_shown_on_entry() {
         .await;
     assert_eq!(arrival["member"]["status"], "can_talk", "{arrival}");
 }
+
+#[tokio::test]
+async fn a_member_who_drops_and_comes_back_at_once_never_seems_to_leave() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
+    let (mut blip, joined) = Client::enter(&server, "participant", "でんぱ", "hiroba").await;
+    let id = blip.id();
+    let epoch = joined["epoch"].as_str().unwrap().to_string();
+    others.recv_where("member_joined", about(&id)).await;
+    blip.send(json!({"type": "move", "x": 123.0, "y": 45.0}))
+        .await;
+    others
+        .recv_where("the move", |f| {
+            f["type"] == "positions"
+                && f["moves"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["id"] == id.as_str())
+        })
+        .await;
+
+    // The network drops (no close frame) and the member is back within a second.
+    blip.drop_abruptly().await;
+    let (mut back, _) = Client::login(&server, "participant", "でんぱ").await;
+    back.send(
+        json!({"type": "join", "rid": 1, "room": "hiroba", "resume": {"epoch": epoch, "seq": 0}}),
+    )
+    .await;
+    let rejoined = back.recv_reply("joined").await;
+    let me = rejoined["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id.as_str())
+        .cloned();
+    assert_eq!(
+        me.expect("in the room")["pos"],
+        json!({"x": 123.0, "y": 45.0}),
+        "the place is kept"
+    );
+
+    let seen = others
+        .recv_where("an update about the member", about(&id))
+        .await;
+    assert_eq!(seen["type"], "member_updated", "{seen}");
+    // Past the grace period: the old connection's departure must not remove the new one.
+    assert!(
+        !others
+            .sees_within(Duration::from_secs(7), |f| f["type"] == "member_left")
+            .await,
+        "the member seemed to leave: {:?}",
+        others.kept()
+    );
+}
+
+#[tokio::test]
+async fn the_server_pings_every_connection() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut member, _) = Client::login(&server, "participant", "ぴん").await;
+    assert!(
+        member.sees_ping(Duration::from_secs(35)).await,
+        "no ping within 35 s"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_stays_silent_is_closed_with_4006_and_leaves_after_the_grace() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
+    let (mut silent, _) = Client::enter(&server, "participant", "しずか", "hiroba").await;
+    let id = silent.id();
+    others.recv_where("member_joined", about(&id)).await;
+
+    // The silent client reads nothing (so it answers no ping) for longer than 60 s.
+    let left = others
+        .recv_where_within(Duration::from_secs(80), "member_left", |f| {
+            f["type"] == "member_left" && f["id"] == id.as_str()
+        })
+        .await;
+    assert_eq!(left["type"], "member_left");
+    // The server sent close 4006, but a client that wakes up now answers the queued pings into
+    // a socket the server has already shut, and may see the reset (1006) before the close frame.
+    let (code, _) = silent.expect_close(WAIT).await;
+    assert!(code == 4006 || code == 1006, "closed with {code}");
+    assert!(
+        server.stderr().contains("Unresponsive"),
+        "the server did not log the unresponsive close:\n{}",
+        server.stderr()
+    );
+}

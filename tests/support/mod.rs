@@ -491,6 +491,23 @@ impl Client {
     }
 
     /// Drop the connection without a close handshake (like a train entering a tunnel).
+    /// Reads until the server pings (text frames are kept for later waits).
+    pub async fn sees_ping(&mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        while let Ok(Some(Ok(message))) = timeout(deadline - Instant::now(), self.ws.next()).await {
+            match message {
+                Message::Ping(_) => return true,
+                Message::Text(text) => {
+                    self.log.push(text.to_string());
+                    self.pending
+                        .push_back(serde_json::from_str(&text).expect("JSON"));
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     pub async fn drop_abruptly(self) {
         let stream = self.ws.into_inner();
         drop(stream);

@@ -14,29 +14,33 @@ pub(super) type Reject = Box<ErrorBody>;
 pub(super) enum Incoming {
     Message(ClientMessage),
     Rejected(Reject),
+    /// A ping or pong: nothing to do, but the member's side is alive.
+    Heartbeat,
     /// The transport refused a frame beyond TRANSPORT_FRAME_BYTES.
     TooBig,
+    /// The member closed the connection.
     Closed,
+    /// The connection broke without a close (a network drop): the member may come back.
+    Lost,
 }
 
 pub(super) async fn next_message(stream: &mut Stream) -> Incoming {
-    loop {
-        let text = match stream.next().await {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Binary(_))) => {
-                let mut error = error_body(None, ErrorCode::BadFrame);
-                error.message = "テキストのメッセージ（JSON）だけを受け付けています。".to_string();
-                return Incoming::Rejected(error.into());
-            }
-            // The transport answers pings itself.
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Err(error)) if is_capacity_error(&error) => return Incoming::TooBig,
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Incoming::Closed,
-        };
-        return match parse(&text) {
-            Ok(message) => Incoming::Message(message),
-            Err(error) => Incoming::Rejected(error),
-        };
+    let text = match stream.next().await {
+        Some(Ok(Message::Text(text))) => text,
+        Some(Ok(Message::Binary(_))) => {
+            let mut error = error_body(None, ErrorCode::BadFrame);
+            error.message = "テキストのメッセージ（JSON）だけを受け付けています。".to_string();
+            return Incoming::Rejected(error.into());
+        }
+        // The transport answers pings itself.
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Incoming::Heartbeat,
+        Some(Err(error)) if is_capacity_error(&error) => return Incoming::TooBig,
+        Some(Ok(Message::Close(_))) => return Incoming::Closed,
+        Some(Err(_)) | None => return Incoming::Lost,
+    };
+    match parse(&text) {
+        Ok(message) => Incoming::Message(message),
+        Err(error) => Incoming::Rejected(error),
     }
 }
 

@@ -23,9 +23,14 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CHAT_RING: usize = 500;
 /// How many of them a newcomer sees on joining.
 pub const CHAT_ON_JOIN: usize = 50;
-/// How long a replaced connection (the member connected again) keeps its place in a room, so
-/// the new connection can take it over: others see an update, not a leave and a join.
-pub const REPLACED_GRACE: Duration = Duration::from_secs(3);
+/// A member whose connection broke, or was replaced by their own new one, keeps their place in
+/// the room this long: a quick return shows as an update, not a leave and a join at the door.
+pub const COMEBACK_GRACE: Duration = Duration::from_secs(5);
+/// The server pings every connection this often (browsers answer by themselves)...
+pub const HEARTBEAT: Duration = Duration::from_secs(25);
+/// ...and a connection it has heard nothing from for this long is gone (a phone that lost its
+/// network sends no goodbye; without this it would linger as a ghost until TCP gives up).
+pub const UNRESPONSIVE_AFTER: Duration = Duration::from_secs(60);
 /// Movement batches per second.
 pub const TICK: Duration = Duration::from_millis(100);
 

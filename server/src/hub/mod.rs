@@ -140,8 +140,12 @@ impl Hub {
             .remove_if(&session.id, |_, current| current.conn == session.conn);
     }
 
+    /// The member's connection, if one can still be reached (not one that is closing).
     fn find(&self, id: &PublicId) -> Option<SessionHandle> {
-        self.online.get(id).map(|s| s.clone())
+        self.online
+            .get(id)
+            .map(|s| s.clone())
+            .filter(|s| s.close_code().is_none())
     }
 
     fn online_sessions(&self) -> Vec<SessionHandle> {

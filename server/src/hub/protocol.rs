@@ -413,12 +413,14 @@ pub enum CloseCode {
     Replaced,
     /// 4005: too many rejected messages in a short time.
     Flood,
+    /// 4006: nothing heard from the client (not even a pong) for too long.
+    Unresponsive,
     /// 1011: the server could not serve the request (a storage failure); try again later.
     Internal,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 10] = [
+    pub const ALL: [CloseCode; 11] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
         CloseCode::TooBig,
@@ -428,6 +430,7 @@ impl CloseCode {
         CloseCode::SlowConsumer,
         CloseCode::Replaced,
         CloseCode::Flood,
+        CloseCode::Unresponsive,
         CloseCode::Internal,
     ];
 
@@ -442,8 +445,18 @@ impl CloseCode {
             CloseCode::SlowConsumer => 4003,
             CloseCode::Replaced => 4004,
             CloseCode::Flood => 4005,
+            CloseCode::Unresponsive => 4006,
             CloseCode::Internal => 1011,
         }
+    }
+
+    /// Whether the member may be back in a moment (the connection broke, stalled or was taken
+    /// over by their own new one), as opposed to an end someone chose.
+    pub fn may_come_back(self) -> bool {
+        matches!(
+            self,
+            CloseCode::SlowConsumer | CloseCode::Replaced | CloseCode::Unresponsive
+        )
     }
 
     /// The reason text sent with the close frame (short: a close reason is at most 123 bytes).
@@ -458,6 +471,7 @@ impl CloseCode {
             CloseCode::SlowConsumer => "slow_consumer",
             CloseCode::Replaced => "replaced",
             CloseCode::Flood => "flood",
+            CloseCode::Unresponsive => "unresponsive",
             CloseCode::Internal => "internal_error",
         }
     }

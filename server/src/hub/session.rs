@@ -3,7 +3,7 @@
 use super::gate::Refusal;
 use super::handle::{Frame, SessionHandle, SessionShared};
 use super::inbound::{error_body, next_message, Incoming, Reject, Stream};
-use super::limits::{limits, AUTH_TIMEOUT, REPLACED_GRACE};
+use super::limits::{limits, AUTH_TIMEOUT, COMEBACK_GRACE, UNRESPONSIVE_AFTER};
 use super::protocol::{
     ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid,
     ServerMessage, Status,
@@ -59,12 +59,14 @@ pub async fn run(socket: WebSocket, hub: Hub) {
         member: &member,
         limiters,
     };
-    reader.read(&mut stream).await;
+    let ending = reader.read(&mut stream).await;
 
     if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
-        if session.close_code() == Some(CloseCode::Replaced) {
+        if ending == Ending::Lost {
+            // Nothing more can reach this connection; the member keeps only their place.
+            session.close(CloseCode::Unresponsive);
             tokio::select! {
-                _ = tokio::time::sleep(REPLACED_GRACE) => {}
+                _ = tokio::time::sleep(COMEBACK_GRACE) => {}
                 _ = hub.shutdown.cancelled() => {}
             }
         }
@@ -96,8 +98,9 @@ async fn authenticate(
                 limiters.reject()?;
                 continue;
             }
+            Incoming::Heartbeat => continue,
             Incoming::TooBig => return Err(CloseCode::TooBig),
-            Incoming::Closed => return Err(CloseCode::Normal),
+            Incoming::Closed | Incoming::Lost => return Err(CloseCode::Normal),
         };
         let ClientMessage::Auth { rid, token } = message else {
             let error = ServerMessage::error(
@@ -141,6 +144,15 @@ async fn authenticate(
     }
 }
 
+/// How a connection ended, as far as the room cares.
+#[derive(Debug, PartialEq, Eq)]
+enum Ending {
+    /// Closed on purpose (by the member, or by the server with a reason).
+    Closed,
+    /// Broke, stalled or was replaced: the member may come back in a moment.
+    Lost,
+}
+
 struct Reader<'a> {
     hub: &'a Hub,
     session: &'a SessionHandle,
@@ -149,26 +161,39 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    async fn read(&mut self, stream: &mut Stream) {
+    async fn read(&mut self, stream: &mut Stream) -> Ending {
+        let mut heard = tokio::time::Instant::now();
         loop {
             let incoming = tokio::select! {
                 incoming = next_message(stream) => incoming,
-                _ = self.session.closing() => return,
+                code = self.session.closing() => {
+                    return if code.may_come_back() { Ending::Lost } else { Ending::Closed };
+                }
+                _ = tokio::time::sleep_until(heard + UNRESPONSIVE_AFTER) => {
+                    self.session.close(CloseCode::Unresponsive);
+                    return Ending::Lost;
+                }
             };
+            heard = tokio::time::Instant::now();
             let outcome = match incoming {
                 Incoming::Message(message) => match self.limiters.admit(&message) {
                     Ok(()) => self.handle(message).await,
                     Err(error) => Err(error),
                 },
                 Incoming::Rejected(error) => Err(error),
-                Incoming::TooBig => return self.session.close(CloseCode::TooBig),
-                Incoming::Closed => return,
+                Incoming::Heartbeat => continue,
+                Incoming::TooBig => {
+                    self.session.close(CloseCode::TooBig);
+                    return Ending::Closed;
+                }
+                Incoming::Closed => return Ending::Closed,
+                Incoming::Lost => return Ending::Lost,
             };
             if let Err(error) = outcome {
                 self.reply(ServerMessage::Error(*error));
                 if let Err(code) = self.limiters.reject() {
                     self.session.close(code);
-                    return;
+                    return Ending::Closed;
                 }
             }
         }

@@ -1,9 +1,10 @@
 //! Writing to the member's socket: the outbox drained in batches, then a close frame with a
 //! reason. Nothing here waits on a room; a socket that takes nothing for WRITE_TIMEOUT is gone.
 use super::handle::{Frame, SessionHandle};
-use super::limits::{OUTBOUND_QUEUE, WRITE_TIMEOUT};
+use super::limits::{HEARTBEAT, OUTBOUND_QUEUE, WRITE_TIMEOUT};
 use super::protocol::{CloseCode, ServerMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use tokio::sync::mpsc;
@@ -16,10 +17,13 @@ pub(super) async fn write(
     mut outbox: mpsc::Receiver<Frame>,
     session: SessionHandle,
 ) {
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
+        // Biased: a close or a ping goes before queued frames, so a member who only listens in
+        // a busy room is still pinged (their pong is what keeps them from looking gone).
         let frame = tokio::select! {
             biased;
-            frame = outbox.recv() => frame,
             code = session.closing() => {
                 // Say what was already queued (a goodbye, an error) before closing; a slow
                 // consumer would only be delayed by it: it resumes instead.
@@ -33,17 +37,24 @@ pub(super) async fn write(
                 let _ = timed_send(&mut sink, close_message(code)).await;
                 return;
             }
+            _ = heartbeat.tick() => {
+                if timed_send(&mut sink, Message::Ping(Bytes::new())).await.is_err() {
+                    return session.close(CloseCode::Unresponsive);
+                }
+                continue;
+            }
+            frame = outbox.recv() => frame,
         };
         let Some(frame) = frame else { return };
         if sink.feed(Message::Text(frame)).await.is_err() {
-            return session.close(CloseCode::Normal);
+            return session.close(CloseCode::Unresponsive);
         }
         let mut batch = 1;
         while batch < OUTBOUND_QUEUE {
             match outbox.try_recv() {
                 Ok(frame) => {
                     if sink.feed(Message::Text(frame)).await.is_err() {
-                        return session.close(CloseCode::Normal);
+                        return session.close(CloseCode::Unresponsive);
                     }
                     batch += 1;
                 }
@@ -53,7 +64,7 @@ pub(super) async fn write(
         match tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await {
             Ok(Ok(())) => {}
             // A socket that takes nothing for WRITE_TIMEOUT is gone; the reader stops too.
-            _ => return session.close(CloseCode::SlowConsumer),
+            _ => return session.close(CloseCode::Unresponsive),
         }
     }
 }
