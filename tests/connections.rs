@@ -443,3 +443,39 @@ async fn a_connection_that_stays_silent_is_closed_with_4006_and_leaves_after_the
         server.stderr()
     );
 }
+
+#[tokio::test]
+async fn beyond_the_connection_limit_newcomers_are_asked_to_come_back_later() {
+    let server = Server::start_with(TEST_ROOMS, OPEN, 1.0, &["--max-connections", "2"]).await;
+    let (_first, _) = Client::login(&server, "participant", "ひとり").await;
+    let (_second, _) = Client::login(&server, "participant", "ふたり").await;
+
+    let mut third = Client::connect(&server).await;
+    let busy = third.recv_error("server_busy").await;
+    assert!(
+        busy["message"].as_str().unwrap().contains("混み合って"),
+        "{busy}"
+    );
+    assert_eq!(
+        third.expect_close(WAIT).await,
+        (1013, "server_busy".to_string())
+    );
+
+    // A place frees up when someone leaves (even by a dropped connection).
+    _first.drop_abruptly().await;
+    let mut admitted = false;
+    for _ in 0..50 {
+        let mut client = Client::connect(&server).await;
+        if !client
+            .sees_within(Duration::from_millis(200), |f| f["code"] == "server_busy")
+            .await
+        {
+            client
+                .auth(&server.token("participant", "さんにん").await)
+                .await;
+            admitted = true;
+            break;
+        }
+    }
+    assert!(admitted, "no place freed after a member left");
+}

@@ -19,6 +19,8 @@ pub struct Settings {
     pub clock: Option<DateTime<FixedOffset>>,
     /// How many times faster than real time a rehearsal clock runs.
     pub clock_speed: f64,
+    /// WebSocket connections held at once; beyond it newcomers are asked to come back later.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,8 @@ pub enum StartError {
     Keys(#[from] KeyError),
     #[error("--clock-speed must be a positive number, not {0}")]
     ClockSpeed(f64),
+    #[error("--max-connections must be at least 1")]
+    NoConnections,
 }
 
 /// The database file inside the data directory.
@@ -40,12 +44,22 @@ pub fn database_path(data: &Path) -> PathBuf {
 
 /// Reads rooms.toml, opens the store and the signing key, starts the rooms.
 pub async fn build(settings: &Settings) -> Result<Hub, StartError> {
+    if settings.max_connections == 0 {
+        return Err(StartError::NoConnections);
+    }
     let space = Arc::new(SpaceConfig::load(&settings.rooms)?);
     let schedule = Arc::new(Schedule::new(&space));
     let clock = clock(settings)?;
     let keys = Arc::new(Keys::load_or_create(&settings.data)?);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database_path(&settings.data)).await?);
-    Ok(Hub::new(space, schedule, clock, store, keys))
+    Ok(Hub::new(
+        space,
+        schedule,
+        clock,
+        store,
+        keys,
+        settings.max_connections,
+    ))
 }
 
 fn clock(settings: &Settings) -> Result<Arc<dyn Clock>, StartError> {

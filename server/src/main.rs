@@ -54,6 +54,10 @@ struct ServeArgs {
     /// Run the clock this many times faster than real time (rehearsals).
     #[arg(long, env = "IBASHO_CLOCK_SPEED", default_value_t = 1.0)]
     clock_speed: f64,
+    /// WebSocket connections held at once; beyond it newcomers get `server_busy` (close 1013).
+    /// Keep it below the process's open-file limit (`ulimit -n`).
+    #[arg(long, env = "IBASHO_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +99,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         web: args.web.clone(),
         clock: args.clock,
         clock_speed: args.clock_speed,
+        max_connections: args.max_connections,
     };
     let hub = match app::build(&settings).await {
         Ok(hub) => hub,

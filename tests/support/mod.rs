@@ -86,12 +86,18 @@ pub struct Server {
 impl Server {
     /// Start `ibasho serve` on a free port with these rooms, at this instant and speed.
     pub async fn start(rooms: &str, clock: &str, speed: f64) -> Server {
+        Server::start_with(rooms, clock, speed, &[]).await
+    }
+
+    /// As `start`, with more `serve` flags.
+    pub async fn start_with(rooms: &str, clock: &str, speed: f64, flags: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
         std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
         let mut child = command()
             .args(serve_args(dir.path(), clock, speed))
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .kill_on_drop(true)

@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -54,6 +55,9 @@ pub struct Shared {
     online: DashMap<PublicId, SessionHandle>,
     next_conn: AtomicU64,
     sessions: TaskTracker,
+    /// One permit per open connection: beyond the limit newcomers are told to come back later
+    /// instead of the process running out of file descriptors.
+    connections: Arc<Semaphore>,
     shutdown: CancellationToken,
 }
 
@@ -72,6 +76,7 @@ impl Hub {
         clock: Arc<dyn Clock>,
         store: Arc<dyn Store>,
         keys: Arc<Keys>,
+        max_connections: usize,
     ) -> Hub {
         let tz = space.space.timezone;
         let mut rooms = HashMap::new();
@@ -104,6 +109,7 @@ impl Hub {
                 online: DashMap::new(),
                 next_conn: AtomicU64::new(1),
                 sessions: TaskTracker::new(),
+                connections: Arc::new(Semaphore::new(max_connections)),
                 shutdown: CancellationToken::new(),
             }),
         }
@@ -122,6 +128,11 @@ impl Hub {
 
     fn rooms_in_order(&self) -> impl Iterator<Item = &RoomHandle> {
         self.room_order.iter().filter_map(|id| self.rooms.get(id))
+    }
+
+    /// A place for one more connection, held for as long as it is open; None when full.
+    fn connection_permit(&self) -> Option<OwnedSemaphorePermit> {
+        self.connections.clone().try_acquire_owned().ok()
     }
 
     fn next_conn(&self) -> u64 {

@@ -389,6 +389,8 @@ pub enum ErrorCode {
     RateLimited,
     /// Moving is only possible on a map (the free space).
     NoMap,
+    /// The server has as many connections as it may hold; try again a little later.
+    ServerBusy,
     Internal,
 }
 
@@ -417,10 +419,12 @@ pub enum CloseCode {
     Unresponsive,
     /// 1011: the server could not serve the request (a storage failure); try again later.
     Internal,
+    /// 1013: the server is full (its connection limit); try again a little later.
+    TryAgainLater,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 11] = [
+    pub const ALL: [CloseCode; 12] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
         CloseCode::TooBig,
@@ -432,6 +436,7 @@ impl CloseCode {
         CloseCode::Flood,
         CloseCode::Unresponsive,
         CloseCode::Internal,
+        CloseCode::TryAgainLater,
     ];
 
     pub fn code(self) -> u16 {
@@ -447,6 +452,7 @@ impl CloseCode {
             CloseCode::Flood => 4005,
             CloseCode::Unresponsive => 4006,
             CloseCode::Internal => 1011,
+            CloseCode::TryAgainLater => 1013,
         }
     }
 
@@ -473,6 +479,7 @@ impl CloseCode {
             CloseCode::Flood => "flood",
             CloseCode::Unresponsive => "unresponsive",
             CloseCode::Internal => "internal_error",
+            CloseCode::TryAgainLater => "server_busy",
         }
     }
 }

@@ -20,6 +20,15 @@ use tokio::sync::oneshot;
 
 pub async fn run(socket: WebSocket, hub: Hub) {
     let (mut sink, mut stream) = socket.split();
+    let Some(place) = hub.connection_permit() else {
+        let busy = ServerMessage::error(
+            None,
+            ErrorCode::ServerBusy,
+            words::error_message(ErrorCode::ServerBusy),
+        );
+        let _ = send_direct(&mut sink, &busy).await;
+        return close_now(&mut sink, CloseCode::TryAgainLater).await;
+    };
     let mut limiters = Limiters::new();
     let member = match tokio::time::timeout(
         AUTH_TIMEOUT,
@@ -61,10 +70,18 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     };
     let ending = reader.read(&mut stream).await;
 
+    // The socket first: write the close (the first reason given wins), then let it and its
+    // place among the connections go.
+    session.close(match ending {
+        Ending::Lost => CloseCode::Unresponsive,
+        Ending::Closed => CloseCode::Normal,
+    });
+    let _ = writer.await;
+    drop(stream);
+    drop(place);
+    // Then the room. A member who may come back keeps their place a moment, unreachable.
     if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
         if ending == Ending::Lost {
-            // Nothing more can reach this connection; the member keeps only their place.
-            session.close(CloseCode::Unresponsive);
             tokio::select! {
                 _ = tokio::time::sleep(COMEBACK_GRACE) => {}
                 _ = hub.shutdown.cancelled() => {}
@@ -78,8 +95,6 @@ pub async fn run(socket: WebSocket, hub: Hub) {
         .await;
     }
     hub.unregister(&session);
-    session.close(CloseCode::Normal);
-    let _ = writer.await;
     tracing::info!(conn = session.conn, member = %session.id, close = ?session.close_code(), "left");
 }
 

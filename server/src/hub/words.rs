@@ -26,6 +26,7 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         ChatTooLong => "メッセージが長すぎます。",
         RateLimited => "少しゆっくり送ってください。",
         NoMap => "このお部屋では移動できません。",
+        ServerBusy => "ただいま混み合っています。少し時間をおいてから、もう一度お入りください。",
         Internal => "申し訳ありません。サーバーで問題が起きました。",
     }
 }
