@@ -9,8 +9,9 @@ use super::protocol::{CloseCode, GoodbyeReason, NoticeKind, ServerMessage};
 use super::room::RoomCommand;
 use super::{words, Hub};
 use crate::auth::Grant;
-use crate::config::RoomKind;
+use crate::config::{RoomKind, SpaceSettings};
 use crate::member::PublicId;
+use crate::schedule::Schedule;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use std::collections::HashSet;
 use tokio::sync::oneshot;
@@ -37,11 +38,12 @@ pub async fn run(hub: Hub) {
     let mut last = hub.clock.now();
     loop {
         let now = hub.clock.now();
-        for (_, event) in events(&hub, last, now) {
+        for (_, event) in events(&hub.schedule, &hub.space.space, last, now) {
             act(&hub, event).await;
         }
         last = now;
-        let nap = next_instant(&hub, now).map_or(MAX_NAP, |t| hub.clock.until(t).min(MAX_NAP));
+        let nap = next_instant(&hub.schedule, &hub.space.space, now)
+            .map_or(MAX_NAP, |t| hub.clock.until(t).min(MAX_NAP));
         tokio::select! {
             _ = tokio::time::sleep(nap) => {}
             _ = hub.shutdown.cancelled() => return,
@@ -50,15 +52,24 @@ pub async fn run(hub: Hub) {
 }
 
 /// Events with `after < t <= until`, in order.
-fn events(hub: &Hub, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<(DateTime<Utc>, Event)> {
-    let mut all = planned(hub, after, until);
+fn events(
+    schedule: &Schedule,
+    settings: &SpaceSettings,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, Event)> {
+    let mut all = planned(schedule, settings, after, until);
     all.retain(|(t, _)| *t > after && *t <= until);
     all.sort_by_key(|(t, _)| *t);
     all
 }
 
-fn next_instant(hub: &Hub, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    planned(hub, now, now + Duration::days(1))
+fn next_instant(
+    schedule: &Schedule,
+    settings: &SpaceSettings,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    planned(schedule, settings, now, now + Duration::days(1))
         .into_iter()
         .map(|(t, _)| t)
         .filter(|t| *t > now)
@@ -66,19 +77,23 @@ fn next_instant(hub: &Hub, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 /// Every event of the windows that touch the dates from `from` to `to` (a day either side).
-fn planned(hub: &Hub, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, Event)> {
-    let tz = hub.schedule.timezone();
+fn planned(
+    schedule: &Schedule,
+    settings: &SpaceSettings,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, Event)> {
+    let tz = schedule.timezone();
     let first = from.with_timezone(&tz).date_naive() - Duration::days(1);
     let last = to.with_timezone(&tz).date_naive() + Duration::days(1);
-    let settings = &hub.space.space;
     let grace = Duration::minutes(settings.consult_grace_minutes.into());
     let mut planned = Vec::new();
-    for window in hub.schedule.windows(first, last) {
+    for window in schedule.windows(first, last) {
         let end = window.end.with_timezone(&Utc);
         match window.room {
             Some(room) => planned.push((end, Event::SessionEnded { room })),
             // Back-to-back windows are one opening: nothing closes at the seam.
-            None if hub.schedule.open_window_at(end).is_some() => {}
+            None if schedule.open_window_at(end).is_some() => {}
             None => {
                 for &minutes in &settings.closing_notices {
                     let at = end - Duration::minutes(minutes.into());
@@ -188,4 +203,129 @@ async fn members_in_consultation(hub: &Hub) -> HashSet<PublicId> {
 
 fn frame(message: &ServerMessage) -> Frame {
     Frame::from(message.to_text())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SpaceConfig;
+
+    fn shipped() -> (Schedule, SpaceSettings) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../rooms.toml");
+        let config = SpaceConfig::load(std::path::Path::new(path)).unwrap();
+        (Schedule::new(&config), config.space)
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn an_evening_closes_with_three_notices_a_goodbye_and_the_end_of_grace() {
+        let (schedule, settings) = shipped();
+        let got = events(
+            &schedule,
+            &settings,
+            at("2026-12-09T19:30:00+09:00"),
+            at("2026-12-09T23:00:00+09:00"),
+        );
+        let closes = DateTime::parse_from_rfc3339("2026-12-09T21:00:00+09:00").unwrap();
+        let grace = Duration::minutes(settings.consult_grace_minutes.into());
+        let expected = vec![
+            (
+                at("2026-12-09T20:50:00+09:00"),
+                Event::ClosingSoon {
+                    minutes: 10,
+                    closes_at: closes,
+                },
+            ),
+            (
+                at("2026-12-09T20:55:00+09:00"),
+                Event::ClosingSoon {
+                    minutes: 5,
+                    closes_at: closes,
+                },
+            ),
+            (
+                at("2026-12-09T20:59:00+09:00"),
+                Event::ClosingSoon {
+                    minutes: 1,
+                    closes_at: closes,
+                },
+            ),
+            (
+                at("2026-12-09T21:00:00+09:00"),
+                Event::Closed {
+                    grace_until: closes + grace,
+                },
+            ),
+            (at("2026-12-09T21:00:00+09:00") + grace, Event::GraceOver),
+        ];
+        // The 19:00–20:30 peer salon ends at 20:30 on the 4th Wednesday only (12-23), not here.
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn program_sessions_end_at_their_end() {
+        let (schedule, settings) = shipped();
+        let got = events(
+            &schedule,
+            &settings,
+            at("2026-12-09T13:00:00+09:00"),
+            at("2026-12-09T19:30:00+09:00"),
+        );
+        let ended: Vec<_> = got
+            .iter()
+            .filter_map(|(t, e)| match e {
+                Event::SessionEnded { room } => Some((*t, room.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            ended,
+            vec![
+                (at("2026-12-09T15:30:00+09:00"), "illustration"),
+                (at("2026-12-09T19:00:00+09:00"), "dinner")
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_happens_on_a_closed_day_and_the_next_instant_is_found() {
+        let (schedule, settings) = shipped();
+        // 12-10 (Thursday) is not an opening day.
+        assert!(events(
+            &schedule,
+            &settings,
+            at("2026-12-10T00:00:00+09:00"),
+            at("2026-12-10T23:59:00+09:00")
+        )
+        .is_empty());
+        assert_eq!(
+            next_instant(&schedule, &settings, at("2026-12-09T20:49:00+09:00")),
+            Some(at("2026-12-09T20:50:00+09:00"))
+        );
+    }
+
+    #[test]
+    fn an_event_at_the_boundary_fires_once() {
+        let (schedule, settings) = shipped();
+        let closing = at("2026-12-09T21:00:00+09:00");
+        let before = events(
+            &schedule,
+            &settings,
+            closing - Duration::seconds(1),
+            closing,
+        );
+        let after = events(
+            &schedule,
+            &settings,
+            closing,
+            closing + Duration::seconds(1),
+        );
+        assert!(before
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Closed { .. })));
+        assert!(!after.iter().any(|(_, e)| matches!(e, Event::Closed { .. })));
+    }
 }
