@@ -44,6 +44,15 @@ pub(super) async fn next_message(stream: &mut Stream) -> Incoming {
     }
 }
 
+/// Reads and discards until the client's close (or the end): the rest of a closing handshake.
+pub(super) async fn until_closed(stream: &mut Stream) {
+    while let Some(Ok(message)) = stream.next().await {
+        if matches!(message, Message::Close(_)) {
+            return;
+        }
+    }
+}
+
 fn is_capacity_error(error: &axum::Error) -> bool {
     // axum wraps the tungstenite error (same version as axum's) in a boxed error.
     std::error::Error::source(error)

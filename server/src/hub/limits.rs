@@ -19,6 +19,9 @@ pub const REJECTS_BURST: u32 = 30;
 pub const OUTBOUND_QUEUE: usize = 256;
 /// Giving up on a client whose socket accepts nothing for this long.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// After sending a close frame, how long to wait for the client's close before letting the
+/// socket go: dropping it with unread data would reset the connection and lose the reason.
+pub const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
 /// Chat lines each room keeps in memory for resume and for newcomers.
 pub const CHAT_RING: usize = 500;
 /// How many of them a newcomer sees on joining.

@@ -2,8 +2,8 @@
 //! room commands, while a writer task drains the member's bounded outbox to the socket.
 use super::gate::Refusal;
 use super::handle::{Frame, SessionHandle, SessionShared};
-use super::inbound::{error_body, next_message, Incoming, Reject, Stream};
-use super::limits::{limits, AUTH_TIMEOUT, COMEBACK_GRACE, UNRESPONSIVE_AFTER};
+use super::inbound::{error_body, next_message, until_closed, Incoming, Reject, Stream};
+use super::limits::{limits, AUTH_TIMEOUT, CLOSE_HANDSHAKE, COMEBACK_GRACE, UNRESPONSIVE_AFTER};
 use super::protocol::{
     ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid,
     ServerMessage, Status,
@@ -27,18 +27,20 @@ pub async fn run(socket: WebSocket, hub: Hub) {
             words::error_message(ErrorCode::ServerBusy),
         );
         let _ = send_direct(&mut sink, &busy).await;
-        return close_now(&mut sink, CloseCode::TryAgainLater).await;
+        return close_now(&mut sink, &mut stream, CloseCode::TryAgainLater).await;
     };
     let mut limiters = Limiters::new();
     let member = match tokio::time::timeout(
         AUTH_TIMEOUT,
-        authenticate(&hub, &mut sink, &mut stream, &mut limiters),
+        // Boxed, like `handle` below: large futures that are live only briefly would otherwise
+        // size every idle session's state machine.
+        Box::pin(authenticate(&hub, &mut sink, &mut stream, &mut limiters)),
     )
     .await
     {
         Ok(Ok((member, rid))) => (member, rid),
-        Ok(Err(close)) => return close_now(&mut sink, close).await,
-        Err(_) => return close_now(&mut sink, CloseCode::AuthTimeout).await,
+        Ok(Err(close)) => return close_now(&mut sink, &mut stream, close).await,
+        Err(_) => return close_now(&mut sink, &mut stream, CloseCode::AuthTimeout).await,
     };
     let (member, rid) = member;
     let view = MemberView {
@@ -77,6 +79,7 @@ pub async fn run(socket: WebSocket, hub: Hub) {
         Ending::Closed => CloseCode::Normal,
     });
     let _ = writer.await;
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, until_closed(&mut stream)).await;
     drop(stream);
     drop(place);
     // Then the room. A member who may come back keeps their place a moment, unreachable.
@@ -192,7 +195,7 @@ impl Reader<'_> {
             heard = tokio::time::Instant::now();
             let outcome = match incoming {
                 Incoming::Message(message) => match self.limiters.admit(&message) {
-                    Ok(()) => self.handle(message).await,
+                    Ok(()) => Box::pin(self.handle(message)).await,
                     Err(error) => Err(error),
                 },
                 Incoming::Rejected(error) => Err(error),

@@ -1,7 +1,8 @@
 //! Writing to the member's socket: the outbox drained in batches, then a close frame with a
 //! reason. Nothing here waits on a room; a socket that takes nothing for WRITE_TIMEOUT is gone.
 use super::handle::{Frame, SessionHandle};
-use super::limits::{HEARTBEAT, OUTBOUND_QUEUE, WRITE_TIMEOUT};
+use super::inbound::{until_closed, Stream};
+use super::limits::{CLOSE_HANDSHAKE, HEARTBEAT, OUTBOUND_QUEUE, WRITE_TIMEOUT};
 use super::protocol::{CloseCode, ServerMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use bytes::Bytes;
@@ -89,6 +90,9 @@ pub(super) async fn send_direct(sink: &mut Sink, message: &ServerMessage) -> Res
         .map_err(|_| CloseCode::Normal)
 }
 
-pub(super) async fn close_now(sink: &mut Sink, code: CloseCode) {
+/// Closes a connection that never became a session (refused at the door), finishing the
+/// closing handshake so the reason arrives.
+pub(super) async fn close_now(sink: &mut Sink, stream: &mut Stream, code: CloseCode) {
     let _ = timed_send(sink, close_message(code)).await;
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, until_closed(stream)).await;
 }
