@@ -64,10 +64,13 @@ struct ServeArgs {
 enum AdminCommand {
     /// Print a token for a member (created if no member has this nickname yet), until the invitation flow exists.
     Token {
+        /// participant, family, staff, counsellor or admin.
         #[arg(long)]
         role: Role,
+        /// The name others see (1 to 20 characters; never a real name).
         #[arg(long)]
         nickname: String,
+        /// The server's data directory (its signing key signs the token).
         #[arg(long, env = "IBASHO_DATA", default_value = "data")]
         data: PathBuf,
         /// How long the token is valid: e.g. 30m, 1h, 7d.
