@@ -32,11 +32,7 @@ async fn a_second_connection_replaces_the_first_and_the_room_sees_an_update() {
     let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
     let (mut first, _) = Client::enter(&server, "participant", "ふたつのタブ", "hiroba").await;
     let id = first.id();
-    others
-        .recv_where("member_joined", |f| {
-            f["type"] == "member_joined" && f["member"]["id"] == id.as_str()
-        })
-        .await;
+    others.recv_member_joined(&id).await;
 
     // The same member again (a new tab): same public id; the first tab is closed with 4004.
     let (mut second, _) = Client::login(&server, "participant", "ふたつのタブ").await;
@@ -82,11 +78,7 @@ async fn a_replaced_member_who_goes_elsewhere_leaves_the_old_room() {
     let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
     let (mut first, _) = Client::enter(&server, "participant", "うつりぎ", "hiroba").await;
     let id = first.id();
-    others
-        .recv_where("member_joined", |f| {
-            f["type"] == "member_joined" && f["member"]["id"] == id.as_str()
-        })
-        .await;
+    others.recv_member_joined(&id).await;
     let (mut second, _) = Client::login(&server, "participant", "うつりぎ").await;
     let (code, _) = first.expect_close(WAIT).await;
     assert_eq!(code, 4004);
@@ -345,11 +337,7 @@ async fn a_status_set_before_joining_is_acknowledged_and_shown_on_entry() {
         .cloned()
         .unwrap_or_else(|| panic!("self missing from {joined}"));
     assert_eq!(me_view["status"], "can_talk", "{joined}");
-    let arrival = others
-        .recv_where("member_joined", |f| {
-            f["type"] == "member_joined" && f["member"]["id"] == id.as_str()
-        })
-        .await;
+    let arrival = others.recv_member_joined(&id).await;
     assert_eq!(arrival["member"]["status"], "can_talk", "{arrival}");
 }
 

@@ -62,11 +62,7 @@ async fn two_members_see_each_other_chat_change_status_stamp_and_leave() {
     );
 
     // A sees B arrive.
-    let arrived = a
-        .recv_where("member_joined of B", |f| {
-            f["type"] == "member_joined" && f["member"]["id"] == b_id.as_str()
-        })
-        .await;
+    let arrived = a.recv_member_joined(&b_id).await;
     assert_eq!(arrived["room"], "hiroba");
     assert_eq!(arrived["member"]["id"], b_id.as_str());
     assert_eq!(arrived["member"]["nickname"], "なつ");
@@ -150,10 +146,7 @@ async fn two_members_see_each_other_chat_change_status_stamp_and_leave() {
     // A member whose connection ends also leaves.
     let (c, _) = Client::enter(&server, "participant", "あき", "hiroba").await;
     let c_id = c.id();
-    a.recv_where("member_joined of C", |f| {
-        f["type"] == "member_joined" && f["member"]["id"] == c_id.as_str()
-    })
-    .await;
+    a.recv_member_joined(&c_id).await;
     c.drop_abruptly().await;
     a.recv_where("member_left of C", |f| {
         f["type"] == "member_left" && f["id"] == c_id.as_str()

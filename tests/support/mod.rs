@@ -497,6 +497,14 @@ impl Client {
     }
 
     /// Drop the connection without a close handshake (like a train entering a tunnel).
+    /// Waits for another member's arrival in this client's room.
+    pub async fn recv_member_joined(&mut self, id: &str) -> Value {
+        self.recv_where(&format!("member_joined of {id}"), |f| {
+            f["type"] == "member_joined" && f["member"]["id"] == id
+        })
+        .await
+    }
+
     /// Reads until the server pings (text frames are kept for later waits).
     pub async fn sees_ping(&mut self, wait: Duration) -> bool {
         let deadline = Instant::now() + wait;

@@ -102,11 +102,6 @@ impl Schedule {
         self.tz
     }
 
-    /// Whether a closure (holiday, year-end, listed date or range) takes out this day.
-    pub fn is_closed(&self, date: NaiveDate) -> bool {
-        self.closures.closes(date)
-    }
-
     /// Every opening of the space (room None) and every program session (room Some(id)) on
     /// the dates `from..=to` in the space's zone, sorted by start; at the same instant the
     /// space's window comes before sessions.

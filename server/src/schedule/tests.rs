@@ -120,7 +120,10 @@ fn a_session_takes_place_only_where_that_days_opening_holds_it() {
             pair("2026-12-23T14:00:00+09:00", "2026-12-23T15:00:00+09:00"),
         ]
     );
-    assert!(s.is_closed(d("2026-12-16")));
+    assert!(
+        s.windows(d("2026-12-16"), d("2026-12-16")).is_empty(),
+        "12-16 is closed"
+    );
     assert_eq!(
         s.next_session("p", at("2026-12-09T06:00:00Z"))
             .map(|w| span(&w)),
