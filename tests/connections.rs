@@ -348,7 +348,7 @@ async fn a_member_who_drops_and_comes_back_at_once_never_seems_to_leave() {
     let (mut blip, joined) = Client::enter(&server, "participant", "でんぱ", "hiroba").await;
     let id = blip.id();
     let epoch = joined["epoch"].as_str().unwrap().to_string();
-    others.recv_where("member_joined", about(&id)).await;
+    others.recv_member_joined(&id).await;
     blip.send(json!({"type": "move", "x": 123.0, "y": 45.0}))
         .await;
     others
@@ -412,7 +412,7 @@ async fn a_connection_that_stays_silent_is_closed_with_4006_and_leaves_after_the
     let (mut others, _) = Client::enter(&server, "staff", "見守り", "hiroba").await;
     let (mut silent, _) = Client::enter(&server, "participant", "しずか", "hiroba").await;
     let id = silent.id();
-    others.recv_where("member_joined", about(&id)).await;
+    others.recv_member_joined(&id).await;
 
     // The silent client reads nothing (so it answers no ping) for longer than 60 s.
     let left = others
