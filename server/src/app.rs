@@ -1,9 +1,11 @@
 //! Putting the server together: settings in, a running space out.
+use crate::accounts::{Accounts, Site};
 use crate::auth::{KeyError, Keys};
 use crate::config::{ConfigError, SpaceConfig};
 use crate::hub::{run_doorkeeper, Hub};
+use crate::mail::{MailError, MailSettings};
 use crate::schedule::{Clock, RehearsalClock, Schedule, SystemClock};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,8 @@ use tokio::net::TcpListener;
 pub struct Settings {
     pub rooms: PathBuf,
     pub data: PathBuf,
+    /// `postgres://…` or `sqlite://PATH`; `None`: SQLite in `data`.
+    pub database: Option<String>,
     pub web: PathBuf,
     /// Start the clock at this instant (rehearsals, demos, tests) instead of now.
     pub clock: Option<DateTime<FixedOffset>>,
@@ -21,6 +25,9 @@ pub struct Settings {
     pub clock_speed: f64,
     /// WebSocket connections held at once; beyond it newcomers are asked to come back later.
     pub max_connections: usize,
+    /// Where people reach the space (links in e-mails start with it).
+    pub public_url: String,
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,19 +38,25 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("signing key: {0}")]
     Keys(#[from] KeyError),
+    #[error("mail: {0}")]
+    Mail(#[from] MailError),
     #[error("--clock-speed must be a positive number, not {0}")]
     ClockSpeed(f64),
     #[error("--max-connections must be at least 1")]
     NoConnections,
 }
 
-/// The database file inside the data directory.
-pub fn database_path(data: &Path) -> PathBuf {
-    data.join("ibasho.db")
+pub use crate::store::database_path;
+
+/// The running parts the HTTP layer serves.
+#[derive(Clone)]
+pub struct App {
+    pub hub: Hub,
+    pub accounts: Accounts,
 }
 
-/// Reads rooms.toml, opens the store and the signing key, starts the rooms.
-pub async fn build(settings: &Settings) -> Result<Hub, StartError> {
+/// Reads rooms.toml, opens the store, the signing key and the mailer, starts the rooms.
+pub async fn build(settings: &Settings) -> Result<App, StartError> {
     if settings.max_connections == 0 {
         return Err(StartError::NoConnections);
     }
@@ -51,14 +64,47 @@ pub async fn build(settings: &Settings) -> Result<Hub, StartError> {
     let schedule = Arc::new(Schedule::new(&space));
     let clock = clock(settings)?;
     let keys = Arc::new(Keys::load_or_create(&settings.data)?);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database_path(&settings.data)).await?);
-    Ok(Hub::new(
+    let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;
+    let accounts = accounts(
+        &space,
+        store.clone(),
+        keys.clone(),
+        &settings.data,
+        &settings.public_url,
+        &settings.mail,
+    )?;
+    let hub = Hub::new(
         space,
         schedule,
         clock,
         store,
         keys,
         settings.max_connections,
+    );
+    Ok(App { hub, accounts })
+}
+
+/// The accounts flows, as the server and the admin command line both use them.
+pub fn accounts(
+    space: &SpaceConfig,
+    store: Arc<dyn Store>,
+    keys: Arc<Keys>,
+    data: &Path,
+    public_url: &str,
+    mail: &MailSettings,
+) -> Result<Accounts, StartError> {
+    let mailer = crate::mail::mailer(mail, data)?;
+    tracing::info!(mail = %mailer.describe(), "mail");
+    Ok(Accounts::new(
+        store,
+        mailer,
+        keys,
+        Site {
+            name: space.space.name.clone(),
+            public_url: public_url.to_string(),
+            timezone: space.space.timezone,
+            settings: space.accounts.clone(),
+        },
     ))
 }
 
@@ -78,11 +124,14 @@ fn clock(settings: &Settings) -> Result<Arc<dyn Clock>, StartError> {
 /// sockets before returning.
 pub async fn serve(
     listener: TcpListener,
-    hub: Hub,
+    app: App,
     web: PathBuf,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = crate::http::router(hub.clone(), web);
+    let hub = app.hub.clone();
+    // The peer address is the key of the accounts flow's per-IP rate limits.
+    let router = crate::http::router(app.hub, app.accounts, web)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(run_doorkeeper(hub.clone()));
     let stopping = hub.clone();
     axum::serve(listener, router)

@@ -1,11 +1,13 @@
 #![forbid(unsafe_code)]
 //! ibasho: a real-time online drop-in space (オンライン居場所).
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod config;
 mod http;
 pub mod hub;
+pub mod mail;
 pub mod member;
 pub mod safety;
 pub mod schedule;

@@ -1,15 +1,15 @@
 //! The `ibasho` command: `serve` (the default) and `admin` tasks.
-use anyhow::{bail, Context};
+mod cli;
+
+use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 use clap::{Args, Parser, Subcommand};
+use cli::admin::AdminCommand;
+use cli::mail_args::MailArgs;
 use ibasho::app::{self, Settings};
-use ibasho::auth::{Keys, Role};
-use ibasho::member::Avatar;
-use ibasho::store::{AuditEntry, NewMember, SqliteStore, Store};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +45,9 @@ struct ServeArgs {
     /// Data directory: the SQLite database and the generated signing key.
     #[arg(long, env = "IBASHO_DATA", default_value = "data")]
     data: PathBuf,
+    /// The database: postgres://… (several nodes) or sqlite://PATH (default: SQLite in the data directory).
+    #[arg(long, env = "IBASHO_DATABASE")]
+    database: Option<String>,
     /// The web client's files.
     #[arg(long, env = "IBASHO_WEB", default_value = "web-client")]
     web: PathBuf,
@@ -58,25 +61,8 @@ struct ServeArgs {
     /// Keep it below the process's open-file limit (`ulimit -n`).
     #[arg(long, env = "IBASHO_MAX_CONNECTIONS", default_value_t = 10_000)]
     max_connections: usize,
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Print a token for a member (created if no member has this nickname yet), until the invitation flow exists.
-    Token {
-        /// participant, family, staff, counsellor or admin.
-        #[arg(long)]
-        role: Role,
-        /// The name others see (1 to 20 characters; never a real name).
-        #[arg(long)]
-        nickname: String,
-        /// The server's data directory (its signing key signs the token).
-        #[arg(long, env = "IBASHO_DATA", default_value = "data")]
-        data: PathBuf,
-        /// How long the token is valid: e.g. 30m, 1h, 7d.
-        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
-        ttl: Duration,
-    },
+    #[command(flatten)]
+    mail: MailArgs,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -86,41 +72,40 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         None => runtime.block_on(serve(cli.serve)),
         Some(Command::Serve(args)) => runtime.block_on(serve(args)),
-        Some(Command::Admin(AdminCommand::Token {
-            role,
-            nickname,
-            data,
-            ttl,
-        })) => runtime.block_on(issue_token(role, &nickname, data, ttl)),
+        Some(Command::Admin(command)) => runtime.block_on(cli::admin::run(command)),
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Bound first, so that with port 0 the links in e-mails carry the real port.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr()?;
     let settings = Settings {
         rooms: args.rooms,
         data: args.data,
+        database: args.database,
         web: args.web.clone(),
         clock: args.clock,
         clock_speed: args.clock_speed,
         max_connections: args.max_connections,
+        public_url: args.mail.public_url(address),
+        mail: args.mail.settings(),
     };
-    let hub = match app::build(&settings).await {
-        Ok(hub) => hub,
+    let app = match app::build(&settings).await {
+        Ok(app) => app,
         Err(error) => {
             // Printed plainly (FILE:LINE:COL: message for rooms.toml) for whoever edits the file.
             eprintln!("ibasho: {error}");
             std::process::exit(2);
         }
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let address = listener.local_addr()?;
     tracing::info!(%address, rooms = %settings.rooms.display(), data = %settings.data.display(), clock = ?settings.clock, "ibasho is ready");
     // The one line on stdout: scripts and tests read the address (useful with port 0).
     println!("ibasho listening on http://{address}");
     std::io::stdout().flush()?;
-    app::serve(listener, hub, args.web, stop_signal()).await?;
+    app::serve(listener, app, args.web, stop_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -142,70 +127,6 @@ async fn stop_signal() {
     #[cfg(not(unix))]
     let _ = interrupt.await;
     tracing::info!("stopping: saying goodbye to everyone");
-}
-
-async fn issue_token(
-    role: Role,
-    nickname: &str,
-    data: PathBuf,
-    ttl: Duration,
-) -> anyhow::Result<()> {
-    let nickname = nickname.trim();
-    if nickname.is_empty() || nickname.chars().count() > 20 {
-        bail!("a nickname has 1 to 20 characters");
-    }
-    let keys = Keys::load_or_create(&data)?;
-    let store = SqliteStore::open(&app::database_path(&data)).await?;
-    let member = match store.member_by_nickname(nickname).await? {
-        Some(member) if member.role != role => {
-            bail!(
-                "{nickname} already exists with role {}",
-                member.role.as_str()
-            )
-        }
-        Some(member) => member,
-        None => {
-            store
-                .create_member(NewMember {
-                    nickname: nickname.to_string(),
-                    avatar: Avatar::default(),
-                    role,
-                })
-                .await?
-        }
-    };
-    let token = keys.issue(&member.account, role, ttl)?;
-    store
-        .record_audit(AuditEntry {
-            actor: None,
-            action: "token_issued".to_string(),
-            subject: Some(member.public_id.clone()),
-            detail: serde_json::json!({ "role": role.as_str(), "ttl_secs": ttl.as_secs(), "via": "cli" }),
-        })
-        .await?;
-    println!("{token}");
-    Ok(())
-}
-
-fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 7d"))?;
-    let seconds = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" | "" => n * 3600,
-        "d" => n * 86400,
-        _ => return Err(format!("`{text}`: the unit is s, m, h or d")),
-    };
-    if seconds == 0 || seconds > 30 * 86400 {
-        return Err("a token lives between 1 second and 30 days".to_string());
-    }
-    Ok(Duration::from_secs(seconds))
 }
 
 fn init_logging() {

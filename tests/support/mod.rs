@@ -3,6 +3,8 @@
 //! broken server fails a test instead of hanging it.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -211,6 +213,34 @@ impl Server {
             .expect("wait for server");
         self.child = None;
         status
+    }
+}
+
+impl Server {
+    /// Runs `ibasho admin ARGS…` beside this server: its data dir, rooms file and address,
+    /// plus `flags` (e.g. an SMTP sink's). Returns (success, stdout, stderr).
+    pub async fn admin(&self, args: &[&str], flags: &[String]) -> (bool, String, String) {
+        let out = timeout(
+            START_WAIT,
+            command()
+                .arg("admin")
+                .args(args)
+                .arg("--data")
+                .arg(self.data_dir())
+                .arg("--rooms")
+                .arg(self.rooms_path())
+                .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+                .args(flags)
+                .output(),
+        )
+        .await
+        .expect("`ibasho admin` did not finish")
+        .expect("run `ibasho admin`");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 }
 

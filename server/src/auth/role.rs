@@ -21,6 +21,13 @@ pub enum Grant {
     EnterStaffRoom,
     /// Open a consultation room and invite one person into it.
     TakeConsultations,
+    /// See, approve and decline applications.
+    ReviewApplications,
+    /// Send an announcement to everyone in the space, and see who is in which room.
+    OverseeSpace,
+    /// Invite anyone directly, resend and revoke invitations, delete accounts, and see
+    /// e-mail addresses (nobody else ever does).
+    ManageAccounts,
 }
 
 impl Role {
@@ -36,14 +43,37 @@ impl Role {
         use Grant::*;
         match self {
             Role::Participant | Role::Family => &[],
-            Role::Staff => &[EnterWhenClosed, EnterStaffRoom],
-            Role::Counsellor => &[EnterWhenClosed, EnterStaffRoom, TakeConsultations],
-            Role::Admin => &[EnterWhenClosed, EnterStaffRoom, TakeConsultations],
+            Role::Staff => &[
+                EnterWhenClosed,
+                EnterStaffRoom,
+                ReviewApplications,
+                OverseeSpace,
+            ],
+            Role::Counsellor => &[
+                EnterWhenClosed,
+                EnterStaffRoom,
+                TakeConsultations,
+                OverseeSpace,
+            ],
+            Role::Admin => &[
+                EnterWhenClosed,
+                EnterStaffRoom,
+                TakeConsultations,
+                ReviewApplications,
+                ManageAccounts,
+                OverseeSpace,
+            ],
         }
     }
 
     pub fn has(self, grant: Grant) -> bool {
         self.grants().contains(&grant)
+    }
+
+    /// Those who work in the space must log in with a passphrase: an e-mail link alone
+    /// would make their mailbox the key to everyone's applications and consultations.
+    pub fn must_use_passphrase(self) -> bool {
+        !matches!(self, Role::Participant | Role::Family)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +122,12 @@ mod tests {
         assert!(Role::Staff.has(Grant::EnterWhenClosed));
         assert!(!Role::Staff.has(Grant::TakeConsultations));
         assert!(Role::Counsellor.has(Grant::TakeConsultations));
+        assert!(Role::Staff.has(Grant::ReviewApplications));
+        assert!(!Role::Staff.has(Grant::ManageAccounts));
+        assert!(!Role::Counsellor.has(Grant::ReviewApplications));
+        assert!(Role::Admin.has(Grant::ManageAccounts));
+        assert!(!Role::Participant.must_use_passphrase());
+        assert!(Role::Counsellor.must_use_passphrase());
     }
 
     #[test]

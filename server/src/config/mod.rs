@@ -1,6 +1,7 @@
 //! Configuration files. `rooms.toml` describes the space: its settings, opening rules,
 //! closures and rooms. Parsing is strict and every error points at a line and column,
 //! because the people editing the file are a city's staff, not programmers.
+mod accounts;
 mod raw;
 mod rooms;
 mod space;
@@ -8,7 +9,9 @@ mod values;
 
 use std::ops::Range;
 
-pub use rooms::{RoomConfig, RoomKind, SessionRule, SpaceConfig, SpaceSettings, Video};
+pub use rooms::{
+    AccountsSettings, RoomConfig, RoomKind, SessionRule, SpaceConfig, SpaceSettings, Video,
+};
 
 /// A mistake in a configuration file, located at the offending value.
 /// Displays as `rooms.toml:12:5: <message>` (or `rooms.toml: <message>` without a position,

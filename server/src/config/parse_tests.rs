@@ -251,3 +251,48 @@ fn an_unreadable_file_names_the_path() {
         .to_string()
         .starts_with("/nonexistent/rooms.toml: cannot read the file"));
 }
+
+#[test]
+fn accounts_settings_have_defaults_and_take_the_operators_words() {
+    let config = SpaceConfig::from_toml(BASE, "rooms.toml").unwrap();
+    assert_eq!(config.accounts.invitation_days, 14);
+    assert!(!config.accounts.eligibility.is_empty());
+    assert!(!config.accounts.heard_from.is_empty());
+    assert!(config.accounts.nickname_blocklist.is_empty());
+
+    let text = format!(
+        "{BASE}\n[accounts]\neligibility = \"仙台市に住んでいます\"\nheard_from = [\"チラシ\"]\n\
+         nickname_blocklist = [\" 運営 \"]\ninvitation_days = 7\n"
+    );
+    let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    assert_eq!(config.accounts.eligibility, "仙台市に住んでいます");
+    assert_eq!(config.accounts.heard_from, ["チラシ"]);
+    assert_eq!(config.accounts.nickname_blocklist, ["運営"]);
+    assert_eq!(config.accounts.invitation_days, 7);
+}
+
+#[test]
+fn accounts_mistakes_are_reported_where_they_are() {
+    let cases = [
+        (
+            "[accounts]\ninvitation_days = 0\n",
+            "rooms.toml:16:19: invitation_days 0 is outside 1..=90",
+        ),
+        (
+            "[accounts]\neligibility = \" \"\n",
+            "rooms.toml:16:15: eligibility is empty (the application form shows it; leave the key out for the default)",
+        ),
+        (
+            "[accounts]\nnickname_blocklist = [\"ok\", \"\"]\n",
+            "rooms.toml:16:29: an empty word would refuse every nickname",
+        ),
+        (
+            "[accounts]\ninvitations = 3\n",
+            "rooms.toml:16:1: unknown field `invitations`, expected one of `eligibility`, \
+             `privacy_notice`, `heard_from`, `nickname_blocklist`, `invitation_days`",
+        ),
+    ];
+    for (extra, expected) in cases {
+        assert_eq!(err(&format!("{BASE}\n{extra}")), expected, "{extra}");
+    }
+}

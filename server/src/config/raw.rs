@@ -16,6 +16,18 @@ pub(super) struct RawFile {
     pub closures: Option<S<RawClosures>>,
     #[serde(default)]
     pub room: Vec<S<RawRoom>>,
+    pub accounts: Option<S<RawAccounts>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccounts {
+    pub eligibility: Option<S<String>>,
+    pub privacy_notice: Option<S<String>>,
+    pub heard_from: Option<S<Vec<S<String>>>>,
+    #[serde(default)]
+    pub nickname_blocklist: Vec<S<String>>,
+    pub invitation_days: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]

@@ -7,7 +7,7 @@ use crate::auth::Role;
 use crate::schedule::rules::{self, Closures, OpeningRule};
 
 use super::raw::{RawFile, RawRoom};
-use super::{space, values};
+use super::{accounts, space, values};
 use super::{ConfigError, Source};
 
 #[derive(Debug, Clone)]
@@ -19,6 +19,22 @@ pub struct SpaceConfig {
     pub rooms: Vec<RoomConfig>,
     /// `[[room.session]]` of every program room, in file order.
     pub sessions: Vec<SessionRule>,
+    pub accounts: AccountsSettings,
+}
+
+/// `[accounts]`: what the application form says and how invitations work.
+#[derive(Debug, Clone)]
+pub struct AccountsSettings {
+    /// The statement an applicant confirms, e.g. "I live, work or study in Sendai".
+    pub eligibility: String,
+    /// Shown beside the consent box.
+    pub privacy_notice: String,
+    /// The choices for "how did you hear of us" (optional to answer).
+    pub heard_from: Vec<String>,
+    /// Words a nickname must not contain (compared without case and width).
+    pub nickname_blocklist: Vec<String>,
+    /// How long an invitation link works (default 14).
+    pub invitation_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -162,12 +178,14 @@ impl SpaceConfig {
             rooms.push(room);
         }
         videos_name_programs(src, &raw, &rooms)?;
+        let accounts = accounts::settings(src, raw.accounts.as_ref().map(|a| a.get_ref()))?;
         Ok(SpaceConfig {
             space,
             opening,
             closures,
             rooms,
             sessions,
+            accounts,
         })
     }
 

@@ -1,7 +1,12 @@
-//! HTTP: the WebSocket endpoint, the public schedule API, health, and the web client's files.
+//! HTTP: the WebSocket endpoint, the public schedule API, accounts, health, and the web
+//! client's files.
+mod accounts;
+mod admin;
 mod calendar;
+mod extract;
 mod schedule;
 
+use crate::accounts::Accounts;
 use crate::hub::{limits, run_session, Hub};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
@@ -14,9 +19,10 @@ use tower_http::services::{ServeDir, ServeFile};
 #[derive(Clone)]
 pub struct AppState {
     pub hub: Hub,
+    pub accounts: Accounts,
 }
 
-pub fn router(hub: Hub, web_dir: PathBuf) -> Router {
+pub fn router(hub: Hub, accounts: Accounts, web_dir: PathBuf) -> Router {
     let index = ServeFile::new(web_dir.join("index.html"));
     Router::new()
         .route("/ws", get(websocket))
@@ -24,10 +30,18 @@ pub fn router(hub: Hub, web_dir: PathBuf) -> Router {
         .route("/api/schedule", get(schedule::windows))
         .route("/api/status", get(schedule::status))
         .route("/api/calendar.ics", get(calendar::ics))
+        .merge(accounts::routes())
+        .merge(admin::routes())
+        // The pages that e-mails link to, by their short names.
+        .route_service("/apply", ServeFile::new(web_dir.join("apply.html")))
+        .route_service("/register", ServeFile::new(web_dir.join("register.html")))
+        .route_service("/login", ServeFile::new(web_dir.join("login.html")))
+        .route_service("/account", ServeFile::new(web_dir.join("account.html")))
+        .route_service("/space", ServeFile::new(web_dir.join("space.html")))
         // Everything else is the web client's, but an unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
         .fallback_service(ServeDir::new(web_dir).fallback(index))
-        .with_state(AppState { hub })
+        .with_state(AppState { hub, accounts })
 }
 
 async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {

@@ -163,6 +163,63 @@ impl Hub {
         self.online.iter().map(|s| s.value().clone()).collect()
     }
 
+    /// Closes a member's connection as if their token had failed (4001: log in again), e.g.
+    /// when their account was deleted.
+    pub fn sign_out(&self, id: &PublicId) {
+        if let Some(session) = self.online.get(id) {
+            session.close(CloseCode::AuthFailed);
+        }
+    }
+
+    /// Staff's announcement, to every member online, whatever room they are in.
+    fn announce(&self, from: protocol::MemberView, text: String) {
+        let at = self
+            .clock
+            .now()
+            .with_timezone(&self.space.space.timezone)
+            .fixed_offset();
+        let frame = handle::Frame::from(ServerMessage::Announcement { from, text, at }.to_text());
+        for session in self.online_sessions() {
+            session.deliver_or_close(frame.clone());
+        }
+    }
+
+    /// Who is in which room, as `role` may see it: consultation rooms only to those who take
+    /// consultations, and then only whether they are in use; staff rooms only to staff.
+    fn occupancy(&self, role: Role) -> Vec<protocol::RoomOccupancy> {
+        let mut by_room: HashMap<Arc<str>, Vec<protocol::MemberView>> = HashMap::new();
+        for session in self.online_sessions() {
+            if session.close_code().is_some() {
+                continue;
+            }
+            if let Some(room) = session.room() {
+                by_room.entry(room).or_default().push(session.view());
+            }
+        }
+        self.rooms_in_order()
+            .filter_map(|room| {
+                let members = by_room.remove(&room.id)?;
+                let count = members.len();
+                match room.config.kind {
+                    RoomKind::Consult { .. } if role.has(Grant::TakeConsultations) => {
+                        Some(protocol::RoomOccupancy {
+                            room: room.id.to_string(),
+                            count,
+                            members: Vec::new(),
+                        })
+                    }
+                    RoomKind::Consult { .. } => None,
+                    RoomKind::Staff if !role.has(Grant::EnterStaffRoom) => None,
+                    _ => Some(protocol::RoomOccupancy {
+                        room: room.id.to_string(),
+                        count,
+                        members,
+                    }),
+                }
+            })
+            .collect()
+    }
+
     pub fn online_count(&self) -> usize {
         self.online.len()
     }

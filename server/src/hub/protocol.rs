@@ -70,6 +70,17 @@ pub enum ClientMessage {
         #[serde(default)]
         rid: Option<Rid>,
     },
+    /// Staff: a message to everyone in the space, whatever room they are in.
+    Announce {
+        #[serde(default)]
+        rid: Option<Rid>,
+        text: String,
+    },
+    /// Staff: who is in which room now.
+    Overview {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
 }
 
 impl ClientMessage {
@@ -83,7 +94,9 @@ impl ClientMessage {
             | ClientMessage::Status { rid, .. }
             | ClientMessage::Avatar { rid, .. }
             | ClientMessage::Invite { rid, .. }
-            | ClientMessage::Ping { rid } => rid.as_ref(),
+            | ClientMessage::Ping { rid }
+            | ClientMessage::Announce { rid, .. }
+            | ClientMessage::Overview { rid } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -132,6 +145,16 @@ pub struct MemberView {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pos: Option<Point>,
+}
+
+/// Who is in one room, for staff. A consultation room shows only that it is in use, and
+/// only to those who take consultations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomOccupancy {
+    pub room: String,
+    pub count: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -328,6 +351,19 @@ pub enum ServerMessage {
         /// When the space (or the consultation's grace period) ends.
         #[serde(serialize_with = "crate::schedule::rfc3339")]
         until: DateTime<FixedOffset>,
+    },
+    /// Staff's message to the whole space.
+    Announcement {
+        from: MemberView,
+        text: String,
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
+        at: DateTime<FixedOffset>,
+    },
+    /// The reply to `overview`: the rooms with people in them.
+    Overview {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+        rooms: Vec<RoomOccupancy>,
     },
     /// The server is about to close this connection (see `reason`).
     Goodbye {

@@ -303,26 +303,7 @@ impl Room {
         let text = match screen_chat(text) {
             Ok(text) => text,
             Err(problem) => {
-                let (code, message, limit) = match problem {
-                    ChatProblem::Empty => (
-                        ErrorCode::ChatEmpty,
-                        words::error_message(ErrorCode::ChatEmpty).to_string(),
-                        None,
-                    ),
-                    ChatProblem::TooLong { limit } => (
-                        ErrorCode::ChatTooLong,
-                        words::chat_too_long(limit),
-                        Some(limit),
-                    ),
-                };
-                let error = ErrorBody {
-                    rid,
-                    code,
-                    message,
-                    next_opening: None,
-                    retry_after_ms: None,
-                    limit,
-                };
+                let error = chat_problem(rid, problem);
                 session.deliver_or_close(frame(&ServerMessage::Error(error)));
                 return;
             }
@@ -544,3 +525,27 @@ fn spawn_point(width: u32, height: u32) -> Point {
 mod memory;
 #[cfg(test)]
 mod tests;
+
+/// The error a member gets for a line `screen_chat` refused (chat and announcements alike).
+pub(super) fn chat_problem(rid: Option<Rid>, problem: ChatProblem) -> ErrorBody {
+    let (code, message, limit) = match problem {
+        ChatProblem::Empty => (
+            ErrorCode::ChatEmpty,
+            words::error_message(ErrorCode::ChatEmpty).to_string(),
+            None,
+        ),
+        ChatProblem::TooLong { limit } => (
+            ErrorCode::ChatTooLong,
+            words::chat_too_long(limit),
+            Some(limit),
+        ),
+    };
+    ErrorBody {
+        rid,
+        code,
+        message,
+        next_opening: None,
+        retry_after_ms: None,
+        limit,
+    }
+}

@@ -9,11 +9,12 @@ use super::protocol::{
     ServerMessage, Status,
 };
 use super::rate::Limiters;
-use super::room::{RoomCommand, RoomHandle};
+use super::room::{chat_problem, RoomCommand, RoomHandle};
 use super::writer::{close_now, send_direct, write, Sink};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
 use crate::member::{AccountId, Member, PublicId};
+use crate::safety::screen_chat;
 use axum::extract::ws::WebSocket;
 use futures_util::StreamExt;
 use tokio::sync::oneshot;
@@ -292,6 +293,24 @@ impl Reader<'_> {
             ClientMessage::Invite { rid, member } => self.invite(rid, member).await,
             ClientMessage::Ping { rid } => {
                 self.reply(ServerMessage::Pong { rid });
+                Ok(())
+            }
+            ClientMessage::Announce { rid, text } => {
+                if !self.member.role.has(Grant::OverseeSpace) {
+                    return Err(error_body(rid, ErrorCode::NotAllowed).into());
+                }
+                let text =
+                    screen_chat(&text).map_err(|p| Box::new(chat_problem(rid.clone(), p)))?;
+                self.hub.announce(self.session.view(), text);
+                self.reply(ServerMessage::Ack { rid, seq: None });
+                Ok(())
+            }
+            ClientMessage::Overview { rid } => {
+                if !self.member.role.has(Grant::OverseeSpace) {
+                    return Err(error_body(rid, ErrorCode::NotAllowed).into());
+                }
+                let rooms = self.hub.occupancy(self.member.role);
+                self.reply(ServerMessage::Overview { rid, rooms });
                 Ok(())
             }
         }

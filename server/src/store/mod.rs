@@ -2,16 +2,58 @@
 //! PostgreSQL (a sibling module with its own migrations) when several nodes share data.
 //!
 //! The trait speaks domain types only: no SQL and no driver types cross it.
+use crate::accounts::{
+    Application, ApplicationStatus, Invitation, LoginLink, LoginRecord, NewApplication,
+    NewInvitation, Registration, Submitted,
+};
 use crate::auth::Role;
 use crate::member::{AccountId, Avatar, Member, PublicId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+mod postgres;
+mod rows;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod suite;
+#[cfg(test)]
+pub(crate) mod suite_accounts;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// The database file inside the data directory (the embedded default).
+pub fn database_path(data: &std::path::Path) -> std::path::PathBuf {
+    data.join("ibasho.db")
+}
+
+/// Opens the store that `database` names, once, at start-up: `None` is SQLite `ibasho.db`
+/// in `data_dir`; `sqlite://PATH` another SQLite file; `postgres://…` PostgreSQL.
+pub async fn open(
+    database: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    let database = database.map(str::trim).filter(|d| !d.is_empty());
+    Ok(match database {
+        None => std::sync::Arc::new(SqliteStore::open(&database_path(data_dir)).await?),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let options = url
+                .parse::<sqlx::postgres::PgConnectOptions>()
+                .map_err(|_| StoreError::Url("the PostgreSQL URL does not parse".into()))?;
+            std::sync::Arc::new(PostgresStore::connect(options).await?)
+        }
+        Some(url) => match url.strip_prefix("sqlite://") {
+            Some(path) if !path.is_empty() => {
+                std::sync::Arc::new(SqliteStore::open(std::path::Path::new(path)).await?)
+            }
+            _ => {
+                return Err(StoreError::Url(
+                    "--database must be postgres://…, postgresql://… or sqlite://PATH".into(),
+                ))
+            }
+        },
+    })
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -26,6 +68,76 @@ pub trait Store: Send + Sync + 'static {
     async fn record_audit(&self, entry: AuditEntry) -> Result<(), StoreError>;
     /// The newest `limit` entries, newest first.
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+    async fn member_by_public_id(&self, id: &PublicId) -> Result<Option<Member>, StoreError>;
+    /// Deletes the member and everything tied to them: credentials, web sessions, login
+    /// links, and the applications and invitations of their e-mail address. Audit entries
+    /// stay (they hold only the public id). Returns the member as they were; `NotFound`.
+    async fn delete_member(&self, account: &AccountId) -> Result<Member, StoreError>;
+
+    // Applications.
+    /// Stores a pending application, or refreshes the pending one of the same e-mail
+    /// (see [`crate::accounts::email_key`]); stores nothing for an e-mail with an account.
+    async fn submit_application(&self, new: NewApplication) -> Result<Submitted, StoreError>;
+    async fn application(&self, id: &str) -> Result<Option<Application>, StoreError>;
+    /// Oldest first; all of them when `status` is `None`.
+    async fn applications(
+        &self,
+        status: Option<ApplicationStatus>,
+    ) -> Result<Vec<Application>, StoreError>;
+    /// Approves or declines a pending application: `NotFound`, or `Conflict(NotOpen)` if
+    /// it was decided already.
+    async fn decide_application(
+        &self,
+        id: &str,
+        decision: ApplicationStatus,
+        by: Option<&PublicId>,
+    ) -> Result<Application, StoreError>;
+
+    // Invitations.
+    async fn create_invitation(&self, new: NewInvitation) -> Result<Invitation, StoreError>;
+    async fn invitation(&self, id: &str) -> Result<Option<Invitation>, StoreError>;
+    async fn invitation_by_token(&self, token_hash: &str)
+        -> Result<Option<Invitation>, StoreError>;
+    /// Newest first.
+    async fn invitations(&self) -> Result<Vec<Invitation>, StoreError>;
+    /// A new token and expiry for an invitation that is neither used nor revoked (the old
+    /// link stops working): `NotFound`, `Conflict(NotOpen)`.
+    async fn renew_invitation(
+        &self,
+        id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Invitation, StoreError>;
+    /// `NotFound`, `Conflict(NotOpen)` if used or revoked already.
+    async fn revoke_invitation(&self, id: &str) -> Result<Invitation, StoreError>;
+    /// In one transaction: marks the invitation used (it must be neither used nor revoked:
+    /// `Conflict(NotOpen)`; the caller checks expiry), creates the member with the
+    /// invitation's role and their credentials. `Conflict(Nickname)`, `Conflict(Email)`.
+    async fn register(&self, registration: Registration) -> Result<Member, StoreError>;
+
+    // Logging in.
+    async fn login_record(&self, email: &str) -> Result<Option<LoginRecord>, StoreError>;
+    /// The member's e-mail address: for admins' eyes and for sending mail only.
+    async fn email(&self, account: &AccountId) -> Result<Option<String>, StoreError>;
+    async fn create_web_session(
+        &self,
+        token_hash: &str,
+        account: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The account of an unexpired session.
+    async fn web_session(&self, token_hash: &str) -> Result<Option<AccountId>, StoreError>;
+    async fn end_web_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn create_login_link(
+        &self,
+        token_hash: &str,
+        account: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn login_link(&self, token_hash: &str) -> Result<Option<LoginLink>, StoreError>;
+    /// Marks an unused link used: `Conflict(NotOpen)` if it was used already (the caller
+    /// checks expiry), `NotFound`.
+    async fn use_login_link(&self, token_hash: &str) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, Clone)]
@@ -61,13 +173,17 @@ pub enum StoreError {
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Conflict),
     #[error("cannot open the database at {path}")]
     Open {
         path: std::path::PathBuf,
         #[source]
         source: sqlx::Error,
     },
+    /// A `--database` that names no back end; the message never repeats the URL (it may
+    /// carry a password).
+    #[error("{0}")]
+    Url(String),
     #[error("cannot migrate the database schema")]
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("database error")]
@@ -78,6 +194,14 @@ pub enum StoreError {
     Corrupt { table: &'static str, what: String },
 }
 
+/// A stored value that no longer parses.
+pub(crate) fn corrupt(table: &'static str, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        what: what.to_string(),
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
@@ -85,6 +209,20 @@ impl From<sqlx::Error> for StoreError {
             other => StoreError::Database(other),
         }
     }
+}
+
+/// Why a write was refused because of what is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    #[error("nickname is already in use")]
+    Nickname,
+    #[error("e-mail address already has an account")]
+    Email,
+    /// An application already decided, an invitation or login link used or revoked.
+    #[error("no longer open")]
+    NotOpen,
+    #[error("could not allocate a unique id")]
+    Ids,
 }
 
 /// The form in which nicknames are compared. Two nicknames that look the same to a person

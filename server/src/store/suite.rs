@@ -11,6 +11,7 @@ pub(crate) async fn run(store: &dyn Store) {
     nickname_conflicts_ignore_case_and_width(store).await;
     set_avatar(store).await;
     audit_is_newest_first_and_limited(store).await;
+    super::suite_accounts::run(store).await;
 }
 
 fn new_member(nickname: &str, role: Role) -> NewMember {
@@ -83,7 +84,10 @@ pub(crate) async fn nickname_conflicts_ignore_case_and_width(store: &dyn Store) 
             .create_member(new_member(clash, Role::Participant))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{clash:?}: {err}");
+        assert!(
+            matches!(err, StoreError::Conflict(super::Conflict::Nickname)),
+            "{clash:?}: {err}"
+        );
         let found = store.member_by_nickname(clash).await.unwrap().unwrap();
         assert_eq!(found.account, first.account, "{clash:?}");
     }

@@ -1,8 +1,14 @@
 //! The embedded SQLite store (WAL). The server and the CLI may open the same file at
 //! once: WAL lets readers run beside the one writer, and the busy timeout makes a second
 //! writer wait instead of failing.
-use super::{nickname_key, AuditEntry, AuditRecord, NewMember, Store, StoreError};
-use crate::auth::Role;
+mod accounts;
+
+use super::rows::{AuditRow, MemberRow, SELECT_MEMBER};
+use super::{nickname_key, AuditEntry, AuditRecord, Conflict, NewMember, Store, StoreError};
+use crate::accounts::{
+    Application, ApplicationStatus, Invitation, LoginLink, LoginRecord, NewApplication,
+    NewInvitation, Registration, Submitted,
+};
 use crate::member::{AccountId, Avatar, Member, PublicId};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -85,47 +91,8 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_member(&self, new: NewMember) -> Result<Member, StoreError> {
-        let key = nickname_key(&new.nickname);
-        // Postgres keeps microseconds; truncating here keeps both back ends alike.
-        let created_at = Utc::now().trunc_subsecs(6);
-        for _ in 0..ID_ATTEMPTS {
-            let member = Member {
-                account: AccountId::generate(),
-                public_id: PublicId::generate(),
-                nickname: new.nickname.clone(),
-                avatar: new.avatar.clone(),
-                role: new.role,
-                created_at,
-            };
-            let inserted = sqlx::query(
-                "INSERT INTO members (account_id, public_id, nickname, nickname_key, \
-                 avatar_shape, avatar_color, role, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&member.account.0)
-            .bind(&member.public_id.0)
-            .bind(&member.nickname)
-            .bind(&key)
-            .bind(&member.avatar.shape)
-            .bind(&member.avatar.color)
-            .bind(member.role.as_str())
-            .bind(member.created_at)
-            .execute(&self.pool)
-            .await;
-            match inserted {
-                Ok(_) => return Ok(member),
-                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                    if db.message().contains("members.nickname_key") {
-                        return Err(StoreError::Conflict("nickname is already in use".into()));
-                    }
-                    // An id collided: draw new ones.
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict(
-            "could not allocate a unique id".into(),
-        ))
+        let mut conn = self.pool.acquire().await?;
+        insert_member(&mut conn, new).await
     }
 
     async fn member(&self, account: &AccountId) -> Result<Option<Member>, StoreError> {
@@ -165,7 +132,7 @@ impl Store for SqliteStore {
         sqlx::query(
             "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(Utc::now().trunc_subsecs(6))
+        .bind(now())
         .bind(entry.actor.map(|p| p.0))
         .bind(entry.action)
         .bind(entry.subject.map(|p| p.0))
@@ -187,74 +154,187 @@ impl Store for SqliteStore {
         .await?;
         rows.into_iter().map(AuditRecord::try_from).collect()
     }
-}
 
-const SELECT_MEMBER: &str = "SELECT account_id, public_id, nickname, avatar_shape, \
-     avatar_color, role, created_at FROM members";
+    async fn member_by_public_id(&self, id: &PublicId) -> Result<Option<Member>, StoreError> {
+        let row: Option<MemberRow> =
+            sqlx::query_as(&format!("{SELECT_MEMBER} WHERE public_id = ?"))
+                .bind(&id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Member::try_from).transpose()
+    }
 
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    account_id: String,
-    public_id: String,
-    nickname: String,
-    avatar_shape: String,
-    avatar_color: String,
-    role: String,
-    created_at: DateTime<Utc>,
-}
+    async fn delete_member(&self, account: &AccountId) -> Result<Member, StoreError> {
+        let member = self.member(account).await?.ok_or(StoreError::NotFound)?;
+        let mut tx = self.pool.begin().await?;
+        accounts::forget_email(&mut tx, account).await?;
+        // Credentials, web sessions and login links go with the row (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM members WHERE account_id = ?")
+            .bind(&account.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(member)
+    }
 
-impl TryFrom<MemberRow> for Member {
-    type Error = StoreError;
-    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
-        let role: Role = row.role.parse().map_err(|what| StoreError::Corrupt {
-            table: "members",
-            what,
-        })?;
-        Ok(Member {
-            account: AccountId(row.account_id),
-            public_id: PublicId(row.public_id),
-            nickname: row.nickname,
-            avatar: Avatar {
-                shape: row.avatar_shape,
-                color: row.avatar_color,
-            },
-            role,
-            created_at: row.created_at,
-        })
+    async fn submit_application(&self, new: NewApplication) -> Result<Submitted, StoreError> {
+        accounts::submit_application(&self.pool, new).await
+    }
+
+    async fn application(&self, id: &str) -> Result<Option<Application>, StoreError> {
+        accounts::application(&self.pool, id).await
+    }
+
+    async fn applications(
+        &self,
+        status: Option<ApplicationStatus>,
+    ) -> Result<Vec<Application>, StoreError> {
+        accounts::applications(&self.pool, status).await
+    }
+
+    async fn decide_application(
+        &self,
+        id: &str,
+        decision: ApplicationStatus,
+        by: Option<&PublicId>,
+    ) -> Result<Application, StoreError> {
+        accounts::decide_application(&self.pool, id, decision, by).await
+    }
+
+    async fn create_invitation(&self, new: NewInvitation) -> Result<Invitation, StoreError> {
+        accounts::create_invitation(&self.pool, new).await
+    }
+
+    async fn invitation(&self, id: &str) -> Result<Option<Invitation>, StoreError> {
+        accounts::invitation(&self.pool, id).await
+    }
+
+    async fn invitation_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Invitation>, StoreError> {
+        accounts::invitation_by_token(&self.pool, token_hash).await
+    }
+
+    async fn invitations(&self) -> Result<Vec<Invitation>, StoreError> {
+        accounts::invitations(&self.pool).await
+    }
+
+    async fn renew_invitation(
+        &self,
+        id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Invitation, StoreError> {
+        accounts::renew_invitation(&self.pool, id, token_hash, expires_at).await
+    }
+
+    async fn revoke_invitation(&self, id: &str) -> Result<Invitation, StoreError> {
+        accounts::revoke_invitation(&self.pool, id).await
+    }
+
+    async fn register(&self, registration: Registration) -> Result<Member, StoreError> {
+        accounts::register(&self.pool, registration).await
+    }
+
+    async fn login_record(&self, email: &str) -> Result<Option<LoginRecord>, StoreError> {
+        accounts::login_record(&self.pool, email).await
+    }
+
+    async fn email(&self, account: &AccountId) -> Result<Option<String>, StoreError> {
+        accounts::email(&self.pool, account).await
+    }
+
+    async fn create_web_session(
+        &self,
+        token_hash: &str,
+        account: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        accounts::create_web_session(&self.pool, token_hash, account, expires_at).await
+    }
+
+    async fn web_session(&self, token_hash: &str) -> Result<Option<AccountId>, StoreError> {
+        accounts::web_session(&self.pool, token_hash).await
+    }
+
+    async fn end_web_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        accounts::end_web_session(&self.pool, token_hash).await
+    }
+
+    async fn create_login_link(
+        &self,
+        token_hash: &str,
+        account: &AccountId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        accounts::create_login_link(&self.pool, token_hash, account, expires_at).await
+    }
+
+    async fn login_link(&self, token_hash: &str) -> Result<Option<LoginLink>, StoreError> {
+        accounts::login_link(&self.pool, token_hash).await
+    }
+
+    async fn use_login_link(&self, token_hash: &str) -> Result<(), StoreError> {
+        accounts::use_login_link(&self.pool, token_hash).await
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct AuditRow {
-    id: i64,
-    at: DateTime<Utc>,
-    actor: Option<String>,
-    action: String,
-    subject: Option<String>,
-    detail: String,
+/// Inserts a member with fresh ids (drawn again on the rare collision). Shared by
+/// `create_member` and registration, which runs it inside its transaction.
+async fn insert_member(
+    conn: &mut sqlx::SqliteConnection,
+    new: NewMember,
+) -> Result<Member, StoreError> {
+    let key = nickname_key(&new.nickname);
+    let created_at = now();
+    for _ in 0..ID_ATTEMPTS {
+        let member = Member {
+            account: AccountId::generate(),
+            public_id: PublicId::generate(),
+            nickname: new.nickname.clone(),
+            avatar: new.avatar.clone(),
+            role: new.role,
+            created_at,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO members (account_id, public_id, nickname, nickname_key, \
+             avatar_shape, avatar_color, role, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&member.account.0)
+        .bind(&member.public_id.0)
+        .bind(&member.nickname)
+        .bind(&key)
+        .bind(&member.avatar.shape)
+        .bind(&member.avatar.color)
+        .bind(member.role.as_str())
+        .bind(member.created_at)
+        .execute(&mut *conn)
+        .await;
+        match inserted {
+            Ok(_) => return Ok(member),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                if db.message().contains("members.nickname_key") {
+                    return Err(StoreError::Conflict(Conflict::Nickname));
+                }
+                // An id collided: draw new ones.
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict(Conflict::Ids))
 }
 
-impl TryFrom<AuditRow> for AuditRecord {
-    type Error = StoreError;
-    fn try_from(row: AuditRow) -> Result<Self, StoreError> {
-        let detail = serde_json::from_str(&row.detail).map_err(|e| StoreError::Corrupt {
-            table: "audit_log",
-            what: format!("detail of entry {} is not JSON: {e}", row.id),
-        })?;
-        Ok(AuditRecord {
-            id: row.id,
-            at: row.at,
-            actor: row.actor.map(PublicId),
-            action: row.action,
-            subject: row.subject.map(PublicId),
-            detail,
-        })
-    }
+/// Postgres keeps microseconds; truncating here keeps both back ends alike.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
     use crate::store::suite;
 
     #[tokio::test]

@@ -1,0 +1,124 @@
+//! How people get in (docs/accounts.md): application, review, invitation, registration,
+//! login by passphrase or e-mail link, web sessions, and deletion on request.
+//!
+//! `Accounts` holds the flows; the HTTP layer and the command line both call it, so a rule
+//! (a rate limit, who may see an e-mail address, what gets audited) lives in one place.
+mod admission;
+mod error;
+pub mod limits;
+mod login;
+mod model;
+pub mod nickname;
+pub mod secret;
+
+pub use admission::{ApplicationForm, ApplyRequest, InvitationView};
+pub use error::AccountError;
+pub use login::{LoggedIn, RegisterRequest, SESSION_TTL};
+pub use model::*;
+
+use crate::auth::Keys;
+use crate::config::AccountsSettings;
+use crate::mail::{Lang, Letter, Mail, Mailer};
+use crate::member::PublicId;
+use crate::store::{AuditEntry, Store};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// A cheap-to-clone handle on the accounts flows.
+#[derive(Clone)]
+pub struct Accounts {
+    inner: Arc<Inner>,
+}
+
+pub struct Site {
+    /// The space's name, signing every e-mail.
+    pub name: String,
+    /// Where people reach the space; links in e-mails start with it (no trailing slash).
+    pub public_url: String,
+    pub timezone: chrono_tz::Tz,
+    pub settings: AccountsSettings,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    keys: Arc<Keys>,
+    site: Site,
+    limits: limits::Limits,
+}
+
+/// Who did something, for the audit log: a member, or the command line (`None`).
+pub type Actor = Option<PublicId>;
+
+impl Accounts {
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        keys: Arc<Keys>,
+        mut site: Site,
+    ) -> Accounts {
+        site.public_url = site.public_url.trim_end_matches('/').to_string();
+        Accounts {
+            inner: Arc::new(Inner {
+                store,
+                mailer,
+                keys,
+                site,
+                limits: limits::Limits::default(),
+            }),
+        }
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    pub fn site(&self) -> &Site {
+        &self.inner.site
+    }
+
+    /// Whether cookies must be `Secure`: the space is reached over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.inner.site.public_url.starts_with("https://")
+    }
+
+    fn link(&self, page: &str, token: &str) -> String {
+        format!("{}/{page}#t={token}", self.inner.site.public_url)
+    }
+
+    /// Sends one letter. The address never reaches a log line or an error message.
+    async fn send(&self, to: &str, lang: Lang, letter: Letter<'_>) -> Result<(), AccountError> {
+        let mail = Mail::new(to, lang, &self.inner.site.name, &letter);
+        self.inner.mailer.send(&mail).await.map_err(|error| {
+            tracing::error!(%error, "sending an e-mail failed");
+            AccountError::MailFailed
+        })
+    }
+
+    async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: Option<PublicId>,
+        detail: serde_json::Value,
+    ) -> Result<(), AccountError> {
+        self.store()
+            .record_audit(AuditEntry {
+                actor: actor.clone(),
+                action: action.to_string(),
+                subject,
+                detail,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// An instant in the space's time zone, worded for a letter.
+    fn when(&self, t: DateTime<Utc>, lang: Lang) -> String {
+        let local = t.with_timezone(&self.inner.site.timezone).fixed_offset();
+        match lang {
+            Lang::Ja => crate::schedule::format_ja(local),
+            Lang::En => local.format("%-d %B %Y, %H:%M").to_string(),
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! `ibasho admin …`: what staff do from a shell beside the server, on the same data
+//! directory (docs/accounts.md). Every command that changes something is audited with the
+//! command line as its actor, and sends its e-mail with the server's mail settings.
+use super::mail_args::MailArgs;
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use ibasho::accounts::{Accounts, Application, ApplicationStatus, InvitationView};
+use ibasho::app;
+use ibasho::auth::{Keys, Role};
+use ibasho::config::SpaceConfig;
+use ibasho::mail::Lang;
+use ibasho::member::{Avatar, PublicId};
+use ibasho::store::{AuditEntry, NewMember};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Print an access token for a member (created if no member has this nickname yet): for
+    /// tests and rehearsals; people get in by invitation.
+    Token {
+        /// participant, family, staff, counsellor or admin.
+        #[arg(long)]
+        role: Role,
+        /// The name others see (1 to 20 characters; never a real name).
+        #[arg(long)]
+        nickname: String,
+        /// The server's data directory (its signing key signs the token).
+        #[arg(long, env = "IBASHO_DATA", default_value = "data")]
+        data: PathBuf,
+        /// The server's database, if not SQLite in the data directory.
+        #[arg(long, env = "IBASHO_DATABASE")]
+        database: Option<String>,
+        /// How long the token is valid: e.g. 30m, 1h, 7d.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: Duration,
+    },
+    /// Applications from the public form: list, approve (sends the invitation), decline.
+    #[command(subcommand)]
+    Applications(ApplicationsCommand),
+    /// Invite someone directly, with any role.
+    Invite {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: Role,
+        /// Prefills the registration form; they may change it.
+        #[arg(long)]
+        nickname: Option<String>,
+        /// Language of the e-mail: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: Lang,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    /// Invitations: list, resend (a new link), revoke.
+    #[command(subcommand)]
+    Invitations(InvitationsCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Member accounts.
+    #[command(subcommand)]
+    Members(MembersCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ApplicationsCommand {
+    List {
+        /// pending, approved, declined or all.
+        #[arg(long, default_value = "pending")]
+        status: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    Approve {
+        id: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    Decline {
+        id: String,
+        /// A kind word included in the e-mail.
+        #[arg(long)]
+        message: Option<String>,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InvitationsCommand {
+    List {
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    Resend {
+        id: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Invite a staff member, counsellor or admin (they must set a passphrase).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// staff, counsellor or admin.
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        nickname: String,
+        #[arg(long, default_value = "ja")]
+        lang: Lang,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MembersCommand {
+    /// Delete an account and everything tied to it (on the person's request).
+    Delete {
+        /// The member's public id (m_…).
+        public_id: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+}
+
+/// Where the space's files are and how it sends mail.
+#[derive(Args, Clone)]
+pub struct SiteArgs {
+    /// The server's data directory.
+    #[arg(long, env = "IBASHO_DATA", default_value = "data")]
+    data: PathBuf,
+    /// The server's database, if not SQLite in the data directory.
+    #[arg(long, env = "IBASHO_DATABASE")]
+    database: Option<String>,
+    /// The space's rooms.toml (its name and [accounts] settings).
+    #[arg(long, env = "IBASHO_ROOMS", default_value = "rooms.toml")]
+    rooms: PathBuf,
+    /// The server's listen address, for the default public URL.
+    #[arg(long, env = "IBASHO_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+impl SiteArgs {
+    async fn accounts(&self) -> anyhow::Result<Accounts> {
+        let space = SpaceConfig::load(&self.rooms)?;
+        let keys = Arc::new(Keys::load_or_create(&self.data)?);
+        let store = ibasho::store::open(self.database.as_deref(), &self.data).await?;
+        Ok(app::accounts(
+            &space,
+            store,
+            keys,
+            &self.data,
+            &self.mail.public_url(self.listen),
+            &self.mail.settings(),
+        )?)
+    }
+}
+
+pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
+    use AdminCommand::*;
+    match command {
+        Token {
+            role,
+            nickname,
+            data,
+            database,
+            ttl,
+        } => issue_token(role, &nickname, data, database, ttl).await,
+        Applications(ApplicationsCommand::List { status, site }) => {
+            let status = match status.as_str() {
+                "all" => None,
+                other => Some(
+                    other
+                        .parse::<ApplicationStatus>()
+                        .map_err(anyhow::Error::msg)?,
+                ),
+            };
+            let list = site.accounts().await?.applications(status).await?;
+            if list.is_empty() {
+                println!("no applications");
+            }
+            for a in list {
+                print_application(&a);
+            }
+            Ok(())
+        }
+        Applications(ApplicationsCommand::Approve { id, site }) => {
+            let invitation = site.accounts().await?.approve(&None, &id, true).await?;
+            print_invitation("approved; invitation", &invitation);
+            Ok(())
+        }
+        Applications(ApplicationsCommand::Decline { id, message, site }) => {
+            let a = site.accounts().await?.decline(&None, &id, message).await?;
+            println!(
+                "declined {} ({}); the applicant was told by e-mail",
+                a.id, a.nickname
+            );
+            Ok(())
+        }
+        Invite {
+            email,
+            role,
+            nickname,
+            lang,
+            site,
+        } => {
+            let accounts = site.accounts().await?;
+            let invitation = accounts.invite(&None, &email, role, nickname, lang).await?;
+            print_invitation("invited", &invitation);
+            Ok(())
+        }
+        Invitations(InvitationsCommand::List { site }) => {
+            let list = site.accounts().await?.invitations().await?;
+            if list.is_empty() {
+                println!("no invitations");
+            }
+            for i in &list {
+                print_invitation("", i);
+            }
+            Ok(())
+        }
+        Invitations(InvitationsCommand::Resend { id, site }) => {
+            let invitation = site.accounts().await?.resend(&None, &id).await?;
+            print_invitation("resent", &invitation);
+            Ok(())
+        }
+        Invitations(InvitationsCommand::Revoke { id, site }) => {
+            let invitation = site.accounts().await?.revoke(&None, &id).await?;
+            print_invitation("revoked", &invitation);
+            Ok(())
+        }
+        Staff(StaffCommand::Add {
+            email,
+            role,
+            nickname,
+            lang,
+            site,
+        }) => {
+            if !role.must_use_passphrase() {
+                bail!("staff add is for staff, counsellor or admin; invite participants with `ibasho admin invite`");
+            }
+            let accounts = site.accounts().await?;
+            let invitation = accounts
+                .invite(&None, &email, role, Some(nickname), lang)
+                .await?;
+            print_invitation("invited", &invitation);
+            Ok(())
+        }
+        Members(MembersCommand::Delete { public_id, site }) => {
+            let accounts = site.accounts().await?;
+            let member = accounts.member_by_public_id(&PublicId(public_id)).await?;
+            let deleted = accounts.delete(&None, &member.account).await?;
+            println!(
+                "deleted {} with everything tied to it (the audit log keeps only the id); \
+                 if they are online, the server signs them out when their access token is checked next",
+                deleted.public_id
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_application(a: &Application) {
+    println!(
+        "{}  {}  {:<8}  {:<6}  {}  <{}>",
+        a.id,
+        a.created_at.format("%Y-%m-%d %H:%M UTC"),
+        a.status.as_str(),
+        a.applicant.as_str(),
+        a.nickname,
+        a.email
+    );
+    if let Some(heard) = &a.heard_from {
+        println!("    heard from: {heard}");
+    }
+    if let Some(note) = &a.note {
+        println!("    note: {}", note.replace('\n', " "));
+    }
+}
+
+fn print_invitation(what: &str, i: &InvitationView) {
+    let prefix = if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what}: ")
+    };
+    println!(
+        "{prefix}{}  {}  {:?}  {}  expires {}{}",
+        i.id,
+        i.role.as_str(),
+        i.state,
+        i.email.as_deref().unwrap_or(""),
+        i.expires_at.format("%Y-%m-%d %H:%M UTC"),
+        match i.mailed {
+            Some(false) => "  (the e-mail could not be sent: try `resend`)",
+            _ => "",
+        }
+    );
+}
+
+async fn issue_token(
+    role: Role,
+    nickname: &str,
+    data: PathBuf,
+    database: Option<String>,
+    ttl: Duration,
+) -> anyhow::Result<()> {
+    let nickname = nickname.trim();
+    if nickname.is_empty() || nickname.chars().count() > 20 {
+        bail!("a nickname has 1 to 20 characters");
+    }
+    let keys = Keys::load_or_create(&data)?;
+    let store = ibasho::store::open(database.as_deref(), &data)
+        .await
+        .context("opening the database")?;
+    let member = match store.member_by_nickname(nickname).await? {
+        Some(member) if member.role != role => {
+            bail!(
+                "{nickname} already exists with role {}",
+                member.role.as_str()
+            )
+        }
+        Some(member) => member,
+        None => {
+            store
+                .create_member(NewMember {
+                    nickname: nickname.to_string(),
+                    avatar: Avatar::default(),
+                    role,
+                })
+                .await?
+        }
+    };
+    let token = keys.issue(&member.account, role, ttl)?;
+    store
+        .record_audit(AuditEntry {
+            actor: None,
+            action: "token_issued".to_string(),
+            subject: Some(member.public_id.clone()),
+            detail: serde_json::json!({ "role": role.as_str(), "ttl_secs": ttl.as_secs(), "via": "cli" }),
+        })
+        .await?;
+    println!("{token}");
+    Ok(())
+}
+
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30m, 1h or 7d"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" | "" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("`{text}`: the unit is s, m, h or d")),
+    };
+    if seconds == 0 || seconds > 30 * 86400 {
+        return Err("a token lives between 1 second and 30 days".to_string());
+    }
+    Ok(Duration::from_secs(seconds))
+}

@@ -1,0 +1,196 @@
+//! Staff and admin endpoints for accounts: review applications, manage invitations,
+//! delete accounts. E-mail addresses appear only in answers to admins.
+use super::extract::{AccountAdmin, JsonBody, Reviewer};
+use super::AppState;
+use crate::accounts::{AccountError, Application, ApplicationStatus, InvitationView};
+use crate::auth::{Grant, Role};
+use crate::mail::Lang;
+use crate::member::PublicId;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/applications", get(applications))
+        .route("/api/admin/applications/{id}/approve", post(approve))
+        .route("/api/admin/applications/{id}/decline", post(decline))
+        .route("/api/admin/invitations", get(invitations).post(invite))
+        .route("/api/admin/invitations/{id}/resend", post(resend))
+        .route("/api/admin/invitations/{id}/revoke", post(revoke))
+        .route("/api/admin/members/{public_id}", delete(delete_member))
+}
+
+#[derive(Deserialize)]
+struct StatusFilter {
+    status: Option<String>,
+}
+
+async fn applications(
+    State(state): State<AppState>,
+    Reviewer(reviewer): Reviewer,
+    Query(filter): Query<StatusFilter>,
+) -> Result<Response, AccountError> {
+    let status = match filter.status.as_deref() {
+        None => Some(ApplicationStatus::Pending),
+        Some("all") => None,
+        Some(other) => Some(other.parse().map_err(|_| {
+            AccountError::invalid(
+                "status",
+                "status は pending, approved, declined, all のどれかです。",
+            )
+        })?),
+    };
+    let show_email = reviewer.role.has(Grant::ManageAccounts);
+    let list: Vec<_> = state
+        .accounts
+        .applications(status)
+        .await?
+        .into_iter()
+        .map(|a| application_json(a, show_email))
+        .collect();
+    Ok(Json(json!({ "applications": list })).into_response())
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Reviewer(reviewer): Reviewer,
+    Path(id): Path<String>,
+) -> Result<Response, AccountError> {
+    let show_email = reviewer.role.has(Grant::ManageAccounts);
+    let invitation = state
+        .accounts
+        .approve(&Some(reviewer.public_id), &id, show_email)
+        .await?;
+    Ok(invitation_response(StatusCode::OK, invitation))
+}
+
+#[derive(Deserialize, Default)]
+struct DeclineRequest {
+    message: Option<String>,
+}
+
+async fn decline(
+    State(state): State<AppState>,
+    Reviewer(reviewer): Reviewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AccountError> {
+    // The kind word is optional, and so is a body at all.
+    let request: DeclineRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        DeclineRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|_| AccountError::invalid("body", "送られた内容を読み取れませんでした。"))?
+    };
+    let show_email = reviewer.role.has(Grant::ManageAccounts);
+    let application = state
+        .accounts
+        .decline(&Some(reviewer.public_id), &id, request.message)
+        .await?;
+    Ok(Json(json!({ "application": application_json(application, show_email) })).into_response())
+}
+
+async fn invitations(
+    State(state): State<AppState>,
+    AccountAdmin(_): AccountAdmin,
+) -> Result<Response, AccountError> {
+    let list = state.accounts.invitations().await?;
+    Ok(Json(json!({ "invitations": list })).into_response())
+}
+
+#[derive(Deserialize)]
+struct InviteRequest {
+    email: String,
+    role: Role,
+    #[serde(default)]
+    nickname: Option<String>,
+    #[serde(default)]
+    lang: Lang,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    AccountAdmin(admin): AccountAdmin,
+    JsonBody(request): JsonBody<InviteRequest>,
+) -> Result<Response, AccountError> {
+    let invitation = state
+        .accounts
+        .invite(
+            &Some(admin.public_id),
+            &request.email,
+            request.role,
+            request.nickname,
+            request.lang,
+        )
+        .await?;
+    Ok(invitation_response(StatusCode::CREATED, invitation))
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    AccountAdmin(admin): AccountAdmin,
+    Path(id): Path<String>,
+) -> Result<Response, AccountError> {
+    let invitation = state.accounts.resend(&Some(admin.public_id), &id).await?;
+    Ok(invitation_response(StatusCode::OK, invitation))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    AccountAdmin(admin): AccountAdmin,
+    Path(id): Path<String>,
+) -> Result<Response, AccountError> {
+    let invitation = state.accounts.revoke(&Some(admin.public_id), &id).await?;
+    Ok(invitation_response(StatusCode::OK, invitation))
+}
+
+async fn delete_member(
+    State(state): State<AppState>,
+    AccountAdmin(admin): AccountAdmin,
+    Path(public_id): Path<String>,
+) -> Result<Response, AccountError> {
+    let member = state
+        .accounts
+        .member_by_public_id(&PublicId(public_id))
+        .await?;
+    let deleted = state
+        .accounts
+        .delete(&Some(admin.public_id), &member.account)
+        .await?;
+    state.hub.sign_out(&deleted.public_id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn application_json(a: Application, show_email: bool) -> serde_json::Value {
+    let mut value = json!({
+        "id": a.id,
+        "nickname": a.nickname,
+        "applicant": a.applicant,
+        "heard_from": a.heard_from,
+        "note": a.note,
+        "status": a.status,
+        "created_at": a.created_at,
+        "decided_at": a.decided_at,
+    });
+    if show_email {
+        value["email"] = a.email.into();
+    }
+    value
+}
+
+fn invitation_response(status: StatusCode, invitation: InvitationView) -> Response {
+    let not_mailed = invitation.mailed == Some(false);
+    let mut body = json!({ "invitation": invitation });
+    if not_mailed {
+        body["message"] =
+            "招待は作成しましたが、メールを送れませんでした。時間をおいて「再送」してください。"
+                .into();
+    }
+    (status, Json(body)).into_response()
+}
