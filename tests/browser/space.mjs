@@ -1,0 +1,281 @@
+// The web client in headless Chromium, run by tests/browser.rs (which starts the servers and
+// registers the people). Each step says what a person would do and what they should see.
+// Screenshots go to $SCREENSHOTS when it is set (bench/screenshots.sh).
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { readFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const AXE = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const WAIT = 20_000;
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through cargo test --test browser)`);
+  return value;
+};
+const OPEN = env("OPEN_URL");
+const [sora, staff] = JSON.parse(env("PEOPLE"));
+const CLOSING = env("CLOSING_URL");
+const [yuki] = JSON.parse(env("CLOSING_PEOPLE"));
+const CLOSED = env("CLOSED_URL");
+const [yoru] = JSON.parse(env("CLOSED_PEOPLE"));
+const SHOTS = process.env.SCREENSHOTS;
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: env("CHROMIUM"),
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+
+let steps = 0;
+async function step(name, work) {
+  const started = Date.now();
+  await work();
+  steps += 1;
+  console.log(`ok ${steps} - ${name} (${Date.now() - started} ms)`);
+}
+
+async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+// No serious or critical accessibility violations on this screen.
+async function axe(page, screen) {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(violations, [], `${screen}: accessibility violations`);
+}
+
+// A fresh browser profile whose camera and microphone requests are recorded, never granted.
+async function person(size = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport: size, locale: "ja-JP" });
+  await context.addInitScript(() => {
+    window.__askedForMedia = false;
+    if (navigator.mediaDevices) {
+      navigator.mediaDevices.getUserMedia = async () => {
+        window.__askedForMedia = true;
+        throw new Error("not in this test");
+      };
+    }
+  });
+  return context;
+}
+
+async function logIn(context, base, who) {
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill("#login-email", who.email);
+  await page.fill("#login-passphrase", who.passphrase);
+  await page.click("#login button[type=submit]");
+  await page.waitForSelector("#result[data-kind=done]", { timeout: WAIT });
+  return page;
+}
+
+async function enter(page, base) {
+  await page.goto(`${base}/space`);
+  await page.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
+  await page.waitForSelector("#members li", { timeout: WAIT });
+}
+
+const memberItem = (page, nickname) => page.locator("#members li", { hasText: nickname });
+
+// The closing server runs ten times faster; this person's evening goes on beside the other
+// steps and is awaited near the end.
+const closingFlow = (async () => {
+  const page = await logIn(await person(), CLOSING, yuki);
+  await enter(page, CLOSING);
+  await page.waitForSelector(".banner.closing .countdown", { timeout: 60_000 });
+  assert.match(await page.innerText(".banner.closing"), /閉室/);
+  assert.match(await page.innerText(".banner.closing .countdown"), /あと \d+分\d\d秒/);
+  await shot(page, "closing-banner");
+  await page.waitForSelector("#farewell:not([hidden])", { timeout: 90_000 });
+  assert.match(await page.innerText("#farewell"), /閉室しました/);
+  assert.equal(await page.isVisible("#main"), false, "the space is put away after the goodbye");
+  assert.equal(await page.isVisible(".banner"), false, "no countdown is left after closing");
+  assert.match(await page.innerText("#farewell"), /次回は12月10日\(木\) 10:00/);
+  await shot(page, "goodbye");
+})();
+closingFlow.catch(() => {}); // awaited (and reported) in its step
+
+try {
+  await step("the public page says the space is open and how to join", async () => {
+    const page = await (await person()).newPage();
+    await page.goto(OPEN);
+    await page.waitForFunction(() => document.querySelector("#status").textContent.includes("開室中"), null, { timeout: WAIT });
+    await page.waitForSelector("#days li", { timeout: WAIT });
+    assert.ok(await page.locator("a[href='/apply']").isVisible());
+    await axe(page, "public page");
+    await shot(page, "public-open");
+    await page.goto(`${OPEN}/apply`);
+    await page.waitForFunction(() => !document.querySelector("#eligibility").textContent.includes("読み込んで"));
+    await axe(page, "application form");
+    await shot(page, "apply");
+    await page.goto(`${OPEN}/login`);
+    await axe(page, "login");
+    await shot(page, "login");
+  });
+
+  // Something for the staff view to show.
+  await fetch(`${OPEN}/api/applications`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ nickname: "はじめて", email: "new@example.org", applicant: "family", eligible: true, consent: true, note: "見学からはじめたいです" }),
+  });
+
+  const soraContext = await person();
+  const staffContext = await person();
+  const a = await logIn(soraContext, OPEN, sora);
+  const b = await logIn(staffContext, OPEN, staff);
+
+  await step("two people enter the free space and see each other in the list and on the map", async () => {
+    await enter(a, OPEN);
+    await enter(b, OPEN);
+    await memberItem(a, staff.nickname).waitFor({ timeout: WAIT });
+    await memberItem(b, sora.nickname).waitFor({ timeout: WAIT });
+    assert.match(await memberItem(a, staff.nickname).innerText(), /スタッフ/);
+    await a.waitForFunction(() => document.querySelectorAll("#map g.avatar").length === 2, null, { timeout: WAIT });
+    await b.waitForFunction(() => document.querySelectorAll("#map g.avatar").length === 2, null, { timeout: WAIT });
+  });
+
+  await step("walking with the arrow keys moves the avatar on the other screen", async () => {
+    const id = await a.getAttribute("#map g.avatar.you", "data-id");
+    const before = await b.getAttribute(`#map g.avatar[data-id="${id}"]`, "transform");
+    await a.focus("#map");
+    for (let i = 0; i < 3; i++) await a.keyboard.press("ArrowRight");
+    await b.waitForFunction(
+      ([sel, old]) => document.querySelector(sel)?.getAttribute("transform") !== old,
+      [`#map g.avatar[data-id="${id}"]`, before],
+      { timeout: WAIT },
+    );
+    // A click walks too.
+    const box = await a.locator("#map").boundingBox();
+    await a.mouse.click(box.x + box.width * 0.2, box.y + box.height * 0.8);
+    await b.waitForFunction(
+      ([sel, old]) => document.querySelector(sel)?.getAttribute("transform") !== old,
+      [`#map g.avatar[data-id="${id}"]`, await b.getAttribute(`#map g.avatar[data-id="${id}"]`, "transform")],
+      { timeout: WAIT },
+    );
+  });
+
+  await step("a chat line reaches the other person", async () => {
+    await a.fill("#chat-input", "こんにちは、ブラウザからです");
+    await a.press("#chat-input", "Enter");
+    await b.locator("#chat-log li", { hasText: "こんにちは、ブラウザからです" }).waitFor({ timeout: WAIT });
+    assert.equal(await a.inputValue("#chat-input"), "");
+  });
+
+  await step("a stamp shows on the other screen", async () => {
+    await b.click(".stamps button[aria-label='やあ']");
+    await a.locator("#chat-log li.note", { hasText: "やあ" }).waitFor({ timeout: WAIT });
+    await a.waitForSelector("#map text.bubble", { timeout: WAIT });
+  });
+
+  await step("a status change shows in the other's list", async () => {
+    await a.selectOption("#status", "can_talk");
+    await b.waitForFunction(
+      (name) => [...document.querySelectorAll("#members li")].some((li) => li.textContent.includes(name) && li.textContent.includes("話せます")),
+      sora.nickname,
+      { timeout: WAIT },
+    );
+  });
+
+  await step("the talk button never asks for the microphone by itself, and says voice is not ready", async () => {
+    await a.click("#talk");
+    await a.waitForFunction(() => document.querySelector("#talk-note").textContent.length > 0);
+    assert.equal(await a.evaluate(() => window.__askedForMedia), false);
+  });
+
+  await step("after a reload the chat since joining is still there", async () => {
+    await a.reload();
+    await a.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
+    await a.locator("#chat-log li", { hasText: "こんにちは、ブラウザからです" }).waitFor({ timeout: WAIT });
+    await memberItem(a, staff.nickname).waitFor({ timeout: WAIT });
+  });
+
+  await step("staff see the waiting application; participants do not see the staff view", async () => {
+    await b.locator("#applications li", { hasText: "はじめて" }).waitFor({ timeout: WAIT });
+    assert.equal(await a.isVisible("#staff"), false);
+    await axe(b, "space (staff)");
+    await shot(b, "space-staff");
+  });
+
+  await step("staff announce to everyone and see who is where", async () => {
+    await b.fill("#announce-input", "15時からお茶の時間です");
+    await b.press("#announce-input", "Enter");
+    await a.locator(".banner.announcement", { hasText: "15時からお茶の時間です" }).waitFor({ timeout: WAIT });
+    await b.click("#overview-refresh");
+    await b.locator("#overview li", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
+  });
+
+  await step("the space page passes the accessibility scan, in Japanese and in English", async () => {
+    await axe(a, "space");
+    await shot(a, "space");
+    await a.click("#settings-toggle");
+    await a.selectOption("#language", "en");
+    await a.waitForFunction(() => document.querySelector("#chat-heading").textContent === "Chat");
+    await axe(a, "space (English)");
+    await a.selectOption("#language", "ja");
+    await a.check("#calm");
+    await a.check("#large");
+    await shot(a, "space-calm-large");
+    await a.uncheck("#calm");
+    await a.uncheck("#large");
+  });
+
+  await step("a program room is entered as audience, and the way back is clear", async () => {
+    await a.click("button[aria-label='いっしょにランチ 入る']");
+    await a.waitForFunction(() => document.querySelector("#room-name").textContent === "いっしょにランチ", null, { timeout: WAIT });
+    assert.match(await a.innerText("#room-note"), /見学/);
+    await shot(a, "program-audience");
+    await a.click("#room-note button");
+    await a.waitForFunction(() => document.querySelector("#room-name").textContent === "ひろば", null, { timeout: WAIT });
+  });
+
+  await step("on a phone-sized screen everything is reachable", async () => {
+    const phone = await logIn(await person({ width: 390, height: 844 }), OPEN, sora);
+    await enter(phone, OPEN);
+    assert.ok(await phone.locator("#leave").isVisible());
+    assert.ok(await phone.locator("#chat-input").isVisible());
+    await shot(phone, "space-phone");
+    // This tab took over the connection: the first one is told so, calmly.
+    await a.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+    assert.match(await a.innerText("#farewell"), /別の画面/);
+  });
+
+  await step("the leave button says goodbye", async () => {
+    await b.click("#leave");
+    await b.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+    assert.match(await b.innerText("#farewell"), /退室しました/);
+  });
+
+  await step("before closing a calm banner counts down, and at closing a goodbye names the next day", async () => {
+    await closingFlow;
+  });
+
+  await step("when the space is closed, the pages say when it opens next", async () => {
+    const page = await logIn(await person(), CLOSED, yoru);
+    await page.goto(CLOSED);
+    await page.waitForFunction(() => document.querySelector("#status").textContent.includes("閉室中"), null, { timeout: WAIT });
+    assert.match(await page.innerText("#status"), /次回は12月10日\(木\) 10:00から/);
+    await shot(page, "public-closed");
+    await page.goto(`${CLOSED}/space`);
+    await page.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+    assert.match(await page.innerText("#farewell"), /次回は12月10日/);
+    await axe(page, "space (closed)");
+    await shot(page, "space-closed");
+  });
+
+  console.log(`${steps} passed, 0 failed`);
+} catch (error) {
+  console.log(`not ok ${steps + 1} - ${error.message}`);
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

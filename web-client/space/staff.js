@@ -1,0 +1,96 @@
+// The staff's corner of the space page: an announcement to everyone, who is where, and
+// applications waiting for review (docs/accounts.md). Shown to staff badges only; the server
+// decides what each of them may do.
+export class StaffPanel {
+  constructor(section, list, words, send) {
+    this.section = section;
+    this.list = list;
+    this.words = words;
+    this.send = send;
+    const form = section.querySelector("#announce-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = form.querySelector("input");
+      const text = input.value.trim();
+      if (text && this.send({ type: "announce", text }) !== null) input.value = "";
+    });
+    section.querySelector("#overview-refresh").addEventListener("click", () => this.send({ type: "overview" }));
+  }
+
+  async show(isStaff) {
+    if (!isStaff) return;
+    this.section.hidden = false;
+    this.send({ type: "overview" });
+    const response = await fetch("/api/admin/applications", { credentials: "same-origin" });
+    // Counsellors do not review applications: that list stays empty rather than an error.
+    if (!response.ok) return;
+    this.render((await response.json()).applications ?? []);
+  }
+
+  /// The `overview` reply: rooms with people in them (consultations only as "in use").
+  renderOverview(rooms, roomName) {
+    const T = this.words();
+    const list = this.section.querySelector("#overview");
+    if (rooms.length === 0) {
+      const li = document.createElement("li");
+      li.textContent = T.nobodyHere;
+      list.replaceChildren(li);
+      return;
+    }
+    list.replaceChildren(
+      ...rooms.map((r) => {
+        const li = document.createElement("li");
+        const who = r.members?.length ? r.members.map((m) => m.nickname).join("、") : T.inConsultation(r.count);
+        li.textContent = `${roomName(r.room)}: ${who}`;
+        return li;
+      }),
+    );
+  }
+
+  render(applications) {
+    const T = this.words();
+    if (applications.length === 0) {
+      const li = document.createElement("li");
+      li.textContent = T.noApplications;
+      this.list.replaceChildren(li);
+      return;
+    }
+    this.list.replaceChildren(
+      ...applications.map((a) => {
+        const li = document.createElement("li");
+        const who = document.createElement("p");
+        who.textContent = `${a.nickname}（${T.applicant[a.applicant] ?? a.applicant}）`;
+        li.append(who);
+        if (a.note) {
+          const note = document.createElement("p");
+          note.className = "note";
+          note.textContent = a.note;
+          li.append(note);
+        }
+        for (const [action, label] of [["approve", T.approve], ["decline", T.decline]]) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "button small";
+          button.textContent = label;
+          button.setAttribute("aria-label", `${a.nickname} ${label}`);
+          button.addEventListener("click", () => this.decide(a.id, action, li));
+          li.append(button, " ");
+        }
+        return li;
+      }),
+    );
+  }
+
+  async decide(id, action, li) {
+    const response = await fetch(`/api/admin/applications/${encodeURIComponent(id)}/${action}`, {
+      method: "POST",
+      credentials: "same-origin",
+    });
+    const body = await response.json().catch(() => ({}));
+    const result = document.createElement("p");
+    result.setAttribute("role", "status");
+    result.textContent = response.ok ? (body.message ?? "✓") : body.message ?? "";
+    li.querySelectorAll("button").forEach((b) => b.remove());
+    li.append(result);
+  }
+}
