@@ -1,0 +1,116 @@
+//! `ibasho-load`: drives a running ibasho (or a peer under bench/peers/) with simulated
+//! members, on loopback only, bounded in time and count, and reports what it measured.
+mod client;
+mod mint;
+mod procstat;
+mod scenarios;
+
+use clap::{Parser, ValueEnum};
+use scenarios::{ChatPlan, Target};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Scenario {
+    Idle,
+    Chat,
+    Move,
+    JoinStorm,
+    SlowConsumer,
+}
+
+#[derive(Parser)]
+#[command(
+    name = "ibasho-load",
+    about = "Load tool for ibasho and its peers (loopback only)"
+)]
+struct Args {
+    #[arg(long, value_enum)]
+    scenario: Scenario,
+    /// The WebSocket to load: ws://127.x.x.x:PORT/ws.
+    #[arg(long)]
+    target: String,
+    /// The server's pid, for its memory and CPU time.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// The server's data directory: members and tokens are made with its store and key.
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+    /// The target is a peer (bench/peers/): it takes any token, so none are minted.
+    #[arg(long)]
+    peer: bool,
+    /// Simulated members.
+    #[arg(long, default_value_t = 100)]
+    members: usize,
+    /// Members per room (chat, move, join-storm).
+    #[arg(long, default_value_t = 50)]
+    room_size: usize,
+    /// Chat lines per second, all rooms together (each sender sends at most one a second).
+    #[arg(long, default_value_t = 100.0)]
+    rate: f64,
+    /// The measured window, after a one-second warm-up.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Also write the result as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// Never more than this many members, nor a window longer than this: every run ends by itself.
+const MAX_MEMBERS: usize = 60_000;
+const MAX_SECONDS: u64 = 600;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    anyhow::ensure!(
+        args.members >= 1 && args.members <= MAX_MEMBERS,
+        "--members is 1 to {MAX_MEMBERS}"
+    );
+    anyhow::ensure!(
+        args.seconds >= 1 && args.seconds <= MAX_SECONDS,
+        "--seconds is 1 to {MAX_SECONDS}"
+    );
+    let target = Target {
+        addr: client::loopback_target(&args.target)?,
+        url: args.target.clone(),
+        pid: args.server_pid,
+    };
+    let tokens = if args.peer {
+        vec!["peer".to_string(); args.members]
+    } else {
+        mint::tokens(&args.data, args.members, Duration::from_secs(3600)).await?
+    };
+    let window = Duration::from_secs(args.seconds);
+    let chat_plan = |stall_one| ChatPlan {
+        room_size: args.room_size,
+        rate: args.rate,
+        window,
+        stall_one,
+    };
+    let result = match args.scenario {
+        Scenario::Idle => json!(scenarios::idle(&target, &tokens).await?),
+        Scenario::Chat => json!(scenarios::chat(&target, &tokens, &chat_plan(false)).await?),
+        Scenario::Move => json!(scenarios::walk(&target, &tokens, args.room_size, window).await?),
+        Scenario::JoinStorm => {
+            json!(scenarios::join_storm(&target, &tokens, args.room_size).await?)
+        }
+        Scenario::SlowConsumer => {
+            let baseline = scenarios::chat(&target, &tokens, &chat_plan(false)).await?;
+            let stalled = scenarios::chat(&target, &tokens, &chat_plan(true)).await?;
+            let change = stalled.latency.p99_ms / baseline.latency.p99_ms.max(1e-9) - 1.0;
+            json!({ "baseline": baseline, "with_one_stalled": stalled, "p99_change": change })
+        }
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(
+            &json!({ "scenario": format!("{:?}", args.scenario), "result": result })
+        )?
+    );
+    if let Some(path) = args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&result)?)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! Members and their access tokens, made the server's own way: the same store and signing
+//! key as the server under test (so no test backdoor is needed). Members are reused across
+//! runs by nickname, so a 10k run does not add 10k rows every time.
+use ibasho::auth::{Keys, Role};
+use ibasho::member::Avatar;
+use ibasho::store::NewMember;
+use std::path::Path;
+use std::time::Duration;
+
+/// Tokens for `count` members named `load-00001` …, valid for `ttl`.
+pub async fn tokens(data: &Path, count: usize, ttl: Duration) -> anyhow::Result<Vec<String>> {
+    let keys = Keys::load_or_create(data)?;
+    let store = ibasho::store::open(None, data).await?;
+    let mut tokens = Vec::with_capacity(count);
+    for n in 1..=count {
+        let nickname = format!("load-{n:05}");
+        let member = match store.member_by_nickname(&nickname).await? {
+            Some(member) => member,
+            None => {
+                store
+                    .create_member(NewMember {
+                        nickname,
+                        avatar: Avatar::default(),
+                        role: Role::Participant,
+                    })
+                    .await?
+            }
+        };
+        tokens.push(keys.issue(&member.account, member.role, ttl)?);
+    }
+    Ok(tokens)
+}
