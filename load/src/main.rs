@@ -7,7 +7,7 @@ mod scenarios;
 
 use clap::{Parser, ValueEnum};
 use scenarios::{ChatPlan, Target};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -52,7 +52,7 @@ struct Args {
     /// The measured window, after a one-second warm-up.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Also write the result as JSON to this file.
+    /// Also write the result as JSON to this file (the table goes to standard output).
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -103,14 +103,45 @@ async fn main() -> anyhow::Result<()> {
             json!({ "baseline": baseline, "with_one_stalled": stalled, "p99_change": change })
         }
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(
-            &json!({ "scenario": format!("{:?}", args.scenario), "result": result })
-        )?
-    );
+    print!("{}", table(&format!("{:?}", args.scenario), &result));
     if let Some(path) = args.json {
         std::fs::write(path, serde_json::to_string_pretty(&result)?)?;
     }
     Ok(())
+}
+
+/// The result as a two-column table, nested figures under dotted names (`latency.p99_ms`).
+fn table(scenario: &str, result: &Value) -> String {
+    fn rows(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(fields) => {
+                for (name, field) in fields {
+                    let name = if prefix.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{prefix}.{name}")
+                    };
+                    rows(&name, field, out);
+                }
+            }
+            Value::Number(n) => out.push((
+                prefix.to_string(),
+                match n.as_f64() {
+                    Some(f) if !n.is_i64() && !n.is_u64() => format!("{f:.3}"),
+                    _ => n.to_string(),
+                },
+            )),
+            Value::Null => out.push((prefix.to_string(), "-".into())),
+            Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            other => out.push((prefix.to_string(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    rows("", result, &mut out);
+    let width = out.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut text = format!("scenario: {scenario}\n");
+    for (name, value) in out {
+        text.push_str(&format!("  {name:<width$}  {value:>14}\n"));
+    }
+    text
 }
