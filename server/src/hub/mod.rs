@@ -2,12 +2,12 @@
 //! registry that connects them.
 mod doorkeeper;
 mod gate;
-mod handle;
+pub mod handle;
 mod inbound;
 pub mod limits;
 pub mod protocol;
 mod rate;
-mod room;
+pub mod room;
 mod session;
 mod words;
 mod writer;

@@ -1,0 +1,171 @@
+//! The hot paths, alone: reading a client message, writing a server message, one chat line
+//! fanned out to a room of 50, and the 100 ms positions batch. `cargo bench -p ibasho`.
+use chrono::FixedOffset;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ibasho::auth::Role;
+use ibasho::config::{RoomConfig, RoomKind};
+use ibasho::hub::handle::{Frame, SessionHandle, SessionShared};
+use ibasho::hub::protocol::{
+    ChatLine, ClientMessage, MemberView, Point, Position, ServerMessage, Status,
+};
+use ibasho::hub::room::{RoomCommand, RoomHandle};
+use ibasho::member::{Avatar, PublicId};
+use ibasho::schedule::SystemClock;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+const ROOM: usize = 50;
+/// The load tool's chat line: about a hundred bytes, like a short sentence.
+const TEXT: &str =
+    "t=1234567890 こんにちは、今日はいい天気ですね。お昼ごはんは何にしますか xxxxxxxxxxxxxxx";
+
+fn id(n: usize) -> PublicId {
+    PublicId(format!("m_{n:012x}"))
+}
+
+fn member(n: usize) -> (SessionHandle, mpsc::Receiver<Frame>) {
+    SessionShared::new(
+        n as u64,
+        Role::Participant,
+        MemberView {
+            id: id(n),
+            nickname: format!("なまえ{n}"),
+            avatar: Avatar::default(),
+            badge: None,
+            status: Status::Watching,
+            pos: Some(Point { x: 10.0, y: 20.0 }),
+        },
+    )
+}
+
+fn protocol(c: &mut Criterion) {
+    let mut group = c.benchmark_group("protocol");
+    group.throughput(Throughput::Elements(1));
+    let chat_in = format!(r#"{{"type":"chat","rid":17,"text":"{TEXT}"}}"#);
+    group.bench_function("decode chat", |b| {
+        b.iter(|| serde_json::from_str::<ClientMessage>(black_box(&chat_in)).unwrap())
+    });
+    let move_in = r#"{"type":"move","x":312.5,"y":148.25}"#;
+    group.bench_function("decode move", |b| {
+        b.iter(|| serde_json::from_str::<ClientMessage>(black_box(move_in)).unwrap())
+    });
+    let chat_out = ServerMessage::Chat {
+        room: "free".into(),
+        line: ChatLine {
+            seq: 4821,
+            from: id(7),
+            nickname: "ひなた".into(),
+            text: TEXT.into(),
+            at: chrono::Utc::now().with_timezone(&FixedOffset::east_opt(9 * 3600).unwrap()),
+        },
+    };
+    group.bench_function("encode chat", |b| b.iter(|| black_box(&chat_out).to_text()));
+    group.finish();
+}
+
+fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
+    let config = RoomConfig {
+        id: "free".into(),
+        name: "フリースペース".into(),
+        description: String::new(),
+        capacity: ROOM + 1,
+        kind: RoomKind::Free {
+            width: 1000,
+            height: 1000,
+        },
+    };
+    let _entered = rt.enter();
+    RoomHandle::spawn(
+        "free".into(),
+        Arc::new(config),
+        Arc::new(SystemClock),
+        chrono_tz::Asia::Tokyo,
+    )
+}
+
+/// One chat line through the room task to all 50 members' queues, each queue drained.
+fn fan_out(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let room = free_room(&rt);
+    let mut members: Vec<_> = (0..ROOM).map(member).collect();
+    rt.block_on(async {
+        for (session, _) in &members {
+            let (reply, answer) = oneshot::channel();
+            let join = RoomCommand::Join {
+                session: session.clone(),
+                resume: None,
+                rid: None,
+                reply,
+            };
+            assert!(room.send(join).await);
+            answer.await.unwrap().unwrap();
+        }
+        for (_, rx) in &mut members {
+            while rx.try_recv().is_ok() {}
+        }
+    });
+    let sender = members[0].0.clone();
+    let mut group = c.benchmark_group("fan-out");
+    group.throughput(Throughput::Elements(ROOM as u64));
+    group.bench_function("chat line to 50 members", |b| {
+        b.iter_custom(|iterations| {
+            rt.block_on(async {
+                let started = Instant::now();
+                for _ in 0..iterations {
+                    let chat = RoomCommand::Chat {
+                        session: sender.clone(),
+                        text: TEXT.into(),
+                        rid: None,
+                    };
+                    assert!(room.send(chat).await);
+                    for (_, rx) in &mut members {
+                        black_box(rx.recv().await.unwrap());
+                    }
+                    // The sender's ack.
+                    black_box(members[0].1.recv().await.unwrap());
+                }
+                started.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
+/// What the room does every 100 ms in a busy free space: all 50 members moved, one batch
+/// serialized once and queued for all 50.
+fn movement_batch(c: &mut Criterion) {
+    let mut members: Vec<_> = (0..ROOM).map(member).collect();
+    let moves: Vec<Position> = (0..ROOM)
+        .map(|n| Position {
+            id: id(n),
+            x: n as f32 * 17.5,
+            y: n as f32 * 3.25,
+        })
+        .collect();
+    let mut group = c.benchmark_group("movement");
+    group.throughput(Throughput::Elements((ROOM * ROOM) as u64));
+    group.bench_function("batch of 50 moves to 50 members", |b| {
+        b.iter(|| {
+            let batch = Frame::from(
+                ServerMessage::Positions {
+                    room: "free".into(),
+                    moves: moves.clone(),
+                }
+                .to_text(),
+            );
+            for (session, rx) in &mut members {
+                session.deliver(batch.clone());
+                black_box(rx.try_recv().unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, protocol, fan_out, movement_batch);
+criterion_main!(benches);
