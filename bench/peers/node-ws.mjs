@@ -52,6 +52,8 @@ wss.on("connection", (ws) => {
         break;
     }
   });
+  // A client that vanishes mid-write is an error event; without a listener it would end the process.
+  ws.on("error", () => {});
   ws.on("close", () => rooms.get(ws.room)?.members.delete(ws));
 });
 
