@@ -20,12 +20,16 @@ pub(super) async fn write(
 ) {
     let mut heartbeat =
         tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    // One waiter for the whole connection: re-registering it on every frame was a tenth of
+    // the writer's instructions (callgrind, docs/benchmarks.md).
+    let closing = session.closing();
+    tokio::pin!(closing);
     loop {
         // Biased: a close or a ping goes before queued frames, so a member who only listens in
         // a busy room is still pinged (their pong is what keeps them from looking gone).
         let frame = tokio::select! {
             biased;
-            code = session.closing() => {
+            code = &mut closing => {
                 // Say what was already queued (a goodbye, an error) before closing; a slow
                 // consumer would only be delayed by it: it resumes instead.
                 if code != CloseCode::SlowConsumer {
