@@ -1,0 +1,482 @@
+//! One member's peer connection: a str0m `Rtc`, the m-lines it carries, and their negotiation.
+//!
+//! The server is always the offerer: it adds an m-line when the member publishes (receive-only
+//! on our side) or starts hearing someone's track (send-only), stops it when that ends, and
+//! sends one offer at a time; changes made meanwhile wait for the answer. With one offerer
+//! there is no glare to resolve.
+use super::speaking::Detector;
+use super::{MediaError, Offer, PeerId, RemoteTrack, Signaller, Speaking, TrackKind, Uplink};
+use crate::member::PublicId;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use str0m::change::{SdpAnswer, SdpPendingOffer};
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, Mid};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcError};
+use tokio::net::UdpSocket;
+
+/// A source is asked for a keyframe at most this often (each listener that subscribes or
+/// loses packets would otherwise ask again).
+const KEYFRAME_GAP: Duration = Duration::from_secs(1);
+
+/// Where an m-line is in its negotiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nego {
+    /// Not in any offer yet.
+    New,
+    Offered,
+    Open,
+    /// Its stop is in the pending offer.
+    Stopping,
+}
+
+#[derive(Debug)]
+struct Line {
+    kind: TrackKind,
+    mid: Option<Mid>,
+    nego: Nego,
+    /// Whether the line should exist; a line that should not is stopped at the next offer.
+    wanted: bool,
+}
+
+impl Line {
+    fn new(kind: TrackKind) -> Line {
+        Line {
+            kind,
+            mid: None,
+            nego: Nego::New,
+            wanted: true,
+        }
+    }
+
+    /// The mid of a line that carries media now.
+    fn open_mid(&self) -> Option<Mid> {
+        (self.nego == Nego::Open && self.wanted)
+            .then_some(self.mid)
+            .flatten()
+    }
+
+    /// Listed in an offer: every line that is or will be live once it is answered.
+    fn offered_mid(&self) -> Option<Mid> {
+        matches!(self.nego, Nego::Offered | Nego::Open)
+            .then_some(self.mid)
+            .flatten()
+    }
+}
+
+/// Another member's track, sent on to this member.
+#[derive(Debug)]
+struct Downlink {
+    line: Line,
+    source: PeerId,
+    source_mid: Mid,
+    member: PublicId,
+}
+
+/// What a peer's output means for others.
+pub(super) enum Propagated {
+    Media {
+        source: PeerId,
+        mid: Mid,
+        // Boxed: the other variants are small, and this one is moved through a queue.
+        data: Box<MediaData>,
+    },
+    /// A listener asks the source of one of its tracks for a keyframe.
+    Keyframe {
+        source: PeerId,
+        mid: Mid,
+        kind: KeyframeRequestKind,
+    },
+    Speaking(Speaking),
+}
+
+pub(super) struct Peer {
+    pub(super) id: PeerId,
+    pub(super) member: PublicId,
+    rtc: Rtc,
+    signal: Signaller,
+    pending: Option<SdpPendingOffer>,
+    uplinks: Vec<Line>,
+    downlinks: Vec<Downlink>,
+    voice: Detector,
+    deadline: Instant,
+    keyframe_asked: HashMap<Mid, Instant>,
+}
+
+impl Peer {
+    pub(super) fn new(
+        id: PeerId,
+        member: PublicId,
+        signal: Signaller,
+        address: SocketAddr,
+        now: Instant,
+    ) -> Result<Peer, RtcError> {
+        let mut rtc = Rtc::builder().build(now);
+        let candidate = Candidate::host(address, "udp")?;
+        rtc.add_local_candidate(candidate);
+        Ok(Peer {
+            id,
+            member,
+            rtc,
+            signal,
+            pending: None,
+            uplinks: Vec::new(),
+            downlinks: Vec::new(),
+            voice: Detector::new(),
+            deadline: now,
+            keyframe_asked: HashMap::new(),
+        })
+    }
+
+    pub(super) fn is_alive(&self) -> bool {
+        self.rtc.is_alive()
+    }
+
+    pub(super) fn accepts(&self, input: &Input) -> bool {
+        self.rtc.accepts(input)
+    }
+
+    /// The member's own tracks that carry media now.
+    pub(super) fn open_uplinks(&self) -> impl Iterator<Item = (Mid, TrackKind)> + '_ {
+        self.uplinks
+            .iter()
+            .filter_map(|l| l.open_mid().map(|mid| (mid, l.kind)))
+    }
+
+    /// The m-line on which this peer receives `source`'s track `source_mid`, if it does now.
+    pub(super) fn open_downlink(&self, source: PeerId, source_mid: Mid) -> Option<Mid> {
+        self.downlinks
+            .iter()
+            .find(|d| d.source == source && d.source_mid == source_mid)
+            .and_then(|d| d.line.open_mid())
+    }
+
+    /// Wants (or no longer wants) an uplink of this kind.
+    pub(super) fn want_uplink(&mut self, kind: TrackKind, wanted: bool) {
+        let current = self
+            .uplinks
+            .iter_mut()
+            .find(|l| l.kind == kind && l.nego != Nego::Stopping);
+        match current {
+            Some(line) => line.wanted = wanted,
+            None if wanted => self.uplinks.push(Line::new(kind)),
+            None => {}
+        }
+        self.uplinks.retain(|l| l.wanted || l.nego != Nego::New);
+    }
+
+    /// The tracks this peer should receive now: `(source, source mid, kind, source member)`.
+    pub(super) fn want_downlinks(&mut self, wanted: &[(PeerId, Mid, TrackKind, PublicId)]) {
+        for d in &mut self.downlinks {
+            if d.line.nego != Nego::Stopping {
+                d.line.wanted = wanted
+                    .iter()
+                    .any(|(s, m, _, _)| *s == d.source && *m == d.source_mid);
+            }
+        }
+        for (source, source_mid, kind, member) in wanted {
+            let present = self.downlinks.iter().any(|d| {
+                d.source == *source && d.source_mid == *source_mid && d.line.nego != Nego::Stopping
+            });
+            if !present {
+                self.downlinks.push(Downlink {
+                    line: Line::new(*kind),
+                    source: *source,
+                    source_mid: *source_mid,
+                    member: member.clone(),
+                });
+            }
+        }
+        self.downlinks
+            .retain(|d| d.line.wanted || d.line.nego != Nego::New);
+    }
+
+    /// Sends an offer for what changed, unless one is already waiting for its answer.
+    pub(super) fn negotiate(&mut self) {
+        if self.pending.is_some() {
+            return;
+        }
+        let mut api = self.rtc.sdp_api();
+        let stream = self.member.to_string();
+        for line in &mut self.uplinks {
+            step(line, |mid, kind| match mid {
+                None => Some(api.add_media(
+                    kind.media_kind(),
+                    Direction::RecvOnly,
+                    Some(stream.clone()),
+                    None,
+                    None,
+                )),
+                Some(mid) => {
+                    api.stop_media(mid);
+                    None
+                }
+            });
+        }
+        for d in &mut self.downlinks {
+            let source = d.member.to_string();
+            step(&mut d.line, |mid, kind| match mid {
+                None => Some(api.add_media(
+                    kind.media_kind(),
+                    Direction::SendOnly,
+                    Some(source.clone()),
+                    None,
+                    None,
+                )),
+                Some(mid) => {
+                    api.stop_media(mid);
+                    None
+                }
+            });
+        }
+        if !api.has_changes() {
+            return;
+        }
+        match api.apply() {
+            Some((offer, pending)) => {
+                self.pending = Some(pending);
+                (self.signal)(self.describe(offer.to_sdp_string()));
+            }
+            // Nothing needed a negotiation after all: it is in force already.
+            None => self.settle(),
+        }
+    }
+
+    fn describe(&self, sdp: String) -> Offer {
+        let tracks = self
+            .downlinks
+            .iter()
+            .filter_map(|d| {
+                d.line.offered_mid().map(|mid| RemoteTrack {
+                    mid: mid.to_string(),
+                    member: d.member.clone(),
+                    kind: d.line.kind,
+                })
+            })
+            .collect();
+        let uplinks = self
+            .uplinks
+            .iter()
+            .filter_map(|l| {
+                l.offered_mid().map(|mid| Uplink {
+                    mid: mid.to_string(),
+                    kind: l.kind,
+                })
+            })
+            .collect();
+        Offer {
+            sdp,
+            tracks,
+            uplinks,
+        }
+    }
+
+    /// The member's answer to the pending offer. Returns the video tracks that just opened,
+    /// whose sources should send a keyframe.
+    pub(super) fn answer(&mut self, sdp: &str) -> Result<Vec<(PeerId, Mid)>, MediaError> {
+        let answer =
+            SdpAnswer::from_sdp_string(sdp).map_err(|e| MediaError::BadSdp(e.to_string()))?;
+        let pending = self.pending.take().ok_or(MediaError::NoOfferPending)?;
+        if let Err(e) = self.rtc.sdp_api().accept_answer(pending, answer) {
+            // The offer is spent: put its lines back so the next offer carries them again.
+            for line in self.lines_mut() {
+                line.nego = match line.nego {
+                    Nego::Offered => {
+                        line.mid = None;
+                        Nego::New
+                    }
+                    Nego::Stopping => Nego::Open,
+                    other => other,
+                };
+            }
+            return Err(MediaError::BadSdp(e.to_string()));
+        }
+        let opened = self
+            .downlinks
+            .iter()
+            .filter(|d| d.line.nego == Nego::Offered && d.line.kind != TrackKind::Audio)
+            .map(|d| (d.source, d.source_mid))
+            .collect();
+        self.settle();
+        Ok(opened)
+    }
+
+    fn settle(&mut self) {
+        for line in self.lines_mut() {
+            if line.nego == Nego::Offered {
+                line.nego = Nego::Open;
+            }
+        }
+        self.uplinks.retain(|l| l.nego != Nego::Stopping);
+        self.downlinks.retain(|d| d.line.nego != Nego::Stopping);
+    }
+
+    fn lines_mut(&mut self) -> impl Iterator<Item = &mut Line> {
+        self.uplinks
+            .iter_mut()
+            .chain(self.downlinks.iter_mut().map(|d| &mut d.line))
+    }
+
+    /// A trickled candidate (`candidate:…`, with or without `a=`); empty means no more.
+    pub(super) fn candidate(&mut self, candidate: &str) -> Result<(), MediaError> {
+        let line = candidate.trim();
+        let line = line.strip_prefix("a=").unwrap_or(line);
+        if line.is_empty() {
+            return Ok(());
+        }
+        let candidate =
+            Candidate::from_sdp_string(line).map_err(|e| MediaError::BadSdp(e.to_string()))?;
+        self.rtc.add_remote_candidate(candidate);
+        Ok(())
+    }
+
+    pub(super) fn receive(&mut self, input: Input) {
+        if let Err(error) = self.rtc.handle_input(input) {
+            tracing::debug!(peer = self.id, %error, "media input refused; closing the peer");
+            self.rtc.disconnect();
+        }
+    }
+
+    /// Lets time pass: str0m's own timers, and the end of speech when packets stop coming.
+    pub(super) fn tick(&mut self, now: Instant, out: &mut VecDeque<Propagated>) {
+        if now >= self.deadline {
+            self.receive(Input::Timeout(now));
+        }
+        if let Some(speaking) = self.voice.settle(now) {
+            out.push_back(self.speaking(speaking));
+        }
+    }
+
+    pub(super) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Sends on a track of `source` this peer receives.
+    pub(super) fn forward(&mut self, mid: Mid, data: &MediaData) {
+        let Some(writer) = self.rtc.writer(mid) else {
+            return;
+        };
+        let Some(pt) = writer.match_params(data.params) else {
+            return;
+        };
+        let ext = &data.ext_vals;
+        let writer = match (ext.audio_level, ext.voice_activity) {
+            (Some(level), Some(activity)) => writer.audio_level(level, activity),
+            _ => writer,
+        };
+        if let Err(error) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
+            tracing::debug!(peer = self.id, %error, "could not forward media; closing the peer");
+            self.rtc.disconnect();
+        }
+    }
+
+    /// Asks this member for a keyframe on their track `mid` (throttled).
+    pub(super) fn request_keyframe(&mut self, mid: Mid, kind: KeyframeRequestKind, now: Instant) {
+        if self
+            .keyframe_asked
+            .get(&mid)
+            .is_some_and(|at| now < *at + KEYFRAME_GAP)
+        {
+            return;
+        }
+        let Some(mut writer) = self.rtc.writer(mid) else {
+            return;
+        };
+        if writer.is_request_keyframe_possible(kind) && writer.request_keyframe(None, kind).is_ok()
+        {
+            self.keyframe_asked.insert(mid, now);
+        }
+    }
+
+    /// Everything str0m has to say after a change: packets to send, events, the next timeout.
+    /// Must follow every change (str0m's rule: mutate, then drain to `Timeout`).
+    pub(super) fn drain(&mut self, socket: &UdpSocket, out: &mut VecDeque<Propagated>) {
+        loop {
+            match self.rtc.poll_output() {
+                Ok(Output::Timeout(at)) => {
+                    self.deadline = at;
+                    return;
+                }
+                // UDP may drop a packet anyway; a full send buffer is the same loss.
+                Ok(Output::Transmit(t)) => {
+                    let _ = socket.try_send_to(&t.contents, t.destination);
+                }
+                Ok(Output::Event(event)) => self.event(event, out),
+                Err(error) => {
+                    tracing::debug!(peer = self.id, %error, "media engine error; closing the peer");
+                    self.rtc.disconnect();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event, out: &mut VecDeque<Propagated>) {
+        match event {
+            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                // The member's side is gone; a client that is still there starts voice again.
+                self.rtc.disconnect();
+            }
+            Event::MediaData(data) => {
+                let Some(line) = self.uplinks.iter().find(|l| l.open_mid() == Some(data.mid))
+                else {
+                    return;
+                };
+                let now = Instant::now();
+                if line.kind == TrackKind::Audio {
+                    let ext = &data.ext_vals;
+                    if let Some(speaking) =
+                        self.voice.heard(ext.audio_level, ext.voice_activity, now)
+                    {
+                        out.push_back(self.speaking(speaking));
+                    }
+                } else if !data.contiguous {
+                    self.request_keyframe(data.mid, KeyframeRequestKind::Fir, now);
+                }
+                out.push_back(Propagated::Media {
+                    source: self.id,
+                    mid: data.mid,
+                    data: Box::new(data),
+                });
+            }
+            Event::KeyframeRequest(request) => {
+                if let Some(d) = self
+                    .downlinks
+                    .iter()
+                    .find(|d| d.line.open_mid() == Some(request.mid))
+                {
+                    out.push_back(Propagated::Keyframe {
+                        source: d.source,
+                        mid: d.source_mid,
+                        kind: request.kind,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn speaking(&self, speaking: bool) -> Propagated {
+        Propagated::Speaking(Speaking {
+            peer: self.id,
+            member: self.member.clone(),
+            speaking,
+        })
+    }
+}
+
+/// Moves one line on for the next offer: `apply(None, kind)` adds it and returns its mid,
+/// `apply(Some(mid), kind)` stops it.
+fn step(line: &mut Line, mut apply: impl FnMut(Option<Mid>, TrackKind) -> Option<Mid>) {
+    match (line.wanted, line.nego, line.mid) {
+        (true, Nego::New, _) => {
+            line.mid = apply(None, line.kind);
+            line.nego = Nego::Offered;
+        }
+        (false, Nego::Open, Some(mid)) => {
+            apply(Some(mid), line.kind);
+            line.nego = Nego::Stopping;
+        }
+        _ => {}
+    }
+}
