@@ -1,16 +1,18 @@
 //! One member's peer connection: a str0m `Rtc`, the m-lines it carries, and their negotiation.
 //!
 //! The server is always the offerer: it adds an m-line when the member publishes (receive-only
-//! on our side) or starts hearing someone's track (send-only), stops it when that ends, and
-//! sends one offer at a time; changes made meanwhile wait for the answer. With one offerer
-//! there is no glare to resolve.
+//! on our side) or starts hearing someone's track (send-only), parks it (inactive) when that
+//! ends, and sends one offer at a time; changes made meanwhile wait for the answer. With one
+//! offerer there is no glare to resolve. Parked m-lines are reused for the next track of their
+//! kind rather than stopped: the m-lines stay as few as the tracks heard at once, and a
+//! session never ends up with every m-line stopped (an empty BUNDLE group many stacks refuse).
 use super::speaking::Detector;
 use super::{MediaError, Offer, PeerId, RemoteTrack, Signaller, Speaking, TrackKind, Uplink};
 use crate::member::PublicId;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use str0m::change::{SdpAnswer, SdpPendingOffer};
+use str0m::change::{SdpAnswer, SdpApi, SdpPendingOffer};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, Mid};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcError};
 use tokio::net::UdpSocket;
@@ -24,10 +26,13 @@ const KEYFRAME_GAP: Duration = Duration::from_secs(1);
 enum Nego {
     /// Not in any offer yet.
     New,
+    /// Added, or brought back from parked, in the pending offer.
     Offered,
     Open,
-    /// Its stop is in the pending offer.
-    Stopping,
+    /// Made inactive in the pending offer.
+    Parking,
+    /// Inactive: free for the next track of its kind.
+    Parked,
 }
 
 #[derive(Debug)]
@@ -35,7 +40,7 @@ struct Line {
     kind: TrackKind,
     mid: Option<Mid>,
     nego: Nego,
-    /// Whether the line should exist; a line that should not is stopped at the next offer.
+    /// Whether the line should carry media; one that should not is parked at the next offer.
     wanted: bool,
 }
 
@@ -58,9 +63,14 @@ impl Line {
 
     /// Listed in an offer: every line that is or will be live once it is answered.
     fn offered_mid(&self) -> Option<Mid> {
-        matches!(self.nego, Nego::Offered | Nego::Open)
+        (self.wanted && matches!(self.nego, Nego::Offered | Nego::Open))
             .then_some(self.mid)
             .flatten()
+    }
+
+    /// A parked (or parking) line, free to carry another track.
+    fn is_free(&self, kind: TrackKind) -> bool {
+        self.kind == kind && !self.wanted && matches!(self.nego, Nego::Parking | Nego::Parked)
     }
 }
 
@@ -151,13 +161,9 @@ impl Peer {
             .and_then(|d| d.line.open_mid())
     }
 
-    /// Wants (or no longer wants) an uplink of this kind.
+    /// Wants (or no longer wants) an uplink of this kind (one line per kind, parked between uses).
     pub(super) fn want_uplink(&mut self, kind: TrackKind, wanted: bool) {
-        let current = self
-            .uplinks
-            .iter_mut()
-            .find(|l| l.kind == kind && l.nego != Nego::Stopping);
-        match current {
+        match self.uplinks.iter_mut().find(|l| l.kind == kind) {
             Some(line) => line.wanted = wanted,
             None if wanted => self.uplinks.push(Line::new(kind)),
             None => {}
@@ -167,24 +173,37 @@ impl Peer {
 
     /// The tracks this peer should receive now: `(source, source mid, kind, source member)`.
     pub(super) fn want_downlinks(&mut self, wanted: &[(PeerId, Mid, TrackKind, PublicId)]) {
+        let is_wanted = |d: &Downlink| {
+            wanted
+                .iter()
+                .any(|(s, m, _, _)| *s == d.source && *m == d.source_mid)
+        };
         for d in &mut self.downlinks {
-            if d.line.nego != Nego::Stopping {
-                d.line.wanted = wanted
-                    .iter()
-                    .any(|(s, m, _, _)| *s == d.source && *m == d.source_mid);
-            }
+            d.line.wanted = is_wanted(d);
         }
         for (source, source_mid, kind, member) in wanted {
-            let present = self.downlinks.iter().any(|d| {
-                d.source == *source && d.source_mid == *source_mid && d.line.nego != Nego::Stopping
-            });
-            if !present {
-                self.downlinks.push(Downlink {
-                    line: Line::new(*kind),
-                    source: *source,
-                    source_mid: *source_mid,
-                    member: member.clone(),
-                });
+            if self
+                .downlinks
+                .iter()
+                .any(|d| d.source == *source && d.source_mid == *source_mid)
+            {
+                continue;
+            }
+            let taken = Downlink {
+                line: Line::new(*kind),
+                source: *source,
+                source_mid: *source_mid,
+                member: member.clone(),
+            };
+            match self.downlinks.iter_mut().find(|d| d.line.is_free(*kind)) {
+                // The line keeps its mid and negotiation; only what it carries changes.
+                Some(free) => {
+                    free.line.wanted = true;
+                    free.source = taken.source;
+                    free.source_mid = taken.source_mid;
+                    free.member = taken.member;
+                }
+                None => self.downlinks.push(taken),
             }
         }
         self.downlinks
@@ -199,35 +218,15 @@ impl Peer {
         let mut api = self.rtc.sdp_api();
         let stream = self.member.to_string();
         for line in &mut self.uplinks {
-            step(line, |mid, kind| match mid {
-                None => Some(api.add_media(
-                    kind.media_kind(),
-                    Direction::RecvOnly,
-                    Some(stream.clone()),
-                    None,
-                    None,
-                )),
-                Some(mid) => {
-                    api.stop_media(mid);
-                    None
-                }
-            });
+            step(line, Direction::RecvOnly, &stream, &mut api);
         }
         for d in &mut self.downlinks {
-            let source = d.member.to_string();
-            step(&mut d.line, |mid, kind| match mid {
-                None => Some(api.add_media(
-                    kind.media_kind(),
-                    Direction::SendOnly,
-                    Some(source.clone()),
-                    None,
-                    None,
-                )),
-                Some(mid) => {
-                    api.stop_media(mid);
-                    None
-                }
-            });
+            step(
+                &mut d.line,
+                Direction::SendOnly,
+                d.member.as_str(),
+                &mut api,
+            );
         }
         if !api.has_changes() {
             return;
@@ -272,23 +271,15 @@ impl Peer {
     }
 
     /// The member's answer to the pending offer. Returns the video tracks that just opened,
-    /// whose sources should send a keyframe.
+    /// whose sources should send a keyframe. An answer that does not parse leaves the offer
+    /// waiting; one that parses but cannot be applied ends the peer connection (its state is
+    /// no longer certain): the client starts voice again.
     pub(super) fn answer(&mut self, sdp: &str) -> Result<Vec<(PeerId, Mid)>, MediaError> {
         let answer =
             SdpAnswer::from_sdp_string(sdp).map_err(|e| MediaError::BadSdp(e.to_string()))?;
         let pending = self.pending.take().ok_or(MediaError::NoOfferPending)?;
         if let Err(e) = self.rtc.sdp_api().accept_answer(pending, answer) {
-            // The offer is spent: put its lines back so the next offer carries them again.
-            for line in self.lines_mut() {
-                line.nego = match line.nego {
-                    Nego::Offered => {
-                        line.mid = None;
-                        Nego::New
-                    }
-                    Nego::Stopping => Nego::Open,
-                    other => other,
-                };
-            }
+            self.rtc.disconnect();
             return Err(MediaError::BadSdp(e.to_string()));
         }
         let opened = self
@@ -302,19 +293,17 @@ impl Peer {
     }
 
     fn settle(&mut self) {
-        for line in self.lines_mut() {
-            if line.nego == Nego::Offered {
-                line.nego = Nego::Open;
-            }
-        }
-        self.uplinks.retain(|l| l.nego != Nego::Stopping);
-        self.downlinks.retain(|d| d.line.nego != Nego::Stopping);
-    }
-
-    fn lines_mut(&mut self) -> impl Iterator<Item = &mut Line> {
-        self.uplinks
+        let lines = self
+            .uplinks
             .iter_mut()
-            .chain(self.downlinks.iter_mut().map(|d| &mut d.line))
+            .chain(self.downlinks.iter_mut().map(|d| &mut d.line));
+        for line in lines {
+            line.nego = match line.nego {
+                Nego::Offered => Nego::Open,
+                Nego::Parking => Nego::Parked,
+                other => other,
+            };
+        }
     }
 
     /// A trickled candidate (`candidate:…`, with or without `a=`); empty means no more.
@@ -465,17 +454,28 @@ impl Peer {
     }
 }
 
-/// Moves one line on for the next offer: `apply(None, kind)` adds it and returns its mid,
-/// `apply(Some(mid), kind)` stops it.
-fn step(line: &mut Line, mut apply: impl FnMut(Option<Mid>, TrackKind) -> Option<Mid>) {
+/// Moves one line on for the next offer: adds it (direction `live`, in media stream
+/// `stream`), brings it back from parked, or parks it.
+fn step(line: &mut Line, live: Direction, stream: &str, api: &mut SdpApi) {
     match (line.wanted, line.nego, line.mid) {
         (true, Nego::New, _) => {
-            line.mid = apply(None, line.kind);
+            let mid = api.add_media(
+                line.kind.media_kind(),
+                live,
+                Some(stream.to_string()),
+                None,
+                None,
+            );
+            line.mid = Some(mid);
+            line.nego = Nego::Offered;
+        }
+        (true, Nego::Parked, Some(mid)) => {
+            api.set_direction(mid, live);
             line.nego = Nego::Offered;
         }
         (false, Nego::Open, Some(mid)) => {
-            apply(Some(mid), line.kind);
-            line.nego = Nego::Stopping;
+            api.set_direction(mid, Direction::Inactive);
+            line.nego = Nego::Parking;
         }
         _ => {}
     }

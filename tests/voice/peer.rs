@@ -1,0 +1,195 @@
+//! A member's browser side of voice, played by webrtc-rs (a WebRTC stack the server does not
+//! share code with): one peer connection that answers the server's offers, a microphone that
+//! sends 20 ms Opus frames, and a count of the RTP packets received on each m-line.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, Instant};
+use webrtc::api::interceptor_registry::register_default_interceptors;
+use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS};
+use webrtc::api::setting_engine::SettingEngine;
+use webrtc::api::APIBuilder;
+use webrtc::ice::mdns::MulticastDnsMode;
+use webrtc::ice::network_type::NetworkType;
+use webrtc::interceptor::registry::Registry;
+use webrtc::media::Sample;
+use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+
+/// Packets received per m-line (`mid`), and a bell rung on each one.
+#[derive(Default)]
+struct Received {
+    packets: Mutex<HashMap<String, u64>>,
+    bell: Notify,
+}
+
+pub struct Peer {
+    pc: Arc<RTCPeerConnection>,
+    received: Arc<Received>,
+    mic: Option<JoinHandle<()>>,
+}
+
+impl Peer {
+    pub async fn new() -> Peer {
+        let mut media = MediaEngine::default();
+        media.register_default_codecs().expect("codecs");
+        let registry =
+            register_default_interceptors(Registry::new(), &mut media).expect("interceptors");
+        // Loopback only, no mDNS: the test's traffic never leaves this machine.
+        let mut settings = SettingEngine::default();
+        settings.set_include_loopback_candidate(true);
+        settings.set_ip_filter(Box::new(|ip| ip.is_loopback()));
+        settings.set_network_types(vec![NetworkType::Udp4]);
+        settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+        let api = APIBuilder::new()
+            .with_media_engine(media)
+            .with_interceptor_registry(registry)
+            .with_setting_engine(settings)
+            .build();
+        let pc = Arc::new(
+            api.new_peer_connection(RTCConfiguration::default())
+                .await
+                .expect("peer connection"),
+        );
+        let received = Arc::new(Received::default());
+        let counts = received.clone();
+        pc.on_track(Box::new(move |track, _receiver, transceiver| {
+            let counts = counts.clone();
+            Box::pin(async move {
+                let mid = transceiver.mid().map(|m| m.to_string()).unwrap_or_default();
+                tokio::spawn(async move {
+                    while track.read_rtp().await.is_ok() {
+                        *counts
+                            .packets
+                            .lock()
+                            .unwrap()
+                            .entry(mid.clone())
+                            .or_default() += 1;
+                        counts.bell.notify_waiters();
+                    }
+                });
+            })
+        }));
+        Peer {
+            pc,
+            received,
+            mic: None,
+        }
+    }
+
+    /// Answers the server's offer; with `publish`, first offers a microphone for its uplink
+    /// (a send-only transceiver, which takes the offer's receive-only audio m-line).
+    pub async fn answer(&mut self, offer: &str, publish: bool) -> String {
+        if publish && self.mic.is_none() {
+            self.mic = Some(self.microphone().await);
+        }
+        let offer = RTCSessionDescription::offer(offer.to_string()).expect("offer SDP");
+        self.pc
+            .set_remote_description(offer)
+            .await
+            .expect("server offer accepted");
+        let answer = self.pc.create_answer(None).await.expect("answer");
+        let mut gathered = self.pc.gathering_complete_promise().await;
+        self.pc
+            .set_local_description(answer)
+            .await
+            .expect("local answer");
+        let _ = gathered.recv().await;
+        self.pc
+            .local_description()
+            .await
+            .expect("local description")
+            .sdp
+    }
+
+    /// A microphone that sends one (silent) 20 ms Opus frame every 20 ms.
+    async fn microphone(&self) -> JoinHandle<()> {
+        let track = Arc::new(TrackLocalStaticSample::new(
+            RTCRtpCodecCapability {
+                mime_type: MIME_TYPE_OPUS.to_string(),
+                clock_rate: 48000,
+                channels: 2,
+                ..Default::default()
+            },
+            "mic".to_string(),
+            "ibasho-test".to_string(),
+        ));
+        self.pc
+            .add_transceiver_from_track(
+                track.clone(),
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    send_encodings: vec![],
+                }),
+            )
+            .await
+            .expect("microphone transceiver");
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                every.tick().await;
+                let frame = Sample {
+                    data: bytes::Bytes::from_static(&[0xf8, 0xff, 0xfe]),
+                    duration: Duration::from_millis(20),
+                    ..Default::default()
+                };
+                // Before the connection is up the frame has nowhere to go: that is fine.
+                let _ = track.write_sample(&frame).await;
+            }
+        })
+    }
+
+    /// Packets received so far on m-line `mid`.
+    pub fn packets(&self, mid: &str) -> u64 {
+        self.received
+            .packets
+            .lock()
+            .unwrap()
+            .get(mid)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// All packets received so far, on any m-line.
+    pub fn all_packets(&self) -> u64 {
+        self.received.packets.lock().unwrap().values().sum()
+    }
+
+    /// Waits until m-line `mid` has received more than `count` packets; panics at the deadline.
+    pub async fn wait_packets(&self, mid: &str, count: u64, within: Duration, what: &str) {
+        let deadline = Instant::now() + within;
+        loop {
+            let rung = self.received.bell.notified();
+            tokio::pin!(rung);
+            rung.as_mut().enable();
+            if self.packets(mid) > count {
+                return;
+            }
+            if timeout(deadline - Instant::now(), rung).await.is_err() {
+                panic!(
+                    "{what}: no more than {count} packets on m-line {mid} within {within:?} (got {})",
+                    self.packets(mid)
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(mic) = self.mic.take() {
+            mic.abort();
+        }
+        let pc = self.pc.clone();
+        tokio::spawn(async move {
+            let _ = pc.close().await;
+        });
+    }
+}
