@@ -325,6 +325,14 @@ async fn staff_mute_stops_a_voice_on_the_server() {
     yuki.answer_offer().await;
     staff.answer_offer().await;
     yuki.hears(&sora).await;
+    let sora_id = sora.id.clone();
+    let speaking = yuki
+        .ws
+        .recv_where("sora speaking", |f| {
+            f["type"] == "voice_speaking" && f["id"] == sora_id
+        })
+        .await;
+    assert_eq!(speaking["speaking"], true, "{speaking}");
 
     yuki.expect_error(
         json!({"type": "voice_mute", "member": sora.id.clone(), "muted": true}),
@@ -337,6 +345,16 @@ async fn staff_mute_stops_a_voice_on_the_server() {
     assert_eq!(ack["type"], "ack", "{ack}");
     let muted = sora.ws.recv_type("voice_muted").await;
     assert_eq!(muted["muted"], true);
+    let silent = yuki
+        .ws
+        .recv_where("sora silenced", |f| {
+            f["type"] == "voice_speaking" && f["id"] == sora_id
+        })
+        .await;
+    assert_eq!(
+        silent["speaking"], false,
+        "a muted member still shows as speaking"
+    );
     let offer = yuki.answer_offer().await;
     assert!(
         yuki.mid_of(&sora).is_none(),

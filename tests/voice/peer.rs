@@ -18,10 +18,15 @@ use webrtc::media::Sample;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
-use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
+use webrtc::rtp::extension::audio_level_extension::AudioLevelExtension;
+use webrtc::rtp_transceiver::rtp_codec::{
+    RTCRtpCodecCapability, RTCRtpHeaderExtensionCapability, RTPCodecType,
+};
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+
+const AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
 /// Packets received per m-line (`mid`), and a bell rung on each one.
 #[derive(Default)]
@@ -40,6 +45,16 @@ impl Peer {
     pub async fn new() -> Peer {
         let mut media = MediaEngine::default();
         media.register_default_codecs().expect("codecs");
+        // The level on each packet is what the server's "is speaking" is made of.
+        media
+            .register_header_extension(
+                RTCRtpHeaderExtensionCapability {
+                    uri: AUDIO_LEVEL.to_string(),
+                },
+                RTPCodecType::Audio,
+                None,
+            )
+            .expect("audio level extension");
         let registry =
             register_default_interceptors(Registry::new(), &mut media).expect("interceptors");
         // Loopback only, no mDNS: the test's traffic never leaves this machine.
@@ -109,7 +124,8 @@ impl Peer {
             .sdp
     }
 
-    /// A microphone that sends one (silent) 20 ms Opus frame every 20 ms.
+    /// A microphone that sends one 20 ms Opus frame every 20 ms, marked as speech at -10 dBov
+    /// (the payload itself is a silent frame: the server never decodes audio).
     async fn microphone(&self) -> JoinHandle<()> {
         let track = Arc::new(TrackLocalStaticSample::new(
             RTCRtpCodecCapability {
@@ -141,7 +157,14 @@ impl Peer {
                     ..Default::default()
                 };
                 // Before the connection is up the frame has nowhere to go: that is fine.
-                let _ = track.write_sample(&frame).await;
+                let _ = track
+                    .sample_writer()
+                    .with_audio_level(AudioLevelExtension {
+                        level: 10,
+                        voice: true,
+                    })
+                    .write_sample(&frame)
+                    .await;
             }
         })
     }

@@ -27,6 +27,8 @@ pub(super) struct Voice {
     hands: Vec<PublicId>,
     /// What the media engine was last told: listener → those they hear (by connection).
     hearing: HashMap<u64, HashSet<u64>>,
+    /// Shown as speaking now (so a voice that stops reaching anyone is shown silent at once).
+    speaking: HashSet<PublicId>,
 }
 
 /// How a room's kind shapes its voice.
@@ -122,6 +124,7 @@ impl Room {
                 .collect();
             hearing.insert(listener.session.conn, hears);
         }
+        self.silence_unheard();
         if hearing != self.voice.hearing {
             let told = hearing
                 .iter()
@@ -229,16 +232,48 @@ impl Room {
     }
 
     /// The media engine heard a member start or stop speaking. Shown only for those whose
-    /// voice reaches anyone here (so never for a muted member).
-    pub(super) fn speaking(&self, conn: u64, member: &PublicId, speaking: bool) {
+    /// voice may reach anyone here (so never for a muted member).
+    pub(super) fn speaking(&mut self, conn: u64, member: &PublicId, speaking: bool) {
         let Some(occupant) = self.occupants.get(member) else {
             return;
         };
-        if occupant.session.conn != conn
-            || (speaking && self.may_publish(&occupant.session).is_err())
-        {
+        if occupant.session.conn != conn {
             return;
         }
+        let changed = if speaking {
+            self.may_publish(&occupant.session).is_ok()
+                && self.voice.speaking.insert(member.clone())
+        } else {
+            self.voice.speaking.remove(member)
+        };
+        if changed {
+            self.show_speaking(member, speaking);
+        }
+    }
+
+    /// Whoever is shown speaking but may not speak any more (muted, 見てるだけ, off the
+    /// stage, gone) is shown silent.
+    fn silence_unheard(&mut self) {
+        let silenced: Vec<PublicId> = self
+            .voice
+            .speaking
+            .iter()
+            .filter(|id| {
+                self.occupants
+                    .get(*id)
+                    .is_none_or(|o| self.may_publish(&o.session).is_err())
+            })
+            .cloned()
+            .collect();
+        for id in silenced {
+            self.voice.speaking.remove(&id);
+            if self.occupants.contains_key(&id) {
+                self.show_speaking(&id, false);
+            }
+        }
+    }
+
+    fn show_speaking(&self, member: &PublicId, speaking: bool) {
         let event = ServerMessage::VoiceSpeaking {
             room: self.id.to_string(),
             id: member.clone(),
