@@ -327,13 +327,16 @@ impl Peer {
     }
 
     /// Lets time pass: str0m's own timers, and the end of speech when packets stop coming.
-    pub(super) fn tick(&mut self, now: Instant, out: &mut VecDeque<Propagated>) {
-        if now >= self.deadline {
-            self.receive(Input::Timeout(now));
-        }
+    /// Returns whether the peer changed (and so must be drained).
+    pub(super) fn tick(&mut self, now: Instant, out: &mut VecDeque<Propagated>) -> bool {
         if let Some(speaking) = self.voice.settle(now) {
             out.push_back(self.speaking(speaking));
         }
+        let due = now >= self.deadline;
+        if due {
+            self.receive(Input::Timeout(now));
+        }
+        due
     }
 
     pub(super) fn deadline(&self) -> Instant {

@@ -162,10 +162,13 @@ impl Router {
     pub(super) fn tick(&mut self, socket: &UdpSocket, now: Instant) -> Option<Instant> {
         let ids: Vec<PeerId> = self.peers.keys().copied().collect();
         for id in &ids {
-            if let Some(peer) = self.peers.get_mut(id) {
-                peer.tick(now, &mut self.queue);
+            let due = self
+                .peers
+                .get_mut(id)
+                .is_some_and(|peer| peer.tick(now, &mut self.queue));
+            if due || !self.queue.is_empty() {
+                self.after_change(socket, *id);
             }
-            self.after_change(socket, *id);
         }
         let dead: Vec<PeerId> = self
             .peers
