@@ -48,8 +48,8 @@ struct Member {
     peer: Peer,
     id: String,
     next_rid: u64,
-    /// The tracks of the latest answered offer: member id → mid.
-    tracks: Vec<(String, String)>,
+    /// The tracks of the latest answered offer: (member id, kind, mid).
+    tracks: Vec<(String, String, String)>,
     status: &'static str,
 }
 
@@ -100,12 +100,15 @@ impl Member {
     /// Waits for the next offer and answers it (with the microphone when it has an uplink).
     async fn answer_offer(&mut self) -> Value {
         let offer = self.ws.recv_type("voice_offer").await;
-        let publish = offer["uplinks"]
+        let uplinks: Vec<&str> = offer["uplinks"]
             .as_array()
-            .is_some_and(|u| u.iter().any(|l| l["kind"] == "audio"));
+            .expect("uplinks")
+            .iter()
+            .map(|l| l["kind"].as_str().expect("kind"))
+            .collect();
         let sdp = self
             .peer
-            .answer(offer["sdp"].as_str().expect("sdp"), publish)
+            .answer(offer["sdp"].as_str().expect("sdp"), &uplinks)
             .await;
         let ack = self
             .request(json!({"type": "voice_answer", "sdp": sdp}))
@@ -116,11 +119,8 @@ impl Member {
             .expect("tracks")
             .iter()
             .map(|t| {
-                assert_eq!(t["kind"], "audio");
-                (
-                    t["member"].as_str().unwrap().to_string(),
-                    t["mid"].as_str().unwrap().to_string(),
-                )
+                let text = |key: &str| t[key].as_str().unwrap().to_string();
+                (text("member"), text("kind"), text("mid"))
             })
             .collect();
         offer
@@ -129,29 +129,42 @@ impl Member {
     /// Publishes the microphone (the member must be allowed to) and answers offers until
     /// one carries it (an offer made before may still be waiting).
     async fn publish(&mut self) {
+        self.publish_kind("audio").await;
+    }
+
+    async fn publish_kind(&mut self, kind: &str) {
         let ack = self
-            .request(json!({"type": "voice_publish", "kind": "audio"}))
+            .request(json!({"type": "voice_publish", "kind": kind}))
             .await;
         assert_eq!(ack["type"], "ack", "publish refused: {ack}");
-        while self.answer_offer().await["uplinks"]
+        while !self.answer_offer().await["uplinks"]
             .as_array()
-            .is_none_or(|u| u.is_empty())
+            .is_some_and(|u| u.iter().any(|l| l["kind"] == kind))
         {}
     }
 
-    /// The m-line on which this member receives `from`, per the latest offer.
+    /// The m-line on which this member receives `from`'s audio, per the latest offer.
     fn mid_of(&self, from: &Member) -> Option<String> {
-        self.tracks
-            .iter()
-            .find(|(member, _)| *member == from.id)
-            .map(|(_, mid)| mid.clone())
+        self.mid_of_kind(from, "audio")
     }
 
-    /// Waits until this member receives fresh RTP from `from`.
+    fn mid_of_kind(&self, from: &Member, kind: &str) -> Option<String> {
+        self.tracks
+            .iter()
+            .find(|(member, k, _)| *member == from.id && k == kind)
+            .map(|(_, _, mid)| mid.clone())
+    }
+
+    /// Waits until this member receives fresh RTP from `from`'s microphone.
     async fn hears(&self, from: &Member) {
+        self.receives(from, "audio").await;
+    }
+
+    /// Waits until this member receives fresh RTP from `from`'s track of this kind.
+    async fn receives(&self, from: &Member, kind: &str) {
         let mid = self
-            .mid_of(from)
-            .unwrap_or_else(|| panic!("{} was offered no track of {}", self.id, from.id));
+            .mid_of_kind(from, kind)
+            .unwrap_or_else(|| panic!("{} was offered no {kind} track of {}", self.id, from.id));
         let now = self.peer.packets(&mid);
         self.peer
             .wait_packets(
@@ -500,4 +513,19 @@ async fn a_consultation_is_heard_only_inside_it() {
         !seen.contains(&counsellor.id),
         "an outsider learned who is in the consultation"
     );
+}
+
+#[tokio::test]
+async fn video_is_forwarded_and_a_new_viewer_asks_its_source_for_a_keyframe() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "hiroba").await;
+    sora.walk(100.0, 150.0).await;
+    yuki.walk(150.0, 150.0).await;
+    sora.set_status("can_talk").await;
+    sora.publish_kind("video").await;
+    let offer = yuki.answer_offer().await;
+    assert_eq!(offer["tracks"][0]["kind"], "video", "{offer}");
+    yuki.receives(&sora, "video").await;
+    sora.peer.wait_keyframe_request(MEDIA_WAIT).await;
 }

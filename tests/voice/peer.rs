@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, Instant};
 use webrtc::api::interceptor_registry::register_default_interceptors;
-use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS};
+use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::APIBuilder;
 use webrtc::ice::mdns::MulticastDnsMode;
@@ -18,6 +18,8 @@ use webrtc::media::Sample;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp::extension::audio_level_extension::AudioLevelExtension;
 use webrtc::rtp_transceiver::rtp_codec::{
     RTCRtpCodecCapability, RTCRtpHeaderExtensionCapability, RTPCodecType,
@@ -28,17 +30,20 @@ use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSampl
 
 const AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
-/// Packets received per m-line (`mid`), and a bell rung on each one.
+/// Packets received per m-line (`mid`) and keyframe requests received by the camera, and a
+/// bell rung on each.
 #[derive(Default)]
 struct Received {
     packets: Mutex<HashMap<String, u64>>,
+    keyframe_requests: Mutex<u64>,
     bell: Notify,
 }
 
 pub struct Peer {
     pc: Arc<RTCPeerConnection>,
     received: Arc<Received>,
-    mic: Option<JoinHandle<()>>,
+    /// The tasks feeding the microphone, the camera and reading the camera's RTCP.
+    senders: HashMap<&'static str, Vec<JoinHandle<()>>>,
 }
 
 impl Peer {
@@ -95,15 +100,24 @@ impl Peer {
         Peer {
             pc,
             received,
-            mic: None,
+            senders: HashMap::new(),
         }
     }
 
-    /// Answers the server's offer; with `publish`, first offers a microphone for its uplink
-    /// (a send-only transceiver, which takes the offer's receive-only audio m-line).
-    pub async fn answer(&mut self, offer: &str, publish: bool) -> String {
-        if publish && self.mic.is_none() {
-            self.mic = Some(self.microphone().await);
+    /// Answers the server's offer. For each kind in `uplinks` (`audio`, `video`) it first adds
+    /// a microphone or camera, once: a send-only transceiver, which takes the offer's
+    /// receive-only m-line of that kind.
+    pub async fn answer(&mut self, offer: &str, uplinks: &[&str]) -> String {
+        for kind in uplinks {
+            if !self.senders.contains_key(kind) {
+                let tasks = match *kind {
+                    "audio" => vec![self.microphone().await],
+                    "video" => self.camera().await,
+                    other => panic!("no test source for {other}"),
+                };
+                self.senders
+                    .insert(if *kind == "audio" { "audio" } else { "video" }, tasks);
+            }
         }
         let offer = RTCSessionDescription::offer(offer.to_string()).expect("offer SDP");
         self.pc
@@ -169,6 +183,79 @@ impl Peer {
         })
     }
 
+    /// A camera that sends a (made-up) VP8 inter frame every 33 ms, and counts the keyframe
+    /// requests (PLI, FIR) that come back for it.
+    async fn camera(&self) -> Vec<JoinHandle<()>> {
+        let track = Arc::new(TrackLocalStaticSample::new(
+            RTCRtpCodecCapability {
+                mime_type: MIME_TYPE_VP8.to_string(),
+                clock_rate: 90000,
+                ..Default::default()
+            },
+            "camera".to_string(),
+            "ibasho-test".to_string(),
+        ));
+        let transceiver = self
+            .pc
+            .add_transceiver_from_track(
+                track.clone(),
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    send_encodings: vec![],
+                }),
+            )
+            .await
+            .expect("camera transceiver");
+        let sender = transceiver.sender().await;
+        let counts = self.received.clone();
+        let feedback = tokio::spawn(async move {
+            while let Ok((packets, _)) = sender.read_rtcp().await {
+                let asks = packets
+                    .iter()
+                    .filter(|p| {
+                        p.as_any().is::<PictureLossIndication>()
+                            || p.as_any().is::<FullIntraRequest>()
+                    })
+                    .count() as u64;
+                if asks > 0 {
+                    *counts.keyframe_requests.lock().unwrap() += asks;
+                    counts.bell.notify_waiters();
+                }
+            }
+        });
+        let frames = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(33));
+            loop {
+                every.tick().await;
+                let frame = Sample {
+                    // An inter frame (the low bit of the first byte is set): a new viewer
+                    // cannot start on it, so the server must ask for a keyframe.
+                    data: bytes::Bytes::from_static(&[0x11, 0x02, 0x00, 0x42, 0x42, 0x42]),
+                    duration: Duration::from_millis(33),
+                    ..Default::default()
+                };
+                let _ = track.write_sample(&frame).await;
+            }
+        });
+        vec![feedback, frames]
+    }
+
+    /// Waits until the camera has been asked for a keyframe; panics at the deadline.
+    pub async fn wait_keyframe_request(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let rung = self.received.bell.notified();
+            tokio::pin!(rung);
+            rung.as_mut().enable();
+            if *self.received.keyframe_requests.lock().unwrap() > 0 {
+                return;
+            }
+            if timeout(deadline - Instant::now(), rung).await.is_err() {
+                panic!("the camera was asked for no keyframe within {within:?}");
+            }
+        }
+    }
+
     /// Packets received so far on m-line `mid`.
     pub fn packets(&self, mid: &str) -> u64 {
         self.received
@@ -207,8 +294,8 @@ impl Peer {
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        if let Some(mic) = self.mic.take() {
-            mic.abort();
+        for task in self.senders.values().flatten() {
+            task.abort();
         }
         let pc = self.pc.clone();
         tokio::spawn(async move {

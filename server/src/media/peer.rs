@@ -81,6 +81,8 @@ struct Downlink {
     source: PeerId,
     source_mid: Mid,
     member: PublicId,
+    /// A video line that opened and has not had a keyframe since: its decoder cannot start.
+    needs_keyframe: bool,
 }
 
 /// What a peer's output means for others.
@@ -111,6 +113,8 @@ pub(super) struct Peer {
     voice: Detector,
     deadline: Instant,
     keyframe_asked: HashMap<Mid, Instant>,
+    /// ICE and DTLS are up: media written now reaches the member.
+    connected: bool,
 }
 
 impl Peer {
@@ -135,6 +139,7 @@ impl Peer {
             voice: Detector::new(),
             deadline: now,
             keyframe_asked: HashMap::new(),
+            connected: false,
         })
     }
 
@@ -194,6 +199,7 @@ impl Peer {
                 source: *source,
                 source_mid: *source_mid,
                 member: member.clone(),
+                needs_keyframe: false,
             };
             match self.downlinks.iter_mut().find(|d| d.line.is_free(*kind)) {
                 // The line keeps its mid and negotiation; only what it carries changes.
@@ -270,11 +276,10 @@ impl Peer {
         }
     }
 
-    /// The member's answer to the pending offer. Returns the video tracks that just opened,
-    /// whose sources should send a keyframe. An answer that does not parse leaves the offer
-    /// waiting; one that parses but cannot be applied ends the peer connection (its state is
-    /// no longer certain): the client starts voice again.
-    pub(super) fn answer(&mut self, sdp: &str) -> Result<Vec<(PeerId, Mid)>, MediaError> {
+    /// The member's answer to the pending offer. An answer that does not parse leaves the
+    /// offer waiting; one that parses but cannot be applied ends the peer connection (its
+    /// state is no longer certain): the client starts voice again.
+    pub(super) fn answer(&mut self, sdp: &str) -> Result<(), MediaError> {
         let answer =
             SdpAnswer::from_sdp_string(sdp).map_err(|e| MediaError::BadSdp(e.to_string()))?;
         let pending = self.pending.take().ok_or(MediaError::NoOfferPending)?;
@@ -282,17 +287,16 @@ impl Peer {
             self.rtc.disconnect();
             return Err(MediaError::BadSdp(e.to_string()));
         }
-        let opened = self
-            .downlinks
-            .iter()
-            .filter(|d| d.line.nego == Nego::Offered && d.line.kind != TrackKind::Audio)
-            .map(|d| (d.source, d.source_mid))
-            .collect();
         self.settle();
-        Ok(opened)
+        Ok(())
     }
 
     fn settle(&mut self) {
+        for d in &mut self.downlinks {
+            if d.line.nego == Nego::Offered && d.line.kind != TrackKind::Audio {
+                d.needs_keyframe = true;
+            }
+        }
         let lines = self
             .uplinks
             .iter_mut()
@@ -343,8 +347,37 @@ impl Peer {
         self.deadline
     }
 
-    /// Sends on a track of `source` this peer receives.
-    pub(super) fn forward(&mut self, mid: Mid, data: &MediaData) {
+    /// Sends on one of the tracks this peer receives (`mid`, ours). Returns true when that
+    /// track still waits for a keyframe and the member can receive one now: the source should
+    /// be asked (then `keyframe_asked` says it was).
+    pub(super) fn forward(&mut self, mid: Mid, data: &MediaData) -> bool {
+        let connected = self.connected;
+        let waits = self
+            .downlinks
+            .iter_mut()
+            .find(|d| d.line.open_mid() == Some(mid))
+            .is_some_and(|d| {
+                if data.is_keyframe() {
+                    d.needs_keyframe = false;
+                }
+                d.needs_keyframe && connected
+            });
+        self.write(mid, data);
+        waits
+    }
+
+    /// The source was asked for a keyframe for this member's track `mid`.
+    pub(super) fn keyframe_asked(&mut self, mid: Mid) {
+        if let Some(d) = self
+            .downlinks
+            .iter_mut()
+            .find(|d| d.line.open_mid() == Some(mid))
+        {
+            d.needs_keyframe = false;
+        }
+    }
+
+    fn write(&mut self, mid: Mid, data: &MediaData) {
         let Some(writer) = self.rtc.writer(mid) else {
             return;
         };
@@ -362,22 +395,29 @@ impl Peer {
         }
     }
 
-    /// Asks this member for a keyframe on their track `mid` (throttled).
-    pub(super) fn request_keyframe(&mut self, mid: Mid, kind: KeyframeRequestKind, now: Instant) {
+    /// Asks this member for a keyframe on their track `mid`. Returns false when it was asked
+    /// too recently (ask again later), true when asked (or when it cannot be: not negotiated).
+    pub(super) fn request_keyframe(
+        &mut self,
+        mid: Mid,
+        kind: KeyframeRequestKind,
+        now: Instant,
+    ) -> bool {
         if self
             .keyframe_asked
             .get(&mid)
             .is_some_and(|at| now < *at + KEYFRAME_GAP)
         {
-            return;
+            return false;
         }
-        let Some(mut writer) = self.rtc.writer(mid) else {
-            return;
-        };
-        if writer.is_request_keyframe_possible(kind) && writer.request_keyframe(None, kind).is_ok()
-        {
-            self.keyframe_asked.insert(mid, now);
+        if let Some(mut writer) = self.rtc.writer(mid) {
+            if writer.is_request_keyframe_possible(kind)
+                && writer.request_keyframe(None, kind).is_ok()
+            {
+                self.keyframe_asked.insert(mid, now);
+            }
         }
+        true
     }
 
     /// Everything str0m has to say after a change: packets to send, events, the next timeout.
@@ -405,6 +445,7 @@ impl Peer {
 
     fn event(&mut self, event: Event, out: &mut VecDeque<Propagated>) {
         match event {
+            Event::Connected => self.connected = true,
             Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
                 // The member's side is gone; a client that is still there starts voice again.
                 self.rtc.disconnect();

@@ -68,14 +68,10 @@ impl Router {
         let peer = self.peers.get_mut(&id).ok_or(MediaError::NotStarted)?;
         let result = peer.answer(sdp);
         self.after_change(socket, id);
-        let opened = result?;
-        // The member's uplinks may have opened or closed; a refused answer is re-offered.
+        result?;
+        // The member's uplinks may have opened or closed; changes that waited are offered.
         self.sync_listeners_of(socket, id);
         self.sync(socket, id);
-        let now = Instant::now();
-        for (source, mid) in opened {
-            self.keyframe(socket, source, mid, KeyframeRequestKind::Pli, now);
-        }
         Ok(())
     }
 
@@ -206,32 +202,43 @@ impl Router {
                         let Some(peer) = self.peers.get_mut(&listener) else {
                             continue;
                         };
-                        if let Some(out_mid) = peer.open_downlink(source, mid) {
-                            peer.forward(out_mid, &data);
-                            peer.drain(socket, &mut self.queue);
+                        let Some(out_mid) = peer.open_downlink(source, mid) else {
+                            continue;
+                        };
+                        let wants_keyframe = peer.forward(out_mid, &data);
+                        peer.drain(socket, &mut self.queue);
+                        // A new viewer's decoder needs a keyframe to start.
+                        if wants_keyframe
+                            && self.keyframe(socket, source, mid, KeyframeRequestKind::Pli)
+                        {
+                            if let Some(peer) = self.peers.get_mut(&listener) {
+                                peer.keyframe_asked(out_mid);
+                            }
                         }
                     }
                 }
                 Propagated::Keyframe { source, mid, kind } => {
-                    self.keyframe(socket, source, mid, kind, Instant::now());
+                    self.keyframe(socket, source, mid, kind);
                 }
                 Propagated::Speaking(speaking) => self.speaking.push(speaking),
             }
         }
     }
 
+    /// Asks `source` for a keyframe on its track `mid`; false when it was asked too recently.
     fn keyframe(
         &mut self,
         socket: &UdpSocket,
         source: PeerId,
         mid: Mid,
         kind: KeyframeRequestKind,
-        now: Instant,
-    ) {
-        if let Some(peer) = self.peers.get_mut(&source) {
-            peer.request_keyframe(mid, kind, now);
-            peer.drain(socket, &mut self.queue);
-        }
+    ) -> bool {
+        let Some(peer) = self.peers.get_mut(&source) else {
+            return true;
+        };
+        let asked = peer.request_keyframe(mid, kind, Instant::now());
+        peer.drain(socket, &mut self.queue);
+        asked
     }
 
     /// Makes a listener's m-lines match the open tracks of those it may hear, and offers the
