@@ -529,3 +529,54 @@ async fn video_is_forwarded_and_a_new_viewer_asks_its_source_for_a_keyframe() {
     yuki.receives(&sora, "video").await;
     sora.peer.wait_keyframe_request(MEDIA_WAIT).await;
 }
+
+#[tokio::test]
+async fn welcome_offers_turn_with_a_time_limited_credential() {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+
+    let server = Server::start_with(
+        &rooms(),
+        OPEN,
+        1.0,
+        &[
+            "--turn-url",
+            "turn:turn.example.jp:3478",
+            "--turn-secret",
+            "s3cret",
+        ],
+    )
+    .await;
+    let (sora, welcome) = Client::login(&server, "participant", "そら").await;
+    let servers = welcome["ice_servers"].as_array().expect("ice_servers");
+    assert_eq!(servers.len(), 1, "{welcome}");
+    assert_eq!(servers[0]["urls"], json!(["turn:turn.example.jp:3478"]));
+    let username = servers[0]["username"].as_str().unwrap();
+    let (expiry, member) = username.split_once(':').expect("expiry:member");
+    assert_eq!(member, sora.id());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expiry: u64 = expiry.parse().expect("a Unix time");
+    assert!(
+        (now + 11 * 3600..=now + 13 * 3600).contains(&expiry),
+        "expiry {expiry} is not about 12 hours after {now}"
+    );
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(b"s3cret").unwrap();
+    mac.update(username.as_bytes());
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(servers[0]["credential"], expected);
+    assert!(
+        !server.stderr().contains("s3cret"),
+        "the TURN secret was logged"
+    );
+
+    let plain = Server::start(&rooms(), OPEN, 1.0).await;
+    let (_, welcome) = Client::login(&plain, "participant", "ゆき").await;
+    assert_eq!(
+        welcome["ice_servers"],
+        json!([]),
+        "no TURN configured, none offered"
+    );
+}
