@@ -82,7 +82,7 @@ impl Room {
         {
             return refuse(ErrorCode::ListenOnly, words::listen_only_on_stage());
         }
-        if session.view().status == Status::Watching {
+        if session.status() == Status::Watching {
             return refuse(
                 ErrorCode::ListenOnly,
                 words::error_message(ErrorCode::ListenOnly),
