@@ -393,6 +393,14 @@ async fn staff_mute_stops_a_voice_on_the_server() {
     assert_eq!(sora.ws.recv_type("voice_muted").await["muted"], false);
     yuki.answer_offer().await;
     yuki.hears(&sora).await;
+
+    // Back to 見てるだけ: no longer forwarded, whatever her client keeps sending.
+    sora.set_status("watching").await;
+    let offer = yuki.answer_offer().await;
+    assert!(
+        yuki.mid_of(&sora).is_none(),
+        "a watching member is still offered: {offer}"
+    );
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ pub(super) async fn run(
                 Ok((n, source)) => {
                     // A datagram that is not STUN, DTLS, RTP or RTCP is noise: ignore it.
                     if let Ok(receive) = Receive::new(Protocol::Udp, source, address, &buf[..n]) {
-                        router.receive(&socket, Input::Receive(Instant::now(), receive));
+                        router.receive(&socket, source, Input::Receive(Instant::now(), receive));
                     }
                 }
                 // ICMP errors from a peer that went away surface here on some systems.

@@ -19,6 +19,9 @@ pub(super) struct Router {
     hears: HashMap<PeerId, HashSet<PeerId>>,
     /// Listener → the room that said so (a later word from another room wins).
     room_of: HashMap<PeerId, Arc<str>>,
+    /// Remote address → the peer that last took a datagram from it, so most datagrams skip
+    /// asking every peer.
+    by_address: HashMap<SocketAddr, PeerId>,
     queue: VecDeque<Propagated>,
     speaking: Vec<Speaking>,
 }
@@ -30,6 +33,7 @@ impl Router {
             peers: HashMap::new(),
             hears: HashMap::new(),
             room_of: HashMap::new(),
+            by_address: HashMap::new(),
             queue: VecDeque::new(),
             speaking: Vec::new(),
         }
@@ -55,6 +59,7 @@ impl Router {
 
     pub(super) fn close(&mut self, socket: &UdpSocket, id: PeerId) {
         if self.peers.remove(&id).is_some() {
+            self.by_address.retain(|_, peer| *peer != id);
             self.sync_listeners_of(socket, id);
         }
     }
@@ -138,16 +143,14 @@ impl Router {
     }
 
     /// A datagram from the socket, to the peer it belongs to.
-    pub(super) fn receive(&mut self, socket: &UdpSocket, input: Input) {
-        let Some(id) = self
-            .peers
-            .values()
-            .find(|p| p.accepts(&input))
-            .map(|p| p.id)
-        else {
+    pub(super) fn receive(&mut self, socket: &UdpSocket, source: SocketAddr, input: Input) {
+        let accepts = |id: &PeerId| self.peers.get(id).is_some_and(|p| p.accepts(&input));
+        let known = self.by_address.get(&source).copied().filter(accepts);
+        let Some(id) = known.or_else(|| self.peers.keys().copied().find(accepts)) else {
             // Common: the client's first checks arrive before its peer has started.
             return;
         };
+        self.by_address.insert(source, id);
         if let Some(peer) = self.peers.get_mut(&id) {
             peer.receive(input);
         }
