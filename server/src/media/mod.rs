@@ -6,6 +6,7 @@
 //! their own state (status, stage, consultation, positions) and push it here with
 //! [`Media::set_hearing`]; the engine forwards a track only to those it was told may hear it.
 mod engine;
+mod line;
 mod peer;
 mod router;
 mod speaking;
@@ -138,7 +139,6 @@ pub struct Media {
     // engine never waits on anything, so it drains them as fast as they come; a bounded queue
     // would make a room wait on the engine.
     tx: mpsc::UnboundedSender<Command>,
-    address: SocketAddr,
     turn: Option<Arc<Turn>>,
 }
 
@@ -166,7 +166,6 @@ impl Media {
         tokio::spawn(engine::run(socket, address, rx, speaking_tx));
         let media = Media {
             tx,
-            address,
             turn: turn.map(Arc::new),
         };
         Ok((media, speaking_rx))
@@ -176,11 +175,6 @@ impl Media {
     /// credential, or none.
     pub fn ice_servers(&self, member: &PublicId) -> Vec<IceServer> {
         ice_servers(self.turn.as_deref(), member, std::time::SystemTime::now())
-    }
-
-    /// The address of the host candidate every peer is offered.
-    pub fn address(&self) -> SocketAddr {
-        self.address
     }
 
     /// Starts (or restarts) a member's peer connection; offers go to `signal`.

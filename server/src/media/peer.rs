@@ -6,13 +6,14 @@
 //! offerer there is no glare to resolve. Parked m-lines are reused for the next track of their
 //! kind rather than stopped: the m-lines stay as few as the tracks heard at once, and a
 //! session never ends up with every m-line stopped (an empty BUNDLE group many stacks refuse).
+use super::line::{step, Downlink, Line, Nego};
 use super::speaking::Detector;
 use super::{MediaError, Offer, PeerId, RemoteTrack, Signaller, Speaking, TrackKind, Uplink};
 use crate::member::PublicId;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use str0m::change::{SdpAnswer, SdpApi, SdpPendingOffer};
+use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, Mid};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcError};
 use tokio::net::UdpSocket;
@@ -20,70 +21,6 @@ use tokio::net::UdpSocket;
 /// A source is asked for a keyframe at most this often (each listener that subscribes or
 /// loses packets would otherwise ask again).
 const KEYFRAME_GAP: Duration = Duration::from_secs(1);
-
-/// Where an m-line is in its negotiation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Nego {
-    /// Not in any offer yet.
-    New,
-    /// Added, or brought back from parked, in the pending offer.
-    Offered,
-    Open,
-    /// Made inactive in the pending offer.
-    Parking,
-    /// Inactive: free for the next track of its kind.
-    Parked,
-}
-
-#[derive(Debug)]
-struct Line {
-    kind: TrackKind,
-    mid: Option<Mid>,
-    nego: Nego,
-    /// Whether the line should carry media; one that should not is parked at the next offer.
-    wanted: bool,
-}
-
-impl Line {
-    fn new(kind: TrackKind) -> Line {
-        Line {
-            kind,
-            mid: None,
-            nego: Nego::New,
-            wanted: true,
-        }
-    }
-
-    /// The mid of a line that carries media now.
-    fn open_mid(&self) -> Option<Mid> {
-        (self.nego == Nego::Open && self.wanted)
-            .then_some(self.mid)
-            .flatten()
-    }
-
-    /// Listed in an offer: every line that is or will be live once it is answered.
-    fn offered_mid(&self) -> Option<Mid> {
-        (self.wanted && matches!(self.nego, Nego::Offered | Nego::Open))
-            .then_some(self.mid)
-            .flatten()
-    }
-
-    /// A parked (or parking) line, free to carry another track.
-    fn is_free(&self, kind: TrackKind) -> bool {
-        self.kind == kind && !self.wanted && matches!(self.nego, Nego::Parking | Nego::Parked)
-    }
-}
-
-/// Another member's track, sent on to this member.
-#[derive(Debug)]
-struct Downlink {
-    line: Line,
-    source: PeerId,
-    source_mid: Mid,
-    member: PublicId,
-    /// A video line that opened and has not had a keyframe since: its decoder cannot start.
-    needs_keyframe: bool,
-}
 
 /// What a peer's output means for others.
 pub(super) enum Propagated {
@@ -498,29 +435,5 @@ impl Peer {
     }
 }
 
-/// Moves one line on for the next offer: adds it (direction `live`, in media stream
-/// `stream`), brings it back from parked, or parks it.
-fn step(line: &mut Line, live: Direction, stream: &str, api: &mut SdpApi) {
-    match (line.wanted, line.nego, line.mid) {
-        (true, Nego::New, _) => {
-            let mid = api.add_media(
-                line.kind.media_kind(),
-                live,
-                Some(stream.to_string()),
-                None,
-                None,
-            );
-            line.mid = Some(mid);
-            line.nego = Nego::Offered;
-        }
-        (true, Nego::Parked, Some(mid)) => {
-            api.set_direction(mid, live);
-            line.nego = Nego::Offered;
-        }
-        (false, Nego::Open, Some(mid)) => {
-            api.set_direction(mid, Direction::Inactive);
-            line.nego = Nego::Parking;
-        }
-        _ => {}
-    }
-}
+#[cfg(test)]
+mod tests;
