@@ -266,6 +266,14 @@ async fn bad_voice_requests_get_typed_errors() {
         "voice_not_started",
     )
     .await;
+    // An answer may be larger than other frames (its SDP grows with the tracks heard).
+    let large = format!("v=0\r\n{}", "a=x-padding:0123456789abcdef\r\n".repeat(800));
+    assert!(large.len() > 16 * 1024);
+    sora.expect_error(
+        json!({"type": "voice_answer", "sdp": large}),
+        "voice_not_started",
+    )
+    .await;
     sora.expect_error(
         json!({"type": "voice_unpublish", "kind": "audio"}),
         "voice_not_started",
