@@ -93,7 +93,7 @@ pub enum MediaError {
 pub enum BindError {
     #[error("binding the media UDP socket {0}: {1}")]
     Io(SocketAddr, std::io::Error),
-    #[error("the media socket is bound to {0}, which browsers cannot reach: set --media-announce to the address they should use")]
+    #[error("the media socket is bound to {0} and this host has no default route to tell browsers: set --media-announce to the address they should use")]
     Unspecified(SocketAddr),
 }
 
@@ -158,7 +158,11 @@ impl Media {
         let local = socket.local_addr().map_err(|e| BindError::Io(bind, e))?;
         let address = match announce {
             Some(ip) => SocketAddr::new(ip, local.port()),
-            None if local.ip().is_unspecified() => return Err(BindError::Unspecified(local)),
+            None if local.ip().is_unspecified() => {
+                let ip = route_address(local).ok_or(BindError::Unspecified(local))?;
+                tracing::warn!(%ip, bound = %local, "the media socket is bound to every address; telling browsers to use the one with the default route (set --media-announce to choose)");
+                SocketAddr::new(ip, local.port())
+            }
             None => local,
         };
         let (tx, rx) = mpsc::unbounded_channel();
@@ -237,4 +241,18 @@ impl Media {
             .map_err(|_| MediaError::Stopped)?;
         answer.await.unwrap_or(Err(MediaError::Stopped))
     }
+}
+
+/// The local address the system would send from towards the Internet: connecting a UDP
+/// socket picks it from the routing table without sending anything. 192.0.2.1 is a
+/// documentation address (RFC 5737); nothing is ever sent there.
+fn route_address(bound: SocketAddr) -> Option<IpAddr> {
+    let (any, target): (SocketAddr, SocketAddr) = if bound.is_ipv4() {
+        ("0.0.0.0:0".parse().ok()?, "192.0.2.1:9".parse().ok()?)
+    } else {
+        ("[::]:0".parse().ok()?, "[2001:db8::1]:9".parse().ok()?)
+    };
+    let probe = std::net::UdpSocket::bind(any).ok()?;
+    probe.connect(target).ok()?;
+    Some(probe.local_addr().ok()?.ip()).filter(|ip| !ip.is_unspecified())
 }
