@@ -25,11 +25,14 @@ COPY rooms.toml /app/rooms.toml
 # The database ibasho.db and the signing key signing.key live here: keep this volume.
 VOLUME /data
 ENV IBASHO_LISTEN=0.0.0.0:8080 \
+    IBASHO_MEDIA_UDP=0.0.0.0:40000 \
     IBASHO_DATA=/data \
     IBASHO_ROOMS=/app/rooms.toml \
     IBASHO_WEB=/app/web-client
 WORKDIR /app
 USER ibasho
 EXPOSE 8080
+# Voice (WebRTC media); set IBASHO_MEDIA_ANNOUNCE to the address browsers reach it at.
+EXPOSE 40000/udp
 # `serve` is the default command; `docker exec … ibasho admin token …` mints tokens.
 ENTRYPOINT ["/usr/local/bin/ibasho"]

@@ -25,6 +25,9 @@ async fn start() -> Running {
         clock: Some("2026-12-09T12:00:00+09:00".parse().unwrap()),
         clock_speed: 1.0,
         max_connections: 1000,
+        media_udp: "127.0.0.1:0".parse().unwrap(),
+        media_announce: None,
+        turn: None,
         public_url: format!("http://{address}"),
         mail: MailSettings {
             from: "ibasho@localhost".into(),

@@ -9,6 +9,7 @@ use ibasho::hub::protocol::{
     ChatLine, ClientMessage, MemberView, Point, Position, ServerMessage, Status,
 };
 use ibasho::hub::room::{RoomCommand, RoomHandle};
+use ibasho::media::Media;
 use ibasho::member::{Avatar, PublicId};
 use ibasho::schedule::SystemClock;
 use std::hint::black_box;
@@ -77,11 +78,14 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
         },
     };
     let _entered = rt.enter();
+    // The room's voice engine on loopback; nobody here starts voice.
+    let (media, _speaking) = Media::bind("127.0.0.1:0".parse().unwrap(), None, None).unwrap();
     RoomHandle::spawn(
         "free".into(),
         Arc::new(config),
         Arc::new(SystemClock),
         chrono_tz::Asia::Tokyo,
+        media,
     )
 }
 

@@ -4,10 +4,12 @@ use crate::auth::{KeyError, Keys};
 use crate::config::{ConfigError, SpaceConfig};
 use crate::hub::{run_doorkeeper, Hub};
 use crate::mail::{MailError, MailSettings};
+use crate::media::{BindError, Media, Turn};
 use crate::schedule::{Clock, RehearsalClock, Schedule, SystemClock};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -28,6 +30,13 @@ pub struct Settings {
     /// Where people reach the space (links in e-mails start with it).
     pub public_url: String,
     pub mail: MailSettings,
+    /// The media engine's UDP socket (one per node).
+    pub media_udp: SocketAddr,
+    /// The address browsers are told to send media to, when the bound one is not reachable
+    /// as it is (0.0.0.0, a container).
+    pub media_announce: Option<IpAddr>,
+    /// TURN with coturn's shared secret; `None`: no TURN server is offered.
+    pub turn: Option<Turn>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +53,8 @@ pub enum StartError {
     ClockSpeed(f64),
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    #[error("media: {0}")]
+    Media(#[from] BindError),
 }
 
 pub use crate::store::database_path;
@@ -73,14 +84,21 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         &settings.public_url,
         &settings.mail,
     )?;
+    let (media, speaking) = Media::bind(
+        settings.media_udp,
+        settings.media_announce,
+        settings.turn.clone(),
+    )?;
     let hub = Hub::new(
         space,
         schedule,
         clock,
         store,
         keys,
+        media,
         settings.max_connections,
     );
+    tokio::spawn(hub.clone().relay_speaking(speaking));
     Ok(App { hub, accounts })
 }
 

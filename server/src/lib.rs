@@ -8,6 +8,7 @@ pub mod config;
 mod http;
 pub mod hub;
 pub mod mail;
+pub mod media;
 pub mod member;
 pub mod safety;
 pub mod schedule;

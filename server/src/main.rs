@@ -8,7 +8,7 @@ use cli::admin::AdminCommand;
 use cli::mail_args::MailArgs;
 use ibasho::app::{self, Settings};
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -61,6 +61,23 @@ struct ServeArgs {
     /// Keep it below the process's open-file limit (`ulimit -n`).
     #[arg(long, env = "IBASHO_MAX_CONNECTIONS", default_value_t = 10_000)]
     max_connections: usize,
+    /// The media (WebRTC) UDP socket, one per node. Default: the --listen address's host, any free port.
+    #[arg(long, env = "IBASHO_MEDIA_UDP")]
+    media_udp: Option<SocketAddr>,
+    /// The address browsers send media to, when the UDP socket's own is not reachable (bound to 0.0.0.0, in a container).
+    #[arg(long, env = "IBASHO_MEDIA_ANNOUNCE")]
+    media_announce: Option<IpAddr>,
+    /// TURN server offered to browsers, e.g. turn:turn.example.jp:3478 (needs --turn-secret).
+    #[arg(long, env = "IBASHO_TURN_URL", requires = "turn_secret")]
+    turn_url: Option<String>,
+    /// coturn's --static-auth-secret: members get time-limited credentials derived from it.
+    #[arg(
+        long,
+        env = "IBASHO_TURN_SECRET",
+        requires = "turn_url",
+        hide_env_values = true
+    )]
+    turn_secret: Option<String>,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -92,6 +109,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         public_url: args.mail.public_url(address),
         mail: args.mail.settings(),
+        media_udp: args
+            .media_udp
+            .unwrap_or_else(|| SocketAddr::new(address.ip(), 0)),
+        media_announce: args.media_announce,
+        turn: args
+            .turn_url
+            .zip(args.turn_secret)
+            .map(|(url, secret)| ibasho::media::Turn { url, secret }),
     };
     let app = match app::build(&settings).await {
         Ok(app) => app,

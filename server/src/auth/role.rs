@@ -25,6 +25,8 @@ pub enum Grant {
     ReviewApplications,
     /// Send an announcement to everyone in the space, and see who is in which room.
     OverseeSpace,
+    /// Mute a member's voice (and camera, screen) in the room one is in.
+    Moderate,
     /// Invite anyone directly, resend and revoke invitations, delete accounts, and see
     /// e-mail addresses (nobody else ever does).
     ManageAccounts,
@@ -48,12 +50,14 @@ impl Role {
                 EnterStaffRoom,
                 ReviewApplications,
                 OverseeSpace,
+                Moderate,
             ],
             Role::Counsellor => &[
                 EnterWhenClosed,
                 EnterStaffRoom,
                 TakeConsultations,
                 OverseeSpace,
+                Moderate,
             ],
             Role::Admin => &[
                 EnterWhenClosed,
@@ -62,6 +66,7 @@ impl Role {
                 ReviewApplications,
                 ManageAccounts,
                 OverseeSpace,
+                Moderate,
             ],
         }
     }

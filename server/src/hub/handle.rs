@@ -1,6 +1,6 @@
 //! What a room (or the doorkeeper) holds to reach one connected member: a bounded queue of
 //! frames and a close signal. Cheap to clone (one Arc).
-use super::protocol::{CloseCode, MemberView};
+use super::protocol::{CloseCode, MemberView, Status};
 use crate::auth::Role;
 use crate::member::PublicId;
 use axum::extract::ws::Utf8Bytes;
@@ -127,6 +127,14 @@ impl SessionShared {
             .lock()
             .map(|v| v.clone())
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// The member's status, without copying the whole view (rooms ask often: who may speak).
+    pub fn status(&self) -> Status {
+        self.view
+            .lock()
+            .map(|v| v.status)
+            .unwrap_or_else(|poisoned| poisoned.into_inner().status)
     }
 
     pub fn update_view(&self, change: impl FnOnce(&mut MemberView)) -> MemberView {

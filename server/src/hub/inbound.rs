@@ -62,10 +62,18 @@ fn is_capacity_error(error: &axum::Error) -> bool {
 
 /// Parses a frame into a message, or explains precisely what is wrong with it.
 fn parse(text: &str) -> Result<ClientMessage, Reject> {
-    if text.len() > FRAME_BYTES {
+    let too_large = || {
         let mut error = error_body(None, ErrorCode::FrameTooLarge);
         error.limit = Some(FRAME_BYTES);
-        return Err(error.into());
+        Box::new(error)
+    };
+    if text.len() > FRAME_BYTES {
+        // Only an SDP answer may be larger (it grows with the tracks heard): up to the
+        // transport's limit, which bounds the parsing anyway.
+        return match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message @ ClientMessage::VoiceAnswer { .. }) => Ok(message),
+            _ => Err(too_large()),
+        };
     }
     // The common case parses once; only a failure pays for a second look.
     serde_json::from_str::<ClientMessage>(text).map_err(|_| Box::new(classify(text)))

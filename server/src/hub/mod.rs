@@ -17,6 +17,7 @@ pub use session::run as run_session;
 
 use crate::auth::{Grant, Keys, Role};
 use crate::config::{RoomKind, SpaceConfig};
+use crate::media::{Media, Speaking};
 use crate::member::PublicId;
 use crate::schedule::{Clock, Schedule};
 use crate::store::Store;
@@ -47,6 +48,7 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     pub store: Arc<dyn Store>,
     pub keys: Arc<Keys>,
+    pub media: Media,
     /// Built once from rooms.toml and never changed, so read without a lock.
     rooms: HashMap<Arc<str>, RoomHandle>,
     /// Room ids in the order of rooms.toml (consultation pools expanded).
@@ -76,6 +78,7 @@ impl Hub {
         clock: Arc<dyn Clock>,
         store: Arc<dyn Store>,
         keys: Arc<Keys>,
+        media: Media,
         max_connections: usize,
     ) -> Hub {
         let tz = space.space.timezone;
@@ -92,7 +95,7 @@ impl Hub {
             for id in ids {
                 rooms.insert(
                     id.clone(),
-                    RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz),
+                    RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz, media.clone()),
                 );
                 room_order.push(id);
             }
@@ -104,6 +107,7 @@ impl Hub {
                 clock,
                 store,
                 keys,
+                media,
                 rooms,
                 room_order,
                 online: DashMap::new(),
@@ -218,6 +222,23 @@ impl Hub {
                 }
             })
             .collect()
+    }
+
+    /// Takes the media engine's speaking changes to the rooms the speakers are in.
+    pub async fn relay_speaking(self, mut changes: tokio::sync::mpsc::Receiver<Speaking>) {
+        while let Some(change) = changes.recv().await {
+            let Some(session) = self.find(&change.member).filter(|s| s.conn == change.peer) else {
+                continue;
+            };
+            if let Some(room) = session.room().and_then(|id| self.room(&id).cloned()) {
+                room.send(room::RoomCommand::Speaking {
+                    conn: change.peer,
+                    member: change.member,
+                    speaking: change.speaking,
+                })
+                .await;
+            }
+        }
     }
 
     pub fn online_count(&self) -> usize {

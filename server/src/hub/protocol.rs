@@ -3,6 +3,7 @@
 //! JSON text frames with a `type` tag. Requests may carry `rid`; the reply echoes it.
 //! docs/protocol.md documents each variant; a test checks that every variant here has an
 //! example there and that every example parses, so the two cannot drift apart.
+use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
 use crate::member::{Avatar, PublicId};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
@@ -81,6 +82,59 @@ pub enum ClientMessage {
         #[serde(default)]
         rid: Option<Rid>,
     },
+    /// Start (or start over) this connection's voice: one peer connection to the server,
+    /// which then sends `voice_offer`s.
+    VoiceStart {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
+    VoiceStop {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
+    /// The answer to the latest `voice_offer`.
+    VoiceAnswer {
+        #[serde(default)]
+        rid: Option<Rid>,
+        sdp: String,
+    },
+    /// A trickled ICE candidate (`candidate:…`); empty when gathering is over.
+    VoiceCandidate {
+        #[serde(default)]
+        rid: Option<Rid>,
+        candidate: String,
+    },
+    /// Send a track (voice, camera or screen) to those who may hear it.
+    VoicePublish {
+        #[serde(default)]
+        rid: Option<Rid>,
+        kind: TrackKind,
+    },
+    VoiceUnpublish {
+        #[serde(default)]
+        rid: Option<Rid>,
+        kind: TrackKind,
+    },
+    /// Staff: stop (or let again) a member's tracks reaching anyone in this room.
+    VoiceMute {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        muted: bool,
+    },
+    /// In a room with a stage: ask (or stop asking) to speak.
+    RaiseHand {
+        #[serde(default)]
+        rid: Option<Rid>,
+        raised: bool,
+    },
+    /// A host of a room with a stage: invite a member to speak, or bring them back to the audience.
+    SetSpeaker {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        speaker: bool,
+    },
 }
 
 impl ClientMessage {
@@ -96,7 +150,16 @@ impl ClientMessage {
             | ClientMessage::Invite { rid, .. }
             | ClientMessage::Ping { rid }
             | ClientMessage::Announce { rid, .. }
-            | ClientMessage::Overview { rid } => rid.as_ref(),
+            | ClientMessage::Overview { rid }
+            | ClientMessage::VoiceStart { rid }
+            | ClientMessage::VoiceStop { rid }
+            | ClientMessage::VoiceAnswer { rid, .. }
+            | ClientMessage::VoiceCandidate { rid, .. }
+            | ClientMessage::VoicePublish { rid, .. }
+            | ClientMessage::VoiceUnpublish { rid, .. }
+            | ClientMessage::VoiceMute { rid, .. }
+            | ClientMessage::RaiseHand { rid, .. }
+            | ClientMessage::SetSpeaker { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -276,6 +339,8 @@ pub enum ServerMessage {
         space: SpaceInfo,
         rooms: Vec<RoomInfo>,
         limits: Limits,
+        /// For `RTCPeerConnection`: the TURN server with a time-limited credential, or none.
+        ice_servers: Vec<IceServer>,
     },
     Joined {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,6 +357,9 @@ pub enum ServerMessage {
         /// or the room restarted): some chat is gone.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         gap: bool,
+        /// Rooms with a stage: who may speak and whose hands are up.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<StageView>,
     },
     Left {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -372,11 +440,46 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next_opening: Option<Window>,
     },
+    /// The server's offer for this connection's peer connection: answer with `voice_answer`.
+    VoiceOffer {
+        sdp: String,
+        /// Other members' tracks this connection receives, by m-line.
+        tracks: Vec<RemoteTrack>,
+        /// This member's own tracks, by m-line: attach the microphone (camera, screen) there.
+        uplinks: Vec<Uplink>,
+    },
+    /// A member started or stopped speaking. Unsequenced, like positions.
+    VoiceSpeaking {
+        room: String,
+        id: PublicId,
+        speaking: bool,
+    },
+    /// Staff muted (or let again) your tracks in this room.
+    VoiceMuted {
+        room: String,
+        muted: bool,
+        message: String,
+    },
+    /// Who may speak on the stage and whose hands are up changed.
+    Stage {
+        room: String,
+        seq: u64,
+        #[serde(flatten)]
+        stage: StageView,
+    },
     Error(ErrorBody),
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rid: Option<Rid>,
     },
+}
+
+/// A stage: its speakers (invited by a host; hosts speak without an invitation) and the
+/// raised hands in the order they went up.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StageView {
+    pub speakers: Vec<PublicId>,
+    pub hands: Vec<PublicId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -427,6 +530,17 @@ pub enum ErrorCode {
     NoMap,
     /// The server has as many connections as it may hold; try again a little later.
     ServerBusy,
+    /// A voice request before `voice_start`.
+    VoiceNotStarted,
+    /// Publishing refused: the member only listens here (見てるだけ, the audience of a
+    /// stage, or muted by staff).
+    ListenOnly,
+    /// An answer or candidate that could not be used (or no offer was waiting).
+    BadSdp,
+    /// The room has no voice (the gallery).
+    NoVoice,
+    /// Raising a hand or inviting a speaker in a room without a stage.
+    NoStage,
     Internal,
 }
 

@@ -10,6 +10,7 @@ use super::protocol::{
 use super::words;
 use crate::auth::Grant;
 use crate::config::{RoomConfig, RoomKind};
+use crate::media::Media;
 use crate::member::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
@@ -17,6 +18,7 @@ use memory::ChatMemory;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+use voice::Voice;
 
 /// Commands waiting for a room. Bounded: a flood of commands makes senders wait, it does not
 /// grow memory.
@@ -73,6 +75,35 @@ pub enum RoomCommand {
     },
     /// The program's session is over: its audience moves out.
     SessionEnded { next_session: Option<Window> },
+    /// May this member publish here now? The error says why not.
+    MayPublish {
+        session: SessionHandle,
+        reply: oneshot::Sender<Result<(), (ErrorCode, String)>>,
+    },
+    /// Staff mute (or unmute) a member here.
+    Mute {
+        session: SessionHandle,
+        member: PublicId,
+        muted: bool,
+        rid: Option<Rid>,
+    },
+    RaiseHand {
+        session: SessionHandle,
+        raised: bool,
+        rid: Option<Rid>,
+    },
+    SetSpeaker {
+        session: SessionHandle,
+        member: PublicId,
+        speaker: bool,
+        rid: Option<Rid>,
+    },
+    /// The media engine heard `member` (on connection `conn`) start or stop speaking.
+    Speaking {
+        conn: u64,
+        member: PublicId,
+        speaking: bool,
+    },
 }
 
 impl RoomHandle {
@@ -81,6 +112,7 @@ impl RoomHandle {
         config: Arc<RoomConfig>,
         clock: Arc<dyn Clock>,
         tz: chrono_tz::Tz,
+        media: Media,
     ) -> RoomHandle {
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let room = Room {
@@ -94,6 +126,8 @@ impl RoomHandle {
             chat: ChatMemory::default(),
             moved: HashSet::new(),
             invited: HashSet::new(),
+            media,
+            voice: Voice::default(),
         };
         tokio::spawn(room.run(rx));
         RoomHandle { id, config, tx }
@@ -123,6 +157,8 @@ struct Room {
     chat: ChatMemory,
     moved: HashSet<PublicId>,
     invited: HashSet<PublicId>,
+    media: Media,
+    voice: Voice,
 }
 
 impl Room {
@@ -134,10 +170,20 @@ impl Room {
                 !self.moved.is_empty() || self.occupants.values().any(|o| o.needs_all_positions);
             tokio::select! {
                 command = rx.recv() => match command {
-                    Some(command) => self.handle(command),
+                    Some(command) => {
+                        // Walking changes who hears whom only once per tick.
+                        let moving = matches!(command, RoomCommand::Move { .. });
+                        self.handle(command);
+                        if !moving {
+                            self.refresh_hearing();
+                        }
+                    }
                     None => break,
                 },
-                _ = tick.tick(), if positions_pending => self.flush_positions(),
+                _ = tick.tick(), if positions_pending => {
+                    self.flush_positions();
+                    self.refresh_hearing();
+                }
             }
         }
     }
@@ -176,6 +222,31 @@ impl Room {
                 let _ = reply.send(self.occupants.values().map(|o| o.session.clone()).collect());
             }
             RoomCommand::SessionEnded { next_session } => self.session_ended(next_session),
+            RoomCommand::MayPublish { session, reply } => {
+                let _ = reply.send(self.may_publish(&session));
+            }
+            RoomCommand::Mute {
+                session,
+                member,
+                muted,
+                rid,
+            } => self.mute(&session, member, muted, rid),
+            RoomCommand::RaiseHand {
+                session,
+                raised,
+                rid,
+            } => self.raise_hand(&session, raised, rid),
+            RoomCommand::SetSpeaker {
+                session,
+                member,
+                speaker,
+                rid,
+            } => self.set_speaker(&session, member, speaker, rid),
+            RoomCommand::Speaking {
+                conn,
+                member,
+                speaking,
+            } => self.speaking(conn, &member, speaking),
         }
     }
 
@@ -236,6 +307,7 @@ impl Room {
             members: self.occupants.keys().map(|id| self.view_of(id)).collect(),
             chat,
             gap,
+            stage: self.stage_view(),
         };
         session.set_room(Some(self.id.clone()));
         session.deliver_or_close(frame(&joined));
@@ -271,6 +343,7 @@ impl Room {
         self.occupants.remove(&session.id);
         self.moved.remove(&session.id);
         self.invited.remove(&session.id);
+        self.forget_voice(&session.id);
         if !self
             .occupants
             .values()
@@ -525,6 +598,7 @@ fn spawn_point(width: u32, height: u32) -> Point {
 mod memory;
 #[cfg(test)]
 mod tests;
+mod voice;
 
 /// The error a member gets for a line `screen_chat` refused (chat and announcements alike).
 pub(super) fn chat_problem(rid: Option<Rid>, problem: ChatProblem) -> ErrorBody {

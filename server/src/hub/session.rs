@@ -19,6 +19,8 @@ use axum::extract::ws::WebSocket;
 use futures_util::StreamExt;
 use tokio::sync::oneshot;
 
+mod voice;
+
 pub async fn run(socket: WebSocket, hub: Hub) {
     let (mut sink, mut stream) = socket.split();
     let Some(place) = hub.connection_permit() else {
@@ -61,6 +63,7 @@ pub async fn run(socket: WebSocket, hub: Hub) {
         space: hub.space_info(),
         rooms: hub.rooms_for(member.role),
         limits: limits(),
+        ice_servers: hub.media.ice_servers(&member.public_id),
     };
     session.deliver_or_close(Frame::from(welcome.to_text()));
 
@@ -83,6 +86,7 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     let _ = tokio::time::timeout(CLOSE_HANDSHAKE, until_closed(&mut stream)).await;
     drop(stream);
     drop(place);
+    hub.media.close(session.conn);
     // Then the room. A member who may come back keeps their place a moment, unreachable.
     if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
         if ending == Ending::Lost {
@@ -313,6 +317,31 @@ impl Reader<'_> {
                 self.reply(ServerMessage::Overview { rid, rooms });
                 Ok(())
             }
+            ClientMessage::VoiceStart { rid } => {
+                self.voice_start(rid);
+                Ok(())
+            }
+            ClientMessage::VoiceStop { rid } => {
+                self.voice_stop(rid);
+                Ok(())
+            }
+            ClientMessage::VoiceAnswer { rid, sdp } => self.voice_answer(rid, sdp).await,
+            ClientMessage::VoiceCandidate { rid, candidate } => {
+                self.voice_candidate(rid, candidate).await
+            }
+            ClientMessage::VoicePublish { rid, kind } => self.voice_publish(rid, kind, true).await,
+            ClientMessage::VoiceUnpublish { rid, kind } => {
+                self.voice_publish(rid, kind, false).await
+            }
+            ClientMessage::VoiceMute { rid, member, muted } => {
+                self.voice_mute(rid, member, muted).await
+            }
+            ClientMessage::RaiseHand { rid, raised } => self.raise_hand(rid, raised).await,
+            ClientMessage::SetSpeaker {
+                rid,
+                member,
+                speaker,
+            } => self.set_speaker(rid, member, speaker).await,
         }
     }
 

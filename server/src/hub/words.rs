@@ -28,6 +28,34 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         NoMap => "このお部屋では移動できません。",
         ServerBusy => "ただいま混み合っています。少し時間をおいてから、もう一度お入りください。",
         Internal => "申し訳ありません。サーバーで問題が起きました。",
+        VoiceNotStarted => "まだ音声をはじめていません。",
+        ListenOnly => {
+            "いまは聞くだけになっています。話すときは、状態を「話せます」にしてください。"
+        }
+        BadSdp => "音声の接続情報を読み取れませんでした。",
+        NoVoice => "このお部屋では音声は使えません。",
+        NoStage => "このお部屋にはステージがありません。",
+    }
+}
+
+/// Why a member who asked to speak only listens here.
+pub fn listen_only_on_stage() -> &'static str {
+    "ステージで話せるのは、ホストと招かれた方です。話したいときは手を挙げてください。"
+}
+
+pub fn no_offer_pending() -> &'static str {
+    "応答するオファーがありません。"
+}
+
+pub fn listen_only_muted() -> &'static str {
+    "スタッフがマイクをミュートしています。"
+}
+
+pub fn voice_muted(muted: bool) -> &'static str {
+    if muted {
+        "スタッフがあなたのマイクをミュートしました。"
+    } else {
+        "マイクのミュートが解除されました。"
     }
 }
 

@@ -26,7 +26,15 @@ fn free_room() -> RoomHandle {
         Arc::new(config),
         Arc::new(SystemClock),
         chrono_tz::Asia::Tokyo,
+        media(),
     )
+}
+
+/// A media engine on a loopback port: rooms tell it who hears whom.
+fn media() -> crate::media::Media {
+    let (media, _speaking) =
+        crate::media::Media::bind("127.0.0.1:0".parse().unwrap(), None, None).unwrap();
+    media
 }
 
 fn member(conn: u64) -> (SessionHandle, mpsc::Receiver<Frame>) {

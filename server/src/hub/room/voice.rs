@@ -1,0 +1,284 @@
+//! Voice in a room, decided from the room's own state: who may publish here (not while
+//! 見てるだけ, not in a stage's audience, not while muted by staff) and who hears whom (the
+//! free space by distance, everyone else in the room otherwise). The result is pushed to the
+//! media engine whenever it changes; the engine forwards nothing else. A consultation's
+//! tracks thus reach only the people in it: nobody outside is ever told they exist.
+use super::{frame, reply_error, Room};
+use crate::auth::Grant;
+use crate::config::RoomKind;
+use crate::hub::handle::SessionHandle;
+use crate::hub::protocol::{ErrorCode, Rid, ServerMessage, StageView, Status};
+use crate::hub::words;
+use crate::member::PublicId;
+use std::collections::{HashMap, HashSet};
+
+/// In the free space, members this close (in map units) start hearing each other...
+const HEARING_DISTANCE: f32 = 160.0;
+/// ...and stop only once farther than this, so someone at the edge does not flicker.
+const HEARING_RELEASE: f32 = HEARING_DISTANCE * 1.25;
+
+#[derive(Default)]
+pub(super) struct Voice {
+    /// Muted by staff for as long as the room runs (a reconnect does not undo it).
+    muted: HashSet<PublicId>,
+    /// Invited to a stage by a host.
+    speakers: Vec<PublicId>,
+    /// Raised hands, in the order they went up.
+    hands: Vec<PublicId>,
+    /// What the media engine was last told: listener → those they hear (by connection).
+    hearing: HashMap<u64, HashSet<u64>>,
+    /// Shown as speaking now (so a voice that stops reaching anyone is shown silent at once).
+    speaking: HashSet<PublicId>,
+}
+
+/// How a room's kind shapes its voice.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// No voice at all (the gallery).
+    Silent,
+    /// Everyone in the room hears everyone who may speak.
+    Everyone,
+    /// The free space: by distance on the map.
+    Proximity,
+    /// Hosts and invited speakers speak; everyone listens.
+    Stage,
+}
+
+impl Room {
+    fn policy(&self) -> Policy {
+        match &self.config.kind {
+            RoomKind::Gallery { .. } => Policy::Silent,
+            RoomKind::Free { .. } => Policy::Proximity,
+            RoomKind::Program { stage: true, .. } => Policy::Stage,
+            RoomKind::Program { .. } | RoomKind::Consult { .. } | RoomKind::Staff => {
+                Policy::Everyone
+            }
+        }
+    }
+
+    fn is_host(&self, session: &SessionHandle) -> bool {
+        matches!(&self.config.kind, RoomKind::Program { host_roles, .. } if host_roles.contains(&session.role))
+    }
+
+    /// Whether this member may publish here now; if not, the error and what to show.
+    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), (ErrorCode, String)> {
+        let refuse = |code, message: &str| Err((code, message.to_string()));
+        if !self.occupant_is(session) {
+            return refuse(
+                ErrorCode::NotInRoom,
+                words::error_message(ErrorCode::NotInRoom),
+            );
+        }
+        let policy = self.policy();
+        if policy == Policy::Silent {
+            return refuse(ErrorCode::NoVoice, words::error_message(ErrorCode::NoVoice));
+        }
+        if self.voice.muted.contains(&session.id) {
+            return refuse(ErrorCode::ListenOnly, words::listen_only_muted());
+        }
+        if policy == Policy::Stage
+            && !self.is_host(session)
+            && !self.voice.speakers.contains(&session.id)
+        {
+            return refuse(ErrorCode::ListenOnly, words::listen_only_on_stage());
+        }
+        if session.status() == Status::Watching {
+            return refuse(
+                ErrorCode::ListenOnly,
+                words::error_message(ErrorCode::ListenOnly),
+            );
+        }
+        Ok(())
+    }
+
+    fn occupant_is(&self, session: &SessionHandle) -> bool {
+        self.occupants
+            .get(&session.id)
+            .is_some_and(|o| o.session.conn == session.conn)
+    }
+
+    /// Recomputes who hears whom and tells the media engine if it changed.
+    pub(super) fn refresh_hearing(&mut self) {
+        let policy = self.policy();
+        let speakers: Vec<_> = self
+            .occupants
+            .values()
+            .filter(|o| self.may_publish(&o.session).is_ok())
+            .collect();
+        let mut hearing: HashMap<u64, HashSet<u64>> = HashMap::new();
+        for listener in self.occupants.values() {
+            let was = self.voice.hearing.get(&listener.session.conn);
+            let hears = speakers
+                .iter()
+                .filter(|s| s.session.conn != listener.session.conn)
+                .filter(|s| match (policy, listener.pos, s.pos) {
+                    (Policy::Proximity, Some(a), Some(b)) => {
+                        let d = (a.x - b.x).hypot(a.y - b.y);
+                        let heard = was.is_some_and(|w| w.contains(&s.session.conn));
+                        d <= HEARING_DISTANCE || (heard && d <= HEARING_RELEASE)
+                    }
+                    (Policy::Proximity, _, _) => false,
+                    _ => true,
+                })
+                .map(|s| s.session.conn)
+                .collect();
+            hearing.insert(listener.session.conn, hears);
+        }
+        self.silence_unheard();
+        if hearing != self.voice.hearing {
+            let told = hearing
+                .iter()
+                .map(|(listener, sources)| (*listener, sources.iter().copied().collect()))
+                .collect();
+            self.media.set_hearing(self.id.clone(), told);
+            self.voice.hearing = hearing;
+        }
+    }
+
+    /// Staff stop (or let again) a member's tracks reaching anyone here.
+    pub(super) fn mute(
+        &mut self,
+        session: &SessionHandle,
+        member: PublicId,
+        muted: bool,
+        rid: Option<Rid>,
+    ) {
+        if !self.is_here(session, rid.clone()) {
+            return;
+        }
+        if !session.role.has(Grant::Moderate) {
+            return reply_error(session, rid, ErrorCode::NotAllowed);
+        }
+        let Some(target) = self.occupants.get(&member).map(|o| o.session.clone()) else {
+            return reply_error(session, rid, ErrorCode::NotPresent);
+        };
+        if muted {
+            self.voice.muted.insert(member);
+        } else {
+            self.voice.muted.remove(&member);
+        }
+        target.deliver_or_close(frame(&ServerMessage::VoiceMuted {
+            room: self.id.to_string(),
+            muted,
+            message: words::voice_muted(muted).to_string(),
+        }));
+        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: None }));
+    }
+
+    pub(super) fn raise_hand(&mut self, session: &SessionHandle, raised: bool, rid: Option<Rid>) {
+        if !self.is_here(session, rid.clone()) {
+            return;
+        }
+        if self.policy() != Policy::Stage {
+            return reply_error(session, rid, ErrorCode::NoStage);
+        }
+        let hands = &mut self.voice.hands;
+        hands.retain(|id| *id != session.id);
+        if raised {
+            hands.push(session.id.clone());
+        }
+        self.publish_stage(session, rid);
+    }
+
+    /// A host invites a member onto the stage, or brings them back to the audience.
+    pub(super) fn set_speaker(
+        &mut self,
+        session: &SessionHandle,
+        member: PublicId,
+        speaker: bool,
+        rid: Option<Rid>,
+    ) {
+        if !self.is_here(session, rid.clone()) {
+            return;
+        }
+        if self.policy() != Policy::Stage {
+            return reply_error(session, rid, ErrorCode::NoStage);
+        }
+        if !self.is_host(session) {
+            return reply_error(session, rid, ErrorCode::NotAllowed);
+        }
+        if !self.occupants.contains_key(&member) {
+            return reply_error(session, rid, ErrorCode::NotPresent);
+        }
+        self.voice.hands.retain(|id| *id != member);
+        self.voice.speakers.retain(|id| *id != member);
+        if speaker {
+            self.voice.speakers.push(member);
+        }
+        self.publish_stage(session, rid);
+    }
+
+    fn publish_stage(&mut self, session: &SessionHandle, rid: Option<Rid>) {
+        self.seq += 1;
+        let event = ServerMessage::Stage {
+            room: self.id.to_string(),
+            seq: self.seq,
+            stage: self.stage_view().unwrap_or_default(),
+        };
+        self.publish_and_ack(session, rid, event);
+    }
+
+    pub(super) fn stage_view(&self) -> Option<StageView> {
+        (self.policy() == Policy::Stage).then(|| StageView {
+            speakers: self.voice.speakers.clone(),
+            hands: self.voice.hands.clone(),
+        })
+    }
+
+    /// Someone left: their hand and their place on the stage go with them (a mute stays).
+    pub(super) fn forget_voice(&mut self, id: &PublicId) {
+        self.voice.hands.retain(|h| h != id);
+        self.voice.speakers.retain(|s| s != id);
+    }
+
+    /// The media engine heard a member start or stop speaking. Shown only for those whose
+    /// voice may reach anyone here (so never for a muted member).
+    pub(super) fn speaking(&mut self, conn: u64, member: &PublicId, speaking: bool) {
+        let Some(occupant) = self.occupants.get(member) else {
+            return;
+        };
+        if occupant.session.conn != conn {
+            return;
+        }
+        let changed = if speaking {
+            self.may_publish(&occupant.session).is_ok()
+                && self.voice.speaking.insert(member.clone())
+        } else {
+            self.voice.speaking.remove(member)
+        };
+        if changed {
+            self.show_speaking(member, speaking);
+        }
+    }
+
+    /// Whoever is shown speaking but may not speak any more (muted, 見てるだけ, off the
+    /// stage, gone) is shown silent.
+    fn silence_unheard(&mut self) {
+        let silenced: Vec<PublicId> = self
+            .voice
+            .speaking
+            .iter()
+            .filter(|id| {
+                self.occupants
+                    .get(*id)
+                    .is_none_or(|o| self.may_publish(&o.session).is_err())
+            })
+            .cloned()
+            .collect();
+        for id in silenced {
+            self.voice.speaking.remove(&id);
+            if self.occupants.contains_key(&id) {
+                self.show_speaking(&id, false);
+            }
+        }
+    }
+
+    fn show_speaking(&self, member: &PublicId, speaking: bool) {
+        let event = ServerMessage::VoiceSpeaking {
+            room: self.id.to_string(),
+            id: member.clone(),
+            speaking,
+        };
+        self.broadcast(&event, None);
+    }
+}

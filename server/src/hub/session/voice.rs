@@ -1,0 +1,158 @@
+//! One connection's voice requests: signalling relayed to the media engine, publishing only
+//! where the room says this member may speak, and the room's stage and mute controls.
+use super::super::handle::Frame;
+use super::super::inbound::{error_body, Reject};
+use super::super::protocol::{ErrorBody, ErrorCode, Rid, ServerMessage};
+use super::super::room::RoomCommand;
+use super::super::words;
+use super::Reader;
+use crate::auth::Grant;
+use crate::media::{MediaError, TrackKind};
+use crate::member::PublicId;
+use tokio::sync::oneshot;
+
+impl Reader<'_> {
+    /// Starts (or starts over) the peer connection; the media engine sends the offers.
+    pub(super) fn voice_start(&self, rid: Option<Rid>) {
+        let session = self.session.clone();
+        self.hub.media.open(
+            session.conn,
+            session.id.clone(),
+            Box::new(move |offer| {
+                let message = ServerMessage::VoiceOffer {
+                    sdp: offer.sdp,
+                    tracks: offer.tracks,
+                    uplinks: offer.uplinks,
+                };
+                session.deliver_or_close(Frame::from(message.to_text()));
+            }),
+        );
+        self.reply(ServerMessage::Ack { rid, seq: None });
+    }
+
+    pub(super) fn voice_stop(&self, rid: Option<Rid>) {
+        self.hub.media.close(self.session.conn);
+        self.reply(ServerMessage::Ack { rid, seq: None });
+    }
+
+    pub(super) async fn voice_answer(&self, rid: Option<Rid>, sdp: String) -> Result<(), Reject> {
+        let result = self.hub.media.answer(self.session.conn, sdp).await;
+        self.voice_reply(rid, result)
+    }
+
+    pub(super) async fn voice_candidate(
+        &self,
+        rid: Option<Rid>,
+        candidate: String,
+    ) -> Result<(), Reject> {
+        let result = self.hub.media.candidate(self.session.conn, candidate).await;
+        self.voice_reply(rid, result)
+    }
+
+    /// Publishing is the room's decision (status, stage, mute); the engine only adds the line.
+    pub(super) async fn voice_publish(
+        &self,
+        rid: Option<Rid>,
+        kind: TrackKind,
+        publish: bool,
+    ) -> Result<(), Reject> {
+        if publish {
+            let room = self.current_room(&rid)?;
+            let (reply, answer) = oneshot::channel();
+            room.send(RoomCommand::MayPublish {
+                session: self.session.clone(),
+                reply,
+            })
+            .await;
+            match answer.await {
+                Ok(Ok(())) => {}
+                Ok(Err((code, message))) => {
+                    return Err(Box::new(ErrorBody {
+                        message,
+                        ..error_body(rid, code)
+                    }))
+                }
+                Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
+            }
+        }
+        let result = self
+            .hub
+            .media
+            .publish(self.session.conn, kind, publish)
+            .await;
+        self.voice_reply(rid, result)
+    }
+
+    pub(super) async fn voice_mute(
+        &self,
+        rid: Option<Rid>,
+        member: PublicId,
+        muted: bool,
+    ) -> Result<(), Reject> {
+        if !self.member.role.has(Grant::Moderate) {
+            return Err(error_body(rid, ErrorCode::NotAllowed).into());
+        }
+        let room = self.current_room(&rid)?;
+        room.send(RoomCommand::Mute {
+            session: self.session.clone(),
+            member,
+            muted,
+            rid,
+        })
+        .await;
+        Ok(())
+    }
+
+    pub(super) async fn raise_hand(&self, rid: Option<Rid>, raised: bool) -> Result<(), Reject> {
+        let room = self.current_room(&rid)?;
+        room.send(RoomCommand::RaiseHand {
+            session: self.session.clone(),
+            raised,
+            rid,
+        })
+        .await;
+        Ok(())
+    }
+
+    pub(super) async fn set_speaker(
+        &self,
+        rid: Option<Rid>,
+        member: PublicId,
+        speaker: bool,
+    ) -> Result<(), Reject> {
+        let room = self.current_room(&rid)?;
+        room.send(RoomCommand::SetSpeaker {
+            session: self.session.clone(),
+            member,
+            speaker,
+            rid,
+        })
+        .await;
+        Ok(())
+    }
+
+    fn voice_reply(&self, rid: Option<Rid>, result: Result<(), MediaError>) -> Result<(), Reject> {
+        match result {
+            Ok(()) => {
+                self.reply(ServerMessage::Ack { rid, seq: None });
+                Ok(())
+            }
+            Err(error) => Err(media_error(rid, error).into()),
+        }
+    }
+}
+
+fn media_error(rid: Option<Rid>, error: MediaError) -> ErrorBody {
+    match error {
+        MediaError::NotStarted => error_body(rid, ErrorCode::VoiceNotStarted),
+        MediaError::NoOfferPending => ErrorBody {
+            message: words::no_offer_pending().to_string(),
+            ..error_body(rid, ErrorCode::BadSdp)
+        },
+        MediaError::BadSdp(problem) => ErrorBody {
+            message: format!("{}（{problem}）", words::error_message(ErrorCode::BadSdp)),
+            ..error_body(rid, ErrorCode::BadSdp)
+        },
+        MediaError::Stopped => error_body(rid, ErrorCode::Internal),
+    }
+}

@@ -1,0 +1,598 @@
+//! Voice end to end: the real server, members signalling over the real WebSocket, and
+//! webrtc-rs peer connections sending Opus through the server's SFU. What is asserted is who
+//! receives RTP from whom: the server decides it, whatever a client asks for.
+#[path = "voice/peer.rs"]
+mod peer;
+#[path = "support/mod.rs"]
+mod support;
+
+use peer::Peer;
+use serde_json::{json, Value};
+use std::time::Duration;
+use support::{Client, Server, TEST_ROOMS};
+
+/// Lunch time: the free space, `lunch` and the stage room `cafe` are open.
+const OPEN: &str = "2026-12-09T12:10:00+09:00";
+/// Enough for a DTLS handshake and the first packets on a busy debug build.
+const MEDIA_WAIT: Duration = Duration::from_secs(10);
+
+fn rooms() -> String {
+    format!(
+        r#"{TEST_ROOMS}
+[[room]]
+id = "cafe"
+kind = "program"
+name = "唄ごえカフェ"
+capacity = 30
+host_roles = ["staff"]
+stage = true
+
+[[room.session]]
+rule = "weekly"
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "12:00"
+end = "13:00"
+
+[[room]]
+id = "consult"
+kind = "consult"
+name = "個別相談"
+pool = 1
+"#
+    )
+}
+
+/// A member with a WebSocket and a webrtc-rs peer connection to the server.
+struct Member {
+    ws: Client,
+    peer: Peer,
+    id: String,
+    next_rid: u64,
+    /// The tracks of the latest answered offer: (member id, kind, mid).
+    tracks: Vec<(String, String, String)>,
+    status: &'static str,
+}
+
+impl Member {
+    /// Logs in, enters `room`, starts voice.
+    async fn enter(server: &Server, role: &str, nickname: &str, room: &str) -> Member {
+        let (ws, _) = Client::enter(server, role, nickname, room).await;
+        let id = ws.id();
+        let mut member = Member {
+            ws,
+            peer: Peer::new().await,
+            id,
+            next_rid: 100,
+            tracks: Vec::new(),
+            status: "watching",
+        };
+        let ack = member.request(json!({"type": "voice_start"})).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        member
+    }
+
+    /// Sends a request with a fresh rid and returns the reply to it.
+    async fn request(&mut self, mut message: Value) -> Value {
+        self.next_rid += 1;
+        let rid = self.next_rid;
+        message["rid"] = json!(rid);
+        self.ws.send(message).await;
+        self.ws
+            .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
+            .await
+    }
+
+    async fn expect_error(&mut self, message: Value, code: &str) -> Value {
+        let reply = self.request(message.clone()).await;
+        assert_eq!(reply["code"], code, "{message} → {reply}");
+        assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()));
+        reply
+    }
+
+    async fn set_status(&mut self, status: &'static str) {
+        let ack = self
+            .request(json!({"type": "status", "status": status}))
+            .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        self.status = status;
+    }
+
+    /// Waits for the next offer and answers it (with the microphone when it has an uplink).
+    async fn answer_offer(&mut self) -> Value {
+        let offer = self.ws.recv_type("voice_offer").await;
+        let uplinks: Vec<&str> = offer["uplinks"]
+            .as_array()
+            .expect("uplinks")
+            .iter()
+            .map(|l| l["kind"].as_str().expect("kind"))
+            .collect();
+        let sdp = self
+            .peer
+            .answer(offer["sdp"].as_str().expect("sdp"), &uplinks)
+            .await;
+        let ack = self
+            .request(json!({"type": "voice_answer", "sdp": sdp}))
+            .await;
+        assert_eq!(ack["type"], "ack", "answer refused: {ack}");
+        self.tracks = offer["tracks"]
+            .as_array()
+            .expect("tracks")
+            .iter()
+            .map(|t| {
+                let text = |key: &str| t[key].as_str().unwrap().to_string();
+                (text("member"), text("kind"), text("mid"))
+            })
+            .collect();
+        offer
+    }
+
+    /// Publishes the microphone (the member must be allowed to) and answers offers until
+    /// one carries it (an offer made before may still be waiting).
+    async fn publish(&mut self) {
+        self.publish_kind("audio").await;
+    }
+
+    async fn publish_kind(&mut self, kind: &str) {
+        let ack = self
+            .request(json!({"type": "voice_publish", "kind": kind}))
+            .await;
+        assert_eq!(ack["type"], "ack", "publish refused: {ack}");
+        while !self.answer_offer().await["uplinks"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|l| l["kind"] == kind))
+        {}
+    }
+
+    /// The m-line on which this member receives `from`'s audio, per the latest offer.
+    fn mid_of(&self, from: &Member) -> Option<String> {
+        self.mid_of_kind(from, "audio")
+    }
+
+    fn mid_of_kind(&self, from: &Member, kind: &str) -> Option<String> {
+        self.tracks
+            .iter()
+            .find(|(member, k, _)| *member == from.id && k == kind)
+            .map(|(_, _, mid)| mid.clone())
+    }
+
+    /// Waits until this member receives fresh RTP from `from`'s microphone.
+    async fn hears(&self, from: &Member) {
+        self.receives(from, "audio").await;
+    }
+
+    /// Waits until this member receives fresh RTP from `from`'s track of this kind.
+    async fn receives(&self, from: &Member, kind: &str) {
+        let mid = self
+            .mid_of_kind(from, kind)
+            .unwrap_or_else(|| panic!("{} was offered no {kind} track of {}", self.id, from.id));
+        let now = self.peer.packets(&mid);
+        self.peer
+            .wait_packets(
+                &mid,
+                now + 5,
+                MEDIA_WAIT,
+                &format!("{} hears {}", self.id, from.id),
+            )
+            .await;
+    }
+
+    /// Walks to (x, y) and waits until the room has made it so (the batch that shows it).
+    async fn walk(&mut self, x: f32, y: f32) {
+        self.ws.send(json!({"type": "move", "x": x, "y": y})).await;
+        let id = self.id.clone();
+        self.ws
+            .recv_where(&format!("own position ({x}, {y})"), |f| {
+                f["type"] == "positions"
+                    && f["moves"].as_array().is_some_and(|m| {
+                        m.iter()
+                            .any(|p| p["id"] == id && p["x"] == x as f64 && p["y"] == y as f64)
+                    })
+            })
+            .await;
+    }
+
+    /// Everything the room and the media engine had to do before now is done: a room
+    /// round-trip, then a media round-trip. An offer caused by earlier changes is in `ws` by now.
+    async fn settle(&mut self) {
+        let status = self.status;
+        let ack = self
+            .request(json!({"type": "status", "status": status}))
+            .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        let ack = self
+            .request(json!({"type": "voice_candidate", "candidate": ""}))
+            .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+    }
+
+    /// Whether an offer is waiting (after `settle`).
+    fn has_offer(&self) -> bool {
+        self.ws.kept().iter().any(|f| f["type"] == "voice_offer")
+    }
+}
+
+#[tokio::test]
+async fn members_hear_only_those_near_them_in_the_free_space() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    let mut near = Member::enter(&server, "participant", "ちかく", "hiroba").await;
+    let mut far = Member::enter(&server, "family", "とおく", "hiroba").await;
+    sora.walk(50.0, 150.0).await;
+    near.walk(150.0, 150.0).await; // 100 away
+    far.walk(380.0, 150.0).await; // 330 away
+
+    sora.set_status("can_talk").await;
+    sora.publish().await;
+    near.answer_offer().await;
+    near.hears(&sora).await;
+
+    far.settle().await;
+    assert!(!far.has_offer(), "a far member was offered a track");
+    assert_eq!(far.peer.all_packets(), 0, "a far member received media");
+
+    // Walking up: within 160, the track is offered and heard.
+    far.walk(200.0, 150.0).await; // 150 away
+    far.answer_offer().await;
+    far.hears(&sora).await;
+
+    // A little back, still within 200 (hysteresis): still heard, nothing renegotiated.
+    far.walk(230.0, 150.0).await; // 180 away
+    far.settle().await;
+    assert!(!far.has_offer(), "hearing flickered at the edge");
+    far.hears(&sora).await;
+
+    // Beyond 200: the track is taken away.
+    far.walk(300.0, 150.0).await; // 250 away
+    let offer = far.answer_offer().await;
+    assert!(far.mid_of(&sora).is_none(), "still offered: {offer}");
+    near.hears(&sora).await;
+}
+
+#[tokio::test]
+async fn bad_voice_requests_get_typed_errors() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let (ws, _) = Client::enter(&server, "participant", "そら", "hiroba").await;
+    let id = ws.id();
+    let mut sora = Member {
+        ws,
+        peer: Peer::new().await,
+        id,
+        next_rid: 1,
+        tracks: Vec::new(),
+        status: "watching",
+    };
+    sora.expect_error(
+        json!({"type": "voice_answer", "sdp": "v=0"}),
+        "voice_not_started",
+    )
+    .await;
+    // An answer may be larger than other frames (its SDP grows with the tracks heard).
+    let large = format!("v=0\r\n{}", "a=x-padding:0123456789abcdef\r\n".repeat(800));
+    assert!(large.len() > 16 * 1024);
+    sora.expect_error(
+        json!({"type": "voice_answer", "sdp": large}),
+        "voice_not_started",
+    )
+    .await;
+    sora.expect_error(
+        json!({"type": "voice_unpublish", "kind": "audio"}),
+        "voice_not_started",
+    )
+    .await;
+    sora.expect_error(
+        json!({"type": "voice_publish", "kind": "radio"}),
+        "bad_request",
+    )
+    .await;
+    let ack = sora.request(json!({"type": "voice_start"})).await;
+    assert_eq!(ack["type"], "ack");
+
+    // 見てるだけ (the default status) only listens.
+    let refused = sora
+        .expect_error(
+            json!({"type": "voice_publish", "kind": "audio"}),
+            "listen_only",
+        )
+        .await;
+    assert!(
+        refused["message"].as_str().unwrap().contains("話せます"),
+        "{refused}"
+    );
+    sora.settle().await;
+    assert!(!sora.has_offer(), "a refused publish still made an offer");
+
+    sora.expect_error(json!({"type": "voice_answer", "sdp": "not sdp"}), "bad_sdp")
+        .await;
+    sora.expect_error(
+        json!({"type": "voice_candidate", "candidate": "candidate:nonsense"}),
+        "bad_sdp",
+    )
+    .await;
+    sora.expect_error(json!({"type": "raise_hand", "raised": true}), "no_stage")
+        .await;
+    sora.expect_error(
+        json!({"type": "voice_mute", "member": sora.id.clone(), "muted": true}),
+        "not_allowed",
+    )
+    .await;
+
+    sora.set_status("can_talk").await;
+    let left = sora.request(json!({"type": "leave"})).await;
+    assert_eq!(left["type"], "left");
+    sora.expect_error(
+        json!({"type": "voice_publish", "kind": "audio"}),
+        "not_in_room",
+    )
+    .await;
+    sora.ws.join("tiny").await;
+    sora.expect_error(
+        json!({"type": "voice_publish", "kind": "audio"}),
+        "no_voice",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn staff_mute_stops_a_voice_on_the_server() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut staff = Member::enter(&server, "staff", "受付", "hiroba").await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "hiroba").await;
+    for (member, x) in [(&mut staff, 100.0), (&mut sora, 150.0), (&mut yuki, 200.0)] {
+        member.walk(x, 150.0).await;
+    }
+    sora.set_status("can_talk").await;
+    sora.publish().await;
+    yuki.answer_offer().await;
+    staff.answer_offer().await;
+    yuki.hears(&sora).await;
+    let sora_id = sora.id.clone();
+    let speaking = yuki
+        .ws
+        .recv_where("sora speaking", |f| {
+            f["type"] == "voice_speaking" && f["id"] == sora_id
+        })
+        .await;
+    assert_eq!(speaking["speaking"], true, "{speaking}");
+
+    yuki.expect_error(
+        json!({"type": "voice_mute", "member": sora.id.clone(), "muted": true}),
+        "not_allowed",
+    )
+    .await;
+    let ack = staff
+        .request(json!({"type": "voice_mute", "member": sora.id.clone(), "muted": true}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let muted = sora.ws.recv_type("voice_muted").await;
+    assert_eq!(muted["muted"], true);
+    let silent = yuki
+        .ws
+        .recv_where("sora silenced", |f| {
+            f["type"] == "voice_speaking" && f["id"] == sora_id
+        })
+        .await;
+    assert_eq!(
+        silent["speaking"], false,
+        "a muted member still shows as speaking"
+    );
+    let offer = yuki.answer_offer().await;
+    assert!(
+        yuki.mid_of(&sora).is_none(),
+        "a muted voice is still offered: {offer}"
+    );
+    staff.answer_offer().await;
+    assert!(staff.mid_of(&sora).is_none());
+    let refused = sora
+        .expect_error(
+            json!({"type": "voice_publish", "kind": "audio"}),
+            "listen_only",
+        )
+        .await;
+    assert!(
+        refused["message"].as_str().unwrap().contains("ミュート"),
+        "{refused}"
+    );
+
+    let ack = staff
+        .request(json!({"type": "voice_mute", "member": sora.id.clone(), "muted": false}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(sora.ws.recv_type("voice_muted").await["muted"], false);
+    yuki.answer_offer().await;
+    yuki.hears(&sora).await;
+
+    // Back to 見てるだけ: no longer forwarded, whatever her client keeps sending.
+    sora.set_status("watching").await;
+    let offer = yuki.answer_offer().await;
+    assert!(
+        yuki.mid_of(&sora).is_none(),
+        "a watching member is still offered: {offer}"
+    );
+}
+
+#[tokio::test]
+async fn on_a_stage_hosts_and_invited_speakers_are_heard_and_the_audience_listens() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut host = Member::enter(&server, "staff", "先生", "cafe").await;
+    let mut sora = Member::enter(&server, "participant", "そら", "cafe").await;
+    let mut yuki = Member::enter(&server, "family", "ゆき", "cafe").await;
+    host.set_status("can_talk").await;
+    sora.set_status("can_talk").await;
+
+    host.publish().await;
+    sora.answer_offer().await;
+    yuki.answer_offer().await;
+    yuki.hears(&host).await;
+
+    let refused = sora
+        .expect_error(
+            json!({"type": "voice_publish", "kind": "audio"}),
+            "listen_only",
+        )
+        .await;
+    assert!(
+        refused["message"].as_str().unwrap().contains("手を挙げ"),
+        "{refused}"
+    );
+    let ack = sora
+        .request(json!({"type": "raise_hand", "raised": true}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let stage = host.ws.recv_type("stage").await;
+    assert_eq!(stage["hands"], json!([sora.id.clone()]));
+
+    sora.expect_error(
+        json!({"type": "set_speaker", "member": yuki.id.clone(), "speaker": true}),
+        "not_allowed",
+    )
+    .await;
+    let ack = host
+        .request(json!({"type": "set_speaker", "member": sora.id.clone(), "speaker": true}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let stage = yuki
+        .ws
+        .recv_where("sora on stage", |f| {
+            f["type"] == "stage" && f["speakers"].as_array().is_some_and(|s| !s.is_empty())
+        })
+        .await;
+    assert_eq!(stage["speakers"], json!([sora.id.clone()]));
+    assert_eq!(stage["hands"], json!([]));
+
+    sora.publish().await;
+    yuki.answer_offer().await;
+    yuki.hears(&sora).await;
+    yuki.hears(&host).await;
+    host.answer_offer().await;
+    host.hears(&sora).await;
+
+    // Back to the audience: no longer heard, whatever her client does.
+    let ack = host
+        .request(json!({"type": "set_speaker", "member": sora.id.clone(), "speaker": false}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    yuki.answer_offer().await;
+    assert!(yuki.mid_of(&sora).is_none());
+    yuki.hears(&host).await;
+}
+
+#[tokio::test]
+async fn a_consultation_is_heard_only_inside_it() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut counsellor = Member::enter(&server, "counsellor", "相談員", "consult-1").await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    let mut other = Member::enter(&server, "participant", "ほか", "hiroba").await;
+    sora.walk(200.0, 150.0).await;
+    other.walk(210.0, 150.0).await;
+
+    let ack = counsellor
+        .request(json!({"type": "invite", "member": sora.id.clone()}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    sora.ws.recv_type("invited").await;
+    sora.ws.join("consult-1").await;
+    counsellor.set_status("can_talk").await;
+    sora.set_status("can_talk").await;
+    counsellor.publish().await;
+    sora.publish().await;
+    counsellor.answer_offer().await;
+    counsellor.hears(&sora).await;
+    sora.hears(&counsellor).await;
+
+    // Someone else tries the door and the controls: nothing gets them a track.
+    other
+        .expect_error(json!({"type": "join", "room": "consult-1"}), "not_allowed")
+        .await;
+    other
+        .expect_error(
+            json!({"type": "voice_mute", "member": counsellor.id.clone(), "muted": false}),
+            "not_allowed",
+        )
+        .await;
+    other
+        .expect_error(
+            json!({"type": "set_speaker", "member": sora.id.clone(), "speaker": true}),
+            "no_stage",
+        )
+        .await;
+    other.set_status("can_talk").await;
+    other.publish().await;
+    other.settle().await;
+    assert!(
+        !other.has_offer(),
+        "an outsider was offered a consultation track"
+    );
+    assert_eq!(other.peer.all_packets(), 0, "an outsider received media");
+    let seen = other.ws.log.join("\n");
+    assert!(
+        !seen.contains(&counsellor.id),
+        "an outsider learned who is in the consultation"
+    );
+}
+
+#[tokio::test]
+async fn video_is_forwarded_and_a_new_viewer_asks_its_source_for_a_keyframe() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "hiroba").await;
+    sora.walk(100.0, 150.0).await;
+    yuki.walk(150.0, 150.0).await;
+    sora.set_status("can_talk").await;
+    sora.publish_kind("video").await;
+    let offer = yuki.answer_offer().await;
+    assert_eq!(offer["tracks"][0]["kind"], "video", "{offer}");
+    yuki.receives(&sora, "video").await;
+    sora.peer.wait_keyframe_request(MEDIA_WAIT).await;
+}
+
+#[tokio::test]
+async fn welcome_offers_turn_with_a_time_limited_credential() {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+
+    let server = Server::start_with(
+        &rooms(),
+        OPEN,
+        1.0,
+        &[
+            "--turn-url",
+            "turn:turn.example.jp:3478",
+            "--turn-secret",
+            "s3cret",
+        ],
+    )
+    .await;
+    let (sora, welcome) = Client::login(&server, "participant", "そら").await;
+    let servers = welcome["ice_servers"].as_array().expect("ice_servers");
+    assert_eq!(servers.len(), 1, "{welcome}");
+    assert_eq!(servers[0]["urls"], json!(["turn:turn.example.jp:3478"]));
+    let username = servers[0]["username"].as_str().unwrap();
+    let (expiry, member) = username.split_once(':').expect("expiry:member");
+    assert_eq!(member, sora.id());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expiry: u64 = expiry.parse().expect("a Unix time");
+    assert!(
+        (now + 11 * 3600..=now + 13 * 3600).contains(&expiry),
+        "expiry {expiry} is not about 12 hours after {now}"
+    );
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(b"s3cret").unwrap();
+    mac.update(username.as_bytes());
+    let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(servers[0]["credential"], expected);
+    assert!(
+        !server.stderr().contains("s3cret"),
+        "the TURN secret was logged"
+    );
+
+    let plain = Server::start(&rooms(), OPEN, 1.0).await;
+    let (_, welcome) = Client::login(&plain, "participant", "ゆき").await;
+    assert_eq!(
+        welcome["ice_servers"],
+        json!([]),
+        "no TURN configured, none offered"
+    );
+}
