@@ -171,10 +171,19 @@ impl Room {
             tokio::select! {
                 command = rx.recv() => match command {
                     Some(command) => {
-                        // Walking changes who hears whom only once per tick.
-                        let moving = matches!(command, RoomCommand::Move { .. });
+                        // Walking changes who hears whom only once per tick; chat, stamps
+                        // and questions never do (in a big room the recount is the cost).
+                        let may_change_hearing = !matches!(
+                            command,
+                            RoomCommand::Move { .. }
+                                | RoomCommand::Chat { .. }
+                                | RoomCommand::Stamp { .. }
+                                | RoomCommand::Occupants { .. }
+                                | RoomCommand::MayPublish { .. }
+                                | RoomCommand::Speaking { .. }
+                        );
                         self.handle(command);
-                        if !moving {
+                        if may_change_hearing {
                             self.refresh_hearing();
                         }
                     }

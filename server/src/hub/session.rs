@@ -185,19 +185,26 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     async fn read(&mut self, stream: &mut Stream) -> Ending {
-        let mut heard = tokio::time::Instant::now();
+        // One close waiter and one silence timer for the whole connection, the timer pushed
+        // back as frames arrive: making new ones for every frame cost more than the frame.
+        let closing = self.session.closing();
+        tokio::pin!(closing);
+        let silence = tokio::time::sleep(UNRESPONSIVE_AFTER);
+        tokio::pin!(silence);
         loop {
             let incoming = tokio::select! {
                 incoming = next_message(stream) => incoming,
-                code = self.session.closing() => {
+                code = &mut closing => {
                     return if code.may_come_back() { Ending::Lost } else { Ending::Closed };
                 }
-                _ = tokio::time::sleep_until(heard + UNRESPONSIVE_AFTER) => {
+                _ = &mut silence => {
                     self.session.close(CloseCode::Unresponsive);
                     return Ending::Lost;
                 }
             };
-            heard = tokio::time::Instant::now();
+            silence
+                .as_mut()
+                .reset(tokio::time::Instant::now() + UNRESPONSIVE_AFTER);
             let outcome = match incoming {
                 Incoming::Message(message) => match self.limiters.admit(&message) {
                     Ok(()) => Box::pin(self.handle(message)).await,

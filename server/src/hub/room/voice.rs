@@ -105,6 +105,10 @@ impl Room {
             .values()
             .filter(|o| self.may_publish(&o.session).is_ok())
             .collect();
+        if speakers.is_empty() && self.voice.hearing.values().all(HashSet::is_empty) {
+            // Nobody may speak and nobody hears anything: nothing to recount or tell.
+            return;
+        }
         let mut hearing: HashMap<u64, HashSet<u64>> = HashMap::new();
         for listener in self.occupants.values() {
             let was = self.voice.hearing.get(&listener.session.conn);
