@@ -1,9 +1,11 @@
-// The space: rooms, the map, who is here, chat and stamps, notices and goodbyes.
-// Plain ES module, no build step. The microphone and camera are never asked for here.
+// The space: rooms, the map, who is here, chat and stamps, notices and goodbyes; voice in
+// voice.js. Plain ES module, no build step.
 import { Connection } from "./connection.js";
 import { MapView, SHAPE_EMOJI } from "./map.js";
 import { STAMP_EMOJI, STAMPS, WORDS } from "./i18n.js";
 import { StaffPanel } from "./staff.js";
+import { StageTools } from "./stage.js";
+import { Voice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
 const prefs = {
@@ -17,13 +19,27 @@ const state = {
   you: null,
   rooms: [],
   space: null,
-  room: null, // { id, kind, epoch, seq, members: Map, name }
+  room: null, // { id, kind, epoch, seq, members: Map, name, stageView }
   finished: false,
+  muted: new Set(), // members this staff member muted here
 };
 
 const connection = new Connection({ message: onMessage, state: showConnection, final: onFinal });
 const map = new MapView($("map"), (p) => connection.send({ type: "move", x: p.x, y: p.y }));
 const staff = new StaffPanel($("staff"), $("applications"), () => T, (m) => connection.send(m));
+const voice = new Voice(
+  {
+    listen: $("listen"), talk: $("talk"), mute: $("mic-mute"), camera: $("camera"), screen: $("screen-share"),
+    state: $("voice-state"), note: $("talk-note"), media: $("voice-media"), device: $("mic-device"), deviceNote: $("mic-device-note"),
+  },
+  { send: (m) => connection.send(m), words: () => T, context: () => ({ you: state.you, room: state.room }) },
+);
+const stage = new StageTools($("stage-tools"), {
+  words: () => T,
+  request: (m) => voice.request(m),
+  say: (text) => voice.say(text),
+  stopSending: () => voice.stopSending(),
+});
 
 // --- Words and comfort settings -------------------------------------------------------
 
@@ -48,6 +64,7 @@ $("settings-toggle").addEventListener("click", () => {
   const open = $("settings").hidden;
   $("settings").hidden = !open;
   $("settings-toggle").setAttribute("aria-expanded", String(open));
+  if (open) voice.refreshDevices();
 });
 $("calm").addEventListener("change", (e) => {
   prefs.calm = e.target.checked;
@@ -83,6 +100,7 @@ function onFinal(code, reason) {
 
 function farewell(title, text, login = false) {
   state.finished = true;
+  voice.stop();
   connection.close();
   clearInterval(ticker);
   $("banners").replaceChildren();
@@ -119,8 +137,10 @@ function join(roomId) {
 }
 
 function onMessage(msg) {
+  if (voice.reply(msg)) return;
   switch (msg.type) {
     case "welcome": {
+      voice.welcome(msg);
       state.you = msg.you;
       state.rooms = msg.rooms;
       state.space = msg.space;
@@ -139,7 +159,13 @@ function onMessage(msg) {
       const memory = saved();
       const since = memory?.room === msg.room && memory.epoch === msg.epoch ? memory.since : msg.seq - msg.chat.length;
       sessionStorage.setItem("ibasho.room", JSON.stringify({ room: msg.room, epoch: msg.epoch, since }));
-      state.room = { ...room, epoch: msg.epoch, seq: msg.seq, members: new Map(msg.members.map((m) => [m.id, m])) };
+      if (state.room?.id !== msg.room) {
+        voice.roomChanged();
+        state.muted.clear();
+      }
+      state.room = {
+        ...room, epoch: msg.epoch, seq: msg.seq, members: new Map(msg.members.map((m) => [m.id, m])), stageView: msg.stage,
+      };
       $("chat-log").replaceChildren();
       if (msg.gap) chatNote(T.gap);
       for (const line of msg.chat) chatLine(line);
@@ -149,6 +175,7 @@ function onMessage(msg) {
     case "left":
       if (state.room?.id === msg.room) {
         state.room = null;
+        voice.stopSending();
         if (msg.message) banner("left", msg.message);
         const free = state.rooms.find((r) => r.kind === "free");
         if (free && msg.reason === "session_ended") join(free.id);
@@ -170,7 +197,10 @@ function onMessage(msg) {
     case "member_updated":
       if (!inRoom(msg)) break;
       state.room.members.set(msg.member.id, { ...state.room.members.get(msg.member.id), ...msg.member });
-      if (msg.member.id === state.you?.id) state.you = { ...state.you, ...msg.member };
+      if (msg.member.id === state.you?.id) {
+        state.you = { ...state.you, ...msg.member };
+        voice.statusChanged(msg.member.status);
+      }
       renderAll();
       break;
     case "positions":
@@ -181,6 +211,24 @@ function onMessage(msg) {
       }
       renderMap();
       renderMembers();
+      voice.place();
+      break;
+    case "voice_speaking": {
+      const m = inRoom(msg) && state.room.members.get(msg.id);
+      if (!m) break;
+      m.speaking = msg.speaking;
+      renderMap();
+      renderMembers();
+      break;
+    }
+    case "stage":
+      if (!inRoom(msg)) break;
+      state.room.stageView = { speakers: msg.speakers, hands: msg.hands };
+      renderAll();
+      break;
+    case "voice_offer":
+    case "voice_muted":
+      voice.handle(msg);
       break;
     case "chat":
       if (!inRoom(msg)) break;
@@ -234,6 +282,8 @@ function renderAll() {
   renderMap();
   renderMembers();
   renderStamps();
+  stage.render(state.room, state.you);
+  voice.render();
 }
 
 function windowText(w) {
@@ -349,9 +399,38 @@ function renderMembers() {
       status.textContent = T.statusWord[m.status] ?? m.status;
       li.append(status);
       if (li.classList.contains("near")) li.append(small(T.near));
+      const stageView = state.room.stageView;
+      if (stageView?.speakers.includes(m.id)) li.append(small(T.speakerTag));
+      if (stageView?.hands.includes(m.id)) li.append(small(`✋ ${T.handUp}`));
+      if (m.speaking) {
+        li.classList.add("speaking");
+        li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
+      }
+      if (state.you?.badge && m.id !== state.you.id) li.append(muteButton(m));
       return li;
     }),
   );
+}
+
+// Staff mute: the server stops forwarding this member's voice to anyone in the room.
+function muteButton(m) {
+  const muted = state.muted.has(m.id);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button small";
+  button.textContent = muted ? T.unmuteMember : T.muteMember;
+  button.setAttribute("aria-label", `${m.nickname} ${button.textContent}`);
+  button.addEventListener("click", async () => {
+    const reply = await voice.request({ type: "voice_mute", member: m.id, muted: !muted });
+    if (reply.type === "ack") {
+      if (muted) state.muted.delete(m.id);
+      else state.muted.add(m.id);
+      renderMembers();
+    } else if (reply.message) {
+      banner("error", reply.message);
+    }
+  });
+  return button;
 }
 
 function renderStamps() {
@@ -469,12 +548,6 @@ $("chat-form").addEventListener("submit", (event) => {
 });
 
 $("status").addEventListener("change", (e) => connection.send({ type: "status", status: e.target.value }));
-
-// Voice arrives with its own issue: until then the button says so, and never touches the
-// microphone.
-$("talk").addEventListener("click", () => {
-  $("talk-note").textContent = T.talkLater;
-});
 
 applyComfort();
 applyWords();
