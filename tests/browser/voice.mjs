@@ -120,6 +120,17 @@ await run(browser, async () => {
     await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
   });
 
+  await step("the camera is off until pressed; then the other person sees it", async () => {
+    assert.equal(await a.locator("#voice-media figure").count(), 0);
+    await a.click("#camera");
+    await a.locator("#voice-media figure", { hasText: "あなたのカメラ" }).waitFor({ timeout: WAIT });
+    assert.equal(await asked(a), 2);
+    await b.locator("#voice-media figure.camera", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
+    await shot(b, "camera-seen");
+    await a.click("#camera");
+    await b.waitForSelector("#voice-media", { state: "hidden", timeout: WAIT });
+  });
+
   await step("on a stage the audience raises a hand, the host invites, and the speaker talks", async () => {
     await a.click("button[aria-label='唄ごえカフェ 入る']");
     await a.waitForSelector("#stage-tools:not([hidden])", { timeout: WAIT });
@@ -132,6 +143,8 @@ await run(browser, async () => {
     await a.waitForFunction(() => document.querySelector("#stage-tools").textContent.includes("招かれました"), null, { timeout: WAIT });
     await a.click("#talk");
     await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
+    await a.locator("#stage-tools button", { hasText: "ステージからおりる" }).waitFor({ timeout: WAIT });
+    await axe(a, "stage (speaker)");
     await axe(b, "stage (host)");
     await shot(b, "stage-host");
   });

@@ -32,12 +32,18 @@ const voice = new Voice(
     listen: $("listen"), talk: $("talk"), mute: $("mic-mute"), camera: $("camera"), screen: $("screen-share"),
     state: $("voice-state"), note: $("talk-note"), media: $("voice-media"), device: $("mic-device"), deviceNote: $("mic-device-note"),
   },
-  { send: (m) => connection.send(m), words: () => T, context: () => ({ you: state.you, room: state.room }) },
+  {
+    send: (m) => connection.send(m),
+    words: () => T,
+    context: () => ({ you: state.you, room: state.room }),
+    changed: () => stage.render(state.room, state.you),
+  },
 );
 const stage = new StageTools($("stage-tools"), {
   words: () => T,
   request: (m) => voice.request(m),
   say: (text) => voice.say(text),
+  sending: () => voice.sending(),
   stopSending: () => voice.stopSending(),
 });
 
@@ -282,8 +288,7 @@ function renderAll() {
   renderMap();
   renderMembers();
   renderStamps();
-  stage.render(state.room, state.you);
-  voice.render();
+  voice.render(); // and the stage tools, which follow the voice
 }
 
 function windowText(w) {

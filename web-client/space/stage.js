@@ -4,11 +4,12 @@
 // counsellors see the host's controls, and the server refuses them where they are not hosts.
 
 export class StageTools {
-  constructor(section, { words, request, say, stopSending }) {
+  constructor(section, { words, request, say, sending, stopSending }) {
     this.section = section;
     this.words = words;
     this.request = request;
     this.say = say;
+    this.sending = sending;
     this.stopSending = stopSending;
   }
 
@@ -27,7 +28,11 @@ export class StageTools {
     const speaker = stage.speakers.includes(you.id);
     const raised = stage.hands.includes(you.id);
     if (speaker) {
-      parts.push(note(T.invitedToSpeak), button(T.leaveStage, "", () => this.stopSending()));
+      // Coming down is stopping one's microphone: the invitation itself is the host's.
+      parts.push(note(this.sending() ? T.onStage : T.invitedToSpeak));
+      if (this.sending()) parts.push(button(T.leaveStage, "", () => this.stopSending()));
+    } else if (you.badge) {
+      parts.push(note(T.hostNote));
     } else {
       parts.push(note(raised ? T.handRaisedNote : T.audienceNote));
       parts.push(button(raised ? T.lowerHand : T.raiseHand, "", () => this.ask({ type: "raise_hand", raised: !raised })));

@@ -12,17 +12,20 @@ const FAINT = 0.2;
 export class Voice {
   /// `el`: the page's voice controls; `context()`: `{ you, room }` now; `send`: the
   /// connection's send (returns the rid, or null when offline).
-  constructor(el, { send, words, context }) {
+  /// `changed()`: after every change of what we send, for the stage tools.
+  constructor(el, { send, words, context, changed }) {
     this.el = el;
     this.send = send;
     this.words = words;
     this.context = context;
+    this.changed = changed;
     this.iceServers = [];
     this.pc = null;
     this.waiting = new Map(); // rid → resolve, for replies to our requests
     this.local = {}; // kind (audio, video, screen) → our MediaStreamTrack
     this.uplinks = {}; // kind → the transceiver the server named for it
     this.remote = new Map(); // mid → { member, kind, el }
+    this.localViews = {}; // kind → { track, el }: previews of our camera and screen
     this.offers = Promise.resolve(); // offers are answered one at a time, in order
     this.busy = false;
 
@@ -216,6 +219,10 @@ export class Voice {
     if (this.pc) this.request({ type: "voice_unpublish", kind });
   }
 
+  sending() {
+    return Boolean(this.local.audio);
+  }
+
   /// Stops the microphone, camera and screen; listening goes on.
   stopSending() {
     for (const kind of Object.keys(this.local)) this.unpublish(kind);
@@ -334,7 +341,6 @@ export class Voice {
     const T = this.words();
     const { room } = this.context();
     const name = (id) => room?.members.get(id)?.nickname ?? "";
-    this.localViews ??= {};
     const tiles = [];
     for (const kind of ["screen", "video"]) {
       const track = this.local[kind];
@@ -382,6 +388,7 @@ export class Voice {
     this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : this.pc ? "listening" : "off";
     this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : this.pc ? T.voiceListening : T.voiceOff;
     this.renderMedia();
+    this.changed();
   }
 }
 
