@@ -51,6 +51,7 @@ const audioBytes = (page) =>
     return bytes;
   });
 
+// Waits until the page has received audio and keeps receiving it; says why not if it does not.
 async function receivesAudio(page, who) {
   const deadline = Date.now() + WAIT;
   let first = 0;
@@ -58,7 +59,18 @@ async function receivesAudio(page, who) {
     const now = await audioBytes(page);
     if (first === 0 && now > 0) first = now;
     else if (first > 0 && now > first + 2000) return;
-    assert.ok(Date.now() < deadline, `${who} received no audio (${now} bytes)`);
+    if (Date.now() > deadline) {
+      const why = await page.evaluate(async () => ({
+        note: document.querySelector("#talk-note").textContent,
+        peers: window.__peers.map((p) => `${p.connectionState}/${p.signalingState}`),
+        lines: window.__peers.at(-1)?.getTransceivers().map((t) => `${t.mid}:${t.currentDirection}`),
+        places: [...document.querySelectorAll("#map g.avatar")].map((g) => g.getAttribute("transform")),
+        stats: [...((await window.__peers.at(-1)?.getStats())?.values() ?? [])]
+          .filter((s) => s.type === "inbound-rtp" || s.type === "candidate-pair")
+          .map((s) => (s.type === "inbound-rtp" ? `${s.kind} ${s.bytesReceived}` : `pair ${s.state}`)),
+      }));
+      assert.fail(`${who} received no audio (${now} bytes): ${JSON.stringify(why)}`);
+    }
     await page.waitForTimeout(250);
   }
 }
@@ -126,6 +138,7 @@ await run(browser, async () => {
     await a.locator("#voice-media figure", { hasText: "あなたのカメラ" }).waitFor({ timeout: WAIT });
     assert.equal(await asked(a), 2);
     await b.locator("#voice-media figure.camera", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
+    await b.waitForFunction(() => document.querySelector("#voice-media figure.camera video").videoWidth > 0, null, { timeout: WAIT });
     await shot(b, "camera-seen");
     await a.click("#camera");
     await b.waitForSelector("#voice-media", { state: "hidden", timeout: WAIT });
