@@ -32,8 +32,13 @@ async fn the_web_client_in_chromium() {
     )
     .await;
     // An evening after closing: the next opening is the next morning.
-    let (closed, _sink3, closed_people) =
-        space_with(TEST_ROOMS, "2026-12-09T19:00:00+09:00", 1.0, &[("よる", "participant")]).await;
+    let (closed, _sink3, closed_people) = space_with(
+        TEST_ROOMS,
+        "2026-12-09T19:00:00+09:00",
+        1.0,
+        &[("よる", "participant")],
+    )
+    .await;
     run_script(
         "space.mjs",
         &[
