@@ -124,10 +124,22 @@ await run(browser, async () => {
     await shot(b, "voice-on-staff");
   });
 
+  await step("once talking, another microphone can be chosen in the settings", async () => {
+    await a.click("#settings-toggle");
+    await a.waitForFunction(() => document.querySelector("#mic-device").options.length > 1, null, { timeout: WAIT });
+    assert.equal(await a.isVisible("#mic-device-note"), false);
+    const other = await a.evaluate(() => document.querySelector("#mic-device").options[1].value);
+    await a.selectOption("#mic-device", other);
+    await a.waitForFunction(() => window.__media.asked === 2, null, { timeout: WAIT });
+    await receivesAudio(b, staff.nickname);
+    await a.click("#settings-toggle");
+  });
+
   await step("muting the microphone sends silence and says so", async () => {
     await a.click("#mic-mute");
     await a.waitForSelector("#voice-state[data-state=muted]", { timeout: WAIT });
-    assert.equal(await a.evaluate(() => window.__media.tracks.every((t) => !t.enabled)), true);
+    const live = await a.evaluate(() => window.__media.tracks.filter((t) => t.readyState === "live").map((t) => t.enabled));
+    assert.deepEqual(live, [false], "the one live microphone is muted");
     await a.click("#mic-mute");
     await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
   });
@@ -136,7 +148,7 @@ await run(browser, async () => {
     assert.equal(await a.locator("#voice-media figure").count(), 0);
     await a.click("#camera");
     await a.locator("#voice-media figure", { hasText: "あなたのカメラ" }).waitFor({ timeout: WAIT });
-    assert.equal(await asked(a), 2);
+    assert.equal(await asked(a), 3);
     await b.locator("#voice-media figure.camera", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
     await b.waitForFunction(() => document.querySelector("#voice-media figure.camera video").videoWidth > 0, null, { timeout: WAIT });
     await shot(b, "camera-seen");

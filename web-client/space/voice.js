@@ -146,6 +146,7 @@ export class Voice {
   async talk() {
     if (this.busy) return;
     this.busy = true;
+    this.render();
     try {
       if (!(await this.listen())) return;
       const reply = await this.request({ type: "voice_publish", kind: "audio" });
