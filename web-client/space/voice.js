@@ -74,7 +74,13 @@ export class Voice {
   handle(msg) {
     if (msg.type === "voice_offer" && this.pc) {
       const pc = this.pc;
-      this.offers = this.offers.then(() => this.answer(pc, msg)).catch((error) => console.warn("voice offer", error));
+      // An offer left unanswered would hold back every later one: start over visibly instead.
+      this.offers = this.offers.then(() => this.answer(pc, msg)).catch((error) => {
+        console.warn("voice offer", error);
+        if (pc !== this.pc) return;
+        this.stop();
+        this.say(this.words().voiceLost);
+      });
     } else if (msg.type === "voice_muted") {
       if (msg.muted) this.stopSending();
       this.say(msg.message);
