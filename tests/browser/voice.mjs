@@ -156,7 +156,7 @@ await run(browser, async () => {
     await b.waitForSelector("#voice-media", { state: "hidden", timeout: WAIT });
   });
 
-  await step("on a stage the audience raises a hand, the host invites, and the speaker talks", async () => {
+  await step("on a stage the audience raises a hand, the host invites, and the speaker talks and shares a screen", async () => {
     await a.click("button[aria-label='唄ごえカフェ 入る']");
     await a.waitForSelector("#stage-tools:not([hidden])", { timeout: WAIT });
     // Another room: the microphone was let go, listening goes on.
@@ -169,6 +169,9 @@ await run(browser, async () => {
     await a.click("#talk");
     await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
     await a.locator("#stage-tools button", { hasText: "ステージからおりる" }).waitFor({ timeout: WAIT });
+    await a.click("#screen-share");
+    await b.locator("#voice-media figure.screen", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
+    await b.waitForFunction(() => document.querySelector("#voice-media figure.screen video").videoWidth > 0, null, { timeout: WAIT });
     await axe(a, "stage (speaker)");
     await axe(b, "stage (host)");
     await shot(b, "stage-host");
