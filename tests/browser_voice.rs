@@ -1,8 +1,9 @@
 //! Voice in real headless Chromium (tests/browser/voice.mjs): two people in the free space
 //! press 話す, and each browser receives the other's audio through the server's SFU, with
-//! Chromium's fake microphone. Also: nothing asks for the microphone before the press, and a
-//! stage room's raise-hand and invite work. What it needs, and when it skips:
-//! tests/support/browser.rs.
+//! Chromium's fake microphone. Also: nothing asks for the microphone before the press (nor
+//! while 見てるだけ or muted by staff), the microphone choice, the camera, a stage's raised
+//! hand, invitation and shared screen, and that leaving stops every track. What it needs,
+//! and when it skips: tests/support/browser.rs.
 #[path = "support/mod.rs"]
 mod support;
 

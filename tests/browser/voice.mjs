@@ -156,6 +156,18 @@ await run(browser, async () => {
     await b.waitForSelector("#voice-media", { state: "hidden", timeout: WAIT });
   });
 
+  await step("staff mute someone from the member list; their microphone is let go until unmuted", async () => {
+    await b.click(`button[aria-label='${sora.nickname} ミュート']`);
+    await a.waitForSelector("#voice-state[data-state=listening]", { timeout: WAIT });
+    assert.match(await a.innerText("#talk-note"), /ミュート/);
+    const before = await asked(a);
+    await a.click("#talk");
+    await a.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("ミュートしています"), null, { timeout: WAIT });
+    assert.equal(await asked(a), before, "a muted person was asked for the microphone");
+    await b.click(`button[aria-label='${sora.nickname} ミュートを解除']`);
+    await a.waitForFunction(() => !document.querySelector("#talk-note").textContent.includes("ミュートしています"), null, { timeout: WAIT });
+  });
+
   await step("on a stage the audience raises a hand, the host invites, and the speaker talks and shares a screen", async () => {
     await a.click("button[aria-label='唄ごえカフェ 入る']");
     await a.waitForSelector("#stage-tools:not([hidden])", { timeout: WAIT });
