@@ -160,6 +160,9 @@ await run(browser, async () => {
     await b.click(`button[aria-label='${sora.nickname} ミュート']`);
     await a.waitForSelector("#voice-state[data-state=listening]", { timeout: WAIT });
     assert.match(await a.innerText("#talk-note"), /ミュート/);
+    // The member list is redrawn as people move and speak; the pressed button keeps the focus.
+    await b.locator(`button[aria-label='${sora.nickname} ミュートを解除']`).waitFor({ timeout: WAIT });
+    assert.equal(await b.evaluate(() => document.activeElement.textContent), "ミュートを解除");
     const before = await asked(a);
     await a.click("#talk");
     await a.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("ミュートしています"), null, { timeout: WAIT });
@@ -175,7 +178,11 @@ await run(browser, async () => {
     assert.equal(await a.evaluate(() => window.__media.tracks.every((t) => t.readyState === "ended")), true);
     await b.click("button[aria-label='唄ごえカフェ 入る']");
     await b.waitForSelector("#stage-tools:not([hidden])", { timeout: WAIT });
-    await a.click("#stage-tools button:text('手を挙げる')");
+    // By keyboard: the button keeps the focus as the stage is redrawn.
+    await a.focus("#stage-tools button:text('手を挙げる')");
+    await a.keyboard.press("Enter");
+    await b.locator(`button[aria-label='${sora.nickname} 話してもらう']`).waitFor({ timeout: WAIT });
+    assert.equal(await a.evaluate(() => document.activeElement.textContent), "手をおろす");
     await b.click(`button[aria-label='${sora.nickname} 話してもらう']`);
     await a.waitForFunction(() => document.querySelector("#stage-tools").textContent.includes("招かれました"), null, { timeout: WAIT });
     await a.click("#talk");

@@ -379,6 +379,8 @@ function renderMembers() {
   const list = $("members");
   const members = state.room ? [...state.room.members.values()] : [];
   $("member-count").textContent = `(${members.length})`;
+  // The list is redrawn whenever someone moves or speaks: keep a focused button focused.
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
   list.replaceChildren(
     ...members.map((m) => {
       const li = document.createElement("li");
@@ -415,6 +417,7 @@ function renderMembers() {
       return li;
     }),
   );
+  if (focused) list.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
 }
 
 // Staff mute: the server stops forwarding this member's voice to anyone in the room.
@@ -424,6 +427,7 @@ function muteButton(m) {
   button.type = "button";
   button.className = "button small";
   button.textContent = muted ? T.unmuteMember : T.muteMember;
+  button.dataset.key = `mute-${m.id}`;
   button.setAttribute("aria-label", `${m.nickname} ${button.textContent}`);
   button.addEventListener("click", async () => {
     const reply = await voice.request({ type: "voice_mute", member: m.id, muted: !muted });

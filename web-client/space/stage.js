@@ -24,18 +24,20 @@ export class StageTools {
     if (!room?.stage || !you) return;
     const stage = room.stageView ?? { speakers: [], hands: [] };
     const name = (id) => room.members.get(id)?.nickname ?? "";
+    // Redrawn on every stage change: the button pressed keeps the focus (by its key).
+    const focused = this.section.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
     const parts = [heading(T.stageTitle)];
     const speaker = stage.speakers.includes(you.id);
     const raised = stage.hands.includes(you.id);
     if (speaker) {
       // Coming down is stopping one's microphone: the invitation itself is the host's.
       parts.push(note(this.sending() ? T.onStage : T.invitedToSpeak));
-      if (this.sending()) parts.push(button(T.leaveStage, "", () => this.stopSending()));
+      if (this.sending()) parts.push(button(T.leaveStage, "", () => this.stopSending(), "leave"));
     } else if (you.badge) {
       parts.push(note(T.hostNote));
     } else {
       parts.push(note(raised ? T.handRaisedNote : T.audienceNote));
-      parts.push(button(raised ? T.lowerHand : T.raiseHand, "", () => this.ask({ type: "raise_hand", raised: !raised })));
+      parts.push(button(raised ? T.lowerHand : T.raiseHand, "", () => this.ask({ type: "raise_hand", raised: !raised }), "hand"));
     }
     if (you.badge) {
       const people = (ids, label, action, speaker) => {
@@ -44,7 +46,7 @@ export class StageTools {
         list.setAttribute("aria-label", label);
         for (const id of ids) {
           const li = document.createElement("li");
-          li.append(name(id), " ", button(action, `${name(id)} ${action}`, () => this.ask({ type: "set_speaker", member: id, speaker })));
+          li.append(name(id), " ", button(action, `${name(id)} ${action}`, () => this.ask({ type: "set_speaker", member: id, speaker }), `${speaker}-${id}`));
           list.append(li);
         }
         if (ids.length === 0) list.append(Object.assign(document.createElement("li"), { textContent: T.nobodyYet }));
@@ -54,6 +56,7 @@ export class StageTools {
       parts.push(...people(stage.speakers, T.speakers, T.toAudience, false));
     }
     this.section.replaceChildren(...parts);
+    if (focused) this.section.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
   }
 }
 
@@ -65,9 +68,10 @@ function note(text) {
   return Object.assign(document.createElement("p"), { className: "note", textContent: text });
 }
 
-function button(text, label, click) {
+function button(text, label, click, key = "") {
   const b = Object.assign(document.createElement("button"), { type: "button", className: "button small", textContent: text });
   if (label) b.setAttribute("aria-label", label);
+  b.dataset.key = key;
   b.addEventListener("click", click);
   return b;
 }
