@@ -196,6 +196,19 @@ await run(browser, async () => {
     await shot(b, "stage-host");
   });
 
+  await step("the speaker steps down from the stage and is back in the audience", async () => {
+    await a.click("#stage-tools button:text('ステージからおりる')");
+    await a.waitForSelector("#stage-tools button:text('手を挙げる')", { timeout: WAIT });
+    await a.waitForSelector("#voice-state[data-state=listening]", { timeout: WAIT });
+    await b.waitForFunction(() => document.querySelector("#stage-tools").textContent.includes("話す人いまはいません"), null, { timeout: WAIT });
+    // Back up again, the same way, for the last step.
+    await a.click("#stage-tools button:text('手を挙げる')");
+    await b.click(`button[aria-label='${sora.nickname} 話してもらう']`);
+    await a.waitForSelector("#stage-tools button:text('ステージからおりる')", { timeout: WAIT });
+    await a.click("#talk");
+    await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
+  });
+
   await step("leaving stops every track and the peer connection", async () => {
     await a.click("#leave");
     await a.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });

@@ -1,6 +1,6 @@
 // The stage of a program room (docs/protocol.md: raise_hand, set_speaker, stage): the
 // audience listens and may raise a hand; hosts see the hands and invite someone to speak or
-// bring them back. Who is a host is the server's decision (the room's host_roles): staff and
+// bring them back; a speaker may step down. Who is a host is the server's decision (the room's host_roles): staff and
 // counsellors see the host's controls, and the server refuses them where they are not hosts.
 
 export class StageTools {
@@ -18,6 +18,12 @@ export class StageTools {
     if (reply.type === "error") this.say(reply.message ?? "");
   }
 
+  /// Stepping down: the microphone goes off here, and the server stops forwarding anyway.
+  leave(you) {
+    this.stopSending();
+    this.ask({ type: "set_speaker", member: you.id, speaker: false });
+  }
+
   render(room, you) {
     const T = this.words();
     this.section.hidden = !room?.stage;
@@ -30,9 +36,8 @@ export class StageTools {
     const speaker = stage.speakers.includes(you.id);
     const raised = stage.hands.includes(you.id);
     if (speaker) {
-      // Coming down is stopping one's microphone: the invitation itself is the host's.
       parts.push(note(this.sending() ? T.onStage : T.invitedToSpeak));
-      if (this.sending()) parts.push(button(T.leaveStage, "", () => this.stopSending(), "leave"));
+      parts.push(button(T.leaveStage, "", () => this.leave(you), "leave"));
     } else if (you.badge) {
       parts.push(note(T.hostNote));
     } else {
