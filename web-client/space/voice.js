@@ -28,6 +28,9 @@ export class Voice {
     this.localViews = {}; // kind → { track, el }: previews of our camera and screen
     this.offers = Promise.resolve(); // offers are answered one at a time, in order
     this.busy = false;
+    // Counts stopSending calls: a microphone or camera granted after the person stopped,
+    // left the room or was muted meanwhile is let go at once instead of going live.
+    this.generation = 0;
 
     el.listen.addEventListener("click", () => (this.pc ? this.stop() : this.listen()));
     el.talk.addEventListener("click", () => (this.local.audio ? this.stopSending() : this.talk()));
@@ -155,6 +158,7 @@ export class Voice {
     this.render();
     try {
       if (!(await this.listen())) return;
+      const generation = this.generation;
       const reply = await this.request({ type: "voice_publish", kind: "audio" });
       if (reply.type !== "ack") {
         this.say(reply.message ?? this.words().voiceLost);
@@ -168,6 +172,7 @@ export class Voice {
         this.say(this.words().micUnavailable);
         return;
       }
+      if (!this.still(generation, stream)) return;
       this.setLocal("audio", stream.getAudioTracks()[0]);
       this.say("");
       this.refreshDevices();
@@ -185,6 +190,7 @@ export class Voice {
       return;
     }
     const T = this.words();
+    const generation = this.generation;
     const reply = await this.request({ type: "voice_publish", kind });
     if (reply.type !== "ack") {
       this.say(reply.message ?? T.voiceLost);
@@ -194,6 +200,7 @@ export class Voice {
       const stream = kind === "video"
         ? await navigator.mediaDevices.getUserMedia({ video: true })
         : await navigator.mediaDevices.getDisplayMedia({ video: true });
+      if (!this.still(generation, stream)) return;
       const track = stream.getVideoTracks()[0];
       // The browser's own "stop sharing" ends the track: stop publishing it too.
       track.addEventListener("ended", () => {
@@ -209,6 +216,13 @@ export class Voice {
       this.say(kind === "video" ? T.cameraUnavailable : T.screenUnavailable);
     }
     this.render();
+  }
+
+  /// Whether a stream granted just now may still be used; if not, it is stopped.
+  still(generation, stream) {
+    if (generation === this.generation && this.pc) return true;
+    for (const track of stream.getTracks()) track.stop();
+    return false;
   }
 
   setLocal(kind, track) {
@@ -232,6 +246,7 @@ export class Voice {
 
   /// Stops the microphone, camera and screen; listening goes on.
   stopSending() {
+    this.generation += 1;
     for (const kind of Object.keys(this.local)) this.unpublish(kind);
     this.render();
   }
@@ -285,8 +300,10 @@ export class Voice {
     else localStorage.removeItem("ibasho.mic");
     if (!this.local.audio) return;
     const enabled = this.local.audio.enabled;
+    const generation = this.generation;
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: this.micConstraints() });
+      if (!this.still(generation, stream)) return;
       const track = stream.getAudioTracks()[0];
       track.enabled = enabled;
       this.setLocal("audio", track);
