@@ -12,7 +12,7 @@ const [sora, staff] = JSON.parse(env("PEOPLE"));
 const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 
 // A browser profile that counts the page's requests for the microphone or camera, keeps the
-// tracks it got, and keeps its peer connections for reading their statistics.
+// tracks it got, its peer connections (for their statistics) and its audio elements.
 async function person() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ja-JP" });
   await context.addInitScript(() => {
@@ -25,6 +25,14 @@ async function person() {
       const stream = await real(constraints);
       window.__media.tracks.push(...stream.getTracks());
       return stream;
+    };
+    window.__audio = [];
+    const Sound = window.Audio;
+    window.Audio = class extends Sound {
+      constructor(...args) {
+        super(...args);
+        window.__audio.push(this);
+      }
     };
     const Peer = window.RTCPeerConnection;
     window.RTCPeerConnection = class extends Peer {
@@ -114,6 +122,15 @@ await run(browser, async () => {
     }
     await receivesAudio(a, sora.nickname);
     await receivesAudio(b, staff.nickname);
+  });
+
+  await step("a voice fades with distance on the map, and comes back close by", async () => {
+    const volume = () => a.evaluate(() => window.__audio.filter((e) => e.srcObject).map((e) => e.volume));
+    assert.deepEqual(await volume(), [1]);
+    await walkTo(b, 330, 150); // 150 away: still heard, more quietly
+    await a.waitForFunction(() => window.__audio.some((e) => e.srcObject && e.volume < 0.6), null, { timeout: WAIT });
+    await walkTo(b, 220, 150);
+    await a.waitForFunction(() => window.__audio.some((e) => e.srcObject && e.volume === 1), null, { timeout: WAIT });
   });
 
   await step("the page with voice on passes the accessibility scan", async () => {
