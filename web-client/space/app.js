@@ -1,8 +1,9 @@
-// The space: rooms, the map, who is here, chat and stamps, notices and goodbyes; voice in
-// voice.js. Plain ES module, no build step.
+// The space: rooms, the map, chat and stamps, notices and goodbyes; who is here in
+// members.js, voice in voice.js, the stage in stage.js. Plain ES module, no build step.
 import { Connection } from "./connection.js";
 import { MapView, SHAPE_EMOJI } from "./map.js";
 import { STAMP_EMOJI, STAMPS, WORDS } from "./i18n.js";
+import { MemberList } from "./members.js";
 import { StaffPanel } from "./staff.js";
 import { StageTools } from "./stage.js";
 import { Voice } from "./voice.js";
@@ -21,7 +22,6 @@ const state = {
   space: null,
   room: null, // { id, kind, epoch, seq, members: Map, name, stageView }
   finished: false,
-  muted: new Set(), // members this staff member muted here
 };
 
 const connection = new Connection({ message: onMessage, state: showConnection, final: onFinal });
@@ -39,6 +39,12 @@ const voice = new Voice(
     changed: () => stage.render(state.room, state.you),
   },
 );
+const members = new MemberList($("members"), $("member-count"), {
+  words: () => T,
+  isNear: (m) => map.isNear(m),
+  request: (m) => voice.request(m),
+  alert: (text) => banner("error", text),
+});
 const stage = new StageTools($("stage-tools"), {
   words: () => T,
   request: (m) => voice.request(m),
@@ -167,7 +173,7 @@ function onMessage(msg) {
       sessionStorage.setItem("ibasho.room", JSON.stringify({ room: msg.room, epoch: msg.epoch, since }));
       if (state.room?.id !== msg.room) {
         voice.roomChanged();
-        state.muted.clear();
+        members.reset();
       }
       state.room = {
         ...room, epoch: msg.epoch, seq: msg.seq, members: new Map(msg.members.map((m) => [m.id, m])), stageView: msg.stage,
@@ -376,70 +382,7 @@ function renderMap() {
 }
 
 function renderMembers() {
-  const list = $("members");
-  const members = state.room ? [...state.room.members.values()] : [];
-  $("member-count").textContent = `(${members.length})`;
-  // The list is redrawn whenever someone moves or speaks: keep a focused button focused.
-  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
-  list.replaceChildren(
-    ...members.map((m) => {
-      const li = document.createElement("li");
-      li.dataset.id = m.id;
-      if (m.pos && map.isNear(m)) li.classList.add("near");
-      const dot = document.createElement("span");
-      dot.className = "dot";
-      dot.style.background = m.avatar?.color ?? "#cfcfcf";
-      dot.textContent = SHAPE_EMOJI[m.avatar?.shape] ?? "";
-      dot.setAttribute("aria-hidden", "true");
-      const name = document.createElement("span");
-      name.className = "who";
-      name.textContent = m.nickname + (m.id === state.you?.id ? `（${T.you}）` : "");
-      li.append(dot, name);
-      if (m.badge) {
-        const badge = document.createElement("span");
-        badge.className = `badge ${m.badge}`;
-        badge.textContent = T.badge[m.badge] ?? m.badge;
-        li.append(badge);
-      }
-      const status = document.createElement("span");
-      status.className = "member-status";
-      status.textContent = T.statusWord[m.status] ?? m.status;
-      li.append(status);
-      if (li.classList.contains("near")) li.append(small(T.near));
-      const stageView = state.room.stageView;
-      if (stageView?.speakers.includes(m.id)) li.append(small(T.speakerTag));
-      if (stageView?.hands.includes(m.id)) li.append(small(`✋ ${T.handUp}`));
-      if (m.speaking) {
-        li.classList.add("speaking");
-        li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
-      }
-      if (state.you?.badge && m.id !== state.you.id) li.append(muteButton(m));
-      return li;
-    }),
-  );
-  if (focused) list.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
-}
-
-// Staff mute: the server stops forwarding this member's voice to anyone in the room.
-function muteButton(m) {
-  const muted = state.muted.has(m.id);
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "button small";
-  button.textContent = muted ? T.unmuteMember : T.muteMember;
-  button.dataset.key = `mute-${m.id}`;
-  button.setAttribute("aria-label", `${m.nickname} ${button.textContent}`);
-  button.addEventListener("click", async () => {
-    const reply = await voice.request({ type: "voice_mute", member: m.id, muted: !muted });
-    if (reply.type === "ack") {
-      if (muted) state.muted.delete(m.id);
-      else state.muted.add(m.id);
-      renderMembers();
-    } else if (reply.message) {
-      banner("error", reply.message);
-    }
-  });
-  return button;
+  members.render(state.room, state.you);
 }
 
 function renderStamps() {
