@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates docs/screenshots/: the browser test (tests/browser.rs) saves each main screen
-# as it walks through them. Needs what the test needs (see .ci/run).
+# Regenerates docs/screenshots/: the browser tests (tests/browser.rs, tests/browser_voice.rs)
+# save each main screen as they walk through them. Needs what the test needs (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-IBASHO_SCREENSHOTS="$PWD/docs/screenshots" cargo test -p ibasho --test browser -- --nocapture
+IBASHO_SCREENSHOTS="$PWD/docs/screenshots" cargo test -p ibasho --test browser --test browser_voice -- --nocapture
 ls docs/screenshots

@@ -475,6 +475,28 @@ async fn on_a_stage_hosts_and_invited_speakers_are_heard_and_the_audience_listen
     yuki.answer_offer().await;
     assert!(yuki.mid_of(&sora).is_none());
     yuki.hears(&host).await;
+
+    // Invited again, she steps down by herself; she cannot put herself back.
+    let ack = host
+        .request(json!({"type": "set_speaker", "member": sora.id.clone(), "speaker": true}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    yuki.answer_offer().await;
+    yuki.hears(&sora).await;
+    let ack = sora
+        .request(json!({"type": "set_speaker", "member": sora.id.clone(), "speaker": false}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    yuki.answer_offer().await;
+    assert!(
+        yuki.mid_of(&sora).is_none(),
+        "a speaker who stepped down is still heard"
+    );
+    sora.expect_error(
+        json!({"type": "set_speaker", "member": sora.id.clone(), "speaker": true}),
+        "not_allowed",
+    )
+    .await;
 }
 
 #[tokio::test]

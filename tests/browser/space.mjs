@@ -1,56 +1,17 @@
 // The web client in headless Chromium, run by tests/browser.rs (which starts the servers and
 // registers the people). Each step says what a person would do and what they should see.
 // Screenshots go to $SCREENSHOTS when it is set (bench/screenshots.sh).
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { readFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { WAIT, axe, enter, env, launch, logIn, memberItem, run, shot, step } from "./common.mjs";
 
-const AXE = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-const WAIT = 20_000;
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through cargo test --test browser)`);
-  return value;
-};
 const OPEN = env("OPEN_URL");
 const [sora, staff] = JSON.parse(env("PEOPLE"));
 const CLOSING = env("CLOSING_URL");
 const [yuki] = JSON.parse(env("CLOSING_PEOPLE"));
 const CLOSED = env("CLOSED_URL");
 const [yoru] = JSON.parse(env("CLOSED_PEOPLE"));
-const SHOTS = process.env.SCREENSHOTS;
-if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: env("CHROMIUM"),
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
-
-let steps = 0;
-async function step(name, work) {
-  const started = Date.now();
-  await work();
-  steps += 1;
-  console.log(`ok ${steps} - ${name} (${Date.now() - started} ms)`);
-}
-
-async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-// No serious or critical accessibility violations on this screen.
-async function axe(page, screen) {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-  assert.deepEqual(violations, [], `${screen}: accessibility violations`);
-}
+const browser = await launch();
 
 // A fresh browser profile whose camera and microphone requests are recorded, never granted.
 async function person(size = { width: 1280, height: 900 }) {
@@ -66,24 +27,6 @@ async function person(size = { width: 1280, height: 900 }) {
   });
   return context;
 }
-
-async function logIn(context, base, who) {
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill("#login-email", who.email);
-  await page.fill("#login-passphrase", who.passphrase);
-  await page.click("#login button[type=submit]");
-  await page.waitForSelector("#result[data-kind=done]", { timeout: WAIT });
-  return page;
-}
-
-async function enter(page, base) {
-  await page.goto(`${base}/space`);
-  await page.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
-  await page.waitForSelector("#members li", { timeout: WAIT });
-}
-
-const memberItem = (page, nickname) => page.locator("#members li", { hasText: nickname });
 
 // The closing server runs ten times faster; this person's evening goes on beside the other
 // steps and is awaited near the end.
@@ -103,7 +46,7 @@ const closingFlow = (async () => {
 })();
 closingFlow.catch(() => {}); // awaited (and reported) in its step
 
-try {
+await run(browser, async () => {
   await step("the public page says the space is open and how to join", async () => {
     const page = await (await person()).newPage();
     await page.goto(OPEN);
@@ -185,10 +128,13 @@ try {
     );
   });
 
-  await step("the talk button never asks for the microphone by itself, and says voice is not ready", async () => {
-    await a.click("#talk");
-    await a.waitForFunction(() => document.querySelector("#talk-note").textContent.length > 0);
+  await step("the microphone is asked for only when 話す is pressed, and a refusal is told kindly", async () => {
     assert.equal(await a.evaluate(() => window.__askedForMedia), false);
+    await a.click("#talk");
+    await a.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("マイクを使えませんでした"), null, { timeout: WAIT });
+    assert.equal(await a.evaluate(() => window.__askedForMedia), true);
+    await a.click("#listen"); // 聞くのをやめる: voice off again
+    await a.waitForSelector("#voice-state[data-state=off]", { timeout: WAIT });
   });
 
   await step("after a reload the chat since joining is still there", async () => {
@@ -270,12 +216,4 @@ try {
     await axe(page, "space (closed)");
     await shot(page, "space-closed");
   });
-
-  console.log(`${steps} passed, 0 failed`);
-} catch (error) {
-  console.log(`not ok ${steps + 1} - ${error.message}`);
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -3,6 +3,7 @@
 //! broken server fails a test instead of hanging it.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod smtp;
 
 use futures_util::{SinkExt, StreamExt};

@@ -1,9 +1,12 @@
-// The space: rooms, the map, who is here, chat and stamps, notices and goodbyes.
-// Plain ES module, no build step. The microphone and camera are never asked for here.
+// The space: rooms, the map, chat and stamps, notices and goodbyes; who is here in
+// members.js, voice in voice.js, the stage in stage.js. Plain ES module, no build step.
 import { Connection } from "./connection.js";
 import { MapView, SHAPE_EMOJI } from "./map.js";
 import { STAMP_EMOJI, STAMPS, WORDS } from "./i18n.js";
+import { MemberList } from "./members.js";
 import { StaffPanel } from "./staff.js";
+import { StageTools } from "./stage.js";
+import { Voice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
 const prefs = {
@@ -17,13 +20,38 @@ const state = {
   you: null,
   rooms: [],
   space: null,
-  room: null, // { id, kind, epoch, seq, members: Map, name }
+  room: null, // { id, kind, epoch, seq, members: Map, name, stageView }
   finished: false,
 };
 
 const connection = new Connection({ message: onMessage, state: showConnection, final: onFinal });
 const map = new MapView($("map"), (p) => connection.send({ type: "move", x: p.x, y: p.y }));
 const staff = new StaffPanel($("staff"), $("applications"), () => T, (m) => connection.send(m));
+const voice = new Voice(
+  {
+    listen: $("listen"), talk: $("talk"), mute: $("mic-mute"), camera: $("camera"), screen: $("screen-share"),
+    state: $("voice-state"), note: $("talk-note"), media: $("voice-media"), device: $("mic-device"), deviceNote: $("mic-device-note"),
+  },
+  {
+    send: (m) => connection.send(m),
+    words: () => T,
+    context: () => ({ you: state.you, room: state.room }),
+    changed: () => stage.render(state.room, state.you),
+  },
+);
+const members = new MemberList($("members"), $("member-count"), {
+  words: () => T,
+  isNear: (m) => map.isNear(m),
+  request: (m) => voice.request(m),
+  alert: (text) => banner("error", text),
+});
+const stage = new StageTools($("stage-tools"), {
+  words: () => T,
+  request: (m) => voice.request(m),
+  say: (text) => voice.say(text),
+  sending: () => voice.sending(),
+  stopSending: () => voice.stopSending(),
+});
 
 // --- Words and comfort settings -------------------------------------------------------
 
@@ -48,6 +76,7 @@ $("settings-toggle").addEventListener("click", () => {
   const open = $("settings").hidden;
   $("settings").hidden = !open;
   $("settings-toggle").setAttribute("aria-expanded", String(open));
+  if (open) voice.refreshDevices();
 });
 $("calm").addEventListener("change", (e) => {
   prefs.calm = e.target.checked;
@@ -83,6 +112,7 @@ function onFinal(code, reason) {
 
 function farewell(title, text, login = false) {
   state.finished = true;
+  voice.stop();
   connection.close();
   clearInterval(ticker);
   $("banners").replaceChildren();
@@ -119,8 +149,10 @@ function join(roomId) {
 }
 
 function onMessage(msg) {
+  if (voice.reply(msg)) return;
   switch (msg.type) {
     case "welcome": {
+      voice.welcome(msg);
       state.you = msg.you;
       state.rooms = msg.rooms;
       state.space = msg.space;
@@ -139,7 +171,13 @@ function onMessage(msg) {
       const memory = saved();
       const since = memory?.room === msg.room && memory.epoch === msg.epoch ? memory.since : msg.seq - msg.chat.length;
       sessionStorage.setItem("ibasho.room", JSON.stringify({ room: msg.room, epoch: msg.epoch, since }));
-      state.room = { ...room, epoch: msg.epoch, seq: msg.seq, members: new Map(msg.members.map((m) => [m.id, m])) };
+      if (state.room?.id !== msg.room) {
+        voice.roomChanged();
+        members.reset();
+      }
+      state.room = {
+        ...room, epoch: msg.epoch, seq: msg.seq, members: new Map(msg.members.map((m) => [m.id, m])), stageView: msg.stage,
+      };
       $("chat-log").replaceChildren();
       if (msg.gap) chatNote(T.gap);
       for (const line of msg.chat) chatLine(line);
@@ -149,6 +187,7 @@ function onMessage(msg) {
     case "left":
       if (state.room?.id === msg.room) {
         state.room = null;
+        voice.stopSending();
         if (msg.message) banner("left", msg.message);
         const free = state.rooms.find((r) => r.kind === "free");
         if (free && msg.reason === "session_ended") join(free.id);
@@ -170,7 +209,10 @@ function onMessage(msg) {
     case "member_updated":
       if (!inRoom(msg)) break;
       state.room.members.set(msg.member.id, { ...state.room.members.get(msg.member.id), ...msg.member });
-      if (msg.member.id === state.you?.id) state.you = { ...state.you, ...msg.member };
+      if (msg.member.id === state.you?.id) {
+        state.you = { ...state.you, ...msg.member };
+        voice.statusChanged(msg.member.status);
+      }
       renderAll();
       break;
     case "positions":
@@ -181,6 +223,24 @@ function onMessage(msg) {
       }
       renderMap();
       renderMembers();
+      voice.place();
+      break;
+    case "voice_speaking": {
+      const m = inRoom(msg) && state.room.members.get(msg.id);
+      if (!m) break;
+      m.speaking = msg.speaking;
+      renderMap();
+      renderMembers();
+      break;
+    }
+    case "stage":
+      if (!inRoom(msg)) break;
+      state.room.stageView = { speakers: msg.speakers, hands: msg.hands };
+      renderAll();
+      break;
+    case "voice_offer":
+    case "voice_muted":
+      voice.handle(msg);
       break;
     case "chat":
       if (!inRoom(msg)) break;
@@ -234,6 +294,7 @@ function renderAll() {
   renderMap();
   renderMembers();
   renderStamps();
+  voice.render(); // and the stage tools, which follow the voice
 }
 
 function windowText(w) {
@@ -321,37 +382,7 @@ function renderMap() {
 }
 
 function renderMembers() {
-  const list = $("members");
-  const members = state.room ? [...state.room.members.values()] : [];
-  $("member-count").textContent = `(${members.length})`;
-  list.replaceChildren(
-    ...members.map((m) => {
-      const li = document.createElement("li");
-      li.dataset.id = m.id;
-      if (m.pos && map.isNear(m)) li.classList.add("near");
-      const dot = document.createElement("span");
-      dot.className = "dot";
-      dot.style.background = m.avatar?.color ?? "#cfcfcf";
-      dot.textContent = SHAPE_EMOJI[m.avatar?.shape] ?? "";
-      dot.setAttribute("aria-hidden", "true");
-      const name = document.createElement("span");
-      name.className = "who";
-      name.textContent = m.nickname + (m.id === state.you?.id ? `（${T.you}）` : "");
-      li.append(dot, name);
-      if (m.badge) {
-        const badge = document.createElement("span");
-        badge.className = `badge ${m.badge}`;
-        badge.textContent = T.badge[m.badge] ?? m.badge;
-        li.append(badge);
-      }
-      const status = document.createElement("span");
-      status.className = "member-status";
-      status.textContent = T.statusWord[m.status] ?? m.status;
-      li.append(status);
-      if (li.classList.contains("near")) li.append(small(T.near));
-      return li;
-    }),
-  );
+  members.render(state.room, state.you);
 }
 
 function renderStamps() {
@@ -469,12 +500,6 @@ $("chat-form").addEventListener("submit", (event) => {
 });
 
 $("status").addEventListener("change", (e) => connection.send({ type: "status", status: e.target.value }));
-
-// Voice arrives with its own issue: until then the button says so, and never touches the
-// microphone.
-$("talk").addEventListener("click", () => {
-  $("talk-note").textContent = T.talkLater;
-});
 
 applyComfort();
 applyWords();

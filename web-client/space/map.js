@@ -1,8 +1,9 @@
 // The free space's map: an SVG with everyone's avatar and nickname. Click or tap to walk
-// there; arrow keys walk a step. Nearby people are highlighted (voice will follow them).
+// there; arrow keys walk a step. Nearby people (those you can hear) are highlighted, and a
+// ring shows who is speaking.
 
 const SVG = "http://www.w3.org/2000/svg";
-/// Within this many map pixels someone counts as near (where voice will be heard).
+/// Within this many map pixels someone counts as near (the server's hearing distance).
 export const NEAR = 160;
 const STEP = 24;
 const MARGIN = 40;
@@ -58,7 +59,7 @@ export class MapView {
     for (const m of members.values()) {
       if (!m.pos) continue;
       const g = document.createElementNS(SVG, "g");
-      g.setAttribute("class", ["avatar", m.id === youId ? "you" : "", this.isNear(m) ? "near" : ""].join(" ").trim());
+      g.setAttribute("class", ["avatar", m.id === youId ? "you" : "", this.isNear(m) ? "near" : "", m.speaking ? "speaking" : ""].join(" ").trim());
       g.setAttribute("transform", `translate(${m.pos.x} ${m.pos.y})`);
       g.dataset.id = m.id;
       const circle = document.createElementNS(SVG, "circle");
@@ -74,6 +75,13 @@ export class MapView {
       name.setAttribute("text-anchor", "middle");
       name.setAttribute("y", "36");
       name.textContent = m.nickname;
+      if (m.speaking) {
+        // A soft ring around whoever is speaking (the member list says it in words).
+        const ring = document.createElementNS(SVG, "circle");
+        ring.setAttribute("class", "ring");
+        ring.setAttribute("r", "25");
+        g.append(ring);
+      }
       g.append(circle, face, name);
       if (m.bubble) {
         const bubble = document.createElementNS(SVG, "text");

@@ -184,7 +184,8 @@ impl Room {
         self.publish_stage(session, rid);
     }
 
-    /// A host invites a member onto the stage, or brings them back to the audience.
+    /// A host invites a member onto the stage, or brings them back to the audience; a
+    /// speaker may also step down by themselves.
     pub(super) fn set_speaker(
         &mut self,
         session: &SessionHandle,
@@ -198,7 +199,8 @@ impl Room {
         if self.policy() != Policy::Stage {
             return reply_error(session, rid, ErrorCode::NoStage);
         }
-        if !self.is_host(session) {
+        let stepping_down = !speaker && member == session.id;
+        if !self.is_host(session) && !stepping_down {
             return reply_error(session, rid, ErrorCode::NotAllowed);
         }
         if !self.occupants.contains_key(&member) {
