@@ -143,7 +143,7 @@ const EN_PROBLEMS = {
   invitation_revoked: "This invitation link was withdrawn by the space. If anything is unclear, please contact the space.",
   nickname_taken: "Someone else is already using that nickname. Please choose another one.",
   email_registered: "This e-mail address is already registered. Please come in through the login page.",
-  login_failed: "The e-mail address or the passphrase doesn't seem to match. If you have forgotten your passphrase, you can get a login link by e-mail instead.",
+  login_failed: "That e-mail address and passphrase don't seem to match. If you have forgotten your passphrase, you can get a login link by e-mail instead.",
   link_unknown: "We couldn't find this login link. Please check that the link from your e-mail wasn't cut off partway.",
   link_used: "This login link has already been used. Please ask for a new one on the login page.",
   link_expired: "This login link has expired. Please ask for a new one on the login page.",
@@ -155,7 +155,7 @@ const EN_INVALID = {
   email: "This e-mail address doesn't look quite right. Could you check it once more?",
   eligible: "To apply, please tick the box confirming who this space is for.",
   consent: "To apply, please tick the box agreeing to how your personal information is handled.",
-  note: "Please keep the message to 1000 characters.",
+  note: "Please keep your message to 1,000 characters or fewer.",
   avatar: "Please choose one of the avatars shown.",
   passphrase: "Please choose a passphrase of 10 to 200 characters, or, where that is offered, choose to log in by e-mail instead.",
   confirm: "To delete your account, please type \"delete\".",
@@ -170,7 +170,7 @@ const en = {
   problem: (body) => {
     if (body.error === "rate_limited") {
       const minutes = Math.max(1, Math.ceil((body.retry_after_s ?? 60) / 60));
-      return `That was sent several times in a short while, so we can't accept it just now. Please try again in about ${minutes} minutes.`;
+      return `We received this several times in a short while, so we can't accept it just now. Please try again in about ${minutes} minute${minutes === 1 ? "" : "s"}.`;
     }
     if (body.error === "invalid") return EN_INVALID[body.field] ?? "We couldn't read what was sent. Please check what you entered and try again.";
     if (body.error === undefined || body.error === "network") return en.networkFailed;

@@ -154,7 +154,7 @@ try {
     await page.fill("#login-passphrase", "not the passphrase");
     await page.click("#login button[type=submit]");
     await page.waitForSelector("#result[data-kind=problem]", { timeout: WAIT });
-    assert.match(await page.innerText("#result"), /doesn't seem to match/);
+    assert.match(await page.innerText("#result"), /don't seem to match/);
     await axe(page, "login (English)");
     await shot(page, "login-en");
     // Back to Japanese: the page and the message already shown follow.
