@@ -1,21 +1,6 @@
 // The public page: the space's name, whether it is open now, and the next opening days.
 // Plain ES module, no build step, nothing loaded from outside this server.
-
-// Every word shown on the page, in one place.
-const TEXT = {
-  loading: "読み込んでいます…",
-  openNow: (until) => `ただいま開室中です。${until}まで開いています。`,
-  openNowNoEnd: "ただいま開室中です。",
-  closedNext: (when) => `ただいま閉室中です。次回は${when}からです。`,
-  closedNoNext: "ただいま閉室中です。次回の開室日はまだ決まっていません。",
-  statusFailed: "開室状況を読み込めませんでした。しばらくしてから、もう一度お試しください。",
-  scheduleFailed: "開室日を読み込めませんでした。しばらくしてから、もう一度お試しください。",
-  noDays: "これから60日のあいだに、決まっている開室日はありません。",
-  daysNote: (days) => `今日から${days}日間の予定です。変更があるときは、このページでお知らせします。`,
-  range: (start, end) => `${start}〜${end}`,
-  sessionLabel: "プログラム",
-  defaultTitle: "オンライン居場所",
-};
+import { reword, show, wordPage } from "./words.js";
 
 const DAYS_AHEAD = 60;
 const FALLBACK_TIMEZONE = "Asia/Tokyo";
@@ -28,18 +13,13 @@ async function getJson(url) {
   return response.json();
 }
 
-// Dates and times in the space's time zone, the way people read them:
-// 12月9日(水) 13:00〜21:00
+// Times and calendar dates in the space's time zone (the day's name is worded per language).
 function formatters(timeZone) {
-  const date = new Intl.DateTimeFormat("ja-JP", { timeZone, month: "numeric", day: "numeric", weekday: "short" });
   const time = new Intl.DateTimeFormat("ja-JP", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const ymd = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   const part = (parts, type) => parts.find((p) => p.type === type)?.value ?? "";
   return {
-    day(d) {
-      const p = date.formatToParts(d);
-      return `${part(p, "month")}月${part(p, "day")}日(${part(p, "weekday")})`;
-    },
+    day: (d, w) => w.day(d, timeZone),
     time(d) {
       const p = time.formatToParts(d);
       return `${part(p, "hour")}:${part(p, "minute")}`;
@@ -57,14 +37,14 @@ function addDays(isoDate, days) {
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
-function renderStatus(status, fmt) {
+function statusText(status, fmt, w) {
   if (status.open) {
-    return status.closes_at ? TEXT.openNow(fmt.time(new Date(status.closes_at))) : TEXT.openNowNoEnd;
+    return status.closes_at ? w.openNow(fmt.time(new Date(status.closes_at))) : w.openNowNoEnd;
   }
   const next = status.next_opening;
-  if (!next) return TEXT.closedNoNext;
+  if (!next) return w.closedNoNext;
   const start = new Date(next.start);
-  return TEXT.closedNext(`${fmt.day(start)} ${fmt.time(start)}`);
+  return w.closedNext(fmt.day(start, w), fmt.time(start));
 }
 
 // The schedule API answers with windows ({room, start, end}; room null for the space itself).
@@ -89,7 +69,7 @@ function groupByDay(windows, fmt) {
   return days;
 }
 
-function renderDays(list, days, roomNames, fmt) {
+function renderDays(list, days, roomNames, fmt, w) {
   list.replaceChildren();
   for (const [iso, day] of days) {
     const item = document.createElement("li");
@@ -97,18 +77,18 @@ function renderDays(list, days, roomNames, fmt) {
     heading.className = "day";
     heading.dateTime = iso;
     const hours = day.openings
-      .map((w) => TEXT.range(fmt.time(new Date(w.start)), fmt.time(new Date(w.end))))
-      .join("、");
-    heading.textContent = hours ? `${fmt.day(day.date)} ${hours}` : fmt.day(day.date);
+      .map((o) => w.range(fmt.time(new Date(o.start)), fmt.time(new Date(o.end))))
+      .join(w.listSeparator);
+    heading.textContent = hours ? `${fmt.day(day.date, w)} ${hours}` : fmt.day(day.date, w);
     item.append(heading);
     if (day.sessions.length > 0) {
       const sessions = document.createElement("ul");
       sessions.className = "sessions";
-      sessions.setAttribute("aria-label", TEXT.sessionLabel);
-      for (const w of day.sessions) {
+      sessions.setAttribute("aria-label", w.sessionLabel);
+      for (const s of day.sessions) {
         const li = document.createElement("li");
-        const name = roomNames.get(w.room) ?? w.room;
-        li.textContent = `${name} ${TEXT.range(fmt.time(new Date(w.start)), fmt.time(new Date(w.end)))}`;
+        const name = roomNames.get(s.room) ?? s.room;
+        li.textContent = `${name} ${w.range(fmt.time(new Date(s.start)), fmt.time(new Date(s.end)))}`;
         sessions.append(li);
       }
       item.append(sessions);
@@ -118,31 +98,30 @@ function renderDays(list, days, roomNames, fmt) {
 }
 
 async function main() {
+  wordPage();
   const statusEl = $("status");
   const daysEl = $("days");
   const noteEl = $("days-note");
-  statusEl.textContent = TEXT.loading;
 
   let status;
   try {
     status = await getJson("/api/status");
   } catch (error) {
     console.warn(error);
-    statusEl.textContent = TEXT.statusFailed;
-    noteEl.textContent = TEXT.scheduleFailed;
+    show(statusEl, (w) => w.statusFailed);
+    show(noteEl, (w) => w.scheduleFailed);
     return;
   }
 
+  // The operator's name and description (rooms.toml) replace the default words.
   if (status.name) {
-    $("space-name").textContent = status.name;
-    document.title = status.name;
-  } else {
-    document.title = TEXT.defaultTitle;
+    show($("space-name"), () => status.name);
+    show(document.querySelector("title"), () => status.name);
   }
-  if (status.about) $("space-about").textContent = status.about;
+  if (status.about) show($("space-about"), () => status.about);
 
   const fmt = formatters(status.timezone || FALLBACK_TIMEZONE);
-  statusEl.textContent = renderStatus(status, fmt);
+  show(statusEl, (w) => statusText(status, fmt, w));
 
   const roomNames = new Map((status.rooms ?? []).map((r) => [r.id, r.name]));
   // The server's "now", so a rehearsal clock (--clock) shows its own days.
@@ -151,11 +130,11 @@ async function main() {
   try {
     const schedule = await getJson(`/api/schedule?from=${from}&to=${to}`);
     const days = groupByDay(windowsOf(schedule), fmt);
-    renderDays(daysEl, days, roomNames, fmt);
-    noteEl.textContent = days.size > 0 ? TEXT.daysNote(DAYS_AHEAD) : TEXT.noDays;
+    reword(daysEl, (w) => renderDays(daysEl, days, roomNames, fmt, w));
+    show(noteEl, (w) => (days.size > 0 ? w.daysNote(DAYS_AHEAD) : w.noDays));
   } catch (error) {
     console.warn(error);
-    noteEl.textContent = TEXT.scheduleFailed;
+    show(noteEl, (w) => w.scheduleFailed);
   }
 }
 

@@ -64,6 +64,49 @@ await run(browser, async () => {
     await shot(page, "login");
   });
 
+  await step("the public, application and login pages switch to English, and the choice carries over", async () => {
+    const page = await (await person()).newPage();
+    await page.goto(OPEN);
+    await page.waitForFunction(() => document.querySelector("#status").textContent.includes("開室中"), null, { timeout: WAIT });
+    await page.selectOption("#language", "en");
+    await page.waitForSelector("html[lang=en]");
+    assert.equal(await page.innerText("#now-heading"), "Is it open now?");
+    assert.match(await page.innerText("#status"), /^The space is open now, until \d\d:\d\d\.$/);
+    assert.match(await page.locator("#days .day").first().innerText(), /^Wed 9 Dec \d\d:\d\d–\d\d:\d\d/);
+    await axe(page, "public page (English)");
+    await shot(page, "public-en");
+
+    await page.goto(`${OPEN}/apply`);
+    await page.waitForSelector("html[lang=en]");
+    assert.equal(await page.innerText("h1"), "Apply to join");
+    await page.waitForFunction(() => document.querySelector("#eligibility").textContent.endsWith("(required)"));
+    await axe(page, "application form (English)");
+    await page.fill("#nickname", "はな");
+    await page.fill("#email", "hana@example.org");
+    await page.check("#eligible");
+    await page.check("#consent");
+    await page.click("#apply button[type=submit]");
+    // The server answers in English only when the form sent lang "en".
+    await page.waitForSelector("#result[data-kind=done]", { timeout: WAIT });
+    assert.match(await page.innerText("#result"), /^Thank you/);
+
+    await page.goto(`${OPEN}/login`);
+    await page.waitForSelector("html[lang=en]");
+    assert.equal(await page.innerText("#login button[type=submit]"), "Log in");
+    await page.fill("#login-email", "nobody@example.org");
+    await page.fill("#login-passphrase", "not the passphrase");
+    await page.click("#login button[type=submit]");
+    await page.waitForSelector("#result[data-kind=problem]", { timeout: WAIT });
+    assert.match(await page.innerText("#result"), /don't seem to match/);
+    await axe(page, "login (English)");
+    await shot(page, "login-en");
+    // Back to Japanese: the page and the message already shown follow.
+    await page.selectOption("#language", "ja");
+    await page.waitForSelector("html[lang=ja]");
+    assert.equal(await page.innerText("h1"), "ログイン");
+    assert.match(await page.innerText("#result"), /パスフレーズが違う/);
+  });
+
   // Something for the staff view to show.
   await fetch(`${OPEN}/api/applications`, {
     method: "POST",

@@ -1,21 +1,22 @@
 // One's own account: what others see, logging out, and deleting everything.
-import { $, busy, markField, say, send, TEXT } from "./common.js";
+import { show, wordPage } from "../words.js";
+import { $, busy, markField, say, send } from "./common.js";
 
-async function show() {
+async function showAccount() {
   const { ok, body } = await send("GET", "/api/me");
   if (!ok) {
-    say($("result"), body.message ?? TEXT.networkFailed, "problem");
+    say($("result"), (w) => w.problem(body), "problem");
     const login = document.createElement("a");
     login.href = "/login";
     login.className = "button";
-    login.textContent = "ログインのページへ";
+    show(login, (w) => w.toLogin);
     $("result").after(login);
     return;
   }
   $("result").hidden = true;
   $("me-nickname").textContent = body.nickname;
-  $("me-avatar").textContent = TEXT.shapes[body.avatar?.shape] ?? body.avatar?.shape ?? "";
-  $("me-method").textContent = body.has_passphrase ? "パスフレーズ" : "メールのリンク";
+  show($("me-avatar"), (w) => w.shapes[body.avatar?.shape] ?? body.avatar?.shape ?? "");
+  show($("me-method"), (w) => (body.has_passphrase ? w.methodPassphrase : w.methodEmail));
   $("me").hidden = false;
   $("leave").hidden = false;
 }
@@ -33,13 +34,14 @@ $("delete").addEventListener("submit", async (event) => {
     if (ok) {
       $("me").hidden = true;
       $("leave").hidden = true;
-      say($("result"), "退会の手続きが終わりました。登録していただいた情報は削除しました。これまで来てくださって、ありがとうございました。", "done");
+      say($("result"), (w) => w.deleted, "done");
       return;
     }
-    if (!(body.field && markField(form, body.field, body.message))) {
-      say($("result"), body.message ?? TEXT.networkFailed, "problem");
+    if (!(body.field && markField(form, body.field, (w) => w.problem(body)))) {
+      say($("result"), (w) => w.problem(body), "problem");
     }
   });
 });
 
-show();
+wordPage();
+showAccount();

@@ -1,14 +1,16 @@
 // The application form (docs/accounts.md: POST /api/applications).
-import { $, busy, markField, say, send, TEXT } from "./common.js";
+import { language, show, wordPage } from "../words.js";
+import { $, busy, markField, say, send } from "./common.js";
 
 async function showForm() {
   const { ok, body } = await send("GET", "/api/applications/form");
   if (!ok) {
-    say($("result"), body.message ?? TEXT.networkFailed, "problem");
+    say($("result"), (w) => w.problem(body), "problem");
     return;
   }
-  $("eligibility").textContent = `${body.eligibility}（必須）`;
-  $("privacy").textContent = body.privacy_notice;
+  // The operator's own wording (rooms.toml), shown as written.
+  show($("eligibility"), (w) => `${body.eligibility}${w.required}`);
+  show($("privacy"), () => body.privacy_notice);
   for (const choice of body.heard_from ?? []) {
     const option = document.createElement("option");
     option.value = option.textContent = choice;
@@ -29,24 +31,26 @@ async function apply(event) {
     heard_from: data.get("heard_from") || null,
     note: data.get("note") || null,
     website: data.get("website") ?? "",
-    lang: "ja",
+    // The answer and the e-mails come in the page's language.
+    lang: language(),
   };
   await busy(form, async () => {
-    say($("result"), TEXT.sending);
+    say($("result"), (w) => w.sending);
     const { ok, body } = await send("POST", "/api/applications", request);
     if (ok) {
       form.hidden = true;
-      say($("result"), body.message, "done");
+      say($("result"), () => body.message, "done");
       $("result").focus();
       return;
     }
-    if (body.field && markField(form, body.field, body.message)) {
+    if (body.field && markField(form, body.field, (w) => w.problem(body))) {
       $("result").hidden = true;
     } else {
-      say($("result"), body.message ?? TEXT.networkFailed, "problem");
+      say($("result"), (w) => w.problem(body), "problem");
     }
   });
 }
 
+wordPage();
 $("apply").addEventListener("submit", apply);
 showForm();

@@ -1,20 +1,21 @@
 // Logging in: by passphrase, by asking for a link, or by opening that link (/login#t=…).
-import { $, busy, say, send, takeToken, TEXT } from "./common.js";
+import { language, wordPage } from "../words.js";
+import { $, busy, say, send, takeToken } from "./common.js";
 
 function loggedIn(body) {
   $("forms").hidden = true;
-  say($("result"), `ログインしました。こんにちは、${body.nickname} さん。`, "done");
+  say($("result"), (w) => w.loggedIn(body.nickname), "done");
   $("next").hidden = false;
 }
 
 async function redeem(token) {
   $("forms").hidden = true;
-  say($("result"), "ログイン用のリンクを確かめています…");
+  say($("result"), (w) => w.checkingLink);
   const { ok, body } = await send("POST", "/api/login/redeem", { token });
   if (ok) {
     loggedIn(body);
   } else {
-    say($("result"), body.message ?? TEXT.networkFailed, "problem");
+    say($("result"), (w) => w.problem(body), "problem");
     $("forms").hidden = false;
   }
 }
@@ -24,13 +25,13 @@ $("login").addEventListener("submit", async (event) => {
   const form = event.currentTarget;
   const data = new FormData(form);
   await busy(form, async () => {
-    say($("result"), TEXT.sending);
+    say($("result"), (w) => w.sending);
     const { ok, body } = await send("POST", "/api/login", {
       email: data.get("email") ?? "",
       passphrase: data.get("passphrase") ?? "",
     });
     if (ok) loggedIn(body);
-    else say($("result"), body.message ?? TEXT.networkFailed, "problem");
+    else say($("result"), (w) => w.problem(body), "problem");
   });
 });
 
@@ -39,11 +40,13 @@ $("link").addEventListener("submit", async (event) => {
   const form = event.currentTarget;
   const data = new FormData(form);
   await busy(form, async () => {
-    say($("result"), TEXT.sending);
-    const { body } = await send("POST", "/api/login/link", { email: data.get("email") ?? "", lang: "ja" });
-    say($("result"), body.message ?? TEXT.networkFailed, body.error ? "problem" : "done");
+    say($("result"), (w) => w.sending);
+    // The answer and the e-mail with the link come in the page's language.
+    const { ok, body } = await send("POST", "/api/login/link", { email: data.get("email") ?? "", lang: language() });
+    say($("result"), (w) => (ok ? body.message : w.problem(body)), ok ? "done" : "problem");
   });
 });
 
+wordPage();
 const token = takeToken();
 if (token) redeem(token);

@@ -1,6 +1,7 @@
 // Registration from an invitation link (/register#t=…): nickname, avatar, and a passphrase
 // or log-in-by-e-mail. A used, expired or revoked link gets the API's kind message and a way on.
-import { $, busy, markField, say, send, takeToken, TEXT } from "./common.js";
+import { show, wordPage } from "../words.js";
+import { $, busy, markField, say, send, takeToken } from "./common.js";
 
 const token = takeToken();
 
@@ -14,7 +15,7 @@ function swatches(container, name, values, label, paint) {
     input.value = value;
     input.checked = i === 0;
     const text = document.createElement("span");
-    text.textContent = label(value, i);
+    show(text, (w) => label(w, value, i));
     paint(text, value);
     choice.append(input, text);
     container.append(choice);
@@ -28,10 +29,10 @@ function wayOn(error) {
   link.className = "button";
   if (error === "invitation_used") {
     link.href = "/login";
-    link.textContent = "ログインのページへ";
+    show(link, (w) => w.toLogin);
   } else {
     link.href = "/apply";
-    link.textContent = "お申し込みのページへ";
+    show(link, (w) => w.toApply);
   }
   next.append(link);
   next.hidden = false;
@@ -39,20 +40,20 @@ function wayOn(error) {
 
 async function showForm() {
   if (!token) {
-    say($("result"), "招待リンクが見つかりませんでした。メールに書かれたリンクを、そのまま開いてください。", "problem");
+    say($("result"), (w) => w.noInvitation, "problem");
     wayOn("invitation_unknown");
     return;
   }
   const { ok, body } = await send("GET", `/api/invitations/${encodeURIComponent(token)}`);
   if (!ok) {
-    say($("result"), body.message, "problem");
+    say($("result"), (w) => w.problem(body), "problem");
     wayOn(body.error);
     return;
   }
-  say($("result"), `${TEXT.roles[body.role] ?? body.role}としての登録です。`);
+  say($("result"), (w) => w.registeringAs(body.role));
   $("nickname").value = body.nickname ?? "";
-  swatches($("shapes"), "shape", body.avatars.shapes, (v) => TEXT.shapes[v] ?? v, () => {});
-  swatches($("colors"), "color", body.avatars.colors, (v, i) => TEXT.color(v, i + 1), (el, v) => {
+  swatches($("shapes"), "shape", body.avatars.shapes, (w, v) => w.shapes[v] ?? v, () => {});
+  swatches($("colors"), "color", body.avatars.colors, (w, v, i) => w.color(v, i + 1), (el, v) => {
     el.style.setProperty("--swatch", v);
     el.classList.add("colour");
   });
@@ -78,23 +79,22 @@ async function register(event) {
     login_by_email: byEmail,
   };
   await busy(form, async () => {
-    say($("result"), TEXT.sending);
+    say($("result"), (w) => w.sending);
     const { ok, body } = await send("POST", "/api/registrations", request);
     if (ok) {
       form.hidden = true;
-      say($("result"), `登録が済みました。ようこそ、${body.nickname} さん。開室中は、いつでも居場所に入れます。`, "done");
-      $("next").innerHTML = '<a class="button primary" href="/space">居場所に入る</a> <a class="button" href="/account">アカウント</a>';
-      $("next").hidden = false;
+      say($("result"), (w) => w.registered(body.nickname), "done");
+      $("welcome").hidden = false;
       return;
     }
     const field = body.field;
     if (body.error === "nickname_taken") {
-      markField(form, "nickname", body.message);
+      markField(form, "nickname", (w) => w.problem(body));
       $("result").hidden = true;
-    } else if (field && markField(form, field, body.message)) {
+    } else if (field && markField(form, field, (w) => w.problem(body))) {
       $("result").hidden = true;
     } else {
-      say($("result"), body.message ?? TEXT.networkFailed, "problem");
+      say($("result"), (w) => w.problem(body), "problem");
       if (body.error?.startsWith("invitation_")) {
         form.hidden = true;
         wayOn(body.error);
@@ -103,5 +103,6 @@ async function register(event) {
   });
 }
 
+wordPage();
 $("register").addEventListener("submit", register);
 showForm();
