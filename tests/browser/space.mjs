@@ -259,4 +259,15 @@ await run(browser, async () => {
     await axe(page, "space (closed)");
     await shot(page, "space-closed");
   });
+
+  await step("the account page in English says what others see, and passes the accessibility scan", async () => {
+    const page = await logIn(await person(), CLOSED, yoru);
+    await page.selectOption("#language", "en");
+    await page.goto(`${CLOSED}/account`);
+    await page.waitForSelector("#me:not([hidden])", { timeout: WAIT });
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+    assert.equal(await page.innerText("h1"), "Your account");
+    assert.equal(await page.innerText("#me-method"), "Passphrase");
+    await axe(page, "account (English)");
+  });
 });
