@@ -14,6 +14,19 @@ const [yoru] = JSON.parse(env("CLOSED_PEOPLE"));
 const browser = await launch();
 
 // A fresh browser profile whose camera and microphone requests are recorded, never granted.
+// The value both readers give, once it has held still for 250 ms.
+async function sameFor250ms(readA, readB) {
+  const deadline = Date.now() + WAIT;
+  let last = null;
+  while (Date.now() < deadline) {
+    const [one, other] = [await readA(), await readB()];
+    if (one === other && one === last) return one;
+    last = one === other ? one : null;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("the two screens never agreed");
+}
+
 async function person(size = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport: size, locale: "ja-JP" });
   await context.addInitScript(() => {
@@ -139,12 +152,18 @@ await run(browser, async () => {
       [`#map g.avatar[data-id="${id}"]`, before],
       { timeout: WAIT },
     );
-    // A click walks too.
+    // A click walks too. First both screens must agree where the arrow steps ended (they
+    // arrive in 100 ms batches), and that place is read before clicking: read after, it
+    // could already be the new one.
+    const afterArrows = await sameFor250ms(
+      () => a.getAttribute("#map g.avatar.you", "transform"),
+      () => b.getAttribute(`#map g.avatar[data-id="${id}"]`, "transform"),
+    );
     const box = await a.locator("#map").boundingBox();
     await a.mouse.click(box.x + box.width * 0.2, box.y + box.height * 0.8);
     await b.waitForFunction(
       ([sel, old]) => document.querySelector(sel)?.getAttribute("transform") !== old,
-      [`#map g.avatar[data-id="${id}"]`, await b.getAttribute(`#map g.avatar[data-id="${id}"]`, "transform")],
+      [`#map g.avatar[data-id="${id}"]`, afterArrows],
       { timeout: WAIT },
     );
   });
