@@ -275,9 +275,12 @@ impl Member {
         self.start_voice().await?;
         self.request(json!({"type": "voice_publish", "kind": "audio"}))
             .await?;
-        self.pump(Some(STEP), |f| f["type"] == "voice_offer" && has_uplink(f))
-            .await
-            .map(drop)
+        // The offer with the uplink may come before the ack (then it is answered already).
+        if self.peer.microphone.is_none() {
+            self.pump(Some(STEP), |f| f["type"] == "voice_offer" && has_uplink(f))
+                .await?;
+        }
+        Ok(())
     }
 
     async fn start_voice(&mut self) -> anyhow::Result<()> {
@@ -311,13 +314,13 @@ impl Member {
         within: Option<Duration>,
         mut done: impl FnMut(&Value) -> bool,
     ) -> anyhow::Result<Value> {
-        let deadline = within.map(|w| tokio::time::Instant::now() + w);
+        let deadline = within.map(|w| (tokio::time::Instant::now() + w, w));
         loop {
             let next = self.ws.next();
             let frame = match deadline {
-                Some(at) => tokio::time::timeout_at(at, next)
+                Some((at, within)) => tokio::time::timeout_at(at, next)
                     .await
-                    .map_err(|_| anyhow!("no expected frame within {within:?}"))?,
+                    .map_err(|_| anyhow!("what was awaited did not come within {within:?}"))?,
                 None => next.await,
             }
             .ok_or_else(|| anyhow!("the server closed the WebSocket"))??;
