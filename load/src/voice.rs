@@ -75,12 +75,21 @@ pub struct VoiceReport {
     pub delivered_total: u64,
     /// Fanout only: from a listener's `voice_start` to its first audio packet.
     pub join_to_first_audio: Option<Latency>,
+    /// From the first `voice_start` until every track delivered, and what it cost.
+    pub setup: Setup,
     pub server_cpu_s: Option<f64>,
     /// Server CPU time over the window's length: 1.0 is one core kept busy.
     pub server_cores: Option<f64>,
     /// The same for this tool, whose WebRTC stacks may be the bottleneck instead.
     pub tool_cores: f64,
     pub answers_refused: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Setup {
+    pub seconds: f64,
+    pub server_cpu_s: Option<f64>,
+    pub tool_cpu_s: Option<f64>,
 }
 
 #[derive(Default)]
@@ -132,6 +141,14 @@ pub async fn run(
     }
     let n = members.len();
     let talkers = if everyone_talks { n } else { 1 };
+    let cpu = || {
+        let server = target.pid.and_then(|p| procstat::cpu_time(p).ok());
+        (server, procstat::cpu_time(std::process::id()).ok())
+    };
+    let span =
+        |a: Option<Duration>, b: Option<Duration>| a.zip(b).map(|(a, b)| (b - a).as_secs_f64());
+    let setup_started = Instant::now();
+    let setup_before = cpu();
     let mut tasks: Vec<JoinHandle<anyhow::Result<()>>> = Vec::new();
     let mut timings = Vec::new();
     let mut members = members.into_iter();
@@ -174,13 +191,15 @@ pub async fn run(
                 _ => anyhow!("a voice member stopped"),
             });
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    tokio::time::sleep(WARM_UP).await;
-    let cpu = || {
-        let server = target.pid.and_then(|p| procstat::cpu_time(p).ok());
-        (server, procstat::cpu_time(std::process::id()).ok())
+    let setup_after = cpu();
+    let setup = Setup {
+        seconds: setup_started.elapsed().as_secs_f64(),
+        server_cpu_s: span(setup_before.0, setup_after.0),
+        tool_cpu_s: span(setup_before.1, setup_after.1),
     };
+    tokio::time::sleep(WARM_UP).await;
     let before = cpu();
     counters.measuring.store(true, Ordering::SeqCst);
     let started = Instant::now();
@@ -197,7 +216,6 @@ pub async fn run(
             joins.saturating_record((*first - *start).as_micros().max(1) as u64);
         }
     }
-    let span = |a: Option<Duration>, b: Option<Duration>| a.zip(b).map(|(a, b)| (b - a).as_secs_f64());
     let server_cpu = span(before.0, after.0);
     let sent_per_s = counters.sent_window.load(Ordering::SeqCst) as f64 / secs;
     Ok(VoiceReport {
@@ -211,6 +229,7 @@ pub async fn run(
         expected_per_s: sent_per_s * (n - 1) as f64,
         delivered_total: counters.delivered_total.load(Ordering::SeqCst),
         join_to_first_audio: (!everyone_talks).then(|| Latency::of(&joins)),
+        setup,
         server_cpu_s: server_cpu,
         server_cores: server_cpu.map(|c| c / secs),
         tool_cores: span(before.1, after.1).unwrap_or(0.0) / secs,

@@ -166,7 +166,14 @@ async fn voice_reaches_every_listener_through_the_sfu() {
     let server = start().await;
     let (fanout, table) = load(
         &server,
-        &["--scenario", "voice-fanout", "--members", "3", "--seconds", "2"],
+        &[
+            "--scenario",
+            "voice-fanout",
+            "--members",
+            "3",
+            "--seconds",
+            "2",
+        ],
     )
     .await;
     assert_eq!(fanout["tracks_expected"], 2, "{fanout}");
@@ -177,7 +184,14 @@ async fn voice_reaches_every_listener_through_the_sfu() {
 
     let (room, _) = load(
         &server,
-        &["--scenario", "voice-room", "--members", "3", "--seconds", "1"],
+        &[
+            "--scenario",
+            "voice-room",
+            "--members",
+            "3",
+            "--seconds",
+            "1",
+        ],
     )
     .await;
     assert_eq!(room["tracks_flowing"], 6, "{room}");
