@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Voice through the SFU: ibasho-load's webrtc-rs members against a release ibasho, the server
 # pinned to core 0 and the load tool to core 1, on loopback. A fresh server per case.
-# Cases: one talker heard by 10, 50 and 100 listeners; a room of 10 where everyone talks.
+# Cases: one talker heard by 10, 50, 100 and 200 listeners; a room of 10 where everyone talks.
 # Prints each case's table and keeps the JSON in bench/results/voice/.
 # Usage: bench/voice.sh [SECONDS]   (the measured window, default 10)
 set -euo pipefail
@@ -41,5 +41,6 @@ run() {
 run fanout-10 --scenario voice-fanout --members 11
 run fanout-50 --scenario voice-fanout --members 51
 run fanout-100 --scenario voice-fanout --members 101
+run fanout-200 --scenario voice-fanout --members 201
 run room-10 --scenario voice-room --members 10
 echo "raw results in $OUT/"
