@@ -4,6 +4,7 @@ mod client;
 mod mint;
 mod procstat;
 mod scenarios;
+mod voice;
 
 use clap::{Parser, ValueEnum};
 use scenarios::{ChatPlan, Target};
@@ -18,6 +19,10 @@ enum Scenario {
     Move,
     JoinStorm,
     SlowConsumer,
+    /// One member talks, the others (--members minus one) listen.
+    VoiceFanout,
+    /// Every member talks and hears all the others.
+    VoiceRoom,
 }
 
 #[derive(Parser)]
@@ -40,7 +45,7 @@ struct Args {
     /// The target is a peer (bench/peers/): it takes any token, so none are minted.
     #[arg(long)]
     peer: bool,
-    /// Simulated members.
+    /// Simulated members (voice: talkers and listeners together).
     #[arg(long, default_value_t = 100)]
     members: usize,
     /// Members per room (chat, move, join-storm).
@@ -72,6 +77,14 @@ async fn main() -> anyhow::Result<()> {
         args.seconds >= 1 && args.seconds <= MAX_SECONDS,
         "--seconds is 1 to {MAX_SECONDS}"
     );
+    if matches!(args.scenario, Scenario::VoiceFanout | Scenario::VoiceRoom) {
+        anyhow::ensure!(!args.peer, "the peers have no voice");
+        anyhow::ensure!(
+            (2..=voice::MAX_MEMBERS).contains(&args.members),
+            "voice takes 2 to {} members",
+            voice::MAX_MEMBERS
+        );
+    }
     let target = Target {
         addr: client::loopback_target(&args.target)?,
         url: args.target.clone(),
@@ -102,6 +115,8 @@ async fn main() -> anyhow::Result<()> {
             let change = stalled.latency.p99_ms / baseline.latency.p99_ms.max(1e-9) - 1.0;
             json!({ "baseline": baseline, "with_one_stalled": stalled, "p99_change": change })
         }
+        Scenario::VoiceFanout => json!(voice::run(&target, &tokens, false, window).await?),
+        Scenario::VoiceRoom => json!(voice::run(&target, &tokens, true, window).await?),
     };
     print!("{}", table(&format!("{:?}", args.scenario), &result));
     if let Some(path) = args.json {

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// Members entering at once: a storm of its own is the join-storm scenario's business.
 const ENTER_BATCH: usize = 200;
-const WARM_UP: Duration = Duration::from_secs(1);
+pub(crate) const WARM_UP: Duration = Duration::from_secs(1);
 const DRAIN: Duration = Duration::from_secs(2);
 /// Chat lines are this long, like a short sentence (the goal's "100-byte messages").
 const CHAT_BYTES: usize = 100;
@@ -37,7 +37,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(h: &Histogram<u64>) -> Latency {
+    pub(crate) fn of(h: &Histogram<u64>) -> Latency {
         let ms = |us: u64| us as f64 / 1000.0;
         Latency {
             samples: h.len(),
@@ -49,7 +49,7 @@ impl Latency {
     }
 }
 
-fn histogram() -> Histogram<u64> {
+pub(crate) fn histogram() -> Histogram<u64> {
     // Microseconds, up to a minute, 3 significant digits.
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
 }

@@ -161,6 +161,43 @@ async fn idle_move_storm_and_slow_consumer_report_what_they_saw() {
     assert!(slow["p99_change"].as_f64().is_some(), "{slow}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_reaches_every_listener_through_the_sfu() {
+    let server = start().await;
+    let (fanout, table) = load(
+        &server,
+        &[
+            "--scenario",
+            "voice-fanout",
+            "--members",
+            "3",
+            "--seconds",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(fanout["tracks_expected"], 2, "{fanout}");
+    assert_eq!(fanout["tracks_flowing"], 2, "{fanout}");
+    assert!(fanout["delivered_total"].as_u64().unwrap() > 0, "{fanout}");
+    assert_eq!(fanout["join_to_first_audio"]["samples"], 2, "{fanout}");
+    assert!(table.contains("join_to_first_audio.p99_ms"), "{table}");
+
+    let (room, _) = load(
+        &server,
+        &[
+            "--scenario",
+            "voice-room",
+            "--members",
+            "3",
+            "--seconds",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(room["tracks_flowing"], 6, "{room}");
+    assert!(room["delivered_total"].as_u64().unwrap() > 0, "{room}");
+}
+
 #[test]
 fn only_loopback_targets_are_loaded() {
     let output = Command::new(env!("CARGO_BIN_EXE_ibasho-load"))
