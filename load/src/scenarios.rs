@@ -64,29 +64,34 @@ fn cpu(pid: Option<u32>) -> Option<Duration> {
     pid.and_then(|p| procstat::cpu_time(p).ok())
 }
 
-/// Everyone enters their room, a batch at a time.
+/// Connects every member with `connect(index, token)`, a batch at a time.
+async fn connect_all<F, Fut>(tokens: &[String], connect: F) -> anyhow::Result<Vec<Ws>>
+where
+    F: Fn(usize, String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Ws>> + Send + 'static,
+{
+    let mut sockets = Vec::with_capacity(tokens.len());
+    for start in (0..tokens.len()).step_by(ENTER_BATCH) {
+        let end = (start + ENTER_BATCH).min(tokens.len());
+        let batch = (start..end).map(|i| tokio::spawn(connect(i, tokens[i].clone())));
+        for connected in futures_util::future::join_all(batch).await {
+            sockets.push(connected??);
+        }
+    }
+    Ok(sockets)
+}
+
+/// Everyone enters their room.
 async fn enter_all(
     target: &Target,
     tokens: &[String],
     room_of: impl Fn(usize) -> String,
 ) -> anyhow::Result<Vec<Ws>> {
-    let mut sockets = Vec::with_capacity(tokens.len());
-    for start in (0..tokens.len()).step_by(ENTER_BATCH) {
-        let end = (start + ENTER_BATCH).min(tokens.len());
-        let batch = (start..end).map(|i| {
-            let (url, addr, token, room) = (
-                target.url.clone(),
-                target.addr,
-                tokens[i].clone(),
-                room_of(i),
-            );
-            tokio::spawn(async move { client::enter(&url, addr, i, &token, &room).await })
-        });
-        for joined in futures_util::future::join_all(batch).await {
-            sockets.push(joined??.0);
-        }
-    }
-    Ok(sockets)
+    connect_all(tokens, |i, token| {
+        let (url, addr, room) = (target.url.clone(), target.addr, room_of(i));
+        async move { Ok(client::enter(&url, addr, i, &token, &room).await?.0) }
+    })
+    .await
 }
 
 #[derive(Debug, Serialize)]
@@ -102,17 +107,11 @@ pub async fn idle(target: &Target, tokens: &[String]) -> anyhow::Result<IdleRepo
         .pid
         .ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
     let before = procstat::rss_kib(pid)?;
-    let mut sockets = Vec::with_capacity(tokens.len());
-    for start in (0..tokens.len()).step_by(ENTER_BATCH) {
-        let end = (start + ENTER_BATCH).min(tokens.len());
-        let batch = (start..end).map(|i| {
-            let (url, addr, token) = (target.url.clone(), target.addr, tokens[i].clone());
-            tokio::spawn(async move { client::authenticate(&url, addr, i, &token).await })
-        });
-        for ws in futures_util::future::join_all(batch).await {
-            sockets.push(ws??);
-        }
-    }
+    let sockets = connect_all(tokens, |i, token| {
+        let (url, addr) = (target.url.clone(), target.addr);
+        async move { client::authenticate(&url, addr, i, &token).await }
+    })
+    .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = procstat::rss_kib(pid)?;
     let report = IdleReport {
