@@ -29,7 +29,7 @@ def fmt(value, digits=0):
     return f"{value:.{digits}f}"
 
 
-def ratio(a, b, higher_is_better=True):
+def ratio(a, b):
     if a is None or b is None or a == 0 or b == 0:
         return "–"
     return f"{a / b:.2f}×"
@@ -136,7 +136,7 @@ def section(cases, mode):
     if rows:
         out += ["### Movement (10 steps a second each, batched every 100 ms)", ""]
         out += table(["case", "target", "moves sent/s", "position frames/s",
-                      "positions delivered/s", f"server CPU-s in the window"], rows)
+                      "positions delivered/s", "server CPU-s in the window"], rows)
         out += [""]
 
     rows = []
