@@ -201,25 +201,18 @@ impl Hub {
             }
         }
         self.rooms_in_order()
+            .filter(|room| listed_for(role, &room.config.kind))
             .filter_map(|room| {
                 let members = by_room.remove(&room.id)?;
-                let count = members.len();
-                match room.config.kind {
-                    RoomKind::Consult { .. } if role.has(Grant::TakeConsultations) => {
-                        Some(protocol::RoomOccupancy {
-                            room: room.id.to_string(),
-                            count,
-                            members: Vec::new(),
-                        })
-                    }
-                    RoomKind::Consult { .. } => None,
-                    RoomKind::Staff if !role.has(Grant::EnterStaffRoom) => None,
-                    _ => Some(protocol::RoomOccupancy {
-                        room: room.id.to_string(),
-                        count,
-                        members,
-                    }),
-                }
+                Some(protocol::RoomOccupancy {
+                    room: room.id.to_string(),
+                    count: members.len(),
+                    // Who is in a consultation is nobody else's business.
+                    members: match room.config.kind {
+                        RoomKind::Consult { .. } => Vec::new(),
+                        _ => members,
+                    },
+                })
             })
             .collect()
     }
@@ -256,16 +249,11 @@ impl Hub {
         }
     }
 
-    /// The rooms a member with `role` can see listed. Consultation rooms are listed only for
-    /// those who take consultations (others learn of one by invitation); staff rooms only for staff.
+    /// The rooms a member with `role` can see listed (see `listed_for`).
     fn rooms_for(&self, role: Role) -> Vec<RoomInfo> {
         let now = self.clock.now();
         self.rooms_in_order()
-            .filter(|room| match room.config.kind {
-                RoomKind::Consult { .. } => role.has(Grant::TakeConsultations),
-                RoomKind::Staff => role.has(Grant::EnterStaffRoom),
-                _ => true,
-            })
+            .filter(|room| listed_for(role, &room.config.kind))
             .map(|room| {
                 let config = &room.config;
                 let (kind, map, stage, videos) = match &config.kind {
@@ -353,5 +341,16 @@ impl Hub {
         F: std::future::Future<Output = ()>,
     {
         self.sessions.track_future(task)
+    }
+}
+
+/// Whether `role` sees a room of this kind listed (in `welcome` and in the staff overview):
+/// consultation rooms only for those who take consultations (others learn of one by
+/// invitation), staff rooms only for staff.
+fn listed_for(role: Role, kind: &RoomKind) -> bool {
+    match kind {
+        RoomKind::Consult { .. } => role.has(Grant::TakeConsultations),
+        RoomKind::Staff => role.has(Grant::EnterStaffRoom),
+        _ => true,
     }
 }
