@@ -34,6 +34,18 @@ start = "12:00"
 end = "13:00"
 
 [[room]]
+id = "talk"
+kind = "program"
+name = "おしゃべり会"
+max_speakers = 2
+
+[[room.session]]
+rule = "weekly"
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "12:00"
+end = "13:00"
+
+[[room]]
 id = "consult"
 kind = "consult"
 name = "個別相談"
@@ -330,6 +342,85 @@ async fn bad_voice_requests_get_typed_errors() {
         "no_voice",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_room_lets_only_so_many_send_at_once() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut aoi = Member::enter(&server, "participant", "あおい", "talk").await;
+    let mut beni = Member::enter(&server, "participant", "べに", "talk").await;
+    let mut chika = Member::enter(&server, "family", "ちか", "talk").await;
+    for member in [&mut aoi, &mut beni, &mut chika] {
+        member.set_status("can_talk").await;
+    }
+    aoi.publish().await;
+    beni.publish().await;
+    let publish = json!({"type": "voice_publish", "kind": "audio"});
+    let refused = chika.expect_error(publish.clone(), "speakers_full").await;
+    assert!(
+        refused["message"].as_str().unwrap().contains("2人"),
+        "{refused}"
+    );
+    // A refused publish made no offer, and those sending may add a track to their place.
+    chika.settle().await;
+    assert!(
+        !chika.ws.kept().iter().any(|f| f["type"] == "voice_offer"
+            && f["uplinks"].as_array().is_some_and(|u| !u.is_empty())),
+        "a refused publish was offered an uplink"
+    );
+    beni.publish_kind("video").await;
+
+    // Stopping the last track frees the place.
+    let ack = aoi
+        .request(json!({"type": "voice_unpublish", "kind": "audio"}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    chika.publish().await;
+    aoi.expect_error(publish.clone(), "speakers_full").await;
+
+    // One who may not speak for now (見てるだけ) holds no place.
+    chika.set_status("watching").await;
+    aoi.publish().await;
+    chika.set_status("can_talk").await;
+
+    // Going to another room stops what was sent (the server drops the uplinks) and frees the
+    // place; coming back, the member asks again.
+    beni.ws.join("hiroba").await;
+    while !beni.answer_offer().await["uplinks"]
+        .as_array()
+        .is_some_and(|u| u.is_empty())
+    {}
+    beni.ws.join("talk").await;
+    beni.expect_error(publish.clone(), "speakers_full").await;
+
+    // voice_stop frees the place too.
+    let ack = aoi.request(json!({"type": "voice_stop"})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    beni.publish().await;
+    while chika.mid_of(&beni).is_none() {
+        chika.answer_offer().await;
+    }
+    chika.hears(&beni).await;
+}
+
+#[tokio::test]
+async fn shutting_the_server_down_closes_every_peer_connection() {
+    let mut server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    let mut near = Member::enter(&server, "participant", "ちかく", "hiroba").await;
+    sora.walk(50.0, 150.0).await;
+    near.walk(100.0, 150.0).await;
+    sora.set_status("can_talk").await;
+    sora.publish().await;
+    near.answer_offer().await;
+    near.hears(&sora).await;
+
+    assert!(!near.peer.said_goodbye());
+    // Closed, not merely gone quiet: the browser is told at once (RTCP BYE, then DTLS
+    // close_notify) instead of finding out from its ICE timeout.
+    let status = server.stop().await;
+    assert!(status.success(), "{status:?}");
+    near.peer.wait_goodbye(MEDIA_WAIT).await;
 }
 
 #[tokio::test]

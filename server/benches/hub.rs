@@ -72,6 +72,7 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
         name: "フリースペース".into(),
         description: String::new(),
         capacity: ROOM + 1,
+        max_speakers: 20,
         kind: RoomKind::Free {
             width: 1000,
             height: 1000,

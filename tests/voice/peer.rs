@@ -18,6 +18,7 @@ use webrtc::media::Sample;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtcp::goodbye::Goodbye;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp::extension::audio_level_extension::AudioLevelExtension;
@@ -36,6 +37,8 @@ const AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 struct Received {
     packets: Mutex<HashMap<String, u64>>,
     keyframe_requests: Mutex<u64>,
+    /// RTCP BYEs from the server on the tracks received: it closed this peer connection.
+    goodbyes: Mutex<u64>,
     bell: Notify,
 }
 
@@ -80,10 +83,19 @@ impl Peer {
         );
         let received = Arc::new(Received::default());
         let counts = received.clone();
-        pc.on_track(Box::new(move |track, _receiver, transceiver| {
+        pc.on_track(Box::new(move |track, receiver, transceiver| {
             let counts = counts.clone();
             Box::pin(async move {
                 let mid = transceiver.mid().map(|m| m.to_string()).unwrap_or_default();
+                let goodbyes = counts.clone();
+                tokio::spawn(async move {
+                    while let Ok((packets, _)) = receiver.read_rtcp().await {
+                        if packets.iter().any(|p| p.as_any().is::<Goodbye>()) {
+                            *goodbyes.goodbyes.lock().unwrap() += 1;
+                            goodbyes.bell.notify_waiters();
+                        }
+                    }
+                });
                 tokio::spawn(async move {
                     while track.read_rtp().await.is_ok() {
                         *counts
@@ -242,18 +254,22 @@ impl Peer {
 
     /// Waits until the camera has been asked for a keyframe; panics at the deadline.
     pub async fn wait_keyframe_request(&self, within: Duration) {
-        let deadline = Instant::now() + within;
-        loop {
-            let rung = self.received.bell.notified();
-            tokio::pin!(rung);
-            rung.as_mut().enable();
-            if *self.received.keyframe_requests.lock().unwrap() > 0 {
-                return;
-            }
-            if timeout(deadline - Instant::now(), rung).await.is_err() {
-                panic!("the camera was asked for no keyframe within {within:?}");
-            }
+        let asked = || *self.received.keyframe_requests.lock().unwrap() > 0;
+        if !self.until(within, asked).await {
+            panic!("the camera was asked for no keyframe within {within:?}");
         }
+    }
+
+    /// Waits until the server says goodbye (RTCP BYE) on a track this peer receives: it closed
+    /// the connection rather than just falling silent. Panics at the deadline.
+    pub async fn wait_goodbye(&self, within: Duration) {
+        if !self.until(within, || self.said_goodbye()).await {
+            panic!("the server said no goodbye (RTCP BYE) within {within:?}");
+        }
+    }
+
+    pub fn said_goodbye(&self) -> bool {
+        *self.received.goodbyes.lock().unwrap() > 0
     }
 
     /// Packets received so far on m-line `mid`.
@@ -274,19 +290,26 @@ impl Peer {
 
     /// Waits until m-line `mid` has received more than `count` packets; panics at the deadline.
     pub async fn wait_packets(&self, mid: &str, count: u64, within: Duration, what: &str) {
+        if !self.until(within, || self.packets(mid) > count).await {
+            panic!(
+                "{what}: no more than {count} packets on m-line {mid} within {within:?} (got {})",
+                self.packets(mid)
+            );
+        }
+    }
+
+    /// Whether `done` came true within `within`, checked whenever something is received.
+    async fn until(&self, within: Duration, done: impl Fn() -> bool) -> bool {
         let deadline = Instant::now() + within;
         loop {
             let rung = self.received.bell.notified();
             tokio::pin!(rung);
             rung.as_mut().enable();
-            if self.packets(mid) > count {
-                return;
+            if done() {
+                return true;
             }
             if timeout(deadline - Instant::now(), rung).await.is_err() {
-                panic!(
-                    "{what}: no more than {count} packets on m-line {mid} within {within:?} (got {})",
-                    self.packets(mid)
-                );
+                return done();
             }
         }
     }

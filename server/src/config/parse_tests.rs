@@ -57,6 +57,7 @@ fn a_good_file_gets_its_defaults() {
     assert_eq!(config.closures.ranges.len(), 1);
     let free = config.room("free").unwrap();
     assert_eq!(free.capacity, 50);
+    assert_eq!(free.max_speakers, 20);
     assert!(matches!(
         free.kind,
         RoomKind::Free {
@@ -83,6 +84,7 @@ fn a_good_file_gets_its_defaults() {
     );
     let consult = config.room("consult").unwrap();
     assert_eq!(consult.capacity, 2);
+    assert_eq!(consult.max_speakers, 2);
     assert!(matches!(consult.kind, RoomKind::Consult { pool: 4 }));
     assert!(config.room("nowhere").is_none());
 }
@@ -122,7 +124,8 @@ fn mistakes_are_reported_where_they_are() {
         (
             with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
             "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
-             `capacity`, `width`, `height`, `host_roles`, `stage`, `session`, `pool`, `video`",
+             `capacity`, `max_speakers`, `width`, `height`, `host_roles`, `stage`, `session`, `pool`, \
+             `video`",
         ),
         (
             with("id = \"free\"", "id = \"Free Space\""),
@@ -135,6 +138,14 @@ fn mistakes_are_reported_where_they_are() {
         (
             with("name = \"フリースペース\"", "name = \"フリースペース\"\ncapacity = 0"),
             "rooms.toml:14:12: capacity 0 is outside 1..=1000",
+        ),
+        (
+            with("name = \"フリースペース\"", "name = \"フリースペース\"\nmax_speakers = 0"),
+            "rooms.toml:14:16: max_speakers 0 is outside 1..=100",
+        ),
+        (
+            room("id = \"c\"\nkind = \"consult\"\nname = \"x\"\npool = 1\nmax_speakers = 1\n"),
+            "rooms.toml:20:16: `max_speakers` does not belong to a room of kind \"consult\"",
         ),
         (
             with(

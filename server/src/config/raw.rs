@@ -87,6 +87,7 @@ pub(super) struct RawRoom {
     #[serde(default)]
     pub description: String,
     pub capacity: Option<S<i64>>,
+    pub max_speakers: Option<S<i64>>,
     // free
     pub width: Option<S<i64>>,
     pub height: Option<S<i64>>,

@@ -58,6 +58,9 @@ pub struct RoomConfig {
     pub name: String,
     pub description: String,
     pub capacity: usize,
+    /// How many members may send voice, camera or screen here at once (each costs every
+    /// listener a stream): 0 in the gallery, everyone in a consultation.
+    pub max_speakers: usize,
     pub kind: RoomKind,
 }
 
@@ -226,11 +229,11 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     }
     let kind = r.kind.get_ref().as_str();
     let takes: &[&str] = match kind {
-        "free" => &["width", "height"],
-        "program" => &["host_roles", "stage", "session"],
+        "free" => &["width", "height", "max_speakers"],
+        "program" => &["host_roles", "stage", "session", "max_speakers"],
         "consult" => &["pool"],
         "gallery" => &["video"],
-        "staff" => &[],
+        "staff" => &["max_speakers"],
         _ => {
             return Err(src.error(
                 r.kind.span(),
@@ -238,7 +241,8 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             ))
         }
     };
-    let present: [(&str, Option<Range<usize>>); 7] = [
+    let present: [(&str, Option<Range<usize>>); 8] = [
+        ("max_speakers", r.max_speakers.as_ref().map(|v| v.span())),
         ("width", r.width.as_ref().map(|v| v.span())),
         ("height", r.height.as_ref().map(|v| v.span())),
         ("host_roles", r.host_roles.as_ref().map(|v| v.span())),
@@ -270,6 +274,18 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         default_capacity,
         capacities,
     )?;
+    let max_speakers = match kind {
+        // Everyone in a consultation talks; the gallery has no voice.
+        "consult" => capacity,
+        "gallery" => 0,
+        _ => values::number(
+            src,
+            "max_speakers",
+            r.max_speakers.as_ref(),
+            if kind == "free" { 20 } else { 10 },
+            1..=100,
+        )?,
+    };
     let room_kind = match kind {
         "free" => RoomKind::Free {
             width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
@@ -347,6 +363,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         name: r.name.get_ref().clone(),
         description: r.description.clone(),
         capacity: capacity as usize,
+        max_speakers: max_speakers as usize,
         kind: room_kind,
     })
 }

@@ -329,6 +329,9 @@ impl Hub {
         {
             tracing::warn!("some sessions did not finish within 5 s of shutdown");
         }
+        // Sessions closed their own peers as they ended; any left (a session that did not
+        // finish) are closed here, and the goodbyes are sent before the process exits.
+        self.media.close_all().await;
     }
 
     pub fn is_shutting_down(&self) -> bool {

@@ -541,6 +541,8 @@ pub enum ErrorCode {
     NoVoice,
     /// Raising a hand or inviting a speaker in a room without a stage.
     NoStage,
+    /// Publishing refused: as many members as the room allows are sending already.
+    SpeakersFull,
     Internal,
 }
 

@@ -10,7 +10,7 @@ use super::protocol::{
 use super::words;
 use crate::auth::Grant;
 use crate::config::{RoomConfig, RoomKind};
-use crate::media::Media;
+use crate::media::{Media, TrackKind};
 use crate::member::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
@@ -75,10 +75,17 @@ pub enum RoomCommand {
     },
     /// The program's session is over: its audience moves out.
     SessionEnded { next_session: Option<Window> },
-    /// May this member publish here now? The error says why not.
-    MayPublish {
+    /// The member asks to send a track: yes if they may speak here and the room has a place
+    /// for one more speaker (theirs is kept until they stop sending); the error says why not.
+    Publish {
         session: SessionHandle,
+        kind: TrackKind,
         reply: oneshot::Sender<Result<(), (ErrorCode, String)>>,
+    },
+    /// The member stopped sending a track (`None`: all of them), so may free their place.
+    Unpublish {
+        session: SessionHandle,
+        kind: Option<TrackKind>,
     },
     /// Staff mute (or unmute) a member here.
     Mute {
@@ -179,7 +186,8 @@ impl Room {
                                 | RoomCommand::Chat { .. }
                                 | RoomCommand::Stamp { .. }
                                 | RoomCommand::Occupants { .. }
-                                | RoomCommand::MayPublish { .. }
+                                | RoomCommand::Publish { .. }
+                                | RoomCommand::Unpublish { .. }
                                 | RoomCommand::Speaking { .. }
                         );
                         self.handle(command);
@@ -231,9 +239,14 @@ impl Room {
                 let _ = reply.send(self.occupants.values().map(|o| o.session.clone()).collect());
             }
             RoomCommand::SessionEnded { next_session } => self.session_ended(next_session),
-            RoomCommand::MayPublish { session, reply } => {
-                let _ = reply.send(self.may_publish(&session));
+            RoomCommand::Publish {
+                session,
+                kind,
+                reply,
+            } => {
+                let _ = reply.send(self.claim_publish(&session, kind));
             }
+            RoomCommand::Unpublish { session, kind } => self.release_publish(&session, kind),
             RoomCommand::Mute {
                 session,
                 member,
@@ -282,7 +295,7 @@ impl Room {
         };
         // A member connecting again (a new tab, a reconnect before the old socket was noticed
         // dead) takes over their place: the others see an update, not a leave and a join.
-        self.occupants.insert(
+        let replaced = self.occupants.insert(
             session.id.clone(),
             Occupant {
                 session: session.clone(),
@@ -290,6 +303,9 @@ impl Room {
                 needs_all_positions: false,
             },
         );
+        if let Some(old) = replaced.filter(|o| o.session.conn != session.conn) {
+            self.voice_connection_gone(old.session.conn);
+        }
         let view = self.view_of(&session.id);
         self.seq += 1;
         let event = if previous.is_some() {
@@ -352,7 +368,7 @@ impl Room {
         self.occupants.remove(&session.id);
         self.moved.remove(&session.id);
         self.invited.remove(&session.id);
-        self.forget_voice(&session.id);
+        self.forget_voice(session);
         if !self
             .occupants
             .values()

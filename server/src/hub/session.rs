@@ -329,7 +329,7 @@ impl Reader<'_> {
                 Ok(())
             }
             ClientMessage::VoiceStop { rid } => {
-                self.voice_stop(rid);
+                self.voice_stop(rid).await;
                 Ok(())
             }
             ClientMessage::VoiceAnswer { rid, sdp } => self.voice_answer(rid, sdp).await,
@@ -367,6 +367,10 @@ impl Reader<'_> {
             .gate()
             .admit_to_room(&room.config, self.member.role, self.hub.clock.now())
             .map_err(|refusal| Box::new(refusal_error(rid.clone(), refusal)))?;
+        let rejoined = self
+            .session
+            .room()
+            .is_some_and(|current| *current == *room.id);
         let previous = self.session.room().filter(|current| **current != *room.id);
         let session = self.session.clone();
         let join_rid = rid.clone();
@@ -377,6 +381,11 @@ impl Reader<'_> {
             reply,
         })
         .await?;
+        // Whatever was sent in another room stops: here the member chooses again whether to
+        // speak, and asks for a place among this room's speakers.
+        if !rejoined {
+            self.hub.media.unpublish_all(self.session.conn);
+        }
         // Leave the old room only once the new one has said yes: a full room leaves you where you were.
         if let Some(old) = previous.and_then(|id| self.hub.room(&id).cloned()) {
             old.send(RoomCommand::Leave {

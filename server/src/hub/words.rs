@@ -35,12 +35,20 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         BadSdp => "音声の接続情報を読み取れませんでした。",
         NoVoice => "このお部屋では音声は使えません。",
         NoStage => "このお部屋にはステージがありません。",
+        SpeakersFull => "いまは話している人数がいっぱいです。聞くことはそのままできます。",
     }
 }
 
 /// Why a member who asked to speak only listens here.
 pub fn listen_only_on_stage() -> &'static str {
     "ステージで話せるのは、ホストと招かれた方です。話したいときは手を挙げてください。"
+}
+
+/// Why a member who asked to speak cannot yet: the room's speakers are as many as it allows.
+pub fn speakers_full(limit: usize) -> String {
+    format!(
+        "いまこのお部屋で話せるのは{limit}人までで、いっぱいです。どなたかが話し終えたら、もう一度「話す」を押してください。聞くことはそのままできます。"
+    )
 }
 
 pub fn no_offer_pending() -> &'static str {

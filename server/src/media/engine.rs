@@ -80,7 +80,12 @@ fn apply(router: &mut Router, socket: &UdpSocket, command: Command) {
         } => {
             let _ = reply.send(router.publish(socket, peer, kind, publish));
         }
+        Command::UnpublishAll { peer } => router.unpublish_all(socket, peer),
         Command::Close { peer } => router.close(socket, peer),
+        Command::CloseAll { done } => {
+            router.close_all(socket);
+            let _ = done.send(());
+        }
         Command::Hearing { room, hears } => router.set_hearing(socket, room, hears),
     }
 }

@@ -35,6 +35,8 @@ pub enum TrackKind {
 }
 
 impl TrackKind {
+    const ALL: [TrackKind; 3] = [TrackKind::Audio, TrackKind::Video, TrackKind::Screen];
+
     fn media_kind(self) -> str0m::media::MediaKind {
         match self {
             TrackKind::Audio => str0m::media::MediaKind::Audio,
@@ -123,8 +125,14 @@ enum Command {
         publish: bool,
         reply: oneshot::Sender<Result<(), MediaError>>,
     },
+    UnpublishAll {
+        peer: PeerId,
+    },
     Close {
         peer: PeerId,
+    },
+    CloseAll {
+        done: oneshot::Sender<()>,
     },
     Hearing {
         room: Arc<str>,
@@ -221,8 +229,23 @@ impl Media {
         .await
     }
 
+    /// Removes every track the member sends (they went to another room); an offer follows
+    /// if there were any. Nothing happens without a peer connection.
+    pub fn unpublish_all(&self, peer: PeerId) {
+        let _ = self.tx.send(Command::UnpublishAll { peer });
+    }
+
     pub fn close(&self, peer: PeerId) {
         let _ = self.tx.send(Command::Close { peer });
+    }
+
+    /// The node is stopping: closes every peer connection, telling each browser (DTLS
+    /// close_notify), and returns once that is sent.
+    pub async fn close_all(&self) {
+        let (done, sent) = oneshot::channel();
+        if self.tx.send(Command::CloseAll { done }).is_ok() {
+            let _ = sent.await;
+        }
     }
 
     /// Who hears whom in `room`, for everyone in it now: each listener with the members whose

@@ -357,6 +357,15 @@ impl Peer {
         true
     }
 
+    /// Says goodbye to the member's side (RTCP BYE, DTLS close_notify) and sends it now, so
+    /// their browser learns at once that this connection is over instead of after its ICE
+    /// timeout. Nothing more comes from this peer.
+    pub(super) fn close(&mut self, socket: &UdpSocket) {
+        if self.rtc.close().is_ok() {
+            self.drain(socket, &mut VecDeque::new());
+        }
+    }
+
     /// Everything str0m has to say after a change: packets to send, events, the next timeout.
     /// Must follow every change (str0m's rule: mutate, then drain to `Timeout`).
     pub(super) fn drain(&mut self, socket: &UdpSocket, out: &mut VecDeque<Propagated>) {

@@ -58,10 +58,21 @@ impl Router {
     }
 
     pub(super) fn close(&mut self, socket: &UdpSocket, id: PeerId) {
-        if self.peers.remove(&id).is_some() {
+        if let Some(mut peer) = self.peers.remove(&id) {
+            peer.close(socket);
             self.by_address.retain(|_, peer| *peer != id);
             self.sync_listeners_of(socket, id);
         }
+    }
+
+    /// The node is stopping: every peer is closed and told so.
+    pub(super) fn close_all(&mut self, socket: &UdpSocket) {
+        for (_, mut peer) in self.peers.drain() {
+            peer.close(socket);
+        }
+        self.by_address.clear();
+        self.hears.clear();
+        self.room_of.clear();
     }
 
     pub(super) fn answer(
@@ -99,8 +110,25 @@ impl Router {
         kind: TrackKind,
         publish: bool,
     ) -> Result<(), MediaError> {
+        self.change_uplinks(socket, id, &[kind], publish)
+    }
+
+    pub(super) fn unpublish_all(&mut self, socket: &UdpSocket, id: PeerId) {
+        // Without a peer there is nothing to remove.
+        let _ = self.change_uplinks(socket, id, &TrackKind::ALL, false);
+    }
+
+    fn change_uplinks(
+        &mut self,
+        socket: &UdpSocket,
+        id: PeerId,
+        kinds: &[TrackKind],
+        wanted: bool,
+    ) -> Result<(), MediaError> {
         let peer = self.peers.get_mut(&id).ok_or(MediaError::NotStarted)?;
-        peer.want_uplink(kind, publish);
+        for kind in kinds {
+            peer.want_uplink(*kind, wanted);
+        }
         peer.negotiate();
         self.after_change(socket, id);
         // An uplink that is no longer wanted stops being forwarded at once.

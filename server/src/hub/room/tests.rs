@@ -16,6 +16,7 @@ fn free_room() -> RoomHandle {
         name: "フリースペース".into(),
         description: String::new(),
         capacity: 10,
+        max_speakers: 20,
         kind: RoomKind::Free {
             width: 400,
             height: 300,

@@ -9,6 +9,7 @@ use crate::config::RoomKind;
 use crate::hub::handle::SessionHandle;
 use crate::hub::protocol::{ErrorCode, Rid, ServerMessage, StageView, Status};
 use crate::hub::words;
+use crate::media::TrackKind;
 use crate::member::PublicId;
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +30,9 @@ pub(super) struct Voice {
     hearing: HashMap<u64, HashSet<u64>>,
     /// Shown as speaking now (so a voice that stops reaching anyone is shown silent at once).
     speaking: HashSet<PublicId>,
+    /// Connections sending here, with what they send: each holds one of the room's
+    /// `max_speakers` places while it sends anything and may still speak.
+    sending: HashMap<u64, HashSet<TrackKind>>,
 }
 
 /// How a room's kind shapes its voice.
@@ -89,6 +93,53 @@ impl Room {
             );
         }
         Ok(())
+    }
+
+    /// Publishing a track needs leave to speak and, for a member not sending yet, a free
+    /// place among the room's speakers. The place is held until they stop sending or leave.
+    pub(super) fn claim_publish(
+        &mut self,
+        session: &SessionHandle,
+        kind: TrackKind,
+    ) -> Result<(), (ErrorCode, String)> {
+        self.may_publish(session)?;
+        let limit = self.config.max_speakers;
+        if !self.voice.sending.contains_key(&session.conn) && self.speakers_sending() >= limit {
+            return Err((ErrorCode::SpeakersFull, words::speakers_full(limit)));
+        }
+        self.voice
+            .sending
+            .entry(session.conn)
+            .or_default()
+            .insert(kind);
+        Ok(())
+    }
+
+    /// The member stopped sending `kind` (or everything): once nothing is left, their place
+    /// is free.
+    pub(super) fn release_publish(&mut self, session: &SessionHandle, kind: Option<TrackKind>) {
+        let Some(kinds) = self.voice.sending.get_mut(&session.conn) else {
+            return;
+        };
+        match kind {
+            Some(kind) => {
+                kinds.remove(&kind);
+            }
+            None => kinds.clear(),
+        }
+        if kinds.is_empty() {
+            self.voice.sending.remove(&session.conn);
+        }
+    }
+
+    /// Places taken: members here sending something who may still speak (one muted by
+    /// staff, off the stage or 見てるだけ is heard by nobody, so holds no place).
+    fn speakers_sending(&self) -> usize {
+        self.occupants
+            .values()
+            .filter(|o| self.voice.sending.contains_key(&o.session.conn))
+            .filter(|o| self.may_publish(&o.session).is_ok())
+            .count()
     }
 
     fn occupant_is(&self, session: &SessionHandle) -> bool {
@@ -231,10 +282,18 @@ impl Room {
         })
     }
 
-    /// Someone left: their hand and their place on the stage go with them (a mute stays).
-    pub(super) fn forget_voice(&mut self, id: &PublicId) {
+    /// Someone left: their hand, their place on the stage and their place among the
+    /// speakers go with them (a mute stays).
+    pub(super) fn forget_voice(&mut self, session: &SessionHandle) {
+        let id = &session.id;
         self.voice.hands.retain(|h| h != id);
         self.voice.speakers.retain(|s| s != id);
+        self.voice_connection_gone(session.conn);
+    }
+
+    /// A connection left, or the member's new one took its place: it sends nothing here now.
+    pub(super) fn voice_connection_gone(&mut self, conn: u64) {
+        self.voice.sending.remove(&conn);
     }
 
     /// The media engine heard a member start or stop speaking. Shown only for those whose

@@ -30,8 +30,9 @@ impl Reader<'_> {
         self.reply(ServerMessage::Ack { rid, seq: None });
     }
 
-    pub(super) fn voice_stop(&self, rid: Option<Rid>) {
+    pub(super) async fn voice_stop(&self, rid: Option<Rid>) {
         self.hub.media.close(self.session.conn);
+        self.release_publish(None).await;
         self.reply(ServerMessage::Ack { rid, seq: None });
     }
 
@@ -49,38 +50,53 @@ impl Reader<'_> {
         self.voice_reply(rid, result)
     }
 
-    /// Publishing is the room's decision (status, stage, mute); the engine only adds the line.
+    /// Publishing is the room's decision (status, stage, mute, places left); the engine only
+    /// adds the line.
     pub(super) async fn voice_publish(
         &self,
         rid: Option<Rid>,
         kind: TrackKind,
         publish: bool,
     ) -> Result<(), Reject> {
-        if publish {
-            let room = self.current_room(&rid)?;
-            let (reply, answer) = oneshot::channel();
-            room.send(RoomCommand::MayPublish {
+        if !publish {
+            let result = self.hub.media.publish(self.session.conn, kind, false).await;
+            self.release_publish(Some(kind)).await;
+            return self.voice_reply(rid, result);
+        }
+        let room = self.current_room(&rid)?;
+        let (reply, answer) = oneshot::channel();
+        room.send(RoomCommand::Publish {
+            session: self.session.clone(),
+            kind,
+            reply,
+        })
+        .await;
+        match answer.await {
+            Ok(Ok(())) => {}
+            Ok(Err((code, message))) => {
+                return Err(Box::new(ErrorBody {
+                    message,
+                    ..error_body(rid, code)
+                }))
+            }
+            Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
+        }
+        let result = self.hub.media.publish(self.session.conn, kind, true).await;
+        if result.is_err() {
+            self.release_publish(Some(kind)).await;
+        }
+        self.voice_reply(rid, result)
+    }
+
+    /// Tells the room this connection no longer sends `kind` (`None`: anything).
+    async fn release_publish(&self, kind: Option<TrackKind>) {
+        if let Ok(room) = self.current_room(&None) {
+            room.send(RoomCommand::Unpublish {
                 session: self.session.clone(),
-                reply,
+                kind,
             })
             .await;
-            match answer.await {
-                Ok(Ok(())) => {}
-                Ok(Err((code, message))) => {
-                    return Err(Box::new(ErrorBody {
-                        message,
-                        ..error_body(rid, code)
-                    }))
-                }
-                Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
-            }
         }
-        let result = self
-            .hub
-            .media
-            .publish(self.session.conn, kind, publish)
-            .await;
-        self.voice_reply(rid, result)
     }
 
     pub(super) async fn voice_mute(
