@@ -12,7 +12,8 @@ const [sora, staff] = JSON.parse(env("PEOPLE"));
 const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 
 // A browser profile that counts the page's requests for the microphone or camera, keeps the
-// tracks it got, its peer connections (for their statistics) and its audio elements.
+// tracks it got, its WebSockets and peer connections (for their statistics), and its audio
+// elements.
 async function person() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ja-JP" });
   await context.addInitScript(() => {
@@ -32,6 +33,14 @@ async function person() {
       constructor(...args) {
         super(...args);
         window.__audio.push(this);
+      }
+    };
+    window.__sockets = [];
+    const Socket = window.WebSocket;
+    window.WebSocket = class extends Socket {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
       }
     };
     const Peer = window.RTCPeerConnection;
@@ -122,6 +131,36 @@ await run(browser, async () => {
     }
     await receivesAudio(a, sora.nickname);
     await receivesAudio(b, staff.nickname);
+  });
+
+  // Voice comes back by itself on a new peer connection, with the microphone already granted.
+  async function comesBack(cause) {
+    const before = { asked: await asked(a), peers: await a.evaluate(() => window.__peers.length) };
+    await a.evaluate(cause);
+    await a.waitForFunction((n) => window.__peers.length > n && window.__peers.at(-1).connectionState === "connected", before.peers, { timeout: WAIT });
+    await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
+    await a.waitForFunction(() => document.querySelector("#status").value === "can_talk", null, { timeout: WAIT });
+    await walkTo(a, 180, 150); // a new connection may have been placed elsewhere on the map
+    await receivesAudio(a, sora.nickname);
+    await receivesAudio(b, staff.nickname);
+    assert.equal(await asked(a), before.asked, "the microphone was asked for again");
+    assert.equal(await a.innerText("#talk-note"), "");
+  }
+
+  await step("the WebSocket drops: once it is back, voice comes back by itself", async () => {
+    await comesBack(() => window.__sockets.at(-1).close());
+  });
+
+  await step("the peer connection fails (ICE): voice comes back by itself, the WebSocket stays", async () => {
+    const sockets = await a.evaluate(() => window.__sockets.length);
+    // Chromium takes about 30 s to call a dead path failed; the page is told so at once here.
+    await comesBack(() => {
+      const pc = window.__peers.at(-1);
+      Object.defineProperty(pc, "connectionState", { get: () => "failed", configurable: true });
+      pc.dispatchEvent(new Event("connectionstatechange")); // handled before it returns
+      delete pc.connectionState;
+    });
+    assert.equal(await a.evaluate(() => window.__sockets.length), sockets);
   });
 
   await step("a voice fades with distance on the map, and comes back close by", async () => {

@@ -152,8 +152,14 @@ function onMessage(msg) {
   if (voice.reply(msg)) return;
   switch (msg.type) {
     case "welcome": {
-      voice.welcome(msg);
+      // A status lives as long as a connection: after a reconnect, say again what the person
+      // chose (before the join, so the room sees it; voice starts again after both).
+      const chosen = state.you?.status;
       state.you = msg.you;
+      if (chosen && chosen !== msg.you.status && connection.send({ type: "status", status: chosen }) !== null) {
+        state.you = { ...msg.you, status: chosen };
+      }
+      voice.welcome(msg);
       state.rooms = msg.rooms;
       state.space = msg.space;
       $("space-name").textContent = msg.space.name;

@@ -8,6 +8,11 @@
 const CLOSE = 60;
 const EDGE = 200;
 const FAINT = 0.2;
+/// A lost peer connection is started again after 1, 2, 4 … seconds; after this many tries the
+/// microphone is let go and the person is told (a WebSocket reconnect tries again at once).
+const RECOVERY_TRIES = 6;
+/// "disconnected" often heals by itself; this long without it healing counts as lost.
+const DISCONNECTED_GRACE_MS = 5000;
 
 export class Voice {
   /// `el`: the page's voice controls; `context()`: `{ you, room }` now; `send`: the
@@ -28,6 +33,8 @@ export class Voice {
     this.localViews = {}; // kind → { track, el }: previews of our camera and screen
     this.offers = Promise.resolve(); // offers are answered one at a time, in order
     this.busy = false;
+    // Set while a lost peer connection is being started again: { tries, timer }.
+    this.recovery = null;
     // Counts stopSending calls: a microphone or camera granted after the person stopped,
     // left the room or was muted meanwhile is let go at once instead of going live.
     this.generation = 0;
@@ -48,14 +55,17 @@ export class Voice {
 
   // --- Signalling ---------------------------------------------------------------------
 
-  /// A new connection: the server's peer connection (if any) went with the old one.
+  /// A new connection: the server's peer connection (if any) went with the old one, so voice
+  /// starts again at once, with what the person was sending (the room is joined first: the
+  /// join was sent before this runs on).
   welcome(msg) {
     this.iceServers = msg.ice_servers ?? [];
     for (const resolve of this.waiting.values()) resolve({ type: "error", code: "offline" });
     this.waiting.clear();
-    if (this.pc) {
-      this.stop();
-      this.say(this.words().voiceLost);
+    if (this.pc) this.lost();
+    if (this.recovery) {
+      clearTimeout(this.recovery.timer);
+      this.recovery.timer = setTimeout(() => this.recover(), 0);
     }
   }
 
@@ -80,9 +90,7 @@ export class Voice {
       // An offer left unanswered would hold back every later one: start over visibly instead.
       this.offers = this.offers.then(() => this.answer(pc, msg)).catch((error) => {
         console.warn("voice offer", error);
-        if (pc !== this.pc) return;
-        this.stop();
-        this.say(this.words().voiceLost);
+        if (pc === this.pc) this.lost();
       });
     } else if (msg.type === "voice_muted") {
       if (msg.muted) this.stopSending();
@@ -112,10 +120,7 @@ export class Voice {
     this.showRemote(offer.tracks, byMid);
     await pc.setLocalDescription(await pc.createAnswer());
     const reply = await this.request({ type: "voice_answer", sdp: pc.localDescription.sdp });
-    if (reply.type === "error" && reply.code !== "offline" && pc === this.pc) {
-      this.stop();
-      this.say(this.words().voiceLost);
-    }
+    if (reply.type === "error" && reply.code !== "offline" && pc === this.pc) this.lost();
   }
 
   trickle(candidate) {
@@ -128,25 +133,41 @@ export class Voice {
   // --- What the person does --------------------------------------------------------------
 
   /// Starts voice without the microphone: the person hears those the server lets them hear.
-  async listen() {
+  /// Returns true once started. `quietly`: a recovery try, whose failure is retried rather
+  /// than shown. Otherwise it returns false, "offline" (no WebSocket: the next `welcome`
+  /// tries again) or "superseded" (voice was stopped or started anew meanwhile).
+  async listen({ quietly = false } = {}) {
     if (this.pc) return true;
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     pc.addEventListener("icecandidate", (e) => pc === this.pc && this.trickle(e.candidate));
+    let disconnected = null;
     pc.addEventListener("connectionstatechange", () => {
-      if (pc === this.pc && pc.connectionState === "failed") {
-        this.stop();
-        this.say(this.words().voiceLost);
+      if (pc !== this.pc) return;
+      const state = pc.connectionState;
+      clearTimeout(disconnected);
+      if (state === "connected") this.recovered();
+      // "closed" without our close(): the server ended it (it is restarting, or dropped us).
+      else if (state === "failed" || state === "closed") this.lost();
+      else if (state === "disconnected") {
+        disconnected = setTimeout(() => pc === this.pc && this.lost(), DISCONNECTED_GRACE_MS);
       }
     });
     this.render();
     const reply = await this.request({ type: "voice_start" });
+    if (pc !== this.pc) return "superseded";
     if (reply.type !== "ack") {
-      if (pc === this.pc) this.stop();
+      if (quietly) {
+        this.pc = null;
+        pc.close();
+        this.render();
+        return reply.code === "offline" ? "offline" : false;
+      }
+      this.stop();
       this.say(reply.message ?? this.words().voiceLost);
       return false;
     }
-    this.say("");
+    if (!quietly) this.say("");
     return true;
   }
 
@@ -157,7 +178,7 @@ export class Voice {
     this.busy = true;
     this.render();
     try {
-      if (!(await this.listen())) return;
+      if ((await this.listen()) !== true) return;
       const generation = this.generation;
       const reply = await this.request({ type: "voice_publish", kind: "audio" });
       if (reply.type !== "ack") {
@@ -251,8 +272,71 @@ export class Voice {
     this.render();
   }
 
+  // --- Recovery --------------------------------------------------------------------------
+
+  /// The peer connection broke (ICE failed, the server closed it, the WebSocket went): it is
+  /// started again by itself, keeping the microphone, camera or screen the person had on.
+  lost() {
+    const pc = this.pc;
+    if (!pc) return;
+    this.pc = null;
+    pc.close();
+    for (const mid of [...this.remote.keys()]) this.drop(mid);
+    this.uplinks = {};
+    this.recovery ??= { tries: 0, timer: null };
+    this.say(this.words().voiceReconnecting);
+    this.retryLater();
+    this.render();
+  }
+
+  retryLater() {
+    const recovery = this.recovery;
+    clearTimeout(recovery.timer);
+    if (recovery.tries >= RECOVERY_TRIES) {
+      this.recovery = null;
+      this.stop();
+      this.say(this.words().voiceLost);
+      return;
+    }
+    const seconds = 2 ** recovery.tries;
+    recovery.tries += 1;
+    recovery.timer = setTimeout(() => this.recover(), seconds * 1000);
+  }
+
+  /// One try: a new peer connection, and each track that was on is asked for again. One the
+  /// room no longer lets through (muted meanwhile, no place left) is let go, with the reason.
+  async recover() {
+    if (!this.recovery || this.pc) return;
+    const started = await this.listen({ quietly: true });
+    if (started !== true) {
+      if (started === false && this.recovery && !this.pc) this.retryLater();
+      return;
+    }
+    const pc = this.pc;
+    for (const kind of Object.keys(this.local)) {
+      const reply = await this.request({ type: "voice_publish", kind });
+      if (pc !== this.pc) return;
+      if (reply.type !== "ack") {
+        this.local[kind]?.stop();
+        delete this.local[kind];
+        this.say(reply.message ?? this.words().voiceLost);
+      }
+    }
+    this.render();
+  }
+
+  /// Connected (again): the next loss starts counting tries from the beginning.
+  recovered() {
+    if (!this.recovery) return;
+    clearTimeout(this.recovery.timer);
+    this.recovery = null;
+    if (this.el.note.textContent === this.words().voiceReconnecting) this.say("");
+  }
+
   /// Ends voice altogether: every track stopped, nothing more plays.
   stop() {
+    if (this.recovery) clearTimeout(this.recovery.timer);
+    this.recovery = null;
     this.stopSending();
     for (const mid of [...this.remote.keys()]) this.drop(mid);
     if (this.pc) {
