@@ -86,9 +86,44 @@ async function receivesAudio(page, who) {
           .filter((s) => s.type === "inbound-rtp" || s.type === "candidate-pair")
           .map((s) => (s.type === "inbound-rtp" ? `${s.kind} ${s.bytesReceived}` : `pair ${s.state}`)),
       }));
-      assert.fail(`${who} received no audio (${now} bytes): ${JSON.stringify(why)}`);
+      // And what the other page sends, to tell a silent sender from a lost forward.
+      const other = await (page === a ? b : a).evaluate(async () => {
+        const pc = window.__peers.findLast((p) => p.connectionState !== "closed");
+        return {
+          peers: window.__peers.map((p) => `${p.connectionState}/${p.signalingState}`),
+          lines: pc?.getTransceivers().map((t) => `${t.mid}:${t.currentDirection}:${t.sender.track?.readyState ?? "-"}`),
+          sent: [...((await pc?.getStats())?.values() ?? [])]
+            .filter((s) => s.type === "outbound-rtp")
+            .map((s) => `${s.kind} ${s.mid} ${s.packetsSent}`),
+        };
+      });
+      assert.fail(`${who} received no audio (${now} bytes): ${JSON.stringify(why)}; the other page: ${JSON.stringify(other)}`);
     }
     await page.waitForTimeout(250);
+  }
+}
+
+// Video statistics of a page's live peer connection, for a failure message.
+const videoStats = (page) =>
+  page.evaluate(async () => {
+    const pc = window.__peers.findLast((p) => p.connectionState !== "closed");
+    return {
+      lines: pc?.getTransceivers().map((t) => `${t.mid}:${t.currentDirection}:${t.receiver.track.kind}`),
+      video: [...((await pc?.getStats())?.values() ?? [])]
+        .filter((s) => s.kind === "video" && (s.type === "inbound-rtp" || s.type === "outbound-rtp"))
+        .map((s) => s.type === "inbound-rtp"
+          ? `in ${s.mid} packets ${s.packetsReceived} frames ${s.framesDecoded} keyframes ${s.keyFramesDecoded} pli ${s.pliCount}`
+          : `out ${s.mid} packets ${s.packetsSent} keyframes ${s.keyFramesEncoded} pli ${s.pliCount} limit ${s.qualityLimitationReason}`),
+    };
+  });
+
+// Waits until `viewer` shows a picture in its `kind` tile (camera or screen) from `sender`.
+async function seesVideo(viewer, sender, kind) {
+  try {
+    await viewer.waitForFunction((k) => document.querySelector(`#voice-media figure.${k} video`)?.videoWidth > 0, kind, { timeout: WAIT });
+  } catch (error) {
+    const why = { viewer: await videoStats(viewer), sender: await videoStats(sender) };
+    assert.fail(`no ${kind} picture: ${error.message}: ${JSON.stringify(why)}`);
   }
 }
 
@@ -206,7 +241,7 @@ await run(browser, async () => {
     await a.locator("#voice-media figure", { hasText: "あなたのカメラ" }).waitFor({ timeout: WAIT });
     assert.equal(await asked(a), 3);
     await b.locator("#voice-media figure.camera", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
-    await b.waitForFunction(() => document.querySelector("#voice-media figure.camera video").videoWidth > 0, null, { timeout: WAIT });
+    await seesVideo(b, a, "camera");
     await shot(b, "camera-seen");
     await a.click("#camera");
     await b.waitForSelector("#voice-media", { state: "hidden", timeout: WAIT });
@@ -244,7 +279,7 @@ await run(browser, async () => {
     await a.locator("#stage-tools button", { hasText: "ステージからおりる" }).waitFor({ timeout: WAIT });
     await a.click("#screen-share");
     await b.locator("#voice-media figure.screen", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
-    await b.waitForFunction(() => document.querySelector("#voice-media figure.screen video").videoWidth > 0, null, { timeout: WAIT });
+    await seesVideo(b, a, "screen");
     await axe(a, "stage (speaker)");
     await axe(b, "stage (host)");
     await shot(b, "stage-host");

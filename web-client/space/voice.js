@@ -101,17 +101,23 @@ export class Voice {
   async answer(pc, offer) {
     if (pc !== this.pc) return;
     await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    if (pc !== this.pc) return;
     const byMid = new Map(pc.getTransceivers().map((t) => [t.mid, t]));
-    this.uplinks = {};
+    // The new uplinks are in place before anything below waits: a microphone or screen
+    // granted meanwhile (setLocal) then finds its transceiver, and its replaceTrack, queued
+    // after ours, wins.
+    const uplinks = {};
     for (const link of offer.uplinks) {
       const t = byMid.get(link.mid);
-      if (!t) continue;
+      if (t) uplinks[link.kind] = t;
+    }
+    this.uplinks = uplinks;
+    const up = new Set(Object.values(uplinks));
+    for (const [kind, t] of Object.entries(uplinks)) {
       t.direction = "sendonly";
-      await t.sender.replaceTrack(this.local[link.kind] ?? null);
-      this.uplinks[link.kind] = t;
+      await t.sender.replaceTrack(this.local[kind] ?? null);
     }
     // m-lines are reused: one that carried our track may now carry someone else's.
-    const up = new Set(Object.values(this.uplinks));
     for (const t of byMid.values()) {
       if (up.has(t)) continue;
       if (t.sender.track) await t.sender.replaceTrack(null);

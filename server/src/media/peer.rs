@@ -286,7 +286,7 @@ impl Peer {
 
     /// Sends on one of the tracks this peer receives (`mid`, ours). Returns true when that
     /// track still waits for a keyframe and the member can receive one now: the source should
-    /// be asked (then `keyframe_asked` says it was).
+    /// be asked.
     pub(super) fn forward(&mut self, mid: Mid, data: &MediaData) -> bool {
         let connected = self.connected;
         let waits = self
@@ -301,17 +301,6 @@ impl Peer {
             });
         self.write(mid, data);
         waits
-    }
-
-    /// The source was asked for a keyframe for this member's track `mid`.
-    pub(super) fn keyframe_asked(&mut self, mid: Mid) {
-        if let Some(d) = self
-            .downlinks
-            .iter_mut()
-            .find(|d| d.line.open_mid() == Some(mid))
-        {
-            d.needs_keyframe = false;
-        }
     }
 
     fn write(&mut self, mid: Mid, data: &MediaData) {
@@ -332,20 +321,15 @@ impl Peer {
         }
     }
 
-    /// Asks this member for a keyframe on their track `mid`. Returns false when it was asked
-    /// too recently (ask again later), true when asked (or when it cannot be: not negotiated).
-    pub(super) fn request_keyframe(
-        &mut self,
-        mid: Mid,
-        kind: KeyframeRequestKind,
-        now: Instant,
-    ) -> bool {
+    /// Asks this member for a keyframe on their track `mid`, unless it was asked less than
+    /// `KEYFRAME_GAP` ago (or cannot be: not negotiated yet).
+    pub(super) fn request_keyframe(&mut self, mid: Mid, kind: KeyframeRequestKind, now: Instant) {
         if self
             .keyframe_asked
             .get(&mid)
             .is_some_and(|at| now < *at + KEYFRAME_GAP)
         {
-            return false;
+            return;
         }
         if let Some(mut writer) = self.rtc.writer(mid) {
             if writer.is_request_keyframe_possible(kind)
@@ -354,7 +338,6 @@ impl Peer {
                 self.keyframe_asked.insert(mid, now);
             }
         }
-        true
     }
 
     /// Says goodbye to the member's side (RTCP BYE, DTLS close_notify) and sends it now, so

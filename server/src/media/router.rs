@@ -238,13 +238,11 @@ impl Router {
                         };
                         let wants_keyframe = peer.forward(out_mid, &data);
                         peer.drain(socket, &mut self.queue);
-                        // A new viewer's decoder needs a keyframe to start.
-                        if wants_keyframe
-                            && self.keyframe(socket, source, mid, KeyframeRequestKind::Pli)
-                        {
-                            if let Some(peer) = self.peers.get_mut(&listener) {
-                                peer.keyframe_asked(out_mid);
-                            }
+                        // A new viewer's decoder needs a keyframe to start: the source is
+                        // asked (at most once a second) until one has reached this viewer, so
+                        // a request that came too early or was lost is made again.
+                        if wants_keyframe {
+                            self.keyframe(socket, source, mid, KeyframeRequestKind::Pli);
                         }
                     }
                 }
@@ -256,20 +254,18 @@ impl Router {
         }
     }
 
-    /// Asks `source` for a keyframe on its track `mid`; false when it was asked too recently.
+    /// Asks `source` for a keyframe on its track `mid` (unless it was asked just now).
     fn keyframe(
         &mut self,
         socket: &UdpSocket,
         source: PeerId,
         mid: Mid,
         kind: KeyframeRequestKind,
-    ) -> bool {
-        let Some(peer) = self.peers.get_mut(&source) else {
-            return true;
-        };
-        let asked = peer.request_keyframe(mid, kind, Instant::now());
-        peer.drain(socket, &mut self.queue);
-        asked
+    ) {
+        if let Some(peer) = self.peers.get_mut(&source) {
+            peer.request_keyframe(mid, kind, Instant::now());
+            peer.drain(socket, &mut self.queue);
+        }
     }
 
     /// Makes a listener's m-lines match the open tracks of those it may hear, and offers the
