@@ -424,6 +424,32 @@ async fn shutting_the_server_down_closes_every_peer_connection() {
 }
 
 #[tokio::test]
+async fn the_server_sends_nothing_to_an_address_a_client_names() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "hiroba").await;
+    sora.set_status("can_talk").await;
+    sora.publish().await;
+    // Somebody else's address, as a candidate: an ICE agent that checks candidates would
+    // send it STUN requests (a way to aim the server's traffic at a third party).
+    let bystander = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = bystander.local_addr().unwrap().port();
+    let candidate = format!("candidate:1 1 udp 2122260223 127.0.0.1 {port} typ host");
+    let ack = sora
+        .request(json!({"type": "voice_candidate", "candidate": candidate}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    // A full ICE agent checks a new pair within tens of milliseconds; two seconds of quiet
+    // shows the server only answers checks.
+    let mut buf = [0u8; 1500];
+    let heard = tokio::time::timeout(Duration::from_secs(2), bystander.recv_from(&mut buf)).await;
+    assert!(
+        heard.is_err(),
+        "the server sent {heard:?} to a named address"
+    );
+    sora.settle().await;
+}
+
+#[tokio::test]
 async fn staff_mute_stops_a_voice_on_the_server() {
     let server = Server::start(&rooms(), OPEN, 1.0).await;
     let mut staff = Member::enter(&server, "staff", "受付", "hiroba").await;

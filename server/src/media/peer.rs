@@ -62,7 +62,10 @@ impl Peer {
         address: SocketAddr,
         now: Instant,
     ) -> Result<Peer, RtcError> {
-        let mut rtc = Rtc::builder().build(now);
+        // ICE-lite: the server only answers the member's connectivity checks and never sends
+        // its own, so a candidate a client names can never make it send to a third party.
+        // The server's one host candidate is reachable (public, or --media-announce).
+        let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
         let candidate = Candidate::host(address, "udp")?;
         rtc.add_local_candidate(candidate);
         Ok(Peer {
