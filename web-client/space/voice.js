@@ -39,7 +39,7 @@ export class Voice {
     // left the room or was muted meanwhile is let go at once instead of going live.
     this.generation = 0;
 
-    el.listen.addEventListener("click", () => (this.pc ? this.stop() : this.listen()));
+    el.listen.addEventListener("click", () => (this.on() ? this.stop() : this.listen()));
     el.talk.addEventListener("click", () => (this.local.audio ? this.stopSending() : this.talk()));
     el.mute.addEventListener("click", () => {
       const mic = this.local.audio;
@@ -318,6 +318,8 @@ export class Voice {
       if (started === false && this.recovery && !this.pc) this.retryLater();
       return;
     }
+    // Started: what follows is up to the connection (the tries are counted until it connects).
+    if (this.el.note.textContent === this.words().voiceReconnecting) this.say("");
     const pc = this.pc;
     for (const kind of Object.keys(this.local)) {
       const reply = await this.request({ type: "voice_publish", kind });
@@ -336,7 +338,11 @@ export class Voice {
     if (!this.recovery) return;
     clearTimeout(this.recovery.timer);
     this.recovery = null;
-    if (this.el.note.textContent === this.words().voiceReconnecting) this.say("");
+  }
+
+  /// Voice is on: connected, or being started again.
+  on() {
+    return Boolean(this.pc || this.recovery);
   }
 
   /// Ends voice altogether: every track stopped, nothing more plays.
@@ -492,15 +498,15 @@ export class Voice {
   render() {
     const T = this.words();
     const mic = this.local.audio;
-    this.el.listen.textContent = this.pc ? T.stopListening : T.listen;
+    this.el.listen.textContent = this.on() ? T.stopListening : T.listen;
     this.el.talk.textContent = mic ? T.stopTalking : T.talk;
     this.el.talk.disabled = this.busy;
     for (const b of [this.el.mute, this.el.camera, this.el.screen]) b.hidden = !mic;
     this.el.mute.textContent = mic?.enabled === false ? T.micOn : T.micOff;
     this.el.camera.textContent = this.local.video ? T.cameraOff : T.cameraOn;
     this.el.screen.textContent = this.local.screen ? T.screenStop : T.screenShare;
-    this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : this.pc ? "listening" : "off";
-    this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : this.pc ? T.voiceListening : T.voiceOff;
+    this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : this.on() ? "listening" : "off";
+    this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : this.on() ? T.voiceListening : T.voiceOff;
     this.renderMedia();
     this.changed();
   }
