@@ -133,7 +133,9 @@ impl Room {
     }
 
     /// Places taken: members here sending something who may still speak (one muted by
-    /// staff, off the stage or 見てるだけ is heard by nobody, so holds no place).
+    /// staff, off the stage or 見てるだけ is heard by nobody, so holds no place). Such a
+    /// member allowed to speak again keeps sending even if the places filled meanwhile:
+    /// the room may have one sender too many for a while rather than cut someone off.
     fn speakers_sending(&self) -> usize {
         self.occupants
             .values()
