@@ -164,8 +164,7 @@ export class Voice {
     if (pc !== this.pc) return "superseded";
     if (reply.type !== "ack") {
       if (quietly) {
-        this.pc = null;
-        pc.close();
+        this.closePeer();
         this.render();
         return reply.code === "offline" ? "offline" : false;
       }
@@ -283,12 +282,7 @@ export class Voice {
   /// The peer connection broke (ICE failed, the server closed it, the WebSocket went): it is
   /// started again by itself, keeping the microphone, camera or screen the person had on.
   lost() {
-    const pc = this.pc;
-    if (!pc) return;
-    this.pc = null;
-    pc.close();
-    for (const mid of [...this.remote.keys()]) this.drop(mid);
-    this.uplinks = {};
+    if (!this.closePeer()) return;
     this.recovery ??= { tries: 0, timer: null };
     this.say(this.words().voiceReconnecting);
     this.retryLater();
@@ -299,7 +293,6 @@ export class Voice {
     const recovery = this.recovery;
     clearTimeout(recovery.timer);
     if (recovery.tries >= RECOVERY_TRIES) {
-      this.recovery = null;
       this.stop();
       this.say(this.words().voiceLost);
       return;
@@ -350,14 +343,19 @@ export class Voice {
     if (this.recovery) clearTimeout(this.recovery.timer);
     this.recovery = null;
     this.stopSending();
-    for (const mid of [...this.remote.keys()]) this.drop(mid);
-    if (this.pc) {
-      this.pc.close();
-      this.pc = null;
-      this.uplinks = {};
-      this.request({ type: "voice_stop" });
-    }
+    if (this.closePeer()) this.request({ type: "voice_stop" });
     this.render();
+  }
+
+  /// Lets go of the peer connection and everything heard on it; returns whether there was one.
+  closePeer() {
+    for (const mid of [...this.remote.keys()]) this.drop(mid);
+    const pc = this.pc;
+    if (!pc) return false;
+    this.pc = null;
+    pc.close();
+    this.uplinks = {};
+    return true;
   }
 
   /// Another room: the person chooses again there whether to speak.
