@@ -367,11 +367,9 @@ impl Reader<'_> {
             .gate()
             .admit_to_room(&room.config, self.member.role, self.hub.clock.now())
             .map_err(|refusal| Box::new(refusal_error(rid.clone(), refusal)))?;
-        let rejoined = self
-            .session
-            .room()
-            .is_some_and(|current| *current == *room.id);
-        let previous = self.session.room().filter(|current| **current != *room.id);
+        let current = self.session.room();
+        let rejoined = current.as_ref().is_some_and(|id| **id == *room.id);
+        let previous = current.filter(|id| **id != *room.id);
         let session = self.session.clone();
         let join_rid = rid.clone();
         ask(&room, &rid, |reply| RoomCommand::Join {
