@@ -9,30 +9,14 @@ mod support;
 
 use serde_json::Value;
 use support::browser::{ready, run_script, space_with};
-use support::TEST_ROOMS;
+use support::{STAGE_ROOM, TEST_ROOMS};
 
 #[tokio::test]
 async fn voice_in_chromium() {
     if !ready() {
         return;
     }
-    let rooms = format!(
-        r#"{TEST_ROOMS}
-[[room]]
-id = "cafe"
-kind = "program"
-name = "唄ごえカフェ"
-capacity = 30
-host_roles = ["staff"]
-stage = true
-
-[[room.session]]
-rule = "weekly"
-weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-start = "12:00"
-end = "13:00"
-"#
-    );
+    let rooms = format!("{TEST_ROOMS}\n{STAGE_ROOM}");
     // Lunch time: the free space and the stage room are open.
     let (server, _sink, people) = space_with(
         &rooms,

@@ -9,7 +9,7 @@ mod support;
 use peer::Peer;
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{Client, Server, TEST_ROOMS};
+use support::{Client, Server, STAGE_ROOM, TEST_ROOMS};
 
 /// Lunch time: the free space, `lunch` and the stage room `cafe` are open.
 const OPEN: &str = "2026-12-09T12:10:00+09:00";
@@ -19,19 +19,7 @@ const MEDIA_WAIT: Duration = Duration::from_secs(10);
 fn rooms() -> String {
     format!(
         r#"{TEST_ROOMS}
-[[room]]
-id = "cafe"
-kind = "program"
-name = "唄ごえカフェ"
-capacity = 30
-host_roles = ["staff"]
-stage = true
-
-[[room.session]]
-rule = "weekly"
-weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-start = "12:00"
-end = "13:00"
+{STAGE_ROOM}
 
 [[room]]
 id = "talk"

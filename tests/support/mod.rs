@@ -80,6 +80,23 @@ name = "スタッフルーム"
 capacity = 10
 "##;
 
+/// A program room with a stage (hosts: staff), in session every day 12:00–13:00, for the voice
+/// tests to add to `TEST_ROOMS`.
+pub const STAGE_ROOM: &str = r#"[[room]]
+id = "cafe"
+kind = "program"
+name = "唄ごえカフェ"
+capacity = 30
+host_roles = ["staff"]
+stage = true
+
+[[room.session]]
+rule = "weekly"
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "12:00"
+end = "13:00"
+"#;
+
 pub struct Server {
     child: Option<Child>,
     pub port: u16,

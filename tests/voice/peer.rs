@@ -26,8 +26,9 @@ use webrtc::rtp_transceiver::rtp_codec::{
     RTCRtpCodecCapability, RTCRtpHeaderExtensionCapability, RTPCodecType,
 };
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
-use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::rtp_transceiver::{RTCRtpTransceiver, RTCRtpTransceiverInit};
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+use webrtc::track::track_local::TrackLocal;
 
 const AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
@@ -150,6 +151,22 @@ impl Peer {
             .sdp
     }
 
+    /// A send-only transceiver for one of our tracks: it takes the offer's receive-only
+    /// m-line of its kind.
+    async fn send_only(&self, track: &Arc<TrackLocalStaticSample>) -> Arc<RTCRtpTransceiver> {
+        let track: Arc<dyn TrackLocal + Send + Sync> = track.clone();
+        self.pc
+            .add_transceiver_from_track(
+                track,
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    send_encodings: vec![],
+                }),
+            )
+            .await
+            .expect("send-only transceiver")
+    }
+
     /// A microphone that sends one 20 ms Opus frame every 20 ms, marked as speech at -10 dBov
     /// (the payload itself is a silent frame: the server never decodes audio).
     async fn microphone(&self) -> JoinHandle<()> {
@@ -163,16 +180,7 @@ impl Peer {
             "mic".to_string(),
             "ibasho-test".to_string(),
         ));
-        self.pc
-            .add_transceiver_from_track(
-                track.clone(),
-                Some(RTCRtpTransceiverInit {
-                    direction: RTCRtpTransceiverDirection::Sendonly,
-                    send_encodings: vec![],
-                }),
-            )
-            .await
-            .expect("microphone transceiver");
+        self.send_only(&track).await;
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_millis(20));
             loop {
@@ -207,17 +215,7 @@ impl Peer {
             "camera".to_string(),
             "ibasho-test".to_string(),
         ));
-        let transceiver = self
-            .pc
-            .add_transceiver_from_track(
-                track.clone(),
-                Some(RTCRtpTransceiverInit {
-                    direction: RTCRtpTransceiverDirection::Sendonly,
-                    send_encodings: vec![],
-                }),
-            )
-            .await
-            .expect("camera transceiver");
+        let transceiver = self.send_only(&track).await;
         let sender = transceiver.sender().await;
         let counts = self.received.clone();
         let feedback = tokio::spawn(async move {
