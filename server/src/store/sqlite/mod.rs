@@ -12,6 +12,7 @@ use crate::accounts::{
 use crate::member::{AccountId, Avatar, Member, PublicId};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::migrate::MigrateError;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -42,9 +43,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
+        let pool = connect_waiting_for_wal(options)
             .await
             .map_err(|source| StoreError::Open {
                 path: path.to_path_buf(),
@@ -78,13 +77,51 @@ impl SqliteStore {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        if MIGRATOR.run(&self.pool).await.is_ok() {
-            return Ok(());
-        }
         // Two processes starting on a fresh file can race to apply the same migration; each
-        // migration is one transaction, so the loser just retries and finds it applied.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::Migrate)
+        // migration is one transaction, so the loser retries and finds it applied.
+        let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match MIGRATOR.run(&self.pool).await {
+                // Only a failed statement can be the race; a missing or changed migration is not.
+                Err(MigrateError::Execute(_) | MigrateError::ExecuteMigration(..))
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                done => return done.map_err(StoreError::Migrate),
+            }
+        }
+    }
+}
+
+/// Connects, waiting while another process turns a fresh file to WAL. That switch takes an
+/// exclusive lock the busy timeout does not wait on, so the server and `ibasho admin`
+/// starting together on a new file would otherwise see "database is locked".
+async fn connect_waiting_for_wal(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+    let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let attempt = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.clone())
+            .await;
+        match attempt {
+            Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// SQLITE_BUSY, whatever its extended code (the low byte is the primary code).
+fn is_busy(error: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    match error {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_BUSY),
+        _ => false,
     }
 }
 
@@ -385,11 +422,18 @@ mod tests {
 
     #[tokio::test]
     async fn two_handles_on_one_file_see_each_other() {
-        // The server and `ibasho admin` open the same file at once.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ibasho.db");
-        let (server, cli) = tokio::join!(SqliteStore::open(&path), SqliteStore::open(&path));
-        let (server, cli) = (server.unwrap(), cli.unwrap());
+        // The server and `ibasho admin` open the same file at once; on a fresh file the two
+        // race to turn it to WAL and to migrate it, so try the race a number of times.
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ibasho.db");
+            let (server, cli) = tokio::join!(SqliteStore::open(&path), SqliteStore::open(&path));
+            let (server, cli) = (server.unwrap(), cli.unwrap());
+            a_member_made_by_one_is_seen_by_the_other(&server, &cli).await;
+        }
+    }
+
+    async fn a_member_made_by_one_is_seen_by_the_other(server: &SqliteStore, cli: &SqliteStore) {
         let m = cli
             .create_member(NewMember {
                 nickname: "staff-a".into(),
