@@ -298,6 +298,7 @@ async fn bad_voice_requests_get_typed_errors() {
         refused["message"].as_str().unwrap().contains("話せます"),
         "{refused}"
     );
+    assert_eq!(refused["reason"], "watching", "{refused}");
     sora.settle().await;
     assert!(!sora.has_offer(), "a refused publish still made an offer");
 
@@ -348,6 +349,10 @@ async fn a_room_lets_only_so_many_send_at_once() {
     assert!(
         refused["message"].as_str().unwrap().contains("2人"),
         "{refused}"
+    );
+    assert_eq!(
+        refused["limit"], 2,
+        "pages in other languages need the number"
     );
     // A refused publish made no offer, and those sending may add a track to their place.
     chika.settle().await;
@@ -498,6 +503,7 @@ async fn staff_mute_stops_a_voice_on_the_server() {
         refused["message"].as_str().unwrap().contains("ミュート"),
         "{refused}"
     );
+    assert_eq!(refused["reason"], "muted", "{refused}");
 
     let ack = staff
         .request(json!({"type": "voice_mute", "member": sora.id.clone(), "muted": false}))
@@ -540,6 +546,7 @@ async fn on_a_stage_hosts_and_invited_speakers_are_heard_and_the_audience_listen
         refused["message"].as_str().unwrap().contains("手を挙げ"),
         "{refused}"
     );
+    assert_eq!(refused["reason"], "audience", "{refused}");
     let ack = sora
         .request(json!({"type": "raise_hand", "raised": true}))
         .await;

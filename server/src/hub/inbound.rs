@@ -131,5 +131,6 @@ pub(super) fn error_body(rid: Option<Rid>, code: ErrorCode) -> ErrorBody {
         next_opening: None,
         retry_after_ms: None,
         limit: None,
+        reason: None,
     }
 }

@@ -495,6 +495,20 @@ pub struct ErrorBody {
     pub retry_after_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// On `listen_only`: why the member may only listen for now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ListenOnlyReason>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListenOnlyReason {
+    /// Their status is 見てるだけ.
+    Watching,
+    /// They are in a stage's audience and not invited to speak.
+    Audience,
+    /// Staff muted them.
+    Muted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -668,6 +682,7 @@ impl ServerMessage {
             next_opening: None,
             retry_after_ms: None,
             limit: None,
+            reason: None,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! and its positions. Everything that changes a room arrives on its command queue, so there is
 //! no lock around room state and every member sees events in the same order.
 use super::handle::{Delivery, Frame, SessionHandle};
+use super::inbound::error_body;
 use super::limits::TICK;
 use super::protocol::{
     ChatLine, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume, Rid,
@@ -80,7 +81,7 @@ pub enum RoomCommand {
     Publish {
         session: SessionHandle,
         kind: TrackKind,
-        reply: oneshot::Sender<Result<(), (ErrorCode, String)>>,
+        reply: oneshot::Sender<Result<(), ErrorBody>>,
     },
     /// The member stopped sending a track (`None`: all of them), so may free their place.
     Unpublish {
@@ -627,24 +628,12 @@ mod voice;
 
 /// The error a member gets for a line `screen_chat` refused (chat and announcements alike).
 pub(super) fn chat_problem(rid: Option<Rid>, problem: ChatProblem) -> ErrorBody {
-    let (code, message, limit) = match problem {
-        ChatProblem::Empty => (
-            ErrorCode::ChatEmpty,
-            words::error_message(ErrorCode::ChatEmpty).to_string(),
-            None,
-        ),
-        ChatProblem::TooLong { limit } => (
-            ErrorCode::ChatTooLong,
-            words::chat_too_long(limit),
-            Some(limit),
-        ),
-    };
-    ErrorBody {
-        rid,
-        code,
-        message,
-        next_opening: None,
-        retry_after_ms: None,
-        limit,
+    match problem {
+        ChatProblem::Empty => error_body(rid, ErrorCode::ChatEmpty),
+        ChatProblem::TooLong { limit } => ErrorBody {
+            message: words::chat_too_long(limit),
+            limit: Some(limit),
+            ..error_body(rid, ErrorCode::ChatTooLong)
+        },
     }
 }

@@ -7,7 +7,10 @@ use super::{frame, reply_error, Room};
 use crate::auth::Grant;
 use crate::config::RoomKind;
 use crate::hub::handle::SessionHandle;
-use crate::hub::protocol::{ErrorCode, Rid, ServerMessage, StageView, Status};
+use crate::hub::inbound::error_body;
+use crate::hub::protocol::{
+    ErrorBody, ErrorCode, ListenOnlyReason, Rid, ServerMessage, StageView, Status,
+};
 use crate::hub::words;
 use crate::media::TrackKind;
 use crate::member::PublicId;
@@ -64,31 +67,34 @@ impl Room {
         matches!(&self.config.kind, RoomKind::Program { host_roles, .. } if host_roles.contains(&session.role))
     }
 
-    /// Whether this member may publish here now; if not, the error and what to show.
-    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), (ErrorCode, String)> {
-        let refuse = |code, message: &str| Err((code, message.to_string()));
+    /// Whether this member may publish here now; if not, the error to send.
+    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), ErrorBody> {
+        let listen_only = |reason, message: &str| {
+            Err(ErrorBody {
+                message: message.to_string(),
+                reason: Some(reason),
+                ..error_body(None, ErrorCode::ListenOnly)
+            })
+        };
         if !self.occupant_is(session) {
-            return refuse(
-                ErrorCode::NotInRoom,
-                words::error_message(ErrorCode::NotInRoom),
-            );
+            return Err(error_body(None, ErrorCode::NotInRoom));
         }
         let policy = self.policy();
         if policy == Policy::Silent {
-            return refuse(ErrorCode::NoVoice, words::error_message(ErrorCode::NoVoice));
+            return Err(error_body(None, ErrorCode::NoVoice));
         }
         if self.voice.muted.contains(&session.id) {
-            return refuse(ErrorCode::ListenOnly, words::listen_only_muted());
+            return listen_only(ListenOnlyReason::Muted, words::listen_only_muted());
         }
         if policy == Policy::Stage
             && !self.is_host(session)
             && !self.voice.speakers.contains(&session.id)
         {
-            return refuse(ErrorCode::ListenOnly, words::listen_only_on_stage());
+            return listen_only(ListenOnlyReason::Audience, words::listen_only_on_stage());
         }
         if session.status() == Status::Watching {
-            return refuse(
-                ErrorCode::ListenOnly,
+            return listen_only(
+                ListenOnlyReason::Watching,
                 words::error_message(ErrorCode::ListenOnly),
             );
         }
@@ -101,11 +107,15 @@ impl Room {
         &mut self,
         session: &SessionHandle,
         kind: TrackKind,
-    ) -> Result<(), (ErrorCode, String)> {
+    ) -> Result<(), ErrorBody> {
         self.may_publish(session)?;
         let limit = self.config.max_speakers;
         if !self.voice.sending.contains_key(&session.conn) && self.speakers_sending() >= limit {
-            return Err((ErrorCode::SpeakersFull, words::speakers_full(limit)));
+            return Err(ErrorBody {
+                message: words::speakers_full(limit),
+                limit: Some(limit),
+                ..error_body(None, ErrorCode::SpeakersFull)
+            });
         }
         self.voice
             .sending

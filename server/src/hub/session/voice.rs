@@ -73,12 +73,7 @@ impl Reader<'_> {
         .await;
         match answer.await {
             Ok(Ok(())) => {}
-            Ok(Err((code, message))) => {
-                return Err(Box::new(ErrorBody {
-                    message,
-                    ..error_body(rid, code)
-                }))
-            }
+            Ok(Err(refusal)) => return Err(Box::new(ErrorBody { rid, ..refusal })),
             Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
         }
         let result = self.hub.media.publish(self.session.conn, kind, true).await;
