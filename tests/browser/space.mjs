@@ -277,6 +277,13 @@ await run(browser, async () => {
     assert.match(await page.innerText("#farewell"), /次回は12月10日/);
     await axe(page, "space (closed)");
     await shot(page, "space-closed");
+    // In English the page words the server's refusal itself, from its code and next_opening.
+    await page.evaluate(() => localStorage.setItem("ibasho.lang", "en"));
+    await page.reload();
+    await page.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+    assert.match(await page.innerText("#farewell"), /It opens again on Thu 10 Dec at 10:00/);
+    assert.doesNotMatch(await page.innerText("#farewell"), /次回/);
+    await shot(page, "space-closed-en");
   });
 
   await step("the account page in English says what others see, and passes the accessibility scan", async () => {

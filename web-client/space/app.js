@@ -24,7 +24,12 @@ const state = {
   finished: false,
 };
 
-const connection = new Connection({ message: onMessage, state: showConnection, final: onFinal });
+const connection = new Connection({
+  message: onMessage,
+  state: showConnection,
+  final: onFinal,
+  say: (msg) => T.fromServer(msg, state.space?.timezone ?? "Asia/Tokyo"),
+});
 const map = new MapView($("map"), (p) => connection.send({ type: "move", x: p.x, y: p.y }));
 const staff = new StaffPanel($("staff"), $("applications"), () => T, (m) => connection.send(m));
 const voice = new Voice(

@@ -6,7 +6,9 @@ const FINAL = new Set([4001, 4002, 4004]);
 
 export class Connection {
   constructor(handlers) {
-    this.handlers = handlers; // { message(msg), state(name, detail), final(code, reason) }
+    // { message(msg), state(name, detail), final(code, reason), say(msg): the server's
+    // words for msg in the page's language }
+    this.handlers = handlers;
     this.attempt = 0;
     this.ws = null;
     this.stopped = false;
@@ -45,6 +47,9 @@ export class Connection {
         this.attempt = 0;
         this.handlers.state("connected");
       }
+      // Every message the server words passes here once, so the rest of the page shows
+      // `message` as it is.
+      if (typeof msg.message === "string") msg.message = this.handlers.say(msg);
       this.handlers.message(msg);
     });
     ws.addEventListener("close", (event) => {

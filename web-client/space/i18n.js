@@ -110,6 +110,8 @@ export const WORDS = {
     stampFrom: (who, s) => `${who}さん: ${s}`,
     joinedRoom: (who) => `${who}さんが来ました`,
     leftRoom: (who) => `${who}さんが出ました`,
+    // The server words its messages in Japanese (server/src/hub/words.rs): shown as they are.
+    fromServer: (msg) => msg.message,
   },
   en: {
     skipToChat: "Skip to chat",
@@ -221,8 +223,93 @@ export const WORDS = {
     stampFrom: (who, s) => `${who}: ${s}`,
     joinedRoom: (who) => `${who} came in`,
     leftRoom: (who) => `${who} left`,
+    fromServer: (msg, timeZone) => englishFromServer(msg, timeZone),
   },
 };
+
+// The hub's errors in English, by code (docs/protocol.md, Errors); those with a number or a
+// date are worded in englishFromServer.
+const EN_ERRORS = {
+  bad_frame: "The message could not be read.",
+  unknown_type: "This kind of message is not supported.",
+  bad_request: "Something in the message was not right.",
+  frame_too_large: "The message is too large.",
+  not_authenticated: "Please log in first.",
+  already_authenticated: "You are already logged in.",
+  token_invalid: "We couldn't confirm your login. Please log in again.",
+  token_expired: "Your login has expired. Please log in again.",
+  unknown_member: "This account could not be found.",
+  not_present: "That person is not here just now.",
+  unknown_room: "That room could not be found.",
+  room_full: "This room is full just now. Please try again a little later.",
+  not_allowed: "This isn't open to you, sorry.",
+  not_in_room: "You are not in a room yet.",
+  chat_empty: "The message is empty.",
+  rate_limited: "Please send a little more slowly.",
+  no_map: "You can't walk around in this room.",
+  server_busy: "It's very busy just now. Please come in again a little later.",
+  internal: "Sorry, something went wrong on our side.",
+  voice_not_started: "Voice hasn't started yet.",
+  bad_sdp: "The voice connection details could not be read.",
+  no_voice: "Voice isn't used in this room.",
+  no_stage: "This room has no stage.",
+};
+
+// Why someone may only listen for now (the error's `reason`).
+const EN_LISTEN_ONLY = {
+  watching: "You are only listening just now. To talk, choose “Happy to talk” under How you are.",
+  audience: "On the stage, the host and those they invite speak. Raise your hand if you would like to.",
+  muted: "Staff have muted your microphone.",
+};
+
+// What the server says, worded from the message's typed fields. A message this page does
+// not know yet keeps the server's Japanese rather than saying nothing.
+function englishFromServer(msg, timeZone) {
+  const at = (iso, options) => new Intl.DateTimeFormat("en-GB", { timeZone, ...options }).format(new Date(iso));
+  const time = (iso) => at(iso, { hour: "2-digit", minute: "2-digit" });
+  const day = (w) => `on ${at(w.start, { weekday: "short", day: "numeric", month: "short" })} at ${time(w.start)}`;
+  switch (msg.type) {
+    case "notice":
+      if (msg.kind === "closing") return `The space closes at ${time(msg.until)}. Thank you for today.`;
+      if (msg.kind === "consult_grace") return `It is closing time. Your consultation can go on until ${time(msg.until)}.`;
+      break;
+    case "goodbye":
+      if (msg.reason === "shutdown") return "We are closing the connection for server maintenance. Please come in again a little later.";
+      if (msg.reason === "closed") {
+        const next = msg.next_opening ? ` It opens again ${day(msg.next_opening)}.` : "";
+        return `The space has closed for today. Thank you for coming.${next}`;
+      }
+      break;
+    case "left":
+      if (msg.reason === "session_ended") return "The program has ended. Do come to the free space.";
+      break;
+    case "voice_muted":
+      return msg.muted ? "Staff have muted your microphone." : "Your microphone is no longer muted.";
+    case "error":
+      switch (msg.code) {
+        case "space_closed":
+          return msg.next_opening
+            ? `The space is closed just now. It opens again ${day(msg.next_opening)}.`
+            : "The space is closed just now. The next opening day hasn't been decided yet.";
+        case "room_closed":
+          return msg.next_opening
+            ? `This room isn't open just now. Its next session is ${day(msg.next_opening)}.`
+            : "This room isn't open just now.";
+        case "chat_too_long":
+          return `The message is too long (up to ${msg.limit} characters).`;
+        case "listen_only":
+          return EN_LISTEN_ONLY[msg.reason] ?? EN_LISTEN_ONLY.watching;
+        case "speakers_full":
+          return `Up to ${msg.limit} people can talk in this room at once, and that many are talking now. When someone stops, press Talk again. You can go on listening.`;
+        default:
+          if (EN_ERRORS[msg.code]) return EN_ERRORS[msg.code];
+      }
+      break;
+    default:
+      break;
+  }
+  return msg.message;
+}
 
 export const STAMPS = ["wave", "nod", "clap", "heart", "laugh", "thanks", "sparkle", "tea"];
 export const STAMP_EMOJI = { wave: "👋", nod: "🙂", clap: "👏", heart: "💗", laugh: "😄", thanks: "🙏", sparkle: "✨", tea: "🍵" };
