@@ -81,7 +81,7 @@ pub enum RoomCommand {
     Publish {
         session: SessionHandle,
         kind: TrackKind,
-        reply: oneshot::Sender<Result<(), ErrorBody>>,
+        reply: oneshot::Sender<Result<(), Box<ErrorBody>>>,
     },
     /// The member stopped sending a track (`None`: all of them), so may free their place.
     Unpublish {

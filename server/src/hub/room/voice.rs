@@ -68,20 +68,20 @@ impl Room {
     }
 
     /// Whether this member may publish here now; if not, the error to send.
-    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), ErrorBody> {
+    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), Box<ErrorBody>> {
         let listen_only = |reason, message: &str| {
-            Err(ErrorBody {
+            Err(Box::new(ErrorBody {
                 message: message.to_string(),
                 reason: Some(reason),
                 ..error_body(None, ErrorCode::ListenOnly)
-            })
+            }))
         };
         if !self.occupant_is(session) {
-            return Err(error_body(None, ErrorCode::NotInRoom));
+            return Err(error_body(None, ErrorCode::NotInRoom).into());
         }
         let policy = self.policy();
         if policy == Policy::Silent {
-            return Err(error_body(None, ErrorCode::NoVoice));
+            return Err(error_body(None, ErrorCode::NoVoice).into());
         }
         if self.voice.muted.contains(&session.id) {
             return listen_only(ListenOnlyReason::Muted, words::listen_only_muted());
@@ -107,15 +107,15 @@ impl Room {
         &mut self,
         session: &SessionHandle,
         kind: TrackKind,
-    ) -> Result<(), ErrorBody> {
+    ) -> Result<(), Box<ErrorBody>> {
         self.may_publish(session)?;
         let limit = self.config.max_speakers;
         if !self.voice.sending.contains_key(&session.conn) && self.speakers_sending() >= limit {
-            return Err(ErrorBody {
+            return Err(Box::new(ErrorBody {
                 message: words::speakers_full(limit),
                 limit: Some(limit),
                 ..error_body(None, ErrorCode::SpeakersFull)
-            });
+            }));
         }
         self.voice
             .sending

@@ -73,7 +73,10 @@ impl Reader<'_> {
         .await;
         match answer.await {
             Ok(Ok(())) => {}
-            Ok(Err(refusal)) => return Err(Box::new(ErrorBody { rid, ..refusal })),
+            Ok(Err(mut refusal)) => {
+                refusal.rid = rid;
+                return Err(refusal);
+            }
             Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
         }
         let result = self.hub.media.publish(self.session.conn, kind, true).await;
