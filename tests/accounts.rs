@@ -1011,3 +1011,96 @@ async fn only_admins_ever_see_an_address() {
     }
     space.assert_no_address_in_log();
 }
+
+#[tokio::test]
+async fn what_nobody_needs_is_forgotten_once_its_days_are_over() {
+    use ibasho::accounts::{Applicant, ApplicationStatus, NewApplication, Submitted};
+    use ibasho::store::{SqliteStore, Store};
+
+    // A database as a space that has run a while has it: two declined applications, one of
+    // them decided 40 days ago, and one still waiting from as long ago.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kept.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mut ids = Vec::new();
+    for (email, nickname) in [
+        ("old@example.org", "むかし"),
+        ("recent@example.org", "きのう"),
+        ("waiting@example.org", "まって"),
+    ] {
+        let submitted = store
+            .submit_application(NewApplication {
+                nickname: nickname.into(),
+                email: email.into(),
+                applicant: Applicant::Myself,
+                heard_from: None,
+                note: Some("少し不安です".into()),
+                lang: ibasho::mail::Lang::Ja,
+            })
+            .await
+            .unwrap();
+        let Submitted::New(application) = submitted else {
+            panic!("a new address makes a new application");
+        };
+        ids.push(application.id);
+    }
+    for id in &ids[..2] {
+        store
+            .decide_application(id, ApplicationStatus::Declined, None)
+            .await
+            .unwrap();
+    }
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(40);
+    sqlx::query("UPDATE applications SET decided_at = ? WHERE id = ?")
+        .bind(long_ago)
+        .bind(&ids[0])
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE applications SET created_at = ? WHERE id = ?")
+        .bind(long_ago)
+        .bind(&ids[2])
+        .execute(&db)
+        .await
+        .unwrap();
+
+    // The server keeps declined applications 30 days by default and looks as it starts.
+    let database = format!("sqlite://{}", path.display());
+    let _server = Server::start_with(TEST_ROOMS, OPEN, 1.0, &["--database", &database]).await;
+    let remaining = || async {
+        sqlx::query_scalar::<_, String>("SELECT id FROM applications ORDER BY created_at")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+    };
+    let deadline = tokio::time::Instant::now() + support::WAIT;
+    while remaining().await.contains(&ids[0]) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the application declined 40 days ago is still kept"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        remaining().await,
+        [ids[2].clone(), ids[1].clone()],
+        "what is waiting, or was declined lately, stays"
+    );
+    let hits: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications WHERE email LIKE 'old@%' OR note LIKE '%old@%'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(hits, 0);
+    let audited: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'stale_forgotten'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let detail: Value = serde_json::from_str(&audited).unwrap();
+    assert_eq!(detail, json!({"applications": 1, "invitations": 0}));
+}

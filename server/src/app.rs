@@ -147,6 +147,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = app.hub.clone();
+    tokio::spawn(crate::accounts::retention::run(app.accounts.clone()));
     // The peer address is the key of the accounts flow's per-IP rate limits.
     let router = crate::http::router(app.hub, app.accounts, web)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -1,5 +1,6 @@
 //! How people get in (docs/accounts.md): application, review, invitation, registration,
-//! login by passphrase or e-mail link, web sessions, and deletion on request.
+//! login by passphrase or e-mail link, web sessions, deletion on request, and forgetting what
+//! nobody needs any more (retention.rs).
 //!
 //! `Accounts` holds the flows; the HTTP layer and the command line both call it, so a rule
 //! (a rate limit, who may see an e-mail address, what gets audited) lives in one place.
@@ -9,6 +10,7 @@ pub mod limits;
 mod login;
 mod model;
 pub mod nickname;
+pub mod retention;
 pub mod secret;
 
 pub use admission::{ApplicationForm, ApplyRequest, InvitationView};

@@ -59,6 +59,13 @@ pub(super) fn settings(
             14,
             1..=90,
         )?,
+        forget_after_days: number(
+            src,
+            "forget_after_days",
+            raw.forget_after_days.as_ref(),
+            30,
+            1..=365,
+        )?,
     })
 }
 
@@ -70,6 +77,7 @@ impl Default for AccountsSettings {
             heard_from: HEARD_FROM.iter().map(|s| s.to_string()).collect(),
             nickname_blocklist: Vec::new(),
             invitation_days: 14,
+            forget_after_days: 30,
         }
     }
 }

@@ -267,19 +267,21 @@ fn an_unreadable_file_names_the_path() {
 fn accounts_settings_have_defaults_and_take_the_operators_words() {
     let config = SpaceConfig::from_toml(BASE, "rooms.toml").unwrap();
     assert_eq!(config.accounts.invitation_days, 14);
+    assert_eq!(config.accounts.forget_after_days, 30);
     assert!(!config.accounts.eligibility.is_empty());
     assert!(!config.accounts.heard_from.is_empty());
     assert!(config.accounts.nickname_blocklist.is_empty());
 
     let text = format!(
         "{BASE}\n[accounts]\neligibility = \"仙台市に住んでいます\"\nheard_from = [\"チラシ\"]\n\
-         nickname_blocklist = [\" 運営 \"]\ninvitation_days = 7\n"
+         nickname_blocklist = [\" 運営 \"]\ninvitation_days = 7\nforget_after_days = 90\n"
     );
     let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
     assert_eq!(config.accounts.eligibility, "仙台市に住んでいます");
     assert_eq!(config.accounts.heard_from, ["チラシ"]);
     assert_eq!(config.accounts.nickname_blocklist, ["運営"]);
     assert_eq!(config.accounts.invitation_days, 7);
+    assert_eq!(config.accounts.forget_after_days, 90);
 }
 
 #[test]
@@ -288,6 +290,10 @@ fn accounts_mistakes_are_reported_where_they_are() {
         (
             "[accounts]\ninvitation_days = 0\n",
             "rooms.toml:16:19: invitation_days 0 is outside 1..=90",
+        ),
+        (
+            "[accounts]\nforget_after_days = 400\n",
+            "rooms.toml:16:21: forget_after_days 400 is outside 1..=365",
         ),
         (
             "[accounts]\neligibility = \" \"\n",
@@ -300,7 +306,7 @@ fn accounts_mistakes_are_reported_where_they_are() {
         (
             "[accounts]\ninvitations = 3\n",
             "rooms.toml:16:1: unknown field `invitations`, expected one of `eligibility`, \
-             `privacy_notice`, `heard_from`, `nickname_blocklist`, `invitation_days`",
+             `privacy_notice`, `heard_from`, `nickname_blocklist`, `invitation_days`, `forget_after_days`",
         ),
     ];
     for (extra, expected) in cases {

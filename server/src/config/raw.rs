@@ -28,6 +28,7 @@ pub(super) struct RawAccounts {
     #[serde(default)]
     pub nickname_blocklist: Vec<S<String>>,
     pub invitation_days: Option<S<i64>>,
+    pub forget_after_days: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]

@@ -35,6 +35,9 @@ pub struct AccountsSettings {
     pub nickname_blocklist: Vec<String>,
     /// How long an invitation link works (default 14).
     pub invitation_days: u32,
+    /// How long a declined application, or an invitation that lapsed or was withdrawn
+    /// unused, is kept before it is deleted (default 30).
+    pub forget_after_days: u32,
 }
 
 #[derive(Debug, Clone)]

@@ -138,6 +138,27 @@ pub trait Store: Send + Sync + 'static {
     /// Marks an unused link used: `Conflict(NotOpen)` if it was used already (the caller
     /// checks expiry), `NotFound`.
     async fn use_login_link(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // Keeping no more than needed.
+    /// In one transaction, deletes what nobody needs any more: web sessions expired before
+    /// `now`; login links, and invitations never used, that expired (or were withdrawn)
+    /// before `cutoff`; applications declined before `cutoff`, and those approved before
+    /// it whose invitation is gone. Pending applications, used invitations and whatever
+    /// belongs to a member stay.
+    async fn forget_stale(
+        &self,
+        now: DateTime<Utc>,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Forgotten, StoreError>;
+}
+
+/// How many rows `forget_stale` deleted, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub applications: u64,
+    pub invitations: u64,
+    pub login_links: u64,
+    pub web_sessions: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! The accounts part of the store suite (see `suite.rs`): the same checks for every back end.
 use super::{Conflict, Store, StoreError};
+use crate::accounts::Application;
 use crate::accounts::{
     Applicant, ApplicationStatus, InvitationState, NewApplication, NewInvitation, Registration,
     Submitted,
@@ -14,6 +15,7 @@ pub(crate) async fn run(store: &dyn Store) {
     invitations_work_once(store).await;
     sessions_and_login_links(store).await;
     deletion_forgets_the_person(store).await;
+    stale_records_are_forgotten(store).await;
 }
 
 fn application(email: &str, nickname: &str) -> NewApplication {
@@ -378,4 +380,114 @@ pub(crate) async fn deletion_forgets_the_person(store: &dyn Store) {
     // The nickname is free again.
     let found = store.member_by_nickname(&member.nickname).await.unwrap();
     assert!(found.is_none());
+}
+
+/// Submits an application and decides it.
+async fn decided(store: &dyn Store, label: &str, decision: ApplicationStatus) -> Application {
+    let email = format!("{}@example.org", unique(label));
+    let Submitted::New(applied) = store
+        .submit_application(application(&email, label))
+        .await
+        .unwrap()
+    else {
+        panic!("a new e-mail makes a new application");
+    };
+    store
+        .decide_application(&applied.id, decision, None)
+        .await
+        .unwrap()
+}
+
+pub(crate) async fn stale_records_are_forgotten(store: &dyn Store) {
+    let now = Utc::now();
+    let long_ago = now - Duration::days(40);
+    let declined = decided(store, "declined", ApplicationStatus::Declined).await;
+    let approved = decided(store, "approved", ApplicationStatus::Approved).await;
+    let email = format!("{}@example.org", unique("pending"));
+    let Submitted::New(pending) = store
+        .submit_application(application(&email, "まだ"))
+        .await
+        .unwrap()
+    else {
+        panic!("a new e-mail makes a new application");
+    };
+    // The approved application's invitation lapsed long ago, unused.
+    let mut lapsed = invitation(&approved.email, &unique("hash"), Role::Participant);
+    lapsed.application = Some(approved.id.clone());
+    lapsed.expires_at = long_ago;
+    let lapsed = store.create_invitation(lapsed).await.unwrap();
+    let open = invitation("open@example.org", &unique("hash"), Role::Participant);
+    let open = store.create_invitation(open).await.unwrap();
+    let withdrawn = invitation("withdrawn@example.org", &unique("hash"), Role::Participant);
+    let withdrawn = store.create_invitation(withdrawn).await.unwrap();
+    store.revoke_invitation(&withdrawn.id).await.unwrap();
+    // A used invitation is the member's, however old.
+    let used_hash = unique("hash");
+    let mut used = invitation(
+        &format!("{}@example.org", unique("used")),
+        &used_hash,
+        Role::Participant,
+    );
+    used.expires_at = long_ago;
+    let used = store.create_invitation(used).await.unwrap();
+    let member = store
+        .register(registration(&used_hash, &unique("used")[..16]))
+        .await
+        .unwrap();
+    let (old_link, fresh_link) = (unique("link"), unique("link"));
+    store
+        .create_login_link(&old_link, &member.account, long_ago)
+        .await
+        .unwrap();
+    store
+        .create_login_link(&fresh_link, &member.account, now + Duration::minutes(20))
+        .await
+        .unwrap();
+    let (old_session, session) = (unique("session"), unique("session"));
+    store
+        .create_web_session(&old_session, &member.account, now - Duration::seconds(1))
+        .await
+        .unwrap();
+    store
+        .create_web_session(&session, &member.account, now + Duration::days(30))
+        .await
+        .unwrap();
+
+    // Kept 30 days: only what lapsed before then goes, and expired sessions.
+    let forgotten = store
+        .forget_stale(now, now - Duration::days(30))
+        .await
+        .unwrap();
+    assert!(forgotten.web_sessions >= 1, "{forgotten:?}");
+    assert!(forgotten.login_links >= 1, "{forgotten:?}");
+    assert!(forgotten.invitations >= 1, "{forgotten:?}");
+    assert!(store.invitation(&lapsed.id).await.unwrap().is_none());
+    assert!(store.login_link(&old_link).await.unwrap().is_none());
+    assert!(store.login_link(&fresh_link).await.unwrap().is_some());
+    assert_eq!(
+        store.web_session(&session).await.unwrap(),
+        Some(member.account.clone())
+    );
+    for kept in [&declined.id, &approved.id, &pending.id] {
+        assert!(store.application(kept).await.unwrap().is_some(), "{kept}");
+    }
+    for kept in [&open.id, &withdrawn.id, &used.id] {
+        assert!(store.invitation(kept).await.unwrap().is_some(), "{kept}");
+    }
+
+    // Once the decisions and the withdrawal are older than the cutoff, they go too; what is
+    // open, pending or the member's stays.
+    let later = Utc::now() + Duration::seconds(1);
+    let forgotten = store.forget_stale(now, later).await.unwrap();
+    assert!(forgotten.applications >= 2, "{forgotten:?}");
+    for gone in [&declined.id, &approved.id] {
+        assert!(store.application(gone).await.unwrap().is_none(), "{gone}");
+    }
+    assert!(store.application(&pending.id).await.unwrap().is_some());
+    assert!(store.invitation(&withdrawn.id).await.unwrap().is_none());
+    for kept in [&open.id, &used.id] {
+        assert!(store.invitation(kept).await.unwrap().is_some(), "{kept}");
+    }
+    assert!(store.member(&member.account).await.unwrap().is_some());
+    assert!(store.login_link(&fresh_link).await.unwrap().is_some());
 }

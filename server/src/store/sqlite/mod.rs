@@ -4,7 +4,9 @@
 mod accounts;
 
 use super::rows::{AuditRow, MemberRow, SELECT_MEMBER};
-use super::{nickname_key, AuditEntry, AuditRecord, Conflict, NewMember, Store, StoreError};
+use super::{
+    nickname_key, AuditEntry, AuditRecord, Conflict, Forgotten, NewMember, Store, StoreError,
+};
 use crate::accounts::{
     Application, ApplicationStatus, Invitation, LoginLink, LoginRecord, NewApplication,
     NewInvitation, Registration, Submitted,
@@ -314,6 +316,14 @@ impl Store for SqliteStore {
 
     async fn use_login_link(&self, token_hash: &str) -> Result<(), StoreError> {
         accounts::use_login_link(&self.pool, token_hash).await
+    }
+
+    async fn forget_stale(
+        &self,
+        now: DateTime<Utc>,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Forgotten, StoreError> {
+        accounts::forget_stale(&self.pool, now, cutoff).await
     }
 }
 
