@@ -19,9 +19,17 @@ struct Space {
 
 impl Space {
     async fn start() -> Space {
+        Space::start_with(&[]).await
+    }
+
+    /// As `start`, with more `serve` flags.
+    async fn start_with(flags: &[&str]) -> Space {
         let sink = SmtpSink::start().await;
         let rooms = format!("{TEST_ROOMS}\n[accounts]\nnickname_blocklist = [\"運営\"]\n");
-        let server = Server::start_with(&rooms, OPEN, 1.0, &as_strs(&sink.flags())).await;
+        let mail = sink.flags();
+        let mut all = as_strs(&mail);
+        all.extend_from_slice(flags);
+        let server = Server::start_with(&rooms, OPEN, 1.0, &all).await;
         Space { server, sink }
     }
 
@@ -37,8 +45,17 @@ impl Space {
     }
 
     async fn apply(&self, email: &str, nickname: &str) -> (StatusCode, Value) {
+        self.apply_in(&browser(), email, nickname).await
+    }
+
+    async fn apply_in(
+        &self,
+        browser: &reqwest::Client,
+        email: &str,
+        nickname: &str,
+    ) -> (StatusCode, Value) {
         post(
-            &browser(),
+            browser,
             &self.url("/api/applications"),
             json!({"nickname": nickname, "email": email, "applicant": "self", "eligible": true,
                    "consent": true, "heard_from": "チラシ", "note": "よろしくお願いします"}),
@@ -117,6 +134,17 @@ fn as_strs(flags: &[String]) -> Vec<&str> {
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        .build()
+        .expect("http client")
+}
+
+/// A browser behind a reverse proxy, which tells the server the address it saw.
+fn browser_at(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", address.parse().expect("header value"));
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
         .build()
         .expect("http client")
 }
@@ -1103,4 +1131,44 @@ async fn what_nobody_needs_is_forgotten_once_its_days_are_over() {
             .unwrap();
     let detail: Value = serde_json::from_str(&audited).unwrap();
     assert_eq!(detail, json!({"applications": 1, "invitations": 0}));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_person_has_their_own_allowance() {
+    // The proxy on loopback forwards everyone's requests.
+    let space = Space::start_with(&["--trusted-proxy", "127.0.0.1"]).await;
+    let (ume, kiri) = (browser_at("198.51.100.1"), browser_at("198.51.100.2"));
+    // Five applications an hour per address (docs/accounts.md).
+    for n in 0..5 {
+        let email = format!("ume{n}@example.org");
+        assert_eq!(
+            space.apply_in(&ume, &email, "うめ").await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, _) = space.apply_in(&ume, "ume5@example.org", "うめ").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Someone else behind the same proxy is not held back by that.
+    let (status, answer) = space.apply_in(&kiri, "kiri@example.org", "きり").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+
+    // Without the flag the header is not believed: a client cannot make up addresses to
+    // get round the limit.
+    let space = Space::start().await;
+    for n in 0..5 {
+        let address = format!("198.51.100.{}", 10 + n);
+        let email = format!("spoof{n}@example.org");
+        let (status, _) = space
+            .apply_in(&browser_at(&address), &email, "なりすまし")
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let (status, _) = space
+        .apply_in(
+            &browser_at("198.51.100.99"),
+            "spoof5@example.org",
+            "なりすまし",
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -28,6 +28,7 @@ async fn start() -> Running {
         media_udp: "127.0.0.1:0".parse().unwrap(),
         media_announce: None,
         turn: None,
+        trusted_proxies: Vec::new(),
         public_url: format!("http://{address}"),
         mail: MailSettings {
             from: "ibasho@localhost".into(),

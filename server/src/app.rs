@@ -37,6 +37,8 @@ pub struct Settings {
     pub media_announce: Option<IpAddr>,
     /// TURN with coturn's shared secret; `None`: no TURN server is offered.
     pub turn: Option<Turn>,
+    /// Reverse proxies whose X-Forwarded-For names the client (the rate limits' key).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,7 @@ pub use crate::store::database_path;
 pub struct App {
     pub hub: Hub,
     pub accounts: Accounts,
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 /// Reads rooms.toml, opens the store, the signing key and the mailer, starts the rooms.
@@ -99,7 +102,15 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         settings.max_connections,
     );
     tokio::spawn(hub.clone().relay_speaking(speaking));
-    Ok(App { hub, accounts })
+    Ok(App {
+        hub,
+        accounts,
+        trusted_proxies: settings
+            .trusted_proxies
+            .iter()
+            .map(|ip| ip.to_canonical())
+            .collect(),
+    })
 }
 
 /// The accounts flows, as the server and the admin command line both use them.
@@ -149,8 +160,8 @@ pub async fn serve(
     let hub = app.hub.clone();
     tokio::spawn(crate::accounts::retention::run(app.accounts.clone()));
     // The peer address is the key of the accounts flow's per-IP rate limits.
-    let router = crate::http::router(app.hub, app.accounts, web)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let router =
+        crate::http::router(app, web).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(run_doorkeeper(hub.clone()));
     let stopping = hub.clone();
     axum::serve(listener, router)

@@ -78,6 +78,13 @@ struct ServeArgs {
         hide_env_values = true
     )]
     turn_secret: Option<String>,
+    /// A reverse proxy in front of this server, e.g. 127.0.0.1 (repeat, or separate with commas): its X-Forwarded-For then names the client, whom the rate limits count. Never name an address clients can send from.
+    #[arg(
+        long = "trusted-proxy",
+        env = "IBASHO_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<IpAddr>,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -117,6 +124,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .turn_url
             .zip(args.turn_secret)
             .map(|(url, secret)| ibasho::media::Turn { url, secret }),
+        trusted_proxies: args.trusted_proxies,
     };
     let app = match app::build(&settings).await {
         Ok(app) => app,

@@ -9,13 +9,14 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "ibasho_session";
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
 impl IntoResponse for AccountError {
     fn into_response(self) -> Response {
@@ -34,19 +35,62 @@ impl IntoResponse for AccountError {
     }
 }
 
-/// The peer's IP address (the rate limits' key). Behind a reverse proxy every request
-/// comes from the proxy: see docs/operations.md.
+/// The client's IP address, the rate limits' key: the peer's own, unless the peer is a
+/// trusted reverse proxy (`--trusted-proxy`, docs/operations.md).
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AccountError;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| ClientIp(addr.ip()))
-            .ok_or_else(|| AccountError::Internal("no peer address".into()))
+            .map(|ConnectInfo(addr)| addr.ip())
+            .ok_or_else(|| AccountError::Internal("no peer address".into()))?;
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.trusted_proxies,
+        )))
     }
+}
+
+/// Behind trusted proxies the client is the nearest X-Forwarded-For entry that is not a
+/// trusted proxy itself, read from the right: each proxy appends the address it saw, and
+/// anything further left came from the client and may be made up. An entry that does not
+/// parse ends the walk at the last address known to be a trusted proxy.
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer.to_canonical();
+    if !trusted.contains(&client) {
+        return client;
+    }
+    let hops: Vec<&str> = headers
+        .get_all(X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    for hop in hops.into_iter().rev() {
+        let Some(ip) = forwarded_ip(hop.trim()) else {
+            break;
+        };
+        client = ip;
+        if !trusted.contains(&client) {
+            break;
+        }
+    }
+    client
+}
+
+/// `203.0.113.7`, `2001:db8::7`, or either with a port (`[2001:db8::7]:443`).
+fn forwarded_ip(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|addr| addr.ip()))
+        .ok()
+        .map(|ip| ip.to_canonical())
 }
 
 /// The session token from the cookie, if there is one.
@@ -184,4 +228,77 @@ pub fn clear_session_cookie(secure: bool) -> (axum::http::HeaderName, String) {
         SET_COOKIE,
         format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(X_FORWARDED_FOR, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn without_a_trusted_proxy_the_header_is_ignored() {
+        let headers = forwarded(&["198.51.100.1"]);
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &headers, &[]),
+            ip("203.0.113.9")
+        );
+        // A client sending the header itself, straight to the server, changes nothing.
+        let trusted = [ip("127.0.0.1")];
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &headers, &trusted),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_nearest_untrusted_hop_is_the_client() {
+        let trusted = [ip("127.0.0.1"), ip("10.0.0.2")];
+        let peer = ip("127.0.0.1");
+        // What a client wrote itself (leftmost) is never believed over what a proxy saw.
+        let headers = forwarded(&["6.6.6.6, 198.51.100.1"]);
+        assert_eq!(client_ip(peer, &headers, &trusted), ip("198.51.100.1"));
+        // Two proxies, the header split over two lines.
+        let headers = forwarded(&["6.6.6.6", "198.51.100.1, 10.0.0.2"]);
+        assert_eq!(client_ip(peer, &headers, &trusted), ip("198.51.100.1"));
+        // Ports and brackets, and IPv4 written as IPv6.
+        let headers = forwarded(&["[2001:db8::7]:443"]);
+        assert_eq!(client_ip(peer, &headers, &trusted), ip("2001:db8::7"));
+        let headers = forwarded(&["198.51.100.1:5555"]);
+        assert_eq!(client_ip(peer, &headers, &trusted), ip("198.51.100.1"));
+        assert_eq!(
+            client_ip(
+                ip("::ffff:127.0.0.1"),
+                &forwarded(&["::ffff:198.51.100.1"]),
+                &trusted
+            ),
+            ip("198.51.100.1")
+        );
+    }
+
+    #[test]
+    fn a_missing_or_garbled_header_leaves_the_last_trusted_address() {
+        let trusted = [ip("127.0.0.1"), ip("10.0.0.2")];
+        let peer = ip("127.0.0.1");
+        assert_eq!(client_ip(peer, &HeaderMap::new(), &trusted), peer);
+        assert_eq!(client_ip(peer, &forwarded(&["unknown"]), &trusted), peer);
+        assert_eq!(
+            client_ip(
+                peer,
+                &forwarded(&["198.51.100.1, garbage, 10.0.0.2"]),
+                &trusted
+            ),
+            ip("10.0.0.2")
+        );
+    }
 }

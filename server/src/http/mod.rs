@@ -7,22 +7,26 @@ mod extract;
 mod schedule;
 
 use crate::accounts::Accounts;
+use crate::app::App;
 use crate::hub::{limits, run_session, Hub};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 
 #[derive(Clone)]
 pub struct AppState {
     pub hub: Hub,
     pub accounts: Accounts,
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
-pub fn router(hub: Hub, accounts: Accounts, web_dir: PathBuf) -> Router {
+pub fn router(app: App, web_dir: PathBuf) -> Router {
     let index = ServeFile::new(web_dir.join("index.html"));
     Router::new()
         .route("/ws", get(websocket))
@@ -41,7 +45,11 @@ pub fn router(hub: Hub, accounts: Accounts, web_dir: PathBuf) -> Router {
         // Everything else is the web client's, but an unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
         .fallback_service(ServeDir::new(web_dir).fallback(index))
-        .with_state(AppState { hub, accounts })
+        .with_state(AppState {
+            hub: app.hub,
+            accounts: app.accounts,
+            trusted_proxies: app.trusted_proxies,
+        })
 }
 
 async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
