@@ -2,8 +2,8 @@
 //! press 話す, and each browser receives the other's audio through the server's SFU, with
 //! Chromium's fake microphone. Also: nothing asks for the microphone before the press (nor
 //! while 見てるだけ or muted by staff), the microphone choice, the camera, a stage's raised
-//! hand, invitation and shared screen, and that leaving stops every track. What it needs,
-//! and when it skips: tests/support/browser.rs.
+//! hand, invitation and shared screen, its one place to speak (taken, then free again), and
+//! that leaving stops every track. What it needs, and when it skips: tests/support/browser.rs.
 #[path = "support/mod.rs"]
 mod support;
 
@@ -16,7 +16,9 @@ async fn voice_in_chromium() {
     if !ready() {
         return;
     }
-    let rooms = format!("{TEST_ROOMS}\n{STAGE_ROOM}");
+    // One place to speak on the stage, so the page's "taken" and "free again" show.
+    let stage = STAGE_ROOM.replace("stage = true\n", "stage = true\nmax_speakers = 1\n");
+    let rooms = format!("{TEST_ROOMS}\n{stage}");
     // Lunch time: the free space and the stage room are open.
     let (server, _sink, people) = space_with(
         &rooms,

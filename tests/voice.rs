@@ -363,16 +363,29 @@ async fn a_room_lets_only_so_many_send_at_once() {
     );
     beni.publish_kind("video").await;
 
-    // Stopping the last track frees the place.
+    // Stopping the last track frees the place, and the one refused is told (only they are).
     let ack = aoi
         .request(json!({"type": "voice_unpublish", "kind": "audio"}))
         .await;
     assert_eq!(ack["type"], "ack", "{ack}");
+    let free = chika.ws.recv_type("voice_place_free").await;
+    assert_eq!(free["room"], "talk");
+    assert!(free["message"].as_str().unwrap().contains("話す"), "{free}");
     chika.publish().await;
     aoi.expect_error(publish.clone(), "speakers_full").await;
+    beni.settle().await;
+    assert!(
+        !beni
+            .ws
+            .kept()
+            .iter()
+            .any(|f| f["type"] == "voice_place_free"),
+        "told someone who was not waiting"
+    );
 
     // One who may not speak for now (見てるだけ) holds no place.
     chika.set_status("watching").await;
+    aoi.ws.recv_type("voice_place_free").await;
     aoi.publish().await;
     chika.set_status("can_talk").await;
 
@@ -389,6 +402,7 @@ async fn a_room_lets_only_so_many_send_at_once() {
     // voice_stop frees the place too.
     let ack = aoi.request(json!({"type": "voice_stop"})).await;
     assert_eq!(ack["type"], "ack", "{ack}");
+    beni.ws.recv_type("voice_place_free").await;
     beni.publish().await;
     while chika.mid_of(&beni).is_none() {
         chika.answer_offer().await;

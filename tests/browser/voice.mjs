@@ -285,11 +285,23 @@ await run(browser, async () => {
     await shot(b, "stage-host");
   });
 
-  await step("the speaker steps down from the stage and is back in the audience", async () => {
+  await step("this stage has one place to speak: the host is told it is taken", async () => {
+    await b.click("#talk");
+    await b.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("1人まで"), null, { timeout: WAIT });
+    assert.notEqual(await b.getAttribute("#voice-state", "data-state"), "talking");
+  });
+
+  await step("the speaker steps down from the stage and is back in the audience; the host is told the place is free", async () => {
     await a.click("#stage-tools button:text('ステージからおりる')");
     await a.waitForSelector("#stage-tools button:text('手を挙げる')", { timeout: WAIT });
     await a.waitForSelector("#voice-state[data-state=listening]", { timeout: WAIT });
     await b.waitForFunction(() => document.querySelector("#stage-tools").textContent.includes("話す人いまはいません"), null, { timeout: WAIT });
+    await b.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("話せる場所が空きました"), null, { timeout: WAIT });
+    assert.notEqual(await b.getAttribute("#voice-state", "data-state"), "talking", "nothing switches on by itself");
+    await b.click("#talk");
+    await b.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
+    await b.click("#talk");
+    await b.waitForFunction(() => document.querySelector("#voice-state").dataset.state !== "talking", null, { timeout: WAIT });
     // Back up again, the same way, for the last step.
     await a.click("#stage-tools button:text('手を挙げる')");
     await b.click(`button[aria-label='${sora.nickname} 話してもらう']`);

@@ -251,6 +251,7 @@ function onMessage(msg) {
       break;
     case "voice_offer":
     case "voice_muted":
+    case "voice_place_free":
       voice.handle(msg);
       break;
     case "chat":

@@ -285,6 +285,8 @@ function englishFromServer(msg, timeZone) {
       break;
     case "voice_muted":
       return msg.muted ? "Staff have muted your microphone." : "Your microphone is no longer muted.";
+    case "voice_place_free":
+      return "A place to talk is free now. Press Talk again if you would like to speak.";
     case "error":
       switch (msg.code) {
         case "space_closed":

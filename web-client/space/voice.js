@@ -95,6 +95,9 @@ export class Voice {
     } else if (msg.type === "voice_muted") {
       if (msg.muted) this.stopSending();
       this.say(msg.message);
+    } else if (msg.type === "voice_place_free") {
+      // Only said: the microphone goes on when the person presses 話す, never by itself.
+      this.say(msg.message);
     }
   }
 

@@ -454,6 +454,12 @@ pub enum ServerMessage {
         id: PublicId,
         speaking: bool,
     },
+    /// A place to speak freed up in this room, after your `voice_publish` was refused with
+    /// `speakers_full`. Nothing is switched on: press 話す again to take it.
+    VoicePlaceFree {
+        room: String,
+        message: String,
+    },
     /// Staff muted (or let again) your tracks in this room.
     VoiceMuted {
         room: String,

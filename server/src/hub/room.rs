@@ -195,6 +195,7 @@ impl Room {
                         if may_change_hearing {
                             self.refresh_hearing();
                         }
+                        self.tell_waiting_of_a_free_place();
                     }
                     None => break,
                 },

@@ -51,6 +51,11 @@ pub fn speakers_full(limit: usize) -> String {
     )
 }
 
+/// Told to those refused for want of a place, once one is free.
+pub fn voice_place_free() -> &'static str {
+    "話せる場所が空きました。話すときは、もう一度「話す」を押してください。"
+}
+
 pub fn no_offer_pending() -> &'static str {
     "応答するオファーがありません。"
 }

@@ -36,6 +36,8 @@ pub(super) struct Voice {
     /// Connections sending here, with what they send: each holds one of the room's
     /// `max_speakers` places while it sends anything and may still speak.
     sending: HashMap<u64, HashSet<TrackKind>>,
+    /// Connections refused with `speakers_full`, to be told when a place frees.
+    waiting: HashSet<u64>,
 }
 
 /// How a room's kind shapes its voice.
@@ -111,12 +113,14 @@ impl Room {
         self.may_publish(session)?;
         let limit = self.config.max_speakers;
         if !self.voice.sending.contains_key(&session.conn) && self.speakers_sending() >= limit {
+            self.voice.waiting.insert(session.conn);
             return Err(Box::new(ErrorBody {
                 message: words::speakers_full(limit),
                 limit: Some(limit),
                 ..error_body(None, ErrorCode::SpeakersFull)
             }));
         }
+        self.voice.waiting.remove(&session.conn);
         self.voice
             .sending
             .entry(session.conn)
@@ -125,9 +129,31 @@ impl Room {
         Ok(())
     }
 
+    /// Once a place is free, tells those who were refused one (they may have given up, so
+    /// nothing starts by itself), and forgets them: a second refusal asks to be told again.
+    pub(super) fn tell_waiting_of_a_free_place(&mut self) {
+        if self.voice.waiting.is_empty() || self.speakers_sending() >= self.config.max_speakers {
+            return;
+        }
+        let waiting = std::mem::take(&mut self.voice.waiting);
+        let told = frame(&ServerMessage::VoicePlaceFree {
+            room: self.id.to_string(),
+            message: words::voice_place_free().to_string(),
+        });
+        for occupant in self.occupants.values() {
+            if waiting.contains(&occupant.session.conn) {
+                occupant.session.deliver_or_close(told.clone());
+            }
+        }
+    }
+
     /// The member stopped sending `kind` (or everything): once nothing is left, their place
     /// is free.
     pub(super) fn release_publish(&mut self, session: &SessionHandle, kind: Option<TrackKind>) {
+        if kind.is_none() {
+            // Stopping voice altogether: no longer waiting for a place either.
+            self.voice.waiting.remove(&session.conn);
+        }
         let Some(kinds) = self.voice.sending.get_mut(&session.conn) else {
             return;
         };
@@ -306,6 +332,7 @@ impl Room {
     /// A connection left, or the member's new one took its place: it sends nothing here now.
     pub(super) fn voice_connection_gone(&mut self, conn: u64) {
         self.voice.sending.remove(&conn);
+        self.voice.waiting.remove(&conn);
     }
 
     /// The media engine heard a member start or stop speaking. Shown only for those whose
