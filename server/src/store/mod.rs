@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 mod postgres;
 mod rows;
 mod sqlite;
+mod stale;
 #[cfg(test)]
 pub(crate) mod suite;
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::accounts::{
 };
 use crate::member::{AccountId, Member, PublicId};
 use crate::store::rows::{ApplicationRow, InvitationRow, SELECT_APPLICATION, SELECT_INVITATION};
-use crate::store::{corrupt, Conflict, Forgotten, NewMember, StoreError};
+use crate::store::{corrupt, stale, Conflict, Forgotten, NewMember, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
@@ -444,29 +444,14 @@ pub(super) async fn forget_stale(
     cutoff: DateTime<Utc>,
 ) -> Result<Forgotten, StoreError> {
     let mut tx = pool.begin().await?;
-    let mut delete = async |sql: &str, before: DateTime<Utc>| -> Result<u64, StoreError> {
-        let done = sqlx::query(sql).bind(before).execute(&mut *tx).await?;
-        Ok(done.rows_affected())
-    };
-    let forgotten = Forgotten {
-        web_sessions: delete("DELETE FROM web_sessions WHERE expires_at < ?1", now).await?,
-        login_links: delete("DELETE FROM login_links WHERE expires_at < ?1", cutoff).await?,
-        invitations: delete(
-            "DELETE FROM invitations WHERE used_at IS NULL \
-             AND (expires_at < ?1 OR revoked_at < ?1)",
-            cutoff,
-        )
-        .await?,
-        // After the invitations, so an approved application whose invitation just went
-        // goes too.
-        applications: delete(
-            "DELETE FROM applications WHERE decided_at < ?1 AND (status = 'declined' \
-             OR (status = 'approved' AND NOT EXISTS \
-                 (SELECT 1 FROM invitations i WHERE i.application = applications.id)))",
-            cutoff,
-        )
-        .await?,
-    };
+    let mut counts = [0; 4];
+    for (count, (sql, before)) in counts.iter_mut().zip(stale::statements(now, cutoff)) {
+        *count = sqlx::query(sql)
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
     tx.commit().await?;
-    Ok(forgotten)
+    Ok(stale::forgotten(counts))
 }
