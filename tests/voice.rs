@@ -5,6 +5,8 @@
 mod peer;
 #[path = "support/mod.rs"]
 mod support;
+#[path = "voice/turn.rs"]
+mod turn;
 
 use peer::Peer;
 use serde_json::{json, Value};
@@ -57,10 +59,22 @@ impl Member {
     /// Logs in, enters `room`, starts voice.
     async fn enter(server: &Server, role: &str, nickname: &str, room: &str) -> Member {
         let (ws, _) = Client::enter(server, role, nickname, room).await;
+        Member::start_voice(ws, Peer::new().await).await
+    }
+
+    /// As `enter`, for someone whose network lets media through only by the TURN relay
+    /// their `welcome` names.
+    async fn enter_relayed(server: &Server, role: &str, nickname: &str, room: &str) -> Member {
+        let (mut ws, welcome) = Client::login(server, role, nickname).await;
+        ws.join(room).await;
+        Member::start_voice(ws, Peer::relayed_only(&welcome["ice_servers"]).await).await
+    }
+
+    async fn start_voice(ws: Client, peer: Peer) -> Member {
         let id = ws.id();
         let mut member = Member {
             ws,
-            peer: Peer::new().await,
+            peer,
             id,
             next_rid: 100,
             tracks: Vec::new(),
@@ -743,4 +757,35 @@ async fn welcome_offers_turn_with_a_time_limited_credential() {
         json!([]),
         "no TURN configured, none offered"
     );
+}
+
+#[tokio::test]
+async fn a_member_whose_network_blocks_direct_media_talks_through_turn() {
+    let Some(coturn) = turn::Coturn::start("s3cret").await else {
+        return;
+    };
+    let turn_url = format!("turn:127.0.0.1:{}", coturn.port);
+    let server = Server::start_with(
+        &rooms(),
+        OPEN,
+        1.0,
+        &["--turn-url", &turn_url, "--turn-secret", "s3cret"],
+    )
+    .await;
+    // Sora's media may only go by the relay, with the credential her welcome carried: coturn
+    // accepts it, relays her voice to the SFU, and the SFU's back to her.
+    let mut sora = Member::enter_relayed(&server, "participant", "そら", "talk").await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "talk").await;
+    for member in [&mut sora, &mut yuki] {
+        member.set_status("can_talk").await;
+        member.publish().await;
+    }
+    while yuki.mid_of(&sora).is_none() {
+        yuki.answer_offer().await;
+    }
+    yuki.hears(&sora).await;
+    while sora.mid_of(&yuki).is_none() {
+        sora.answer_offer().await;
+    }
+    sora.hears(&yuki).await;
 }

@@ -13,9 +13,11 @@ use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::APIBuilder;
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice::network_type::NetworkType;
+use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::interceptor::registry::Registry;
 use webrtc::media::Sample;
 use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::goodbye::Goodbye;
@@ -52,6 +54,31 @@ pub struct Peer {
 
 impl Peer {
     pub async fn new() -> Peer {
+        Peer::with(RTCConfiguration::default()).await
+    }
+
+    /// A peer whose network lets media through only by the TURN relay in `ice_servers`
+    /// (as `welcome.ice_servers` gives them): it offers relayed candidates only.
+    pub async fn relayed_only(ice_servers: &serde_json::Value) -> Peer {
+        let ice_servers = ice_servers
+            .as_array()
+            .expect("ice_servers")
+            .iter()
+            .map(|server| RTCIceServer {
+                urls: serde_json::from_value(server["urls"].clone()).expect("urls"),
+                username: server["username"].as_str().unwrap_or_default().into(),
+                credential: server["credential"].as_str().unwrap_or_default().into(),
+            })
+            .collect();
+        Peer::with(RTCConfiguration {
+            ice_servers,
+            ice_transport_policy: RTCIceTransportPolicy::Relay,
+            ..Default::default()
+        })
+        .await
+    }
+
+    async fn with(configuration: RTCConfiguration) -> Peer {
         let mut media = MediaEngine::default();
         media.register_default_codecs().expect("codecs");
         // The level on each packet is what the server's "is speaking" is made of.
@@ -78,7 +105,7 @@ impl Peer {
             .with_setting_engine(settings)
             .build();
         let pc = Arc::new(
-            api.new_peer_connection(RTCConfiguration::default())
+            api.new_peer_connection(configuration)
                 .await
                 .expect("peer connection"),
         );
