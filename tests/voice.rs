@@ -551,6 +551,30 @@ async fn staff_mute_stops_a_voice_on_the_server() {
 }
 
 #[tokio::test]
+async fn welcome_says_which_rooms_you_host() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    // The stage's host_roles are staff only: a counsellor is in its audience like anyone.
+    for (role, nickname, hosts) in [
+        ("staff", "先生", true),
+        ("counsellor", "相談員さん", false),
+        ("participant", "そら", false),
+    ] {
+        let (_client, welcome) = Client::login(&server, role, nickname).await;
+        let rooms = welcome["rooms"].as_array().expect("rooms");
+        let cafe = rooms.iter().find(|r| r["id"] == "cafe").expect("cafe");
+        assert_eq!(
+            cafe["host"].as_bool().unwrap_or(false),
+            hosts,
+            "{role}: {cafe}"
+        );
+        for room in rooms {
+            let hosted = room["host"].as_bool().unwrap_or(false);
+            assert_eq!(hosted, hosts && room["kind"] == "program", "{role}: {room}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn on_a_stage_hosts_and_invited_speakers_are_heard_and_the_audience_listens() {
     let server = Server::start(&rooms(), OPEN, 1.0).await;
     let mut host = Member::enter(&server, "staff", "先生", "cafe").await;

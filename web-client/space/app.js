@@ -353,7 +353,7 @@ function small(text) {
 function renderRoomHeader() {
   const room = state.room;
   $("room-name").textContent = room?.name ?? "";
-  $("room-note").textContent = room ? T[room.kind] ?? "" : "";
+  $("room-note").textContent = room ? T[room.host ? "hosting" : room.kind] ?? "" : "";
   $("map-wrap").hidden = !room?.map;
   const videos = $("videos");
   videos.hidden = room?.kind !== "gallery";

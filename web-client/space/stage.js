@@ -1,7 +1,7 @@
 // The stage of a program room (docs/protocol.md: raise_hand, set_speaker, stage): the
 // audience listens and may raise a hand; hosts see the hands and invite someone to speak or
-// bring them back; a speaker may step down. Who is a host is the server's decision (the room's host_roles): staff and
-// counsellors see the host's controls, and the server refuses them where they are not hosts.
+// bring them back; a speaker may step down. Who is a host is the server's decision (the room's
+// host_roles), which `welcome.rooms[].host` tells this page; the server enforces it anyway.
 
 export class StageTools {
   constructor(section, { words, request, say, sending, stopSending }) {
@@ -38,13 +38,13 @@ export class StageTools {
     if (speaker) {
       parts.push(note(this.sending() ? T.onStage : T.invitedToSpeak));
       parts.push(button(T.leaveStage, "", () => this.leave(you), "leave"));
-    } else if (you.badge) {
+    } else if (room.host) {
       parts.push(note(T.hostNote));
     } else {
       parts.push(note(raised ? T.handRaisedNote : T.audienceNote));
       parts.push(button(raised ? T.lowerHand : T.raiseHand, "", () => this.ask({ type: "raise_hand", raised: !raised }), "hand"));
     }
-    if (you.badge) {
+    if (room.host) {
       const people = (ids, label, action, speaker) => {
         const list = document.createElement("ul");
         list.className = "stage-list";

@@ -89,6 +89,14 @@ pub enum RoomKind {
     Staff,
 }
 
+impl RoomKind {
+    /// Whether members of `role` host this room: a program's `host_roles` speak without
+    /// raising a hand and choose who else may.
+    pub fn hosted_by(&self, role: Role) -> bool {
+        matches!(self, RoomKind::Program { host_roles, .. } if host_roles.contains(&role))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Video {
     pub title: String,

@@ -294,6 +294,7 @@ impl Hub {
                     capacity: config.capacity,
                     map,
                     stage,
+                    host: config.kind.hosted_by(role),
                     session_now: is_program
                         .then(|| self.gate().program_session_for_audience(&config.id, now))
                         .flatten(),

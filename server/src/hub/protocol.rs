@@ -254,6 +254,9 @@ pub struct RoomInfo {
     pub map: Option<MapSize>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stage: bool,
+    /// You host this room (a program whose `host_roles` include your role).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host: bool,
     /// Program rooms: the session running now (doors open early) and the next one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_now: Option<Window>,

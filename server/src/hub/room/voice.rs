@@ -66,7 +66,7 @@ impl Room {
     }
 
     fn is_host(&self, session: &SessionHandle) -> bool {
-        matches!(&self.config.kind, RoomKind::Program { host_roles, .. } if host_roles.contains(&session.role))
+        self.config.kind.hosted_by(session.role)
     }
 
     /// Whether this member may publish here now; if not, the error to send.
