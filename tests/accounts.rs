@@ -1082,18 +1082,16 @@ async fn what_nobody_needs_is_forgotten_once_its_days_are_over() {
         .await
         .unwrap();
     let long_ago = chrono::Utc::now() - chrono::Duration::days(40);
-    sqlx::query("UPDATE applications SET decided_at = ? WHERE id = ?")
+    for (column, id) in [("decided_at", &ids[0]), ("created_at", &ids[2])] {
+        sqlx::query(&format!(
+            "UPDATE applications SET {column} = ? WHERE id = ?"
+        ))
         .bind(long_ago)
-        .bind(&ids[0])
+        .bind(id)
         .execute(&db)
         .await
         .unwrap();
-    sqlx::query("UPDATE applications SET created_at = ? WHERE id = ?")
-        .bind(long_ago)
-        .bind(&ids[2])
-        .execute(&db)
-        .await
-        .unwrap();
+    }
 
     // The server keeps declined applications 30 days by default and looks as it starts.
     let database = format!("sqlite://{}", path.display());
