@@ -1156,10 +1156,10 @@ async fn behind_a_trusted_proxy_each_person_has_their_own_allowance() {
     for n in 0..5 {
         let address = format!("198.51.100.{}", 10 + n);
         let email = format!("spoof{n}@example.org");
-        let (status, _) = space
+        let (status, answer) = space
             .apply_in(&browser_at(&address), &email, "なりすまし")
             .await;
-        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     }
     let (status, _) = space
         .apply_in(

@@ -1,7 +1,7 @@
 //! Applications, invitations, credentials, web sessions and login links on SQLite.
 //! Expiry is decided by the callers in Rust (they hold the clock); SQL only checks the
 //! states that need no clock (used, revoked, decided), so each check-and-set is atomic.
-use super::{insert_member, now};
+use super::{begin_write, insert_member, now};
 use crate::accounts::{
     email_key, short_id, Application, ApplicationStatus, Invitation, LoginLink, LoginRecord,
     NewApplication, NewInvitation, Registration, Submitted,
@@ -17,7 +17,7 @@ pub(super) async fn submit_application(
     new: NewApplication,
 ) -> Result<Submitted, StoreError> {
     let key = email_key(&new.email);
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let lang: Option<String> =
         sqlx::query_scalar("SELECT lang FROM credentials WHERE email_key = ?")
             .bind(&key)
@@ -240,7 +240,7 @@ pub(super) async fn register(
     pool: &SqlitePool,
     registration: Registration,
 ) -> Result<Member, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let invitation: Option<(String, String, String, String)> = sqlx::query_as(
         "SELECT id, email, role, lang FROM invitations \
          WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL",
@@ -443,7 +443,7 @@ pub(super) async fn forget_stale(
     now: DateTime<Utc>,
     cutoff: DateTime<Utc>,
 ) -> Result<Forgotten, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let mut counts = [0; 4];
     for (count, (sql, before)) in counts.iter_mut().zip(stale::statements(now, cutoff)) {
         *count = sqlx::query(sql)

@@ -16,7 +16,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::migrate::MigrateError;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -115,6 +116,14 @@ async fn connect_waiting_for_wal(options: SqliteConnectOptions) -> Result<Sqlite
     }
 }
 
+/// Begins a transaction that writes. `BEGIN IMMEDIATE` takes the write lock first, so a
+/// second writer waits for it (the busy timeout); a plain (deferred) transaction that read
+/// before writing cannot wait, and would fail with "database is locked" whenever another
+/// connection wrote in between.
+async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// SQLITE_BUSY, whatever its extended code (the low byte is the primary code).
 fn is_busy(error: &sqlx::Error) -> bool {
     const SQLITE_BUSY: i32 = 5;
@@ -205,7 +214,7 @@ impl Store for SqliteStore {
 
     async fn delete_member(&self, account: &AccountId) -> Result<Member, StoreError> {
         let member = self.member(account).await?.ok_or(StoreError::NotFound)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_write(&self.pool).await?;
         accounts::forget_email(&mut tx, account).await?;
         // Credentials, web sessions and login links go with the row (ON DELETE CASCADE).
         sqlx::query("DELETE FROM members WHERE account_id = ?")
@@ -458,6 +467,41 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn concurrent_writers_wait_for_each_other_instead_of_failing() {
+        // A transaction that reads and then writes must not fail with "database is locked"
+        // because another connection wrote in between (the application form while the
+        // server's hourly clean-up runs, say): it waits its turn.
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("ibasho.db"))
+            .await
+            .unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..40 {
+            let store = store.clone();
+            tasks.spawn(async move {
+                if n % 2 == 0 {
+                    store.forget_stale(Utc::now(), Utc::now()).await.map(|_| ())
+                } else {
+                    store
+                        .submit_application(crate::accounts::NewApplication {
+                            nickname: format!("ひと{n}"),
+                            email: format!("p{n}@example.org"),
+                            applicant: crate::accounts::Applicant::Myself,
+                            heard_from: None,
+                            note: None,
+                            lang: crate::mail::Lang::Ja,
+                        })
+                        .await
+                        .map(|_| ())
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap().unwrap();
+        }
     }
 
     #[tokio::test]
