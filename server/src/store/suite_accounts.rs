@@ -12,6 +12,8 @@ use chrono::{Duration, Utc};
 
 pub(crate) async fn run(store: &dyn Store) {
     applications_are_one_per_person(store).await;
+    a_double_submit_makes_one_application(store).await;
+    a_double_registration_makes_one_account(store).await;
     invitations_work_once(store).await;
     sessions_and_login_links(store).await;
     deletion_forgets_the_person(store).await;
@@ -490,4 +492,44 @@ pub(crate) async fn stale_records_are_forgotten(store: &dyn Store) {
     }
     assert!(store.member(&member.account).await.unwrap().is_some());
     assert!(store.login_link(&fresh_link).await.unwrap().is_some());
+}
+
+/// The form sent twice at once (a double click, a retry over a slow network): both are
+/// accepted, and there is one application.
+pub(crate) async fn a_double_submit_makes_one_application(store: &dyn Store) {
+    let email = format!("{}@example.org", unique("double"));
+    let submits = (0..6).map(|_| store.submit_application(application(&email, "にど")));
+    for submitted in futures_util::future::join_all(submits).await {
+        submitted.unwrap();
+    }
+    let pending = store
+        .applications(Some(ApplicationStatus::Pending))
+        .await
+        .unwrap();
+    assert_eq!(pending.iter().filter(|a| a.email == email).count(), 1);
+}
+
+/// The registration form sent twice at once: one account, and the other answer says the
+/// invitation was used.
+pub(crate) async fn a_double_registration_makes_one_account(store: &dyn Store) {
+    let email = format!("{}@example.org", unique("twice"));
+    let hash = unique("hash");
+    store
+        .create_invitation(invitation(&email, &hash, Role::Participant))
+        .await
+        .unwrap();
+    let nickname = &unique("twice")[..16];
+    let (a, b) = tokio::join!(
+        store.register(registration(&hash, nickname)),
+        store.register(registration(&hash, nickname))
+    );
+    let (done, refused) = match (a, b) {
+        (Ok(member), Err(err)) | (Err(err), Ok(member)) => (member, err),
+        other => panic!("expected one account and one refusal: {other:?}"),
+    };
+    assert!(
+        matches!(refused, StoreError::Conflict(Conflict::NotOpen)),
+        "{refused}"
+    );
+    assert!(store.member(&done.account).await.unwrap().is_some());
 }

@@ -19,6 +19,13 @@ pub(super) async fn submit_application(
 ) -> Result<Submitted, StoreError> {
     let key = email_key(&new.email);
     let mut tx = pool.begin().await?;
+    // One submission per address at a time (a double click, two nodes): the second waits,
+    // then finds the first pending and refreshes it, instead of breaking the one-pending
+    // index. The lock goes with the transaction.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(&key)
+        .execute(&mut *tx)
+        .await?;
     let lang: Option<String> =
         sqlx::query_scalar("SELECT lang FROM credentials WHERE email_key = $1")
             .bind(&key)
@@ -237,9 +244,11 @@ pub(super) async fn register(
     registration: Registration,
 ) -> Result<Member, StoreError> {
     let mut tx = pool.begin().await?;
+    // FOR UPDATE: the same link sent twice at once registers once; the second waits and
+    // finds it used, as on SQLite.
     let invitation: Option<(String, String, String, String)> = sqlx::query_as(
         "SELECT id, email, role, lang FROM invitations \
-         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL",
+         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL FOR UPDATE",
     )
     .bind(&registration.invitation_token_hash)
     .fetch_optional(&mut *tx)
