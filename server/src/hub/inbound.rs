@@ -124,13 +124,5 @@ fn field_problem(error: &serde_json::Error) -> String {
 }
 
 pub(super) fn error_body(rid: Option<Rid>, code: ErrorCode) -> ErrorBody {
-    ErrorBody {
-        rid,
-        code,
-        message: words::error_message(code).to_string(),
-        next_opening: None,
-        retry_after_ms: None,
-        limit: None,
-        reason: None,
-    }
+    ErrorBody::new(rid, code, words::error_message(code))
 }

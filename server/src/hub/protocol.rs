@@ -684,7 +684,14 @@ impl ServerMessage {
     }
 
     pub fn error(rid: Option<Rid>, code: ErrorCode, message: impl Into<String>) -> ServerMessage {
-        ServerMessage::Error(ErrorBody {
+        ServerMessage::Error(ErrorBody::new(rid, code, message))
+    }
+}
+
+impl ErrorBody {
+    /// An error without the fields that only some codes carry (set those on the result).
+    pub fn new(rid: Option<Rid>, code: ErrorCode, message: impl Into<String>) -> ErrorBody {
+        ErrorBody {
             rid,
             code,
             message: message.into(),
@@ -692,6 +699,6 @@ impl ServerMessage {
             retry_after_ms: None,
             limit: None,
             reason: None,
-        })
+        }
     }
 }
