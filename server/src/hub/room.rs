@@ -191,11 +191,17 @@ impl Room {
                                 | RoomCommand::Unpublish { .. }
                                 | RoomCommand::Speaking { .. }
                         );
+                        // A place to speak frees only when someone may no longer speak,
+                        // leaves, or stops sending: never on walking or chat.
+                        let may_free_a_place = may_change_hearing
+                            || matches!(command, RoomCommand::Unpublish { .. });
                         self.handle(command);
                         if may_change_hearing {
                             self.refresh_hearing();
                         }
-                        self.tell_waiting_of_a_free_place();
+                        if may_free_a_place {
+                            self.tell_waiting_of_a_free_place();
+                        }
                     }
                     None => break,
                 },

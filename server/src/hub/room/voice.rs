@@ -40,6 +40,35 @@ pub(super) struct Voice {
     waiting: HashSet<u64>,
 }
 
+/// Why a member may not publish in a room now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoPublish {
+    NotInRoom,
+    /// The room has no voice (the gallery).
+    NoVoice,
+    ListenOnly(ListenOnlyReason),
+}
+
+impl NoPublish {
+    /// What the member is told.
+    fn error(self) -> Box<ErrorBody> {
+        let reason = match self {
+            NoPublish::NotInRoom => return error_body(None, ErrorCode::NotInRoom).into(),
+            NoPublish::NoVoice => return error_body(None, ErrorCode::NoVoice).into(),
+            NoPublish::ListenOnly(reason) => reason,
+        };
+        let message = match reason {
+            ListenOnlyReason::Muted => words::listen_only_muted(),
+            ListenOnlyReason::Audience => words::listen_only_on_stage(),
+            ListenOnlyReason::Watching => words::error_message(ErrorCode::ListenOnly),
+        };
+        Box::new(ErrorBody {
+            reason: Some(reason),
+            ..ErrorBody::new(None, ErrorCode::ListenOnly, message)
+        })
+    }
+}
+
 /// How a room's kind shapes its voice.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Policy {
@@ -69,36 +98,27 @@ impl Room {
         self.config.kind.hosted_by(session.role)
     }
 
-    /// Whether this member may publish here now; if not, the error to send.
-    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), Box<ErrorBody>> {
-        let listen_only = |reason, message: &str| {
-            Err(Box::new(ErrorBody {
-                message: message.to_string(),
-                reason: Some(reason),
-                ..error_body(None, ErrorCode::ListenOnly)
-            }))
-        };
+    /// Whether this member may publish here now; if not, why. Asked for every occupant on
+    /// each recount of who hears whom, so it builds no error: `NoPublish::error` does that.
+    pub(super) fn may_publish(&self, session: &SessionHandle) -> Result<(), NoPublish> {
         if !self.occupant_is(session) {
-            return Err(error_body(None, ErrorCode::NotInRoom).into());
+            return Err(NoPublish::NotInRoom);
         }
         let policy = self.policy();
         if policy == Policy::Silent {
-            return Err(error_body(None, ErrorCode::NoVoice).into());
+            return Err(NoPublish::NoVoice);
         }
         if self.voice.muted.contains(&session.id) {
-            return listen_only(ListenOnlyReason::Muted, words::listen_only_muted());
+            return Err(NoPublish::ListenOnly(ListenOnlyReason::Muted));
         }
         if policy == Policy::Stage
             && !self.is_host(session)
             && !self.voice.speakers.contains(&session.id)
         {
-            return listen_only(ListenOnlyReason::Audience, words::listen_only_on_stage());
+            return Err(NoPublish::ListenOnly(ListenOnlyReason::Audience));
         }
         if session.status() == Status::Watching {
-            return listen_only(
-                ListenOnlyReason::Watching,
-                words::error_message(ErrorCode::ListenOnly),
-            );
+            return Err(NoPublish::ListenOnly(ListenOnlyReason::Watching));
         }
         Ok(())
     }
@@ -110,7 +130,7 @@ impl Room {
         session: &SessionHandle,
         kind: TrackKind,
     ) -> Result<(), Box<ErrorBody>> {
-        self.may_publish(session)?;
+        self.may_publish(session).map_err(NoPublish::error)?;
         let limit = self.config.max_speakers;
         if !self.voice.sending.contains_key(&session.conn) && self.speakers_sending() >= limit {
             self.voice.waiting.insert(session.conn);
