@@ -81,19 +81,17 @@ impl SqliteStore {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         // Two processes starting on a fresh file can race to apply the same migration; each
-        // migration is one transaction, so the loser retries and finds it applied.
-        let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
-        loop {
-            match MIGRATOR.run(&self.pool).await {
-                // Only a failed statement can be the race; a missing or changed migration is not.
-                Err(MigrateError::Execute(_) | MigrateError::ExecuteMigration(..))
-                    if tokio::time::Instant::now() < deadline =>
-                {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                done => return done.map_err(StoreError::Migrate),
-            }
-        }
+        // migration is one transaction, so the loser retries and finds it applied. Only a
+        // failed statement can be the race; a missing or changed migration is not.
+        let raced = |e: &MigrateError| {
+            matches!(
+                e,
+                MigrateError::Execute(_) | MigrateError::ExecuteMigration(..)
+            )
+        };
+        retrying_start_up_races(raced, || MIGRATOR.run(&self.pool))
+            .await
+            .map_err(StoreError::Migrate)
     }
 }
 
@@ -101,17 +99,30 @@ impl SqliteStore {
 /// exclusive lock the busy timeout does not wait on, so the server and `ibasho admin`
 /// starting together on a new file would otherwise see "database is locked".
 async fn connect_waiting_for_wal(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
-    let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
-    loop {
-        let attempt = SqlitePoolOptions::new()
+    retrying_start_up_races(is_busy, || {
+        SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .connect_with(options.clone())
-            .await;
-        match attempt {
-            Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+    })
+    .await
+}
+
+/// Runs `attempt` again, a moment later, while it fails in a way `raced` says another
+/// process starting on the same file caused, for up to the busy timeout.
+async fn retrying_start_up_races<T, E, F>(
+    raced: impl Fn(&E) -> bool,
+    mut attempt: impl FnMut() -> F,
+) -> Result<T, E>
+where
+    F: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match attempt().await {
+            Err(e) if raced(&e) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }
-            other => return other,
+            done => return done,
         }
     }
 }
