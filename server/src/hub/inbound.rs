@@ -61,7 +61,7 @@ fn is_capacity_error(error: &axum::Error) -> bool {
 }
 
 /// Parses a frame into a message, or explains precisely what is wrong with it.
-fn parse(text: &str) -> Result<ClientMessage, Reject> {
+pub(super) fn parse(text: &str) -> Result<ClientMessage, Reject> {
     let too_large = || {
         let mut error = error_body(None, ErrorCode::FrameTooLarge);
         error.limit = Some(FRAME_BYTES);

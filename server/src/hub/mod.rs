@@ -1,6 +1,8 @@
 //! The real-time heart: sessions (one task per socket), rooms (one task per room), and the
 //! registry that connects them.
 mod doorkeeper;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod gate;
 pub mod handle;
 mod inbound;
