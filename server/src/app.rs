@@ -5,7 +5,7 @@ use crate::config::{ConfigError, SpaceConfig};
 use crate::hub::{run_doorkeeper, Hub};
 use crate::mail::{MailError, MailSettings};
 use crate::media::{BindError, Media, Turn};
-use crate::schedule::{Clock, RehearsalClock, Schedule, SystemClock};
+use crate::schedule::{Clock, RehearsalClock, SystemClock};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::future::Future;
@@ -75,7 +75,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         return Err(StartError::NoConnections);
     }
     let space = Arc::new(SpaceConfig::load(&settings.rooms)?);
-    let schedule = Arc::new(Schedule::new(&space));
+    let schedule = Arc::new(space.schedule());
     let clock = clock(settings)?;
     let keys = Arc::new(Keys::load_or_create(&settings.data)?);
     let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;

@@ -213,7 +213,7 @@ mod tests {
     fn shipped() -> (Schedule, SpaceSettings) {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../rooms.toml");
         let config = SpaceConfig::load(std::path::Path::new(path)).unwrap();
-        (Schedule::new(&config), config.space)
+        (config.schedule(), config.space)
     }
 
     fn at(s: &str) -> DateTime<Utc> {
