@@ -134,3 +134,122 @@ fn every_limit_is_documented_with_its_value() {
         );
     }
 }
+
+/// The text of the `### title` section, up to the next heading.
+fn subsection(doc: &str, title: &str) -> String {
+    let start = doc
+        .find(&format!("\n### {title}\n"))
+        .unwrap_or_else(|| panic!("docs/protocol.md has a section `### {title}`"));
+    let rest = &doc[start + title.len() + 6..];
+    let end = rest.find("\n#").unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+/// Hex digits become `h`: `r_5c1e0a9b` → `r_hhhhhhhh`.
+fn shape(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_hexdigit() { 'h' } else { c })
+        .collect()
+}
+
+#[test]
+fn the_epoch_in_the_doc_has_the_servers_form() {
+    let doc = doc();
+    let made = shape(&ibasho::hub::room::new_epoch());
+    let examples: Vec<&str> = doc
+        .split("\"epoch\": \"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .collect();
+    assert!(
+        examples.len() >= 2,
+        "the doc shows an epoch in `join` and `joined`"
+    );
+    for epoch in examples {
+        assert_eq!(
+            shape(epoch),
+            made,
+            "the doc's epoch {epoch} is not of the server's form"
+        );
+    }
+    assert!(
+        subsection(&doc, "`joined`").contains("An `epoch` is `r_` and 8 hex digits"),
+        "`joined` says what an epoch looks like"
+    );
+}
+
+#[test]
+fn a_resume_past_the_ring_is_documented_as_the_newcomers_lines() {
+    use ibasho::hub::limits::{CHAT_ON_JOIN, CHAT_RING};
+    let doc = doc();
+    let joined = subsection(&doc, "`joined`").replace('\n', " ");
+    assert!(
+        joined.contains(&format!("keeps its last {CHAT_RING})"))
+            && joined.contains(&format!("`chat` then holds the last {CHAT_ON_JOIN} lines")),
+        "`joined` must say a gap gives the last {CHAT_ON_JOIN} of {CHAT_RING} lines: {joined}"
+    );
+    let sequence = section(&doc, "Sequence numbers").replace('\n', " ");
+    assert!(
+        sequence.contains(&format!(
+            "A resume from before those {CHAT_RING} gets the last {CHAT_ON_JOIN} and `gap: true`"
+        )),
+        "{sequence}"
+    );
+}
+
+/// What `### chat` (client → server) says about cleaning a line holds for `screen_chat`, the
+/// one place every line passes: the bidi ranges it names are dropped (and nothing beside
+/// them), the invisible example is empty, the length counts code points.
+#[test]
+fn chat_cleaning_is_as_documented() {
+    use ibasho::hub::limits::CHAT_CHARS;
+    use ibasho::safety::{screen_chat, ChatProblem};
+    let doc = doc();
+    let client = section(&doc, "Client → server");
+    let chat = subsection(&client, "`chat`").replace('\n', " ");
+    let code_point =
+        |hex: &str| char::from_u32(u32::from_str_radix(hex, 16).expect("hex")).expect("a char");
+    let ranges = ["U+202A–U+202E", "U+2066–U+2069"];
+    for range in ranges {
+        assert!(chat.contains(range), "`chat` names the bidi range {range}");
+        let (from, to) = range.split_once('–').expect("a range");
+        let (from, to) = (code_point(&from[2..]), code_point(&to[2..]));
+        for c in from..=to {
+            assert_eq!(
+                screen_chat(&format!("a{c}b")),
+                Ok("ab".into()),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        for beside in [from as u32 - 1, to as u32 + 1] {
+            let c = char::from_u32(beside).expect("a char");
+            assert_eq!(
+                screen_chat(&format!("a{c}b")),
+                Ok(format!("a{c}b")),
+                "U+{beside:04X} is not in the documented ranges, yet dropped"
+            );
+        }
+    }
+    assert!(chat.contains("(U+FEFF)") && chat.contains("U+200B"));
+    assert_eq!(screen_chat("a\u{FEFF}b"), Ok("ab".into()));
+    assert_eq!(screen_chat(" \u{200B}\u{FEFF} "), Err(ChatProblem::Empty));
+
+    assert!(chat.contains(&format!(
+        "at most {CHAT_CHARS} characters, counted as Unicode code points"
+    )));
+    let family = "👨\u{200D}👩\u{200D}👧";
+    assert!(chat.contains(&format!(
+        "such as {family}, counts as each of its code points: five"
+    )));
+    assert!(screen_chat(&family.repeat(CHAT_CHARS / 5)).is_ok());
+    assert_eq!(
+        screen_chat(&format!("{}x", family.repeat(CHAT_CHARS / 5))),
+        Err(ChatProblem::TooLong { limit: CHAT_CHARS })
+    );
+    let limits = section(&doc, "Limits");
+    assert!(limits.contains("counted as Unicode code points"));
+    // Refused lines cost nothing (tests/hub.rs shows it end to end).
+    assert!(chat.contains("does not use the chat allowance"));
+    assert!(limits.contains("refused as `chat_empty` or `chat_too_long` does not use it"));
+}

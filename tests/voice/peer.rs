@@ -50,6 +50,8 @@ pub struct Peer {
     received: Arc<Received>,
     /// The tasks feeding the microphone, the camera and reading the camera's RTCP.
     senders: HashMap<&'static str, Vec<JoinHandle<()>>>,
+    /// Whether the microphone sets the voice-activity flag (V) beside the level.
+    flags_voice: bool,
 }
 
 impl Peer {
@@ -141,7 +143,14 @@ impl Peer {
             pc,
             received,
             senders: HashMap::new(),
+            flags_voice: true,
         }
+    }
+
+    /// The microphone (once it starts) sends its level but never sets the voice-activity flag,
+    /// as some stacks do.
+    pub fn never_flag_voice(&mut self) {
+        self.flags_voice = false;
     }
 
     /// Answers the server's offer. For each kind in `uplinks` (`audio`, `video`) it first adds
@@ -194,9 +203,11 @@ impl Peer {
             .expect("send-only transceiver")
     }
 
-    /// A microphone that sends one 20 ms Opus frame every 20 ms, marked as speech at -10 dBov
-    /// (the payload itself is a silent frame: the server never decodes audio).
+    /// A microphone that sends one 20 ms Opus frame every 20 ms at -10 dBov, flagged as voice
+    /// unless told otherwise (the payload itself is a silent frame: the server never decodes
+    /// audio).
     async fn microphone(&self) -> JoinHandle<()> {
+        let voice = self.flags_voice;
         let track = Arc::new(TrackLocalStaticSample::new(
             RTCRtpCodecCapability {
                 mime_type: MIME_TYPE_OPUS.to_string(),
@@ -220,10 +231,7 @@ impl Peer {
                 // Before the connection is up the frame has nowhere to go: that is fine.
                 let _ = track
                     .sample_writer()
-                    .with_audio_level(AudioLevelExtension {
-                        level: 10,
-                        voice: true,
-                    })
+                    .with_audio_level(AudioLevelExtension { level: 10, voice })
                     .write_sample(&frame)
                     .await;
             }

@@ -128,7 +128,7 @@ impl RoomHandle {
             config: config.clone(),
             clock,
             tz,
-            epoch: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
+            epoch: new_epoch(),
             seq: 0,
             occupants: HashMap::new(),
             chat: ChatMemory::default(),
@@ -604,6 +604,12 @@ impl Room {
             }
         }
     }
+}
+
+/// A fresh room epoch, `r_` and 8 hex digits (`r_5c1e0a9b`): it only has to differ from the
+/// room's previous runs, which 32 random bits do.
+pub fn new_epoch() -> String {
+    format!("r_{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
 }
 
 fn frame(message: &ServerMessage) -> Frame {
