@@ -1,6 +1,7 @@
 //! A member's browser side of voice, played by webrtc-rs (a WebRTC stack the server does not
 //! share code with): one peer connection that answers the server's offers, a microphone that
 //! sends 20 ms Opus frames, and a count of the RTP packets received on each m-line.
+#![forbid(unsafe_code)]
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
