@@ -1,6 +1,9 @@
 //! docs/protocol.md cannot drift from the code: every message type, error code, close code
 //! and limit in the code is documented there, and every JSON example there parses into the
 //! type it documents and serializes back to the same JSON (so it holds no stray fields).
+//! Nor can the lists kept beside the code: `CloseCode::ALL` and `Role::ALL` against their
+//! enums, and the web client's English error words and close codes against the server's.
+use ibasho::auth::Role;
 use ibasho::hub::limits::limits;
 use ibasho::hub::protocol::{ClientMessage, CloseCode, ErrorCode, ServerMessage};
 use serde::de::DeserializeOwned;
@@ -252,4 +255,209 @@ fn chat_cleaning_is_as_documented() {
     // Refused lines cost nothing (tests/hub.rs shows it end to end).
     assert!(chat.contains("does not use the chat allowance"));
     assert!(limits.contains("refused as `chat_empty` or `chat_too_long` does not use it"));
+}
+
+/// The variants of `pub enum NAME` as written in a source file under server/src: a list kept
+/// by hand next to an enum (`CloseCode::ALL`, `Role::ALL`) is checked against the enum itself.
+fn enum_variants(file: &str, name: &str) -> BTreeSet<String> {
+    let path = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let start = source
+        .find(&format!("pub enum {name} {{"))
+        .unwrap_or_else(|| panic!("{path} defines `pub enum {name}`"));
+    let body = &source[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").expect("the enum ends")];
+    body.lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with("//") && !line.starts_with("#["))
+        .filter_map(|line| {
+            let ident: String = line
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!ident.is_empty() && ident.starts_with(|c: char| c.is_ascii_uppercase()))
+                .then_some(ident)
+        })
+        .collect()
+}
+
+#[test]
+fn the_lists_of_all_close_codes_and_roles_hold_every_variant() {
+    let listed: BTreeSet<String> = CloseCode::ALL.iter().map(|c| format!("{c:?}")).collect();
+    assert_eq!(
+        listed.len(),
+        CloseCode::ALL.len(),
+        "CloseCode::ALL repeats a code"
+    );
+    assert_eq!(listed, enum_variants("hub/protocol.rs", "CloseCode"));
+    let codes: BTreeSet<u16> = CloseCode::ALL.iter().map(|c| c.code()).collect();
+    assert_eq!(
+        codes.len(),
+        CloseCode::ALL.len(),
+        "two close codes share a number"
+    );
+    let roles: BTreeSet<String> = Role::ALL.iter().map(|r| format!("{r:?}")).collect();
+    assert_eq!(roles.len(), Role::ALL.len(), "Role::ALL repeats a role");
+    assert_eq!(roles, enum_variants("auth/role.rs", "Role"));
+}
+
+fn web_client(file: &str) -> String {
+    let path = format!("{}/../web-client/space/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The text between `start` and the next `end` after it.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("`{start}` not found"))
+        + start.len();
+    let to = text[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no `{end}` after `{start}`"));
+    &text[from..from + to]
+}
+
+/// The page's English: every error code has its own wording in web-client/space/i18n.js
+/// (the table `EN_ERRORS`, or a `case` of englishFromServer for those with a number or a date),
+/// and the page words no code the server does not have.
+#[test]
+fn every_error_code_has_english_words_in_the_page_and_no_other() {
+    let i18n = web_client("i18n.js");
+    let table: BTreeSet<String> = between(&i18n, "const EN_ERRORS = {", "\n};")
+        .lines()
+        .filter_map(|line| line.trim().split_once(':'))
+        .map(|(key, _)| key.trim().to_string())
+        .collect();
+    let cases: BTreeSet<String> = between(&i18n, "case \"error\":", "default:")
+        .split("case \"")
+        .skip(1)
+        .filter_map(|case| case.split('"').next())
+        .map(str::to_string)
+        .collect();
+    let codes = variant_names::<ErrorCode>(serde_json::json!("__probe__"));
+    for code in &codes {
+        assert!(
+            table.contains(code) || cases.contains(code),
+            "error code `{code}` has no English words in web-client/space/i18n.js"
+        );
+    }
+    for worded in table.iter().chain(&cases) {
+        assert!(
+            codes.contains(worded),
+            "web-client/space/i18n.js words an error code the server does not have: `{worded}`"
+        );
+    }
+    assert!(
+        table.is_disjoint(&cases),
+        "worded twice in i18n.js: {:?}",
+        table.intersection(&cases).collect::<Vec<_>>()
+    );
+}
+
+/// The close codes the page acts on (connection.js's final ones, app.js's farewells) are codes
+/// the server sends. (Their words come from the `goodbye` or `error` before the close.)
+#[test]
+fn the_close_codes_the_page_knows_are_the_servers() {
+    let codes: BTreeSet<u16> = CloseCode::ALL.iter().map(|c| c.code()).collect();
+    let connection = web_client("connection.js");
+    let finals = between(&connection, "const FINAL = new Set([", "]);");
+    let app = web_client("app.js");
+    let farewells = app
+        .split("code === ")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap_or_default())
+        .filter(|code| code.starts_with(|c: char| c.is_ascii_digit()));
+    let named: Vec<&str> = finals.split(',').chain(farewells).collect();
+    assert!(
+        named.len() >= 3,
+        "no close codes found in the page: {named:?}"
+    );
+    for code in named {
+        let code: u16 = code
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("not a close code: {code:?}"));
+        assert!(
+            codes.contains(&code),
+            "the page acts on close code {code}, which the server never sends"
+        );
+    }
+}
+
+/// Every constant of hub/limits.rs is in the Limits table with its value: those `welcome`
+/// sends are checked above, the server-side ones here, and a new constant fails until it is
+/// added to both.
+#[test]
+fn every_server_side_limit_is_documented_with_its_value() {
+    use ibasho::hub::limits::*;
+    let secs = |d: std::time::Duration| format!("{} s", d.as_secs());
+    let server_side: Vec<(&str, &str, String)> = vec![
+        (
+            "TRANSPORT_FRAME_BYTES",
+            "transport frame",
+            format!("{TRANSPORT_FRAME_BYTES} bytes"),
+        ),
+        (
+            "REJECTS_PER_SECOND",
+            "rejected messages",
+            format!("{REJECTS_PER_SECOND} per second"),
+        ),
+        (
+            "REJECTS_BURST",
+            "rejected messages",
+            format!("burst {REJECTS_BURST}"),
+        ),
+        (
+            "OUTBOUND_QUEUE",
+            "outbound queue",
+            format!("{OUTBOUND_QUEUE} frames"),
+        ),
+        ("WRITE_TIMEOUT", "write timeout", secs(WRITE_TIMEOUT)),
+        ("CLOSE_HANDSHAKE", "close handshake", secs(CLOSE_HANDSHAKE)),
+        ("CHAT_RING", "chat ring", format!("{CHAT_RING} lines")),
+        (
+            "CHAT_ON_JOIN",
+            "chat on join",
+            format!("{CHAT_ON_JOIN} lines"),
+        ),
+        ("COMEBACK_GRACE", "comeback grace", secs(COMEBACK_GRACE)),
+        ("HEARTBEAT", "heartbeat", secs(HEARTBEAT)),
+        (
+            "UNRESPONSIVE_AFTER",
+            "unresponsive after",
+            secs(UNRESPONSIVE_AFTER),
+        ),
+        ("TICK", "movement tick", format!("{} ms", TICK.as_millis())),
+    ];
+    // Sent in `welcome.limits`, so checked by every_limit_is_documented_with_its_value.
+    let in_welcome = [
+        "FRAME_BYTES",
+        "CHAT_CHARS",
+        "MESSAGES_PER_SECOND",
+        "MESSAGES_BURST",
+        "CHAT_PER_SECOND",
+        "CHAT_BURST",
+        "AUTH_TIMEOUT",
+    ];
+    let text = section(&doc(), "Limits");
+    for (_, label, value) in &server_side {
+        let row = text
+            .lines()
+            .find(|line| line.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("limit `{label}` is missing from docs/protocol.md"));
+        assert!(
+            row.contains(value.as_str()),
+            "limit `{label}` should read {value}: {row}"
+        );
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/hub/limits.rs");
+    let source = std::fs::read_to_string(path).expect("hub/limits.rs");
+    for line in source.lines().filter_map(|l| l.strip_prefix("pub const ")) {
+        let name = line.split(':').next().unwrap_or_default().trim();
+        assert!(
+            in_welcome.contains(&name) || server_side.iter().any(|(n, _, _)| *n == name),
+            "hub/limits.rs has `{name}`: document it in docs/protocol.md's Limits and check it here"
+        );
+    }
 }

@@ -69,14 +69,13 @@ async fn an_announcement_reaches_everyone_wherever_they_are() {
         (long["code"].as_str(), long["limit"].as_u64()),
         (Some("chat_too_long"), Some(500))
     );
-    assert!(
-        !at_lunch
-            .sees_within(std::time::Duration::from_millis(300), |f| f["type"]
-                == "announcement"
-                && f["text"] == "みなさん")
-            .await,
-        "a refused announcement reached someone"
-    );
+    at_lunch
+        .expect_nothing(
+            std::time::Duration::from_millis(300),
+            "a refused announcement",
+            |f| f["type"] == "announcement" && f["text"] == "みなさん",
+        )
+        .await;
 }
 
 #[tokio::test]

@@ -1,14 +1,12 @@
 //! Voice end to end: the real server, members signalling over the real WebSocket, and
 //! webrtc-rs peer connections sending Opus through the server's SFU. What is asserted is who
 //! receives RTP from whom: the server decides it, whatever a client asks for.
-#[path = "voice/peer.rs"]
-mod peer;
 #[path = "support/mod.rs"]
 mod support;
 #[path = "voice/turn.rs"]
 mod turn;
 
-use peer::Peer;
+use rtc_peer::Peer;
 use serde_json::{json, Value};
 use std::time::Duration;
 use support::{Client, Server, STAGE_ROOM, TEST_ROOMS};
