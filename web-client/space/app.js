@@ -116,7 +116,7 @@ async function mute(member, muted) {
     await request({ type: "voice_mute", member, muted });
     store.dispatch({ type: "page:muted", member, muted });
   } catch (refused) {
-    store.dispatch({ type: "page:refused", reply: refused.reply.message ? refused.reply : { ...refused.reply, message: T().voiceOffline } });
+    store.dispatch({ type: "page:refused", reply: refused.reply });
   }
 }
 

@@ -34,7 +34,7 @@ export function bannersView(store) {
     const text = document.createElement("span");
     text.textContent = banner.announcement
       ? T.announcementFrom(banner.announcement.from.nickname) + banner.announcement.text
-      : said(state, banner.msg);
+      : said(state, banner.msg) || (banner.msg?.code === "offline" ? T.voiceOffline : "");
     box.append(text);
     if (banner.until) {
       const count = document.createElement("strong");

@@ -60,8 +60,10 @@ export function apply(state, msg) {
       state.members = new Map();
       state.bubbles = new Map();
       add(changed, "room", "members", "positions", "stage");
-      if (msg.message) state.banner = { kind: "left", msg };
-      if (msg.message) changed.add("banner");
+      if (msg.message) {
+        state.banner = { kind: "left", msg };
+        changed.add("banner");
+      }
       break;
     case "member_joined":
       state.members.set(msg.member.id, msg.member);
