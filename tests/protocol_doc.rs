@@ -3,7 +3,7 @@
 //! type it documents and serializes back to the same JSON (so it holds no stray fields).
 //! Nor can the lists kept beside the code: `CloseCode::ALL` and `Role::ALL` against their
 //! enums, and the web client's English error words and close codes against the server's.
-use ibasho::auth::Role;
+use ibasho::auth::{Grant, Role};
 use ibasho::hub::limits::limits;
 use ibasho::hub::protocol::{ClientMessage, CloseCode, ErrorCode, ServerMessage};
 use serde::de::DeserializeOwned;
@@ -93,6 +93,22 @@ fn every_error_code_is_documented() {
         assert!(
             text.contains(&format!("| `{code}` |")),
             "error code `{code}` is missing from docs/protocol.md"
+        );
+    }
+}
+
+#[test]
+fn every_grant_is_documented_in_welcome() {
+    let text = section(&doc(), "Server → client");
+    let welcome = text
+        .split("\n### `welcome`\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n### ").next())
+        .expect("docs/protocol.md documents `welcome`");
+    for grant in variant_names::<Grant>(serde_json::json!("__probe__")) {
+        assert!(
+            welcome.contains(&format!("| `{grant}` |")),
+            "grant `{grant}` is missing from the `welcome` section of docs/protocol.md"
         );
     }
 }

@@ -12,8 +12,10 @@ pub enum Role {
     Admin,
 }
 
-/// What a member may do beyond being present while the space is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a member may do beyond being present while the space is open. `welcome.grants`
+/// tells the page (docs/protocol.md), which shows tools from them; the server still checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Grant {
     /// Enter the space (and every public room) outside its opening windows.
     EnterWhenClosed,

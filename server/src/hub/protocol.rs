@@ -3,6 +3,7 @@
 //! JSON text frames with a `type` tag. Requests may carry `rid`; the reply echoes it.
 //! docs/protocol.md documents each variant; a test checks that every variant here has an
 //! example there and that every example parses, so the two cannot drift apart.
+use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
 use crate::member::{Avatar, PublicId};
 use crate::schedule::Window;
@@ -339,6 +340,8 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rid: Option<Rid>,
         you: MemberView,
+        /// What this member may do beyond being present: the page shows tools from these.
+        grants: Vec<Grant>,
         space: SpaceInfo,
         rooms: Vec<RoomInfo>,
         limits: Limits,

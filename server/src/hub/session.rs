@@ -60,6 +60,7 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     let welcome = ServerMessage::Welcome {
         rid,
         you: view,
+        grants: member.role.grants().to_vec(),
         space: hub.space_info(),
         rooms: hub.rooms_for(member.role),
         limits: limits(),
