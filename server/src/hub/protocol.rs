@@ -333,6 +333,9 @@ pub enum GoodbyeReason {
     Shutdown,
 }
 
+// `welcome` is the largest by far, and built once per connection; a broadcast is serialized
+// once and shared as bytes, so the enum's size costs nothing where it matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
