@@ -477,3 +477,41 @@ fn every_server_side_limit_is_documented_with_its_value() {
         );
     }
 }
+
+/// The `auth` example's token has the header the server's tokens have (HS256), and the
+/// section states the leeway the server applies to the token's times.
+#[test]
+fn the_auth_section_matches_the_tokens() {
+    use base64::Engine;
+    use ibasho::auth::{Keys, Role, TOKEN_LEEWAY_SECS};
+    let header = |token: &str| -> serde_json::Value {
+        let part = token.split('.').next().expect("a header");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .expect("base64url header");
+        serde_json::from_slice(&bytes).expect("JSON header")
+    };
+    let text = doc();
+    let start = text.find("\n### `auth`\n").expect("an `auth` section");
+    let auth = &text[start..];
+    let auth = &auth[..auth[1..].find("\n### ").map_or(auth.len(), |end| end + 1)];
+    let example: serde_json::Value =
+        serde_json::from_str(&json_blocks(auth)[0]).expect("the example is JSON");
+    let real = Keys::from_secret(&[7; 32])
+        .issue(
+            &ibasho::member::AccountId::generate(),
+            Role::Participant,
+            std::time::Duration::from_secs(60),
+        )
+        .expect("a token");
+    assert_eq!(
+        header(example["token"].as_str().expect("a token")),
+        header(&real),
+        "the `auth` example's token header"
+    );
+    assert!(
+        auth.contains(&format!("leeway of {TOKEN_LEEWAY_SECS} seconds"))
+            && auth.contains(&format!("more than {TOKEN_LEEWAY_SECS} s")),
+        "the `auth` section should state the {TOKEN_LEEWAY_SECS} s leeway"
+    );
+}

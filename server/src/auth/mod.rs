@@ -3,4 +3,4 @@ mod role;
 mod token;
 
 pub use role::{Grant, Role};
-pub use token::{Claims, KeyError, Keys, TokenError};
+pub use token::{Claims, KeyError, Keys, TokenError, LEEWAY_SECS as TOKEN_LEEWAY_SECS};

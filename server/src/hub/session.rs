@@ -21,7 +21,9 @@ use tokio::sync::oneshot;
 
 mod voice;
 
-pub async fn run(socket: WebSocket, hub: Hub) {
+/// `until_auth` (the connection's place among its address's unauthenticated ones) is let go
+/// once `auth` succeeds.
+pub async fn run(socket: WebSocket, hub: Hub, until_auth: impl Send) {
     let (mut sink, mut stream) = socket.split();
     let Some(place) = hub.connection_permit() else {
         let busy = ServerMessage::error(
@@ -45,6 +47,7 @@ pub async fn run(socket: WebSocket, hub: Hub) {
         Ok(Err(close)) => return close_now(&mut sink, &mut stream, close).await,
         Err(_) => return close_now(&mut sink, &mut stream, CloseCode::AuthTimeout).await,
     };
+    drop(until_auth);
     let (member, rid) = member;
     let view = MemberView {
         id: member.public_id.clone(),
