@@ -4,8 +4,8 @@
 //!
 //! Validity is checked against the real wall clock, never the schedule's `Clock`: a
 //! rehearsal run at another instant (`--clock`) must not make stale tokens valid.
-use super::Role;
-use crate::member::AccountId;
+use crate::model::AccountId;
+use crate::model::Role;
 use base64::Engine;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};

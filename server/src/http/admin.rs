@@ -2,10 +2,11 @@
 //! delete accounts. E-mail addresses appear only in answers to admins.
 use super::extract::{AccountAdmin, JsonBody, Reviewer};
 use super::AppState;
-use crate::accounts::{AccountError, Application, ApplicationStatus, InvitationView};
-use crate::auth::{Grant, Role};
-use crate::mail::Lang;
-use crate::member::PublicId;
+use crate::accounts::{AccountError, InvitationView};
+use crate::auth::Grant;
+use crate::model::PublicId;
+use crate::model::Role;
+use crate::model::{Application, ApplicationStatus, Lang};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -4,7 +4,7 @@
 //! docs/protocol.md documents each variant; a test checks that every variant here has an
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::member::{Avatar, PublicId};
+use crate::model::{Avatar, PublicId};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
