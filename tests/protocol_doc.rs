@@ -3,7 +3,8 @@
 //! type it documents and serializes back to the same JSON (so it holds no stray fields).
 //! Nor can the lists kept beside the code: `CloseCode::ALL` and `Role::ALL` against their
 //! enums, and the web client's English error words and close codes against the server's.
-use ibasho::auth::{Grant, Role};
+use ibasho::auth::Grant;
+use ibasho::model::Role;
 use ibasho::hub::limits::limits;
 use ibasho::hub::protocol::{ClientMessage, CloseCode, ErrorCode, ServerMessage};
 use serde::de::DeserializeOwned;
@@ -314,7 +315,7 @@ fn the_lists_of_all_close_codes_and_roles_hold_every_variant() {
     );
     let roles: BTreeSet<String> = Role::ALL.iter().map(|r| format!("{r:?}")).collect();
     assert_eq!(roles.len(), Role::ALL.len(), "Role::ALL repeats a role");
-    assert_eq!(roles, enum_variants("auth/role.rs", "Role"));
+    assert_eq!(roles, enum_variants("model/role.rs", "Role"));
 }
 
 fn web_client(file: &str) -> String {
@@ -483,7 +484,8 @@ fn every_server_side_limit_is_documented_with_its_value() {
 #[test]
 fn the_auth_section_matches_the_tokens() {
     use base64::Engine;
-    use ibasho::auth::{Keys, Role, TOKEN_LEEWAY_SECS};
+    use ibasho::auth::{Keys, TOKEN_LEEWAY_SECS};
+    use ibasho::model::Role;
     let header = |token: &str| -> serde_json::Value {
         let part = token.split('.').next().expect("a header");
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -499,7 +501,7 @@ fn the_auth_section_matches_the_tokens() {
         serde_json::from_str(&json_blocks(auth)[0]).expect("the example is JSON");
     let real = Keys::from_secret(&[7; 32])
         .issue(
-            &ibasho::member::AccountId::generate(),
+            &ibasho::model::AccountId::generate(),
             Role::Participant,
             std::time::Duration::from_secs(60),
         )

@@ -144,7 +144,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
 /// The accounts flows, as the server and the admin command line both use them.
 pub fn accounts(
     space: &SpaceConfig,
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     keys: Arc<Keys>,
     data: &Path,
     public_url: &str,

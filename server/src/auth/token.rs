@@ -7,8 +7,8 @@
 //! rehearsal run at another instant (`--clock`) must not make stale tokens valid.
 //! Every time claim is checked against one reading of that clock with one leeway
 //! (docs/accounts.md).
-use super::Role;
-use crate::member::AccountId;
+use crate::model::AccountId;
+use crate::model::Role;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::auth::Role;
+use crate::model::Role;
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 

@@ -3,10 +3,9 @@
 //! rehearsals: setting the rehearsal clock.
 use super::extract::{AccountAdmin, JsonBody, Reviewer};
 use super::AppState;
-use crate::accounts::{AccountError, Application, ApplicationStatus, InvitationView};
-use crate::auth::{Grant, Role};
-use crate::mail::Lang;
-use crate::member::{AccountId, PublicId};
+use crate::accounts::{AccountError, InvitationView};
+use crate::auth::Grant;
+use crate::model::{AccountId, Application, ApplicationStatus, Lang, PublicId, Role};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::AUTHORIZATION;

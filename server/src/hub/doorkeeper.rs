@@ -12,7 +12,7 @@ use super::room::RoomCommand;
 use super::{words, Hub};
 use crate::auth::Grant;
 use crate::config::{RoomKind, SpaceSettings};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use crate::schedule::{RehearsalClock, Schedule};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use std::collections::HashSet;

@@ -1,8 +1,8 @@
 //! What a room (or the doorkeeper) holds to reach one connected member: a bounded queue of
 //! frames and a close signal. Cheap to clone (one Arc).
 use super::protocol::{CloseCode, MemberView, Status};
-use crate::auth::Role;
-use crate::member::PublicId;
+use crate::model::PublicId;
+use crate::model::Role;
 use axum::extract::ws::Utf8Bytes;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, Notify};

@@ -5,7 +5,7 @@
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::member::{Avatar, PublicId};
+use crate::model::{Avatar, PublicId};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};

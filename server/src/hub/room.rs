@@ -12,7 +12,7 @@ use super::words;
 use crate::auth::Grant;
 use crate::config::{RoomConfig, RoomKind};
 use crate::media::{Media, TrackKind};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
 use memory::ChatMemory;

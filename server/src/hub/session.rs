@@ -13,7 +13,7 @@ use super::room::{chat_problem, RoomCommand, RoomHandle};
 use super::writer::{close_now, send_direct, write, Sink};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
-use crate::member::{AccountId, Member, PublicId};
+use crate::model::{AccountId, Member, PublicId};
 use crate::safety::screen_chat;
 use axum::extract::ws::WebSocket;
 use futures_util::StreamExt;

@@ -1,7 +1,7 @@
 //! The m-lines of a peer connection and where each is in its negotiation: added, live,
 //! parked (inactive, free for the next track of its kind) or on its way between.
 use super::{PeerId, TrackKind};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use str0m::change::SdpApi;
 use str0m::media::{Direction, Mid};
 

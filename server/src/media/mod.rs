@@ -15,7 +15,7 @@ mod turn;
 use turn::ice_servers;
 pub use turn::{IceServer, Turn};
 
-use crate::member::PublicId;
+use crate::model::PublicId;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

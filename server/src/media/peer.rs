@@ -9,7 +9,7 @@
 use super::line::{step, Downlink, Line, Nego};
 use super::speaking::Detector;
 use super::{MediaError, Offer, PeerId, RemoteTrack, Signaller, Speaking, TrackKind, Uplink};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

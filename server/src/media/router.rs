@@ -3,7 +3,7 @@
 //! source is in the listener's hearing set; the m-lines follow that set.
 use super::peer::{Peer, Propagated};
 use super::{MediaError, PeerId, Replier, Signaller, Speaking, TrackKind};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use super::super::words;
 use super::Reader;
 use crate::auth::Grant;
 use crate::media::{MediaError, Reply, TrackKind};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use tokio::sync::oneshot;
 
 impl Reader<'_> {
