@@ -1,6 +1,7 @@
 //! The explicit grants each role carries. Code asks for a grant, never for a role,
 //! so a new role (or a changed duty) is one edit here.
 use crate::model::Role;
+use serde::{Deserialize, Serialize};
 
 /// What a member may do beyond being present while the space is open. `welcome.grants`
 /// tells the page (docs/protocol.md), which shows tools from them; the server still checks.
