@@ -17,6 +17,9 @@ pub const REJECTS_PER_SECOND: u32 = 2;
 pub const REJECTS_BURST: u32 = 30;
 /// Frames waiting to be written to one client. Beyond it the client is a slow consumer.
 pub const OUTBOUND_QUEUE: usize = 256;
+/// Places beyond OUTBOUND_QUEUE kept for replies to the member's own requests (acks, the echo
+/// of their own lines, errors), so those are never dropped for others' traffic.
+pub const REPLY_RESERVE: usize = 64;
 /// Giving up on a client whose socket accepts nothing for this long.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// After sending a close frame, how long to wait for the client's close before letting the

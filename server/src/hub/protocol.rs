@@ -513,6 +513,13 @@ pub struct ErrorBody {
     /// On `listen_only`: why the member may only listen for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ListenOnlyReason>,
+    /// On `bad_request` and `unknown_type`: the field at fault, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// On `bad_request`, `unknown_type` and `bad_sdp`: what the parser said, for developers
+    /// (English, technical; never shown to people: `message` is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -582,6 +589,8 @@ pub enum CloseCode {
     Normal,
     /// 1001: the server is shutting down.
     GoingAway,
+    /// 1007: a text frame that is not valid UTF-8 (the WebSocket standard's code).
+    BadText,
     /// 1009: a frame was larger than the transport limit.
     TooBig,
     /// 4000: no `auth` message within the time allowed.
@@ -605,9 +614,10 @@ pub enum CloseCode {
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 12] = [
+    pub const ALL: [CloseCode; 13] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
+        CloseCode::BadText,
         CloseCode::TooBig,
         CloseCode::AuthTimeout,
         CloseCode::AuthFailed,
@@ -624,6 +634,7 @@ impl CloseCode {
         match self {
             CloseCode::Normal => 1000,
             CloseCode::GoingAway => 1001,
+            CloseCode::BadText => 1007,
             CloseCode::TooBig => 1009,
             CloseCode::AuthTimeout => 4000,
             CloseCode::AuthFailed => 4001,
@@ -646,11 +657,17 @@ impl CloseCode {
         )
     }
 
+    /// Whether the transport refused a frame and reads nothing more from this connection.
+    pub fn read_side_failed(self) -> bool {
+        matches!(self, CloseCode::BadText | CloseCode::TooBig)
+    }
+
     /// The reason text sent with the close frame (short: a close reason is at most 123 bytes).
     pub fn reason(self) -> &'static str {
         match self {
             CloseCode::Normal => "bye",
             CloseCode::GoingAway => "server_shutdown",
+            CloseCode::BadText => "invalid_utf8",
             CloseCode::TooBig => "frame_too_large",
             CloseCode::AuthTimeout => "auth_timeout",
             CloseCode::AuthFailed => "auth_failed",
@@ -705,6 +722,8 @@ impl ErrorBody {
             retry_after_ms: None,
             limit: None,
             reason: None,
+            field: None,
+            detail: None,
         }
     }
 }

@@ -199,8 +199,9 @@ fn media_error(rid: Option<Rid>, error: MediaError) -> ErrorBody {
             message: words::no_offer_pending().to_string(),
             ..error_body(rid, ErrorCode::BadSdp)
         },
+        // The media stack's words are for developers: in `detail`, never in `message`.
         MediaError::BadSdp(problem) => ErrorBody {
-            message: format!("{}（{problem}）", words::error_message(ErrorCode::BadSdp)),
+            detail: Some(problem),
             ..error_body(rid, ErrorCode::BadSdp)
         },
         MediaError::Stopped | MediaError::NotOpened(_) => error_body(rid, ErrorCode::Internal),
