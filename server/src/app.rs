@@ -4,7 +4,7 @@ use crate::auth::{KeyError, Keys};
 use crate::config::RoomKind;
 use crate::config::{ConfigError, SpaceConfig};
 pub use crate::http::HttpLimits;
-use crate::http::PagePolicy;
+use crate::http::{AppState, PagePolicy};
 use crate::hub::{run_doorkeeper, Hub};
 use crate::mail::{MailError, MailSettings};
 use crate::media::{BindError, Media, Turn};
@@ -74,9 +74,8 @@ pub use crate::store::database_path;
 /// The running parts the HTTP layer serves.
 #[derive(Clone)]
 pub struct App {
-    pub hub: Hub,
-    pub accounts: Accounts,
-    pub trusted_proxies: Arc<[IpAddr]>,
+    /// What every handler shares: the hub, the accounts flows, the trusted proxies.
+    pub state: AppState,
     pub http: HttpLimits,
     /// The headers every response carries.
     pub page: PagePolicy,
@@ -129,13 +128,15 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     );
     tokio::spawn(hub.clone().relay_speaking(speaking));
     Ok(App {
-        hub,
-        accounts,
-        trusted_proxies: settings
-            .trusted_proxies
-            .iter()
-            .map(|ip| ip.to_canonical())
-            .collect(),
+        state: AppState {
+            hub,
+            accounts,
+            trusted_proxies: settings
+                .trusted_proxies
+                .iter()
+                .map(|ip| ip.to_canonical())
+                .collect(),
+        },
         http: settings.http,
         page,
     })
@@ -185,10 +186,11 @@ pub async fn serve(
     web: PathBuf,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let hub = app.hub.clone();
-    tokio::spawn(crate::accounts::retention::run(app.accounts.clone()));
-    let (limits, exempt) = (app.http, app.trusted_proxies.clone());
-    let router = crate::http::router(app, web);
+    let hub = app.state.hub.clone();
+    tokio::spawn(crate::accounts::retention::run(app.state.accounts.clone()));
+    let exempt = app.state.trusted_proxies.clone();
+    let router = crate::http::router(app.state, &app.http, app.page, web);
+    let limits = app.http;
     tokio::spawn(run_doorkeeper(hub.clone()));
     let stopping = hub.clone();
     crate::http::serve(listener, router, limits, exempt, async move {

@@ -12,7 +12,6 @@ pub use connections::{serve, HttpLimits, Pending};
 pub use page_policy::PagePolicy;
 
 use crate::accounts::Accounts;
-use crate::app::App;
 use crate::hub::{limits, run_session, Hub};
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::StatusCode;
@@ -34,7 +33,9 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpAddr]>,
 }
 
-pub fn router(app: App, web_dir: PathBuf) -> Router {
+/// What the handlers share: each request reaches the hub, the accounts flows and the list of
+/// trusted proxies (to find the person behind one).
+pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: PathBuf) -> Router {
     let index = ServeFile::new(web_dir.join("index.html"));
     let api = Router::new()
         .route("/ws", get(websocket))
@@ -46,11 +47,7 @@ pub fn router(app: App, web_dir: PathBuf) -> Router {
         .merge(admin::routes())
         // An unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
-        .with_state(AppState {
-            hub: app.hub,
-            accounts: app.accounts,
-            trusted_proxies: app.trusted_proxies,
-        });
+        .with_state(state);
     let files = Router::new()
         // The pages that e-mails link to, by their short names.
         .route_service("/apply", ServeFile::new(web_dir.join("apply.html")))
@@ -72,8 +69,8 @@ pub fn router(app: App, web_dir: PathBuf) -> Router {
     // Reading a request's body counts against the request's time: a body sent a byte at a
     // time cannot hold a connection. A WebSocket's upgrade answers at once and is not held.
     let timeout =
-        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, app.http.request_timeout);
-    app.page.apply(api.merge(files).layer(timeout))
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout);
+    page.apply(api.merge(files).layer(timeout))
 }
 
 /// `pending` is the connection's place among its address's unauthenticated connections: the

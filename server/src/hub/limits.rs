@@ -6,7 +6,8 @@ use std::time::Duration;
 pub const FRAME_BYTES: usize = 16 * 1024;
 /// The transport refuses frames beyond this outright (close 1009): no reason to buffer more.
 pub const TRANSPORT_FRAME_BYTES: usize = 64 * 1024;
-pub const CHAT_CHARS: usize = 500;
+/// Chat lines are screened in `safety`, which owns their limit.
+pub const CHAT_CHARS: usize = crate::safety::CHAT_CHARS;
 pub const MESSAGES_PER_SECOND: u32 = 20;
 pub const MESSAGES_BURST: u32 = 40;
 pub const CHAT_PER_SECOND: u32 = 1;

@@ -2,7 +2,10 @@
 //! before it gets a sequence number (and once more before it uses the sender's chat allowance,
 //! so a refused line costs none): this is the one place where a crisis-expression detector
 //! (alerting the staff on duty, never blocking the person) will sit.
-use crate::hub::limits::CHAT_CHARS;
+
+/// The longest chat line, in Unicode code points (docs/protocol.md, Limits); the hub sends it
+/// in `welcome.limits`.
+pub const CHAT_CHARS: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatProblem {
