@@ -1042,14 +1042,14 @@ async fn only_admins_ever_see_an_address() {
 
 #[tokio::test]
 async fn what_nobody_needs_is_forgotten_once_its_days_are_over() {
-    use ibasho::accounts::{Applicant, ApplicationStatus, NewApplication, Submitted};
-    use ibasho::store::{SqliteStore, Store};
+    use ibasho::model::{Applicant, ApplicationStatus, NewApplication, Submitted};
+    use ibasho::store::Store;
 
     // A database as a space that has run a while has it: two declined applications, one of
     // them decided 40 days ago, and one still waiting from as long ago.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kept.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = Store::open_sqlite(&path).await.unwrap();
     let mut ids = Vec::new();
     for (email, nickname) in [
         ("old@example.org", "むかし"),
@@ -1063,7 +1063,7 @@ async fn what_nobody_needs_is_forgotten_once_its_days_are_over() {
                 applicant: Applicant::Myself,
                 heard_from: None,
                 note: Some("少し不安です".into()),
-                lang: ibasho::mail::Lang::Ja,
+                lang: ibasho::model::Lang::Ja,
             })
             .await
             .unwrap();

@@ -116,18 +116,25 @@ async fn shipped_schedule_after_the_evening_points_to_next_wednesday() {
     );
 }
 
-/// At speed 6 the minute before closing takes 10 s. The participant is told gently a minute
-/// before, then said goodbye (with the next opening) and closed with 4002; staff stay on.
+/// The participant is told gently a minute before closing, then said goodbye (with the next
+/// opening) and closed with 4002; staff stay on. The clock is set to a moment before each
+/// event (`/api/admin/clock`), so the rehearsal waits milliseconds, not minutes.
 async fn closing_rehearsal(rooms: &str, clock: &str, closing: &str, next_start: &str) {
-    let server = Server::start(rooms, clock, 6.0).await;
+    let server = Server::start(rooms, clock, 1.0).await;
     let (mut staff, welcome) = Client::login(&server, "staff", "見守りスタッフ").await;
     let free = room_of_kind(&welcome, "free");
     staff.join(&free).await;
     let (mut p, _) = Client::enter(&server, "participant", "さいごまで", &free).await;
 
-    let rehearsal = Duration::from_secs(30);
+    let closes = support::instant(closing);
+    let just_before = |t: chrono::DateTime<chrono::FixedOffset>| {
+        (t - chrono::Duration::milliseconds(300)).to_rfc3339()
+    };
+    server
+        .set_clock(&just_before(closes - chrono::Duration::minutes(1)))
+        .await;
     let notice = p
-        .recv_where_within(rehearsal, "the 1-minute closing notice", |f| {
+        .recv_where("the 1-minute closing notice", |f| {
             f["type"] == "notice"
                 && f["kind"] == "closing"
                 && f["message"].as_str().is_some_and(|m| m.contains("1分"))
@@ -140,9 +147,12 @@ async fn closing_rehearsal(rooms: &str, clock: &str, closing: &str, next_start: 
         p.kept()
     );
 
-    let goodbye = p
-        .recv_where_within(rehearsal, "goodbye", |f| f["type"] == "goodbye")
-        .await;
+    p.expect_nothing(Duration::ZERO, "goodbye before closing", |f| {
+        f["type"] == "goodbye"
+    })
+    .await;
+    server.set_clock(&just_before(closes)).await;
+    let goodbye = p.recv_where("goodbye", |f| f["type"] == "goodbye").await;
     assert_eq!(goodbye["reason"], "closed", "{goodbye}");
     assert!(
         goodbye["message"].as_str().is_some_and(|m| !m.is_empty()),
@@ -240,13 +250,12 @@ async fn program_room_admits_participants_once_the_doors_open() {
 
 #[tokio::test]
 async fn session_end_sends_participants_back_with_a_reason() {
-    // One minute before the lunch session ends, at speed 10: the end comes after 6 s.
-    let server = Server::start(TEST_ROOMS, "2026-12-09T12:59:00+09:00", 10.0).await;
+    // One minute before the lunch session ends; then the clock is set to just before the end.
+    let server = Server::start(TEST_ROOMS, "2026-12-09T12:59:00+09:00", 1.0).await;
     let (mut host, _) = Client::enter(&server, "staff", "ランチ係", "lunch").await;
     let (mut p, _) = Client::enter(&server, "participant", "ごちそうさま", "lunch").await;
-    let left = p
-        .recv_where_within(Duration::from_secs(30), "left", |f| f["type"] == "left")
-        .await;
+    server.set_clock("2026-12-09T12:59:59.7+09:00").await;
+    let left = p.recv_where("left", |f| f["type"] == "left").await;
     assert_eq!(left["room"], "lunch", "{left}");
     assert_eq!(left["reason"], "session_ended", "{left}");
     assert!(
@@ -322,5 +331,83 @@ async fn schedule_api_lists_the_shipped_december_openings() {
     for ((start, end), (want_start, want_end)) in space.iter().zip(expected) {
         assert_eq!(instant(start), instant(want_start), "{space:?}");
         assert_eq!(instant(end), instant(want_end), "{space:?}");
+    }
+}
+
+/// docs/operations.md "Setting the rehearsal clock": only an admin sets it, only on a rehearsal
+/// clock; the doorkeeper starts over from the new instant (what lies between does not fire),
+/// and set back, the same closing is rehearsed again.
+#[tokio::test]
+async fn an_admin_sets_the_rehearsal_clock_and_the_closing_follows_it() {
+    let server = Server::start(TEST_ROOMS, "2026-12-09T11:00:00+09:00", 1.0).await;
+    let to = json!({"to": "2026-12-09T17:59:59.7+09:00"});
+    let staff = server.token("staff", "受付").await;
+    for (token, status, code) in [
+        (None, 401, "not_logged_in"),
+        (Some("not-a-token"), 401, "not_logged_in"),
+        (Some(staff.as_str()), 403, "forbidden"),
+    ] {
+        let (got, body) = server.post_clock(token, to.clone()).await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
+    let admin = server.token("admin", "時計係").await;
+    let (got, body) = server.post_clock(Some(&admin), json!({"to": "18時"})).await;
+    assert_eq!(
+        (got, body["error"].as_str()),
+        (400, Some("invalid")),
+        "{body}"
+    );
+
+    let (mut p, _) = Client::enter(&server, "participant", "いちにちじゅう", "hiroba").await;
+    let now = server.set_clock("2026-12-09T17:59:59.7+09:00").await;
+    let now = instant(&now);
+    assert!(
+        now >= instant("2026-12-09T17:59:59.7+09:00") && now < instant("2026-12-09T18:00:00+09:00"),
+        "the clock after setting it: {now}"
+    );
+    let goodbye = p.recv_where("goodbye", |f| f["type"] == "goodbye").await;
+    assert_eq!(goodbye["reason"], "closed", "{goodbye}");
+    assert!(
+        !p.kept().iter().any(|f| f["type"] == "notice"),
+        "notices of the hours jumped over fired: {:?}",
+        p.kept()
+    );
+    assert_eq!(p.expect_close(WAIT).await.0, 4002);
+
+    // Back before closing: the space is open again, and closes again.
+    server.set_clock("2026-12-09T17:58:00+09:00").await;
+    let (mut again, _) = Client::enter(&server, "participant", "もういちど", "hiroba").await;
+    server.set_clock("2026-12-09T17:58:59.7+09:00").await;
+    let notice = again
+        .recv_where("the 1-minute notice", |f| f["type"] == "notice")
+        .await;
+    assert_instant(
+        &notice["until"],
+        "2026-12-09T18:00:00+09:00",
+        "notice.until",
+    );
+    server.set_clock("2026-12-09T17:59:59.7+09:00").await;
+    again
+        .recv_where("goodbye", |f| f["type"] == "goodbye")
+        .await;
+}
+
+#[tokio::test]
+async fn the_real_clock_cannot_be_set() {
+    let server = Server::start_on_the_real_clock(TEST_ROOMS).await;
+    let admin = server.token("admin", "時計係").await;
+    for token in [Some(admin.as_str()), None] {
+        let (status, body) = server
+            .post_clock(token, json!({"to": "2026-12-09T20:59:30+09:00"}))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (404, Some("not_found")),
+            "{body}"
+        );
     }
 }

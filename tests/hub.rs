@@ -227,15 +227,17 @@ async fn movement_is_batched_and_only_possible_on_the_map() {
         "{moves} moves arrived in {frames_with_a} frames: not batched"
     );
     // Only changed positions are sent: A stands still, so no more positions for A.
-    let again = b
-        .sees_within(Duration::from_millis(700), |f| {
+    b.expect_nothing(
+        Duration::from_millis(700),
+        "positions for A, although A did not move",
+        |f| {
             f["type"] == "positions"
                 && f["moves"]
                     .as_array()
                     .is_some_and(|m| m.iter().any(|p| p["id"] == a_id.as_str()))
-        })
-        .await;
-    assert!(!again, "positions for A repeated although A did not move");
+        },
+    )
+    .await;
 
     // Off the map (400 × 300) → bad_request.
     a.send(json!({"type": "move", "x": 450.0, "y": 10.0})).await;
@@ -325,4 +327,153 @@ async fn resume_with_a_wrong_epoch_reports_a_gap() {
         "a different epoch means chat may be gone: {joined}"
     );
     assert_ne!(joined["epoch"], "an-epoch-from-before-a-restart");
+}
+
+/// Sends a chat line with `rid` and returns the reply to it (`ack` or `error`).
+async fn chat(client: &mut Client, rid: u64, text: &str) -> Value {
+    client
+        .send(json!({"type": "chat", "rid": rid, "text": text}))
+        .await;
+    client
+        .recv_where(&format!("the reply to chat {rid}"), |f| {
+            f["rid"] == rid && (f["type"] == "ack" || f["type"] == "error")
+        })
+        .await
+}
+
+#[tokio::test]
+async fn lines_with_nothing_visible_are_refused_and_bidi_controls_dropped() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut a, _) = Client::enter(&server, "participant", "しろ", "hiroba").await;
+    let (mut b, _) = Client::enter(&server, "participant", "くろ", "hiroba").await;
+    for (rid, invisible) in [
+        "\u{200B}",
+        "\u{FEFF}",
+        " \u{200B}\u{2060}\u{FEFF}\u{3000} ",
+        "\u{202E}\u{2066}\u{2069}",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let reply = chat(&mut a, rid as u64 + 1, invisible).await;
+        assert_eq!(reply["code"], "chat_empty", "{invisible:?} → {reply}");
+        let message = reply["message"].as_str().unwrap_or_default();
+        assert!(
+            !message.is_empty() && !message.is_ascii(),
+            "a message ready to show: {reply}"
+        );
+    }
+    let ack = chat(
+        &mut a,
+        10,
+        "\u{FEFF}abc\u{202E}gnp.exe\u{202C} \u{2067}ok\u{2069}",
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let line = b.recv_type("chat").await;
+    assert_eq!(line["text"], "abcgnp.exe ok", "{line}");
+    assert_eq!(seq(&line), seq(&ack));
+}
+
+#[tokio::test]
+async fn the_chat_limit_counts_code_points_and_refused_lines_cost_no_allowance() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (mut a, welcome) = Client::login(&server, "participant", "あか").await;
+    a.join("hiroba").await;
+    let limit = welcome["limits"]["chat_chars"]
+        .as_u64()
+        .expect("chat_chars") as usize;
+    let burst = welcome["limits"]["chat_burst"]
+        .as_u64()
+        .expect("chat_burst");
+    let family = "👨\u{200D}👩\u{200D}👧"; // five code points, one on screen
+    let too_long = format!("{}x", family.repeat(limit / 5));
+    // Twice the allowance's burst of refused lines...
+    for rid in 1..=2 * burst {
+        let text = if rid % 2 == 0 {
+            "\u{200B}"
+        } else {
+            too_long.as_str()
+        };
+        let reply = chat(&mut a, rid, text).await;
+        assert_eq!(reply["type"], "error", "{reply}");
+        assert_ne!(
+            reply["code"], "rate_limited",
+            "a refused line used the allowance"
+        );
+    }
+    // ...leave the whole burst for lines that pass, the longest one included.
+    let longest = family.repeat(limit / 5);
+    for rid in 100..100 + burst {
+        let text = if rid == 100 {
+            longest.as_str()
+        } else {
+            "はい"
+        };
+        let reply = chat(&mut a, rid, text).await;
+        assert_eq!(reply["type"], "ack", "line {rid}: {reply}");
+    }
+    let reply = chat(&mut a, 200, "もうひとつ").await;
+    assert_eq!(reply["code"], "rate_limited", "{reply}");
+}
+
+#[tokio::test]
+async fn a_resume_from_before_the_ring_gets_the_newcomers_lines_and_a_gap() {
+    const RING: u64 = 500;
+    const ON_JOIN: usize = 50;
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (b, b_joined) = Client::enter(&server, "participant", "るす", "hiroba").await;
+    let epoch = b_joined["epoch"]
+        .as_str()
+        .expect("joined.epoch")
+        .to_string();
+    assert!(
+        epoch.len() == 10
+            && epoch.starts_with("r_")
+            && epoch[2..].chars().all(|c| c.is_ascii_hexdigit()),
+        "the epoch is r_ and 8 hex digits: {epoch}"
+    );
+    let resume_at = seq(&b_joined);
+    let b_token = server.token("participant", "るす").await;
+    b.drop_abruptly().await;
+
+    // More lines than the ring holds: each connection has its own allowance (burst 5).
+    let token = server.token("participant", "おしゃべり").await;
+    let mut last = Vec::new();
+    let mut sent = 0;
+    while sent < RING + 10 {
+        let mut a = Client::connect(&server).await;
+        let burst = a.auth(&token).await["limits"]["chat_burst"]
+            .as_u64()
+            .expect("burst");
+        a.join("hiroba").await;
+        for _ in 0..burst {
+            sent += 1;
+            let text = format!("{sent}行目");
+            let ack = chat(&mut a, sent, &text).await;
+            assert_eq!(ack["type"], "ack", "{ack}");
+            last.push((seq(&ack), text));
+        }
+        a.drop_abruptly().await;
+    }
+    let last: Vec<(u64, String)> = last.split_off(last.len() - ON_JOIN);
+
+    let mut b = Client::connect(&server).await;
+    b.auth(&b_token).await;
+    b.send(json!({"type": "join", "rid": 1, "room": "hiroba", "resume": {"epoch": epoch, "seq": resume_at}}))
+        .await;
+    let joined = b.recv_reply("joined").await;
+    assert_eq!(joined["type"], "joined", "{joined}");
+    assert_eq!(joined["epoch"], epoch.as_str(), "the room did not restart");
+    assert_eq!(joined["gap"], true, "lines fell out of the ring: {joined}");
+    let got: Vec<(u64, String)> = joined["chat"]
+        .as_array()
+        .expect("joined.chat")
+        .iter()
+        .map(|l| (seq(l), l["text"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(
+        got, last,
+        "a resume past the ring gets the last {ON_JOIN} lines"
+    );
 }

@@ -13,7 +13,7 @@ fn shipped() -> SpaceConfig {
 }
 
 fn schedule() -> Schedule {
-    Schedule::new(&shipped())
+    shipped().schedule()
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -172,7 +172,9 @@ weekdays = ["wed"]
 start = "13:00"
 end = "14:00"
 "#;
-    let s = Schedule::new(&SpaceConfig::from_toml(text, "inline.toml").unwrap());
+    let s = SpaceConfig::from_toml(text, "inline.toml")
+        .unwrap()
+        .schedule();
     let w = s.windows(date("2026-12-09"), date("2026-12-09"));
     assert_eq!(w.len(), 2);
     assert_eq!(

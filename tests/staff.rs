@@ -69,14 +69,13 @@ async fn an_announcement_reaches_everyone_wherever_they_are() {
         (long["code"].as_str(), long["limit"].as_u64()),
         (Some("chat_too_long"), Some(500))
     );
-    assert!(
-        !at_lunch
-            .sees_within(std::time::Duration::from_millis(300), |f| f["type"]
-                == "announcement"
-                && f["text"] == "みなさん")
-            .await,
-        "a refused announcement reached someone"
-    );
+    at_lunch
+        .expect_nothing(
+            std::time::Duration::from_millis(300),
+            "a refused announcement",
+            |f| f["type"] == "announcement" && f["text"] == "みなさん",
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -126,4 +125,40 @@ async fn staff_see_who_is_where_but_never_who_is_in_a_consultation() {
 
     let refused = request(&mut sora, json!({"type": "overview", "rid": 4})).await;
     assert_eq!(refused["code"], "not_allowed");
+}
+
+#[tokio::test]
+async fn welcome_tells_each_member_what_they_may_do() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let grants = |welcome: &Value| -> Vec<String> {
+        welcome["grants"]
+            .as_array()
+            .unwrap_or_else(|| panic!("welcome carries grants: {welcome}"))
+            .iter()
+            .map(|g| g.as_str().expect("a grant is a name").to_string())
+            .collect()
+    };
+    let (_staff, welcome) = Client::login(&server, "staff", "受付").await;
+    let staff = grants(&welcome);
+    for grant in [
+        "oversee_space",
+        "moderate",
+        "review_applications",
+        "enter_when_closed",
+    ] {
+        assert!(
+            staff.iter().any(|g| g == grant),
+            "staff lack {grant}: {welcome}"
+        );
+    }
+    assert!(!staff.iter().any(|g| g == "manage_accounts"), "{welcome}");
+    let (_counsellor, welcome) = Client::login(&server, "counsellor", "相談員").await;
+    assert!(
+        grants(&welcome).iter().any(|g| g == "take_consultations"),
+        "{welcome}"
+    );
+    for (role, nickname) in [("participant", "そら"), ("family", "ゆき")] {
+        let (_member, welcome) = Client::login(&server, role, nickname).await;
+        assert_eq!(grants(&welcome), Vec::<String>::new(), "{role}: {welcome}");
+    }
 }

@@ -1,14 +1,12 @@
 //! Voice end to end: the real server, members signalling over the real WebSocket, and
 //! webrtc-rs peer connections sending Opus through the server's SFU. What is asserted is who
 //! receives RTP from whom: the server decides it, whatever a client asks for.
-#[path = "voice/peer.rs"]
-mod peer;
 #[path = "support/mod.rs"]
 mod support;
 #[path = "voice/turn.rs"]
 mod turn;
 
-use peer::Peer;
+use rtc_peer::Peer;
 use serde_json::{json, Value};
 use std::time::Duration;
 use support::{Client, Server, STAGE_ROOM, TEST_ROOMS};
@@ -812,4 +810,129 @@ async fn a_member_whose_network_blocks_direct_media_talks_through_turn() {
         sora.answer_offer().await;
     }
     sora.hears(&yuki).await;
+}
+
+#[tokio::test]
+async fn a_voice_that_never_sets_the_activity_flag_is_shown_speaking_by_its_level() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "talk").await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "talk").await;
+    sora.peer.never_flag_voice();
+    sora.set_status("can_talk").await;
+    sora.publish().await;
+    yuki.answer_offer().await;
+    yuki.hears(&sora).await;
+    let sora_id = sora.id.clone();
+    let speaking = yuki
+        .ws
+        .recv_where("sora speaking", |f| {
+            f["type"] == "voice_speaking" && f["id"] == sora_id
+        })
+        .await;
+    assert_eq!(speaking["speaking"], true, "{speaking}");
+}
+
+#[tokio::test]
+async fn offers_name_nobody_not_even_who_left() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut sora = Member::enter(&server, "participant", "そら", "talk").await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "talk").await;
+    let mut hana = Member::enter(&server, "family", "はな", "talk").await;
+    let ids = [sora.id.clone(), yuki.id.clone(), hana.id.clone()];
+    let names_someone = |offer: &Value| {
+        let sdp = offer["sdp"].as_str().expect("sdp");
+        ids.iter().find(|id| sdp.contains(id.as_str())).cloned()
+    };
+    for member in [&mut sora, &mut yuki] {
+        member.set_status("can_talk").await;
+        member.publish().await;
+    }
+    while hana.tracks.len() < 2 {
+        let offer = hana.answer_offer().await;
+        assert_eq!(names_someone(&offer), None, "{offer}");
+    }
+    hana.hears(&sora).await;
+
+    let left = sora.request(json!({"type": "leave"})).await;
+    assert_eq!(left["type"], "left", "{left}");
+    let offer = hana.answer_offer().await;
+    assert!(hana.mid_of(&sora).is_none(), "still offered: {offer}");
+    assert!(
+        offer["sdp"].as_str().unwrap().contains("a=inactive"),
+        "sora's line is parked: {offer}"
+    );
+    assert_eq!(
+        names_someone(&offer),
+        None,
+        "the offer after sora left still names someone (msid, ssrc): {offer}"
+    );
+    hana.hears(&yuki).await;
+}
+
+impl Member {
+    /// Sends a voice request and checks that its `ack` comes before any `voice_offer`.
+    async fn acked_before_any_offer(&mut self, mut message: Value, round: usize) {
+        assert!(
+            !self.has_offer(),
+            "round {round}: an offer was already waiting"
+        );
+        self.next_rid += 1;
+        let rid = self.next_rid;
+        message["rid"] = json!(rid);
+        self.ws.send(message.clone()).await;
+        let first = self
+            .ws
+            .recv_where("the ack or an offer", |f| {
+                f["rid"] == rid || f["type"] == "voice_offer"
+            })
+            .await;
+        assert_eq!(
+            first["type"], "ack",
+            "round {round}: {message} → the offer came before the ack: {first}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_ack_comes_before_the_offer_a_request_sets_off() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut yuki = Member::enter(&server, "participant", "ゆき", "talk").await;
+    yuki.set_status("can_talk").await;
+    yuki.publish().await;
+    let (ws, _) = Client::enter(&server, "participant", "そら", "talk").await;
+    let id = ws.id();
+    let mut sora = Member {
+        ws,
+        peer: Peer::new().await,
+        id,
+        next_rid: 1,
+        tracks: Vec::new(),
+        status: "watching",
+    };
+    sora.set_status("can_talk").await;
+    for round in 0..20 {
+        sora.peer = Peer::new().await;
+        // Yuki is heard at once: the offer that carries her follows the ack.
+        sora.acked_before_any_offer(json!({"type": "voice_start"}), round)
+            .await;
+        sora.answer_offer().await;
+        sora.acked_before_any_offer(json!({"type": "voice_publish", "kind": "audio"}), round)
+            .await;
+        let offer = sora.answer_offer().await;
+        assert_eq!(
+            offer["uplinks"].as_array().map(Vec::len),
+            Some(1),
+            "{offer}"
+        );
+        sora.acked_before_any_offer(json!({"type": "voice_unpublish", "kind": "audio"}), round)
+            .await;
+        let offer = sora.answer_offer().await;
+        assert_eq!(
+            offer["uplinks"].as_array().map(Vec::len),
+            Some(0),
+            "{offer}"
+        );
+        let ack = sora.request(json!({"type": "voice_stop"})).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+    }
 }

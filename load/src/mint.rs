@@ -1,9 +1,10 @@
 //! Members and their access tokens, made the server's own way: the same store and signing
 //! key as the server under test (so no test backdoor is needed). Members are reused across
 //! runs by nickname, so a 10k run does not add 10k rows every time.
-use ibasho::auth::{Keys, Role};
-use ibasho::member::Avatar;
-use ibasho::store::NewMember;
+use ibasho::auth::Keys;
+use ibasho::model::Avatar;
+use ibasho::model::NewMember;
+use ibasho::model::Role;
 use std::path::Path;
 use std::time::Duration;
 

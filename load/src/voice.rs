@@ -7,34 +7,16 @@
 use crate::client::{self, Ws};
 use crate::procstat;
 use crate::scenarios::{histogram, Latency, Target, WARM_UP};
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use futures_util::StreamExt;
+use rtc_peer::{Peer, Reception};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use webrtc::api::interceptor_registry::register_default_interceptors;
-use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS};
-use webrtc::api::setting_engine::SettingEngine;
-use webrtc::api::APIBuilder;
-use webrtc::ice::mdns::MulticastDnsMode;
-use webrtc::ice::network_type::NetworkType;
-use webrtc::interceptor::registry::Registry;
-use webrtc::media::Sample;
-use webrtc::peer_connection::configuration::RTCConfiguration;
-use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
-use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
-use webrtc::peer_connection::RTCPeerConnection;
-use webrtc::rtp::extension::audio_level_extension::AudioLevelExtension;
-use webrtc::rtp_transceiver::rtp_codec::{
-    RTCRtpCodecCapability, RTCRtpHeaderExtensionCapability, RTPCodecType,
-};
-use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
-use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
-use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 
 /// Each member is a whole WebRTC stack in this one process: more would measure the tool.
 pub const MAX_MEMBERS: usize = 300;
@@ -44,11 +26,6 @@ const ROOM: &str = "r1";
 /// 140 apart: within the server's hearing distance (160 map units, docs/protocol.md "Limits").
 const CENTRE: (f32, f32) = (500.0, 500.0);
 const RADIUS: f32 = 70.0;
-/// One Opus frame every 20 ms, as browsers send.
-const FRAME: Duration = Duration::from_millis(20);
-/// About 32 kbit/s of voice: a TOC byte (CELT fullband, 20 ms, one frame) and 79 bytes of
-/// frame. Made up: the server never decodes audio.
-const OPUS_BYTES: usize = 80;
 /// Fanout listeners start voice spread over this long, like a room filling up.
 const SPREAD: Duration = Duration::from_secs(1);
 /// Every track must deliver audio within this long, or the run goes on and reports the shortfall.
@@ -57,7 +34,6 @@ const SETUP: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(30);
 /// The rid every `voice_answer` carries: an error with it is a refused answer.
 const ANSWER_RID: u64 = 1;
-const AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
 #[derive(Debug, Serialize)]
 pub struct VoiceReport {
@@ -92,21 +68,17 @@ pub struct Setup {
     pub tool_cpu_s: Option<f64>,
 }
 
-#[derive(Default)]
-struct Counters {
-    measuring: AtomicBool,
-    sent_window: AtomicU64,
-    delivered_window: AtomicU64,
-    delivered_total: AtomicU64,
-    tracks_flowing: AtomicU64,
-    answers_refused: AtomicU64,
-}
-
-/// When a member started voice and when its first audio packet came.
-#[derive(Default)]
-struct Timing {
-    voice_start: OnceLock<Instant>,
-    first_audio: OnceLock<Instant>,
+/// What every member's peer sent and received, summed.
+fn totals(receptions: &[Reception]) -> (u64, u64, u64) {
+    receptions
+        .iter()
+        .fold((0, 0, 0), |(sent, got, flowing), r| {
+            (
+                sent + r.sent(),
+                got + r.all_packets(),
+                flowing + r.tracks_flowing(),
+            )
+        })
 }
 
 pub async fn run(
@@ -115,14 +87,14 @@ pub async fn run(
     everyone_talks: bool,
     window: Duration,
 ) -> anyhow::Result<VoiceReport> {
-    let counters = Arc::new(Counters::default());
+    let refused = Arc::new(AtomicU64::new(0));
     // Everyone stands in place before anyone starts voice: who hears whom is by position.
     let entering = tokens.iter().enumerate().map(|(i, token)| {
-        let (url, addr, token, counters) = (
+        let (url, addr, token, refused) = (
             target.url.clone(),
             target.addr,
             token.clone(),
-            counters.clone(),
+            refused.clone(),
         );
         let angle = std::f32::consts::TAU * i as f32 / tokens.len() as f32;
         let spot = (
@@ -130,7 +102,7 @@ pub async fn run(
             (CENTRE.1 + RADIUS * angle.sin()).round(),
         );
         tokio::spawn(async move {
-            let mut member = Member::enter(&url, addr, i, &token, counters).await?;
+            let mut member = Member::enter(&url, addr, i, &token, refused).await?;
             member.walk(spot).await?;
             anyhow::Ok(member)
         })
@@ -140,6 +112,7 @@ pub async fn run(
         members.push(entered??);
     }
     let n = members.len();
+    let receptions: Vec<Reception> = members.iter().map(|m| m.peer.reception()).collect();
     let talkers = if everyone_talks { n } else { 1 };
     let cpu = || {
         let server = target.pid.and_then(|p| procstat::cpu_time(p).ok());
@@ -164,10 +137,12 @@ pub async fn run(
         // is its own handshake and the SFU's, not the talker's.
         let mut talker = members.next().expect("at least two members");
         talker.talk().await?;
-        talker.peer.connected().await?;
+        if !talker.peer.connected(STEP).await {
+            bail!("the talker's peer connection did not come up within {STEP:?}");
+        }
         tasks.push(tokio::spawn(talker.serve()));
         for (i, mut member) in members.enumerate() {
-            timings.push(member.peer.timing.clone());
+            timings.push((member.voice_start.clone(), member.peer.reception()));
             let delay = SPREAD.mul_f64(i as f64 / (n - 1) as f64);
             tasks.push(tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
@@ -178,9 +153,7 @@ pub async fn run(
     }
     let tracks_expected = (talkers * (n - 1)) as u64;
     let deadline = Instant::now() + SETUP;
-    while counters.tracks_flowing.load(Ordering::SeqCst) < tracks_expected
-        && Instant::now() < deadline
-    {
+    while totals(&receptions).2 < tracks_expected && Instant::now() < deadline {
         if let Some(failed) = tasks.iter().position(|t| t.is_finished()) {
             let failed = tasks.swap_remove(failed);
             for t in &tasks {
@@ -201,39 +174,42 @@ pub async fn run(
     };
     tokio::time::sleep(WARM_UP).await;
     let before = cpu();
-    counters.measuring.store(true, Ordering::SeqCst);
+    let (sent_before, delivered_before, _) = totals(&receptions);
     let started = Instant::now();
     tokio::time::sleep(window).await;
-    counters.measuring.store(false, Ordering::SeqCst);
+    let (sent_after, delivered_after, tracks_flowing) = totals(&receptions);
     let secs = started.elapsed().as_secs_f64();
     let after = cpu();
     for t in &tasks {
         t.abort();
     }
     let mut joins = histogram();
-    for timing in &timings {
-        if let (Some(start), Some(first)) = (timing.voice_start.get(), timing.first_audio.get()) {
-            joins.saturating_record((*first - *start).as_micros().max(1) as u64);
+    for (voice_start, reception) in &timings {
+        if let (Some(start), Some(first)) = (voice_start.get(), reception.first_packet_at()) {
+            let first = first.into_std();
+            joins.saturating_record(
+                first.saturating_duration_since(*start).as_micros().max(1) as u64
+            );
         }
     }
     let server_cpu = span(before.0, after.0);
-    let sent_per_s = counters.sent_window.load(Ordering::SeqCst) as f64 / secs;
+    let sent_per_s = (sent_after - sent_before) as f64 / secs;
     Ok(VoiceReport {
         members: n,
         talkers,
-        tracks_flowing: counters.tracks_flowing.load(Ordering::SeqCst),
+        tracks_flowing,
         tracks_expected,
         window_s: secs,
         sent_per_s,
-        delivered_per_s: counters.delivered_window.load(Ordering::SeqCst) as f64 / secs,
+        delivered_per_s: (delivered_after - delivered_before) as f64 / secs,
         expected_per_s: sent_per_s * (n - 1) as f64,
-        delivered_total: counters.delivered_total.load(Ordering::SeqCst),
+        delivered_total: delivered_after,
         join_to_first_audio: (!everyone_talks).then(|| Latency::of(&joins)),
         setup,
         server_cpu_s: server_cpu,
         server_cores: server_cpu.map(|c| c / secs),
         tool_cores: span(before.1, after.1).unwrap_or(0.0) / secs,
-        answers_refused: counters.answers_refused.load(Ordering::SeqCst),
+        answers_refused: refused.load(Ordering::SeqCst),
     })
 }
 
@@ -243,6 +219,10 @@ struct Member {
     id: String,
     peer: Peer,
     next_rid: u64,
+    /// When this member asked for voice (fanout: to time its first audio packet).
+    voice_start: Arc<OnceLock<Instant>>,
+    /// Answers the server refused, counted over every member.
+    refused: Arc<AtomicU64>,
 }
 
 impl Member {
@@ -251,7 +231,7 @@ impl Member {
         target: std::net::SocketAddr,
         index: usize,
         token: &str,
-        counters: Arc<Counters>,
+        refused: Arc<AtomicU64>,
     ) -> anyhow::Result<Member> {
         let mut ws = client::connect(url, target, index).await?;
         client::send(&mut ws, json!({"type": "auth", "token": token})).await?;
@@ -265,8 +245,10 @@ impl Member {
         Ok(Member {
             ws,
             id,
-            peer: Peer::new(counters).await?,
+            peer: Peer::with(Default::default()).await?,
             next_rid: 100,
+            voice_start: Arc::default(),
+            refused,
         })
     }
 
@@ -295,7 +277,7 @@ impl Member {
         self.request(json!({"type": "voice_publish", "kind": "audio"}))
             .await?;
         // The offer with the uplink may come before the ack (then it is answered already).
-        if self.peer.microphone.is_none() {
+        if !self.peer.has_microphone() {
             self.pump(Some(STEP), |f| f["type"] == "voice_offer" && has_uplink(f))
                 .await?;
         }
@@ -303,7 +285,7 @@ impl Member {
     }
 
     async fn start_voice(&mut self) -> anyhow::Result<()> {
-        let _ = self.peer.timing.voice_start.set(Instant::now());
+        let _ = self.voice_start.set(Instant::now());
         self.request(json!({"type": "voice_start"})).await.map(drop)
     }
 
@@ -348,10 +330,7 @@ impl Member {
             if frame["type"] == "voice_offer" {
                 self.answer(&frame).await?;
             } else if frame["type"] == "error" && frame["rid"] == ANSWER_RID {
-                self.peer
-                    .counters
-                    .answers_refused
-                    .fetch_add(1, Ordering::Relaxed);
+                self.refused.fetch_add(1, Ordering::Relaxed);
             }
             if done(&frame) {
                 return Ok(frame);
@@ -363,7 +342,8 @@ impl Member {
         let sdp = offer["sdp"]
             .as_str()
             .ok_or_else(|| anyhow!("voice_offer without sdp"))?;
-        let answer = self.peer.answer(sdp, has_uplink(offer)).await?;
+        let uplinks: &[&str] = if has_uplink(offer) { &["audio"] } else { &[] };
+        let answer = self.peer.try_answer(sdp, uplinks).await?;
         client::send(
             &mut self.ws,
             json!({"type": "voice_answer", "rid": ANSWER_RID, "sdp": answer}),
@@ -376,165 +356,4 @@ fn has_uplink(offer: &Value) -> bool {
     offer["uplinks"]
         .as_array()
         .is_some_and(|u| u.iter().any(|l| l["kind"] == "audio"))
-}
-
-/// A member's browser side: one peer connection that answers the server's offers, a
-/// microphone once an offer has an uplink for it, and a count of the audio received.
-struct Peer {
-    pc: Arc<RTCPeerConnection>,
-    counters: Arc<Counters>,
-    timing: Arc<Timing>,
-    microphone: Option<JoinHandle<()>>,
-}
-
-impl Peer {
-    async fn new(counters: Arc<Counters>) -> anyhow::Result<Peer> {
-        let mut media = MediaEngine::default();
-        media.register_default_codecs()?;
-        // The level on each packet is what the server's "is speaking" is made of.
-        media.register_header_extension(
-            RTCRtpHeaderExtensionCapability {
-                uri: AUDIO_LEVEL.to_string(),
-            },
-            RTPCodecType::Audio,
-            None,
-        )?;
-        // The default interceptors (NACK, receiver reports, TWCC) send the RTCP a browser
-        // sends, which the SFU has to handle too.
-        let registry = register_default_interceptors(Registry::new(), &mut media)?;
-        let mut settings = SettingEngine::default();
-        settings.set_include_loopback_candidate(true);
-        settings.set_ip_filter(Box::new(|ip| ip.is_loopback()));
-        settings.set_network_types(vec![NetworkType::Udp4]);
-        settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
-        let api = APIBuilder::new()
-            .with_media_engine(media)
-            .with_interceptor_registry(registry)
-            .with_setting_engine(settings)
-            .build();
-        let pc = Arc::new(api.new_peer_connection(RTCConfiguration::default()).await?);
-        let timing = Arc::new(Timing::default());
-        let (track_counters, track_timing) = (counters.clone(), timing.clone());
-        pc.on_track(Box::new(move |track, _, _| {
-            let (counters, timing) = (track_counters.clone(), track_timing.clone());
-            tokio::spawn(async move {
-                let mut first = true;
-                while track.read_rtp().await.is_ok() {
-                    if first {
-                        first = false;
-                        let _ = timing.first_audio.set(Instant::now());
-                        counters.tracks_flowing.fetch_add(1, Ordering::Relaxed);
-                    }
-                    counters.delivered_total.fetch_add(1, Ordering::Relaxed);
-                    if counters.measuring.load(Ordering::Relaxed) {
-                        counters.delivered_window.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            });
-            Box::pin(async {})
-        }));
-        Ok(Peer {
-            pc,
-            counters,
-            timing,
-            microphone: None,
-        })
-    }
-
-    /// Answers an offer; with `uplink`, a microphone is added first (once): a send-only
-    /// transceiver, which takes the offer's receive-only audio m-line.
-    async fn answer(&mut self, offer: &str, uplink: bool) -> anyhow::Result<String> {
-        if uplink && self.microphone.is_none() {
-            self.microphone = Some(self.microphone().await?);
-        }
-        self.pc
-            .set_remote_description(RTCSessionDescription::offer(offer.to_string())?)
-            .await
-            .context("the server's offer")?;
-        let answer = self.pc.create_answer(None).await?;
-        let mut gathered = self.pc.gathering_complete_promise().await;
-        self.pc.set_local_description(answer).await?;
-        let _ = gathered.recv().await;
-        Ok(self
-            .pc
-            .local_description()
-            .await
-            .ok_or_else(|| anyhow!("no local description"))?
-            .sdp)
-    }
-
-    /// Sends an Opus-sized packet every 20 ms, marked as speech at -10 dBov.
-    async fn microphone(&self) -> anyhow::Result<JoinHandle<()>> {
-        let track = Arc::new(TrackLocalStaticSample::new(
-            RTCRtpCodecCapability {
-                mime_type: MIME_TYPE_OPUS.to_string(),
-                clock_rate: 48000,
-                channels: 2,
-                ..Default::default()
-            },
-            "mic".to_string(),
-            "ibasho-load".to_string(),
-        ));
-        self.pc
-            .add_transceiver_from_track(
-                track.clone(),
-                Some(RTCRtpTransceiverInit {
-                    direction: RTCRtpTransceiverDirection::Sendonly,
-                    send_encodings: vec![],
-                }),
-            )
-            .await?;
-        let mut payload = vec![0x55; OPUS_BYTES];
-        payload[0] = 0xf8;
-        let payload = bytes::Bytes::from(payload);
-        let counters = self.counters.clone();
-        Ok(tokio::spawn(async move {
-            let mut every = tokio::time::interval(FRAME);
-            loop {
-                every.tick().await;
-                let frame = Sample {
-                    data: payload.clone(),
-                    duration: FRAME,
-                    ..Default::default()
-                };
-                // Before the connection is up a frame goes nowhere: that is fine, nothing is
-                // measured until every track delivers.
-                let sent = track
-                    .sample_writer()
-                    .with_audio_level(AudioLevelExtension {
-                        level: 10,
-                        voice: true,
-                    })
-                    .write_sample(&frame)
-                    .await;
-                if sent.is_ok() && counters.measuring.load(Ordering::Relaxed) {
-                    counters.sent_window.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }))
-    }
-
-    /// Waits until ICE and DTLS are up.
-    async fn connected(&self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + STEP;
-        while self.pc.connection_state() != RTCPeerConnectionState::Connected {
-            if Instant::now() > deadline {
-                bail!("the talker's peer connection did not come up within {STEP:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        if let Some(microphone) = &self.microphone {
-            microphone.abort();
-        }
-        let pc = self.pc.clone();
-        tokio::spawn(async move {
-            let _ = pc.close().await;
-        });
-    }
 }

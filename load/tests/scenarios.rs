@@ -29,6 +29,7 @@ async fn start() -> Running {
         media_announce: None,
         turn: None,
         trusted_proxies: Vec::new(),
+        http: Default::default(),
         public_url: format!("http://{address}"),
         mail: MailSettings {
             from: "ibasho@localhost".into(),

@@ -2,7 +2,6 @@
 //! fanned out to a room of 50, and the 100 ms positions batch. `cargo bench -p ibasho`.
 use chrono::FixedOffset;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ibasho::auth::Role;
 use ibasho::config::{RoomConfig, RoomKind};
 use ibasho::hub::handle::{Frame, SessionHandle, SessionShared};
 use ibasho::hub::protocol::{
@@ -10,7 +9,8 @@ use ibasho::hub::protocol::{
 };
 use ibasho::hub::room::{RoomCommand, RoomHandle};
 use ibasho::media::Media;
-use ibasho::member::{Avatar, PublicId};
+use ibasho::model::Role;
+use ibasho::model::{Avatar, PublicId};
 use ibasho::schedule::SystemClock;
 use std::hint::black_box;
 use std::sync::Arc;

@@ -1,11 +1,14 @@
 //! Putting the server together: settings in, a running space out.
 use crate::accounts::{Accounts, Site};
 use crate::auth::{KeyError, Keys};
+use crate::config::RoomKind;
 use crate::config::{ConfigError, SpaceConfig};
+pub use crate::http::HttpLimits;
+use crate::http::{AppState, PagePolicy};
 use crate::hub::{run_doorkeeper, Hub};
 use crate::mail::{MailError, MailSettings};
 use crate::media::{BindError, Media, Turn};
-use crate::schedule::{Clock, RehearsalClock, Schedule, SystemClock};
+use crate::schedule::{Clock, RehearsalClock, SystemClock};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::future::Future;
@@ -37,8 +40,11 @@ pub struct Settings {
     pub media_announce: Option<IpAddr>,
     /// TURN with coturn's shared secret; `None`: no TURN server is offered.
     pub turn: Option<Turn>,
-    /// Reverse proxies whose X-Forwarded-For names the client (the rate limits' key).
+    /// Reverse proxies whose X-Forwarded-For names the client (the rate limits' key); they
+    /// carry many clients, so they have no cap on pending connections.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Timeouts and the per-address cap on connections not yet authenticated.
+    pub http: HttpLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +61,10 @@ pub enum StartError {
     ClockSpeed(f64),
     #[error("--max-connections must be at least 1")]
     NoConnections,
+    #[error("--max-pending-per-address must be at least 1")]
+    NoPendingConnections,
+    #[error("--http-header-timeout and --http-request-timeout must be at least 1 second")]
+    NoHttpTime,
     #[error("media: {0}")]
     Media(#[from] BindError),
 }
@@ -64,9 +74,11 @@ pub use crate::store::database_path;
 /// The running parts the HTTP layer serves.
 #[derive(Clone)]
 pub struct App {
-    pub hub: Hub,
-    pub accounts: Accounts,
-    pub trusted_proxies: Arc<[IpAddr]>,
+    /// What every handler shares: the hub, the accounts flows, the trusted proxies.
+    pub state: AppState,
+    pub http: HttpLimits,
+    /// The headers every response carries.
+    pub page: PagePolicy,
 }
 
 /// Reads rooms.toml, opens the store, the signing key and the mailer, starts the rooms.
@@ -74,8 +86,21 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     if settings.max_connections == 0 {
         return Err(StartError::NoConnections);
     }
+    if settings.http.pending_per_address == 0 {
+        return Err(StartError::NoPendingConnections);
+    }
+    if settings.http.header_timeout.is_zero() || settings.http.request_timeout.is_zero() {
+        return Err(StartError::NoHttpTime);
+    }
     let space = Arc::new(SpaceConfig::load(&settings.rooms)?);
-    let schedule = Arc::new(Schedule::new(&space));
+    let page = PagePolicy::new(
+        &settings.public_url,
+        space.rooms.iter().flat_map(|room| match &room.kind {
+            RoomKind::Gallery { videos } => videos.iter().map(|v| v.src.as_str()).collect(),
+            _ => Vec::new(),
+        }),
+    );
+    let schedule = Arc::new(space.schedule());
     let clock = clock(settings)?;
     let keys = Arc::new(Keys::load_or_create(&settings.data)?);
     let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;
@@ -103,20 +128,24 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     );
     tokio::spawn(hub.clone().relay_speaking(speaking));
     Ok(App {
-        hub,
-        accounts,
-        trusted_proxies: settings
-            .trusted_proxies
-            .iter()
-            .map(|ip| ip.to_canonical())
-            .collect(),
+        state: AppState {
+            hub,
+            accounts,
+            trusted_proxies: settings
+                .trusted_proxies
+                .iter()
+                .map(|ip| ip.to_canonical())
+                .collect(),
+        },
+        http: settings.http,
+        page,
     })
 }
 
 /// The accounts flows, as the server and the admin command line both use them.
 pub fn accounts(
     space: &SpaceConfig,
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     keys: Arc<Keys>,
     data: &Path,
     public_url: &str,
@@ -157,17 +186,16 @@ pub async fn serve(
     web: PathBuf,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let hub = app.hub.clone();
-    tokio::spawn(crate::accounts::retention::run(app.accounts.clone()));
-    // The peer address is the key of the accounts flow's per-IP rate limits.
-    let router =
-        crate::http::router(app, web).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let hub = app.state.hub.clone();
+    tokio::spawn(crate::accounts::retention::run(app.state.accounts.clone()));
+    let exempt = app.state.trusted_proxies.clone();
+    let router = crate::http::router(app.state, &app.http, app.page, web);
+    let limits = app.http;
     tokio::spawn(run_doorkeeper(hub.clone()));
     let stopping = hub.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stopping.shut_down().await;
-        })
-        .await
+    crate::http::serve(listener, router, limits, exempt, async move {
+        shutdown.await;
+        stopping.shut_down().await;
+    })
+    .await
 }

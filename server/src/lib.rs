@@ -9,7 +9,7 @@ mod http;
 pub mod hub;
 pub mod mail;
 pub mod media;
-pub mod member;
+pub mod model;
 pub mod safety;
 pub mod schedule;
 pub mod store;

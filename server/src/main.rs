@@ -6,10 +6,11 @@ use chrono::{DateTime, FixedOffset};
 use clap::{Args, Parser, Subcommand};
 use cli::admin::AdminCommand;
 use cli::mail_args::MailArgs;
-use ibasho::app::{self, Settings};
+use ibasho::app::{self, HttpLimits, Settings};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -85,6 +86,16 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<IpAddr>,
+    /// Seconds a connection has to send a whole request head, from when it opens or gets its
+    /// previous reply: slow and idle HTTP connections are closed after it.
+    #[arg(long, env = "IBASHO_HTTP_HEADER_TIMEOUT", default_value_t = HttpLimits::default().header_timeout.as_secs())]
+    http_header_timeout: u64,
+    /// Seconds from a request's head to its reply, reading its body included (else 408).
+    #[arg(long, env = "IBASHO_HTTP_REQUEST_TIMEOUT", default_value_t = HttpLimits::default().request_timeout.as_secs())]
+    http_request_timeout: u64,
+    /// Connections one address (an IPv6 /64) may hold before they are an authenticated WebSocket; more are closed at once. Trusted proxies have no cap.
+    #[arg(long, env = "IBASHO_MAX_PENDING_PER_ADDRESS", default_value_t = HttpLimits::default().pending_per_address)]
+    max_pending_per_address: usize,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -125,6 +136,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .zip(args.turn_secret)
             .map(|(url, secret)| ibasho::media::Turn { url, secret }),
         trusted_proxies: args.trusted_proxies,
+        http: HttpLimits {
+            header_timeout: Duration::from_secs(args.http_header_timeout),
+            request_timeout: Duration::from_secs(args.http_request_timeout),
+            pending_per_address: args.max_pending_per_address,
+        },
     };
     let app = match app::build(&settings).await {
         Ok(app) => app,

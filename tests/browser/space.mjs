@@ -209,6 +209,9 @@ await run(browser, async () => {
   await step("staff see the waiting application; participants do not see the staff view", async () => {
     await b.locator("#applications li", { hasText: "はじめて" }).waitFor({ timeout: WAIT });
     assert.equal(await a.isVisible("#staff"), false);
+    // Muting is granted to staff (`moderate`), never to participants.
+    assert.equal(await memberItem(b, sora.nickname).locator("button", { hasText: "ミュート" }).count(), 1);
+    assert.equal(await memberItem(a, staff.nickname).locator("button").count(), 0);
     await axe(b, "space (staff)");
     await shot(b, "space-staff");
   });
@@ -245,6 +248,39 @@ await run(browser, async () => {
     await a.waitForFunction(() => document.querySelector("#room-name").textContent === "ひろば", null, { timeout: WAIT });
   });
 
+  // The tab sora is in now (a fresh one takes over below).
+  let soraTab = a;
+
+  await step("a reload while someone is chatting shows every line exactly once", async () => {
+    // A fresh tab (its own sessionStorage) enters a room whose chat is older than the tab, with
+    // comings and goings after it; the tab before is told another one took over.
+    const fresh = await soraContext.newPage();
+    await enter(fresh, OPEN);
+    await a.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+    soraTab = fresh;
+    const earlier = "こんにちは、ブラウザからです";
+    await fresh.locator("#chat-log li", { hasText: earlier }).waitFor({ timeout: WAIT });
+    // Five lines (the chat burst), each sent once the one before came back; the reload starts
+    // after the second and runs while the others are sent.
+    const lines = [1, 2, 3, 4, 5].map((n) => `読み込み直しのあいだに ${n}`);
+    const say = async (text) => {
+      await b.fill("#chat-input", text);
+      await b.press("#chat-input", "Enter");
+      await b.locator("#chat-log li", { hasText: text }).waitFor({ timeout: WAIT });
+    };
+    for (const text of lines.slice(0, 2)) await say(text);
+    await fresh.locator("#chat-log li", { hasText: lines[1] }).waitFor({ timeout: WAIT });
+    const reloaded = fresh.reload();
+    for (const text of lines.slice(2)) await say(text);
+    await reloaded;
+    await fresh.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
+    await fresh.locator("#chat-log li", { hasText: lines[4] }).waitFor({ timeout: WAIT });
+    const shown = await fresh.$$eval("#chat-log li:not(.note) .text", (els) => els.map((el) => el.textContent));
+    for (const text of [earlier, ...lines]) {
+      assert.equal(shown.filter((t) => t === text).length, 1, `"${text}" once in ${JSON.stringify(shown)}`);
+    }
+  });
+
   await step("on a phone-sized screen everything is reachable", async () => {
     const phone = await logIn(await person({ width: 390, height: 844 }), OPEN, sora);
     await enter(phone, OPEN);
@@ -252,8 +288,8 @@ await run(browser, async () => {
     assert.ok(await phone.locator("#chat-input").isVisible());
     await shot(phone, "space-phone");
     // This tab took over the connection: the first one is told so, calmly.
-    await a.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
-    assert.match(await a.innerText("#farewell"), /別の画面/);
+    await soraTab.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+    assert.match(await soraTab.innerText("#farewell"), /別の画面/);
   });
 
   await step("the leave button says goodbye", async () => {

@@ -111,12 +111,23 @@ impl Server {
 
     /// As `start`, with more `serve` flags.
     pub async fn start_with(rooms: &str, clock: &str, speed: f64, flags: &[&str]) -> Server {
+        let speed = speed.to_string();
+        let clock = ["--clock", clock, "--clock-speed", &speed];
+        Server::launch(rooms, &[&clock, flags].concat()).await
+    }
+
+    /// `ibasho serve` on the system clock, as a live space runs (no `--clock`).
+    pub async fn start_on_the_real_clock(rooms: &str) -> Server {
+        Server::launch(rooms, &[]).await
+    }
+
+    async fn launch(rooms: &str, flags: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
         std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
         let mut child = command()
-            .args(serve_args(dir.path(), clock, speed))
+            .args(serve_args(dir.path()))
             .args(flags)
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -157,7 +168,8 @@ impl Server {
         std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
         std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
         let child = command()
-            .args(serve_args(dir.path(), "2026-12-09T13:00:00+09:00", 1.0))
+            .args(serve_args(dir.path()))
+            .args(["--clock", "2026-12-09T13:00:00+09:00"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -198,6 +210,29 @@ impl Server {
     /// A fresh access token from the admin CLI (creates the member if the nickname is new).
     pub async fn token(&self, role: &str, nickname: &str) -> String {
         token_in(&self.data_dir(), role, nickname).await
+    }
+
+    /// Sets the server's rehearsal clock to `to` (RFC 3339) as an admin would
+    /// (`POST /api/admin/clock`, docs/operations.md); returns the clock's `now` after it.
+    pub async fn set_clock(&self, to: &str) -> String {
+        let token = self.token("admin", "時計係").await;
+        let (status, body) = self.post_clock(Some(&token), json!({ "to": to })).await;
+        assert_eq!(status, 200, "setting the clock: {body}");
+        body["now"].as_str().expect("now").to_string()
+    }
+
+    /// `POST /api/admin/clock` with this body and bearer token: (status, JSON answer).
+    pub async fn post_clock(&self, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = reqwest::Client::new()
+            .post(self.http_url("/api/admin/clock"))
+            .json(&body)
+            .timeout(WAIT);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("POST /api/admin/clock");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON answer"))
     }
 
     pub fn pid(&self) -> u32 {
@@ -307,7 +342,7 @@ fn command() -> Command {
     command
 }
 
-fn serve_args(dir: &Path, clock: &str, speed: f64) -> Vec<String> {
+fn serve_args(dir: &Path) -> Vec<String> {
     vec![
         "serve".into(),
         "--listen".into(),
@@ -316,10 +351,6 @@ fn serve_args(dir: &Path, clock: &str, speed: f64) -> Vec<String> {
         dir.join("rooms.toml").display().to_string(),
         "--data".into(),
         dir.join("data").display().to_string(),
-        "--clock".into(),
-        clock.into(),
-        "--clock-speed".into(),
-        speed.to_string(),
         "--web".into(),
         concat!(env!("CARGO_MANIFEST_DIR"), "/../web-client").into(),
     ]
@@ -362,6 +393,8 @@ pub struct Client {
     closed: Option<(u16, String)>,
     /// `welcome.you` after a successful `auth`: how others see this member.
     pub you: Value,
+    /// Pings sent by `expect_nothing`, for their rids.
+    barriers: u64,
 }
 
 impl Client {
@@ -376,6 +409,7 @@ impl Client {
             log: Vec::new(),
             closed: None,
             you: Value::Null,
+            barriers: 0,
         }
     }
 
@@ -489,23 +523,56 @@ impl Client {
         }
     }
 
-    /// Whether a frame matching `pred` arrives within `wait` (frames are kept either way).
-    pub async fn sees_within(&mut self, wait: Duration, pred: impl Fn(&Value) -> bool) -> bool {
-        if self.pending.iter().any(&pred) {
-            return true;
+    /// Asserts that no frame matching `pred` (`what`) arrives, neither among the kept ones, nor
+    /// within `wait`, nor before the reply to a `ping` sent after it: the pong comes after
+    /// everything the server queued for this connection before it, so `wait` only has to cover
+    /// what other tasks (rooms, timers) may still be about to send. Fails if the connection
+    /// closes or breaks meanwhile: a dropped client also "sees nothing". Frames are kept.
+    pub async fn expect_nothing(
+        &mut self,
+        wait: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) {
+        if let Some(frame) = self.pending.iter().find(|f| pred(f)) {
+            panic!("{what} arrived: {frame}");
         }
         let deadline = Instant::now() + wait;
+        while let Some(frame) = self.next_unexpected(deadline, what, &pred).await {
+            self.pending.push_back(frame);
+        }
+        self.barriers += 1;
+        let rid = format!("nothing-{}", self.barriers);
+        self.send(json!({"type": "ping", "rid": rid})).await;
+        let deadline = Instant::now() + WAIT;
         loop {
-            match self.next_frame(deadline).await {
-                Frame::Json(v) => {
-                    let hit = pred(&v);
-                    self.pending.push_back(v);
-                    if hit {
-                        return true;
-                    }
-                }
-                Frame::Closed(..) | Frame::Timeout => return false,
+            match self.next_unexpected(deadline, what, &pred).await {
+                Some(frame) if frame["type"] == "pong" && frame["rid"] == rid.as_str() => return,
+                Some(frame) => self.pending.push_back(frame),
+                None => panic!(
+                    "no pong to {rid} within {WAIT:?} while expecting no {what}; frames kept: {:?}",
+                    self.pending
+                ),
             }
+        }
+    }
+
+    /// The next frame before `deadline` (None when it passes); panics on one matching `pred`
+    /// and on the end of the connection.
+    async fn next_unexpected(
+        &mut self,
+        deadline: Instant,
+        what: &str,
+        pred: &impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        match self.next_frame(deadline).await {
+            Frame::Json(v) if pred(&v) => panic!("{what} arrived: {v}"),
+            Frame::Json(v) => Some(v),
+            Frame::Closed(code, reason) => panic!(
+                "connection closed ({code} {reason:?}) while expecting no {what}; frames kept: {:?}",
+                self.pending
+            ),
+            Frame::Timeout => None,
         }
     }
 

@@ -1,18 +1,31 @@
 // The WebSocket to the hub: a fresh access token from the session cookie on every connect,
 // auth first, reconnect with backoff and resume (docs/protocol.md, Connection lifecycle).
+// Requests made with `request` are answered here, by `rid`, for everyone: their `ack` or
+// `error` goes to the one who asked, and every other message to `message` as it came.
 
 // Close codes after which reconnecting would not help.
 const FINAL = new Set([4001, 4002, 4004]);
+// Replies that only answer a request: taken by the request that is waiting for them.
+const ANSWERS = new Set(["ack", "error", "pong"]);
+
+/// A request the server refused (`reply` is its `error`), or that could not be sent or
+/// answered because the connection is down (`reply.code` is "offline").
+export class Refused extends Error {
+  constructor(reply) {
+    super(reply.code);
+    this.reply = reply;
+  }
+}
 
 export class Connection {
   constructor(handlers) {
-    // { message(msg), state(name, detail), final(code, reason), say(msg): the server's
-    // words for msg in the page's language }
+    // { message(msg), state(name, detail), final(code, reason) }
     this.handlers = handlers;
     this.attempt = 0;
     this.ws = null;
     this.stopped = false;
     this.nextRid = 1;
+    this.waiting = new Map(); // rid → { resolve, reject }
   }
 
   async open() {
@@ -47,14 +60,14 @@ export class Connection {
         this.attempt = 0;
         this.handlers.state("connected");
       }
-      // Every message the server words passes here once, so the rest of the page shows
-      // `message` as it is.
-      if (typeof msg.message === "string") msg.message = this.handlers.say(msg);
+      if (this.answer(msg)) return;
       this.handlers.message(msg);
     });
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      // Nothing sent on this connection will be answered now.
+      this.settleAll();
       if (this.stopped) return;
       if (FINAL.has(event.code)) {
         this.stopped = true;
@@ -75,6 +88,8 @@ export class Connection {
     setTimeout(() => this.open(), seconds * 1000);
   }
 
+  /// Sends without waiting for the answer (an error comes to `message`); returns the rid, or
+  /// null when offline.
   send(message) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return null;
     const rid = this.nextRid++;
@@ -82,8 +97,32 @@ export class Connection {
     return rid;
   }
 
+  /// Sends and resolves with the reply that carries the same rid; rejects with `Refused` on
+  /// its `error`, or when offline.
+  request(message) {
+    const rid = this.send(message);
+    if (rid === null) return Promise.reject(new Refused({ type: "error", code: "offline" }));
+    return new Promise((resolve, reject) => this.waiting.set(rid, { resolve, reject }));
+  }
+
+  /// Settles the request `msg` answers; returns whether it was only that answer.
+  answer(msg) {
+    const waiting = msg.rid === undefined ? undefined : this.waiting.get(msg.rid);
+    if (!waiting) return false;
+    this.waiting.delete(msg.rid);
+    if (msg.type === "error") waiting.reject(new Refused(msg));
+    else waiting.resolve(msg);
+    return ANSWERS.has(msg.type);
+  }
+
+  settleAll() {
+    for (const { reject } of this.waiting.values()) reject(new Refused({ type: "error", code: "offline" }));
+    this.waiting.clear();
+  }
+
   close() {
     this.stopped = true;
+    this.settleAll();
     this.ws?.close(1000, "bye");
   }
 }

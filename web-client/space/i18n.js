@@ -315,3 +315,14 @@ function englishFromServer(msg, timeZone) {
 
 export const STAMPS = ["wave", "nod", "clap", "heart", "laugh", "thanks", "sparkle", "tea"];
 export const STAMP_EMOJI = { wave: "👋", nod: "🙂", clap: "👏", heart: "💗", laugh: "😄", thanks: "🙏", sparkle: "✨", tea: "🍵" };
+
+/// The words of the page's language now.
+export function wordsFor(state) {
+  return WORDS[state.settings.lang];
+}
+
+/// The server's `message` of `msg` in the page's language ("" when it has none).
+export function said(state, msg) {
+  if (typeof msg?.message !== "string") return "";
+  return wordsFor(state).fromServer(msg, state.space?.timezone ?? "Asia/Tokyo");
+}

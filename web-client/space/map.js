@@ -1,6 +1,8 @@
 // The free space's map: an SVG with everyone's avatar and nickname. Click or tap to walk
 // there; arrow keys walk a step. Nearby people (those you can hear) are highlighted, and a
-// ring shows who is speaking.
+// ring shows who is speaking. An avatar is drawn again only when how it looks changed; a
+// move only moves it.
+import { STAMP_EMOJI } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /// Within this many map pixels someone counts as near (the server's hearing distance).
@@ -8,98 +10,107 @@ export const NEAR = 160;
 const STEP = 24;
 const MARGIN = 40;
 
-export class MapView {
-  constructor(svg, onMove) {
+/// Whether `m` is near `me` on the map.
+export function isNear(me, m) {
+  if (!me?.pos || !m.pos || m.id === me.id) return false;
+  return Math.hypot(m.pos.x - me.pos.x, m.pos.y - me.pos.y) <= NEAR;
+}
+
+/// `move(point)`: the person asked to walk there.
+export function mapView(store, svg, move) {
+  const view = new MapView(svg, move);
+  store.on(["room", "members", "positions", "speaking", "bubbles", "you"], (state) => view.render(state));
+}
+
+class MapView {
+  constructor(svg, move) {
     this.svg = svg;
-    this.onMove = onMove;
-    this.size = { width: 0, height: 0 };
+    this.size = null;
+    this.me = null;
+    this.avatars = new Map(); // id → { g, look }
+    this.ground = document.createElementNS(SVG, "rect");
+    this.ground.setAttribute("class", "ground");
     svg.addEventListener("click", (event) => {
       const point = this.toMap(event.clientX, event.clientY);
-      if (point) this.onMove(point);
+      if (point) move(point);
     });
     svg.addEventListener("keydown", (event) => {
       const d = { ArrowLeft: [-STEP, 0], ArrowRight: [STEP, 0], ArrowUp: [0, -STEP], ArrowDown: [0, STEP] }[event.key];
-      if (!d || !this.me) return;
+      if (!d || !this.me?.pos) return;
       event.preventDefault();
-      this.onMove({ x: this.me.pos.x + d[0], y: this.me.pos.y + d[1] });
+      move({ x: this.me.pos.x + d[0], y: this.me.pos.y + d[1] });
     });
   }
 
   setSize(map) {
-    this.size = map ?? { width: 0, height: 0 };
+    if (this.size === map) return;
+    this.size = map;
     // A margin around the walkable area, so names and stamps at the edge stay visible.
     const m = MARGIN;
-    this.svg.setAttribute("viewBox", `${-m} ${-m} ${this.size.width + 2 * m} ${this.size.height + 2 * m}`);
+    this.svg.setAttribute("viewBox", `${-m} ${-m} ${map.width + 2 * m} ${map.height + 2 * m}`);
+    this.ground.setAttribute("x", -m);
+    this.ground.setAttribute("y", -m);
+    this.ground.setAttribute("width", map.width + 2 * m);
+    this.ground.setAttribute("height", map.height + 2 * m);
   }
 
   toMap(clientX, clientY) {
     const matrix = this.svg.getScreenCTM();
-    if (!matrix) return null;
+    if (!matrix || !this.size) return null;
     const p = new DOMPoint(clientX, clientY).matrixTransform(matrix.inverse());
-    return this.clamp(p);
-  }
-
-  clamp(p) {
     return {
       x: Math.round(Math.min(this.size.width, Math.max(0, p.x)) * 10) / 10,
       y: Math.round(Math.min(this.size.height, Math.max(0, p.y)) * 10) / 10,
     };
   }
 
-  /// Draws every member; `youId` marks you, and the people near you.
-  render(members, youId, emojiFor) {
-    this.me = members.get(youId);
-    const ground = document.createElementNS(SVG, "rect");
-    ground.setAttribute("class", "ground");
-    ground.setAttribute("x", -MARGIN);
-    ground.setAttribute("y", -MARGIN);
-    ground.setAttribute("width", this.size.width + 2 * MARGIN);
-    ground.setAttribute("height", this.size.height + 2 * MARGIN);
-    const nodes = [ground];
-    for (const m of members.values()) {
+  render(state) {
+    const map = state.room?.map;
+    if (!map) return;
+    this.setSize(map);
+    const youId = state.you?.id;
+    this.me = state.members.get(youId);
+    const nodes = [this.ground];
+    const seen = new Set();
+    for (const m of state.members.values()) {
       if (!m.pos) continue;
-      const g = document.createElementNS(SVG, "g");
-      g.setAttribute("class", ["avatar", m.id === youId ? "you" : "", this.isNear(m) ? "near" : "", m.speaking ? "speaking" : ""].join(" ").trim());
-      g.setAttribute("transform", `translate(${m.pos.x} ${m.pos.y})`);
-      g.dataset.id = m.id;
-      const circle = document.createElementNS(SVG, "circle");
-      circle.setAttribute("r", "18");
-      circle.setAttribute("fill", m.avatar?.color ?? "#cfcfcf");
-      const face = document.createElementNS(SVG, "text");
-      face.setAttribute("class", "face");
-      face.setAttribute("text-anchor", "middle");
-      face.setAttribute("dy", "6");
-      face.textContent = emojiFor(m.avatar?.shape);
-      const name = document.createElementNS(SVG, "text");
-      name.setAttribute("class", "name");
-      name.setAttribute("text-anchor", "middle");
-      name.setAttribute("y", "36");
-      name.textContent = m.nickname;
-      if (m.speaking) {
-        // A soft ring around whoever is speaking (the member list says it in words).
-        const ring = document.createElementNS(SVG, "circle");
-        ring.setAttribute("class", "ring");
-        ring.setAttribute("r", "25");
-        g.append(ring);
+      seen.add(m.id);
+      const classes = ["avatar", m.id === youId ? "you" : "", isNear(this.me, m) ? "near" : "", m.speaking ? "speaking" : ""].join(" ").trim();
+      const bubble = state.bubbles.get(m.id);
+      const look = JSON.stringify([classes, m.nickname, m.avatar, bubble]);
+      let avatar = this.avatars.get(m.id);
+      if (avatar?.look !== look) {
+        avatar = { g: drawAvatar(m, classes, bubble), look };
+        this.avatars.set(m.id, avatar);
       }
-      g.append(circle, face, name);
-      if (m.bubble) {
-        const bubble = document.createElementNS(SVG, "text");
-        bubble.setAttribute("class", "bubble");
-        bubble.setAttribute("text-anchor", "middle");
-        bubble.setAttribute("y", "-26");
-        bubble.textContent = m.bubble;
-        g.append(bubble);
-      }
-      nodes.push(g);
+      avatar.g.setAttribute("transform", `translate(${m.pos.x} ${m.pos.y})`);
+      nodes.push(avatar.g);
     }
-    this.svg.replaceChildren(...nodes);
+    for (const id of this.avatars.keys()) if (!seen.has(id)) this.avatars.delete(id);
+    const children = this.svg.children;
+    if (children.length !== nodes.length || nodes.some((n, i) => children[i] !== n)) this.svg.replaceChildren(...nodes);
   }
+}
 
-  isNear(m) {
-    if (!this.me?.pos || !m.pos || m.id === this.me.id) return false;
-    return Math.hypot(m.pos.x - this.me.pos.x, m.pos.y - this.me.pos.y) <= NEAR;
-  }
+function drawAvatar(m, classes, bubble) {
+  const g = document.createElementNS(SVG, "g");
+  g.setAttribute("class", classes);
+  g.dataset.id = m.id;
+  const circle = svg("circle", { r: "18", fill: m.avatar?.color ?? "#cfcfcf" });
+  const face = svg("text", { class: "face", "text-anchor": "middle", dy: "6" }, SHAPE_EMOJI[m.avatar?.shape] ?? "●");
+  const name = svg("text", { class: "name", "text-anchor": "middle", y: "36" }, m.nickname);
+  // A soft ring around whoever is speaking (the member list says it in words).
+  if (m.speaking) g.append(svg("circle", { class: "ring", r: "25" }));
+  g.append(circle, face, name);
+  if (bubble) g.append(svg("text", { class: "bubble", "text-anchor": "middle", y: "-26" }, STAMP_EMOJI[bubble] ?? ""));
+  return g;
+}
+
+function svg(tag, attributes, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  if (text !== undefined) el.textContent = text;
+  return el;
 }
 
 export const SHAPE_EMOJI = {

@@ -1,92 +1,93 @@
-// Who is here: the list beside the map, with each person's status, whether they are near
-// (heard) or speaking, the stage's speakers and raised hands, and for staff a mute button.
-import { SHAPE_EMOJI } from "./map.js";
+// Who is in the room with you: nickname, avatar, badge and status, whether they are near
+// you on the map, on the stage, or speaking. Those granted `moderate` can mute someone's
+// voice in the room. A row is drawn again only when what it shows changed, so people walking
+// (positions, ~10 times a second) leave the list alone unless someone comes near or goes.
+import { SHAPE_EMOJI, isNear } from "./map.js";
+import { wordsFor } from "./i18n.js";
 
-export class MemberList {
-  /// `isNear(member)`: within hearing on the map; `request`: a voice request, answered;
-  /// `alert(text)`: shows a refusal.
-  constructor(list, count, { words, isNear, request, alert }) {
-    this.list = list;
-    this.count = count;
-    this.words = words;
-    this.isNear = isNear;
-    this.request = request;
-    this.alert = alert;
-    this.muted = new Set(); // members this staff member muted in the room
-  }
-
-  /// A new room: mutes hold per room on the server, so the old ones are gone here too.
-  reset() {
-    this.muted.clear();
-  }
-
-  render(room, you) {
-    const T = this.words();
-    const members = room ? [...room.members.values()] : [];
-    this.count.textContent = `(${members.length})`;
-    // The list is redrawn whenever someone moves or speaks: keep a focused button focused.
-    const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
-    this.list.replaceChildren(
-      ...members.map((m) => {
-        const li = document.createElement("li");
-        li.dataset.id = m.id;
-        const near = m.pos && this.isNear(m);
-        if (near) li.classList.add("near");
-        const dot = document.createElement("span");
-        dot.className = "dot";
-        dot.style.background = m.avatar?.color ?? "#cfcfcf";
-        dot.textContent = SHAPE_EMOJI[m.avatar?.shape] ?? "";
-        dot.setAttribute("aria-hidden", "true");
-        const name = document.createElement("span");
-        name.className = "who";
-        name.textContent = m.nickname + (m.id === you?.id ? `（${T.you}）` : "");
-        li.append(dot, name);
-        if (m.badge) {
-          const badge = document.createElement("span");
-          badge.className = `badge ${m.badge}`;
-          badge.textContent = T.badge[m.badge] ?? m.badge;
-          li.append(badge);
-        }
-        const status = document.createElement("span");
-        status.className = "member-status";
-        status.textContent = T.statusWord[m.status] ?? m.status;
-        li.append(status);
-        if (near) li.append(small(T.near));
-        if (room.stageView?.speakers.includes(m.id)) li.append(small(T.speakerTag));
-        if (room.stageView?.hands.includes(m.id)) li.append(small(`✋ ${T.handUp}`));
-        if (m.speaking) {
-          li.classList.add("speaking");
-          li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
-        }
-        if (you?.badge && m.id !== you.id) li.append(this.muteButton(m, room, you));
-        return li;
-      }),
-    );
-    if (focused) this.list.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
-  }
-
-  /// Staff mute: the server stops forwarding this member's voice to anyone in the room.
-  muteButton(m, room, you) {
-    const T = this.words();
-    const muted = this.muted.has(m.id);
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button small";
-    button.textContent = muted ? T.unmuteMember : T.muteMember;
-    button.dataset.key = `mute-${m.id}`;
-    button.setAttribute("aria-label", `${m.nickname} ${button.textContent}`);
-    button.addEventListener("click", async () => {
-      const reply = await this.request({ type: "voice_mute", member: m.id, muted: !muted });
-      if (reply.type === "ack") {
-        if (muted) this.muted.delete(m.id);
-        else this.muted.add(m.id);
-        this.render(room, you);
-      } else if (reply.message) {
-        this.alert(reply.message);
+/// `mute(member, muted)`: staff asked to mute or unmute a member.
+export function membersView(store, list, count, { mute }) {
+  const rows = new Map(); // id → { li, look }
+  store.on(["members", "positions", "speaking", "stage", "you", "grants", "settings"], (state) => {
+    const T = wordsFor(state);
+    const you = state.you;
+    const me = state.members.get(you?.id);
+    const stage = state.room?.stageView;
+    const moderator = state.grants.has("moderate");
+    count.textContent = `(${state.members.size})`;
+    const focused = list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    let refocus = false;
+    const items = [];
+    for (const m of state.members.values()) {
+      const shows = {
+        nickname: m.nickname, avatar: m.avatar, badge: m.badge, status: m.status, you: m.id === you?.id,
+        near: Boolean(m.pos && isNear(me, m)), speaker: Boolean(stage?.speakers.includes(m.id)),
+        hand: Boolean(stage?.hands.includes(m.id)), speaking: Boolean(m.speaking),
+        mute: moderator && m.id !== you?.id ? state.mutedHere.has(m.id) : null, lang: state.settings.lang,
+      };
+      const look = JSON.stringify(shows);
+      let row = rows.get(m.id);
+      if (row?.look !== look) {
+        if (row && focused && row.li.contains(document.activeElement)) refocus = true;
+        row = { li: item(T, m, shows, mute), look };
+        rows.set(m.id, row);
       }
-    });
-    return button;
+      items.push(row.li);
+    }
+    for (const id of rows.keys()) if (!state.members.has(id)) rows.delete(id);
+    const children = list.children;
+    if (children.length !== items.length || items.some((li, i) => children[i] !== li)) {
+      refocus ||= Boolean(focused);
+      list.replaceChildren(...items);
+    }
+    if (refocus) list.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+  });
+}
+
+function item(T, m, shows, mute) {
+  const li = document.createElement("li");
+  li.dataset.id = m.id;
+  if (shows.near) li.classList.add("near");
+  const dot = document.createElement("span");
+  dot.className = "dot";
+  dot.style.background = m.avatar?.color ?? "#cfcfcf";
+  dot.textContent = SHAPE_EMOJI[m.avatar?.shape] ?? "";
+  dot.setAttribute("aria-hidden", "true");
+  const name = document.createElement("span");
+  name.className = "who";
+  name.textContent = m.nickname + (shows.you ? `（${T.you}）` : "");
+  li.append(dot, name);
+  if (m.badge) {
+    const badge = document.createElement("span");
+    badge.className = `badge ${m.badge}`;
+    badge.textContent = T.badge[m.badge] ?? m.badge;
+    li.append(badge);
   }
+  const status = document.createElement("span");
+  status.className = "member-status";
+  status.textContent = T.statusWord[m.status] ?? m.status;
+  li.append(status);
+  if (shows.near) li.append(small(T.near));
+  if (shows.speaker) li.append(small(T.speakerTag));
+  if (shows.hand) li.append(small(`✋ ${T.handUp}`));
+  if (shows.speaking) {
+    li.classList.add("speaking");
+    li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
+  }
+  if (shows.mute !== null) li.append(muteButton(T, m, shows.mute, mute));
+  return li;
+}
+
+/// Staff mute: the server stops forwarding this member's voice to anyone in the room.
+function muteButton(T, m, muted, mute) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button small";
+  button.textContent = muted ? T.unmuteMember : T.muteMember;
+  button.dataset.key = `mute-${m.id}`;
+  button.setAttribute("aria-label", `${m.nickname} ${button.textContent}`);
+  button.addEventListener("click", () => mute(m.id, !muted));
+  return button;
 }
 
 function small(text) {

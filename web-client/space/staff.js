@@ -1,12 +1,29 @@
-// The staff's corner of the space page: an announcement to everyone, who is where, and
-// applications waiting for review (docs/accounts.md). Shown to staff badges only; the server
-// decides what each of them may do.
-export class StaffPanel {
-  constructor(section, list, words, send) {
+// The staff's corner of the space page: an announcement to everyone and who is where (for
+// those granted `oversee_space`), and applications waiting for review (`review_applications`).
+// Shown from the grants in `welcome` (docs/protocol.md); the server still decides each request.
+import { wordsFor } from "./i18n.js";
+
+export function staffView(store, section, list, send) {
+  const panel = new StaffPanel(section, list, send);
+  let shown = null;
+  store.on(["overview", "rooms", "settings"], (state) => {
+    panel.words = wordsFor(state);
+    if (state.overview) panel.renderOverview(state.overview, (id) => state.rooms.find((r) => r.id === id)?.name ?? id);
+  });
+  store.on(["grants"], (state) => {
+    const key = [...state.grants].sort().join();
+    if (key === shown) return;
+    shown = key;
+    panel.show(state.grants);
+  });
+}
+
+class StaffPanel {
+  constructor(section, list, send) {
     this.section = section;
     this.list = list;
-    this.words = words;
     this.send = send;
+    this.words = null;
     const form = section.querySelector("#announce-form");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -17,19 +34,24 @@ export class StaffPanel {
     section.querySelector("#overview-refresh").addEventListener("click", () => this.send({ type: "overview" }));
   }
 
-  async show(isStaff) {
-    if (!isStaff) return;
-    this.section.hidden = false;
-    this.send({ type: "overview" });
+  /// The parts of the corner this member's grants open (none: the corner stays hidden).
+  async show(grants) {
+    const oversee = grants.has("oversee_space");
+    const review = grants.has("review_applications");
+    this.section.hidden = !oversee && !review;
+    const overview = this.section.querySelector("#overview");
+    for (const el of [this.section.querySelector("#announce-form"), overview.previousElementSibling, overview]) el.hidden = !oversee;
+    for (const el of [this.list.previousElementSibling, this.list]) el.hidden = !review;
+    if (oversee) this.send({ type: "overview" });
+    if (!review) return;
     const response = await fetch("/api/admin/applications", { credentials: "same-origin" });
-    // Counsellors do not review applications: that list stays empty rather than an error.
     if (!response.ok) return;
     this.render((await response.json()).applications ?? []);
   }
 
   /// The `overview` reply: rooms with people in them (consultations only as "in use").
   renderOverview(rooms, roomName) {
-    const T = this.words();
+    const T = this.words;
     const list = this.section.querySelector("#overview");
     if (rooms.length === 0) {
       const li = document.createElement("li");
@@ -48,7 +70,7 @@ export class StaffPanel {
   }
 
   render(applications) {
-    const T = this.words();
+    const T = this.words;
     if (applications.length === 0) {
       const li = document.createElement("li");
       li.textContent = T.noApplications;

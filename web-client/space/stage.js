@@ -4,18 +4,19 @@
 // host_roles), which `welcome.rooms[].host` tells this page; the server enforces it anyway.
 
 export class StageTools {
-  constructor(section, { words, request, say, sending, stopSending }) {
+  /// `request`: the connection's; `refused(reply)`: shows a refusal; `sending()` and
+  /// `stopSending()`: the voice's.
+  constructor(section, { words, request, refused, sending, stopSending }) {
     this.section = section;
     this.words = words;
     this.request = request;
-    this.say = say;
+    this.refused = refused;
     this.sending = sending;
     this.stopSending = stopSending;
   }
 
   async ask(message) {
-    const reply = await this.request(message);
-    if (reply.type === "error") this.say(reply.message ?? "");
+    await this.request(message).catch((refused) => this.refused(refused.reply));
   }
 
   /// Stepping down: the microphone goes off here, and the server stops forwarding anyway.
@@ -24,12 +25,13 @@ export class StageTools {
     this.ask({ type: "set_speaker", member: you.id, speaker: false });
   }
 
-  render(room, you) {
+  render(state) {
     const T = this.words();
+    const { room, you } = state;
     this.section.hidden = !room?.stage;
     if (!room?.stage || !you) return;
     const stage = room.stageView ?? { speakers: [], hands: [] };
-    const name = (id) => room.members.get(id)?.nickname ?? "";
+    const name = (id) => state.members.get(id)?.nickname ?? "";
     // Redrawn on every stage change: the button pressed keeps the focus (by its key).
     const focused = this.section.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
     const parts = [heading(T.stageTitle)];

@@ -1,40 +1,39 @@
-// Voice through the server's SFU (docs/protocol.md, "Voice"): one peer connection, the server
-// always offers, we answer. Nothing here asks for the microphone, camera or screen until the
-// person presses the button for it, and no sound plays before they press 聞く or 話す (the
-// peer connection, and so every remote track, exists only after that press).
-
-/// Full volume this close on the map; farther away a voice fades, down to FAINT at the edge
-/// of hearing (the server stops forwarding beyond 200 map units).
-const CLOSE = 60;
-const EDGE = 200;
-const FAINT = 0.2;
-/// A lost peer connection is started again after 1, 2, 4 … seconds; after this many tries the
-/// microphone is let go and the person is told (a WebSocket reconnect tries again at once).
-const RECOVERY_TRIES = 6;
-/// "disconnected" often heals by itself; this long without it healing counts as lost.
-const DISCONNECTED_GRACE_MS = 5000;
+// Voice through the server's SFU: what the person does (聞く, 話す, mute, camera, screen)
+// and what the controls say. Nothing here asks for the microphone, camera or screen until
+// the person presses the button for it, and no sound plays before they press 聞く or 話す
+// (the peer connection, and so every remote track, exists only after that press). The peer
+// connection is in peer.js, starting it again in recovery.js, the microphone choice in
+// devices.js, what is heard and seen in tiles.js.
+import { Devices } from "./devices.js";
+import { answerOffer, candidateLine, openPeer } from "./peer.js";
+import { Recovery } from "./recovery.js";
+import { Tiles } from "./tiles.js";
 
 export class Voice {
-  /// `el`: the page's voice controls; `context()`: `{ you, room }` now; `send`: the
-  /// connection's send (returns the rid, or null when offline).
-  /// `changed()`: after every change of what we send, for the stage tools.
-  constructor(el, { send, words, context, changed }) {
+  /// `el`: the page's voice controls; `request`: the connection's request (a promise of the
+  /// reply, rejected with `Refused`); `state()`: the page's state now; `words()`; `said(msg)`:
+  /// a server message's words; `changed()`: after every change of what we send.
+  constructor(el, { request, state, words, said, changed }) {
     this.el = el;
-    this.send = send;
+    this.request = request;
+    this.state = state;
     this.words = words;
-    this.context = context;
+    this.said = said;
     this.changed = changed;
-    this.iceServers = [];
     this.pc = null;
-    this.waiting = new Map(); // rid → resolve, for replies to our requests
     this.local = {}; // kind (audio, video, screen) → our MediaStreamTrack
     this.uplinks = {}; // kind → the transceiver the server named for it
-    this.remote = new Map(); // mid → { member, kind, el }
-    this.localViews = {}; // kind → { track, el }: previews of our camera and screen
     this.offers = Promise.resolve(); // offers are answered one at a time, in order
     this.busy = false;
-    // Set while a lost peer connection is being started again: { tries, timer }.
-    this.recovery = null;
+    this.tiles = new Tiles(el.media, state, words);
+    this.devices = new Devices(el.device, el.deviceNote, words);
+    this.recovery = new Recovery({
+      attempt: () => this.recover(),
+      giveUp: () => {
+        this.stop();
+        this.say(this.words().voiceLost);
+      },
+    });
     // Counts stopSending calls: a microphone or camera granted after the person stopped,
     // left the room or was muted meanwhile is let go at once instead of going live.
     this.generation = 0;
@@ -53,35 +52,25 @@ export class Voice {
     window.addEventListener("pagehide", () => this.stop());
   }
 
+  /// The reply to `message`, or the error it got ("offline" when the connection is down).
+  ask(message) {
+    return this.request(message).catch((refused) => refused.reply ?? { type: "error", code: "offline" });
+  }
+
+  /// What to tell the person of a refused request.
+  refusal(reply) {
+    const T = this.words();
+    return reply.code === "offline" ? T.voiceOffline : this.said(reply) || T.voiceLost;
+  }
+
   // --- Signalling ---------------------------------------------------------------------
 
   /// A new connection: the server's peer connection (if any) went with the old one, so voice
   /// starts again at once, with what the person was sending (the room is joined first: the
-  /// join was sent before this runs on).
-  welcome(msg) {
-    this.iceServers = msg.ice_servers ?? [];
-    for (const resolve of this.waiting.values()) resolve({ type: "error", code: "offline" });
-    this.waiting.clear();
+  /// join was sent before this runs).
+  welcome() {
     if (this.pc) this.lost();
-    if (this.recovery) {
-      clearTimeout(this.recovery.timer);
-      this.recovery.timer = setTimeout(() => this.recover(), 0);
-    }
-  }
-
-  request(message) {
-    const rid = this.send(message);
-    if (rid === null) return Promise.resolve({ type: "error", code: "offline", message: this.words().voiceOffline });
-    return new Promise((resolve) => this.waiting.set(rid, resolve));
-  }
-
-  /// Takes the replies to our own requests; returns whether `msg` was one.
-  reply(msg) {
-    const resolve = this.waiting.get(msg.rid);
-    if (msg.rid === undefined || !resolve) return false;
-    this.waiting.delete(msg.rid);
-    resolve(msg);
-    return true;
+    this.recovery.now();
   }
 
   handle(msg) {
@@ -94,49 +83,24 @@ export class Voice {
       });
     } else if (msg.type === "voice_muted") {
       if (msg.muted) this.stopSending();
-      this.say(msg.message);
+      this.say(this.said(msg));
     } else if (msg.type === "voice_place_free") {
       // Only said: the microphone goes on when the person presses 話す, never by itself.
-      this.say(msg.message);
+      this.say(this.said(msg));
     }
   }
 
   async answer(pc, offer) {
     if (pc !== this.pc) return;
-    await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
-    if (pc !== this.pc) return;
-    const byMid = new Map(pc.getTransceivers().map((t) => [t.mid, t]));
-    // The new uplinks are in place before anything below waits: a microphone or screen
-    // granted meanwhile (setLocal) then finds its transceiver, and its replaceTrack, queued
-    // after ours, wins.
-    const uplinks = {};
-    for (const link of offer.uplinks) {
-      const t = byMid.get(link.mid);
-      if (t) uplinks[link.kind] = t;
-    }
-    this.uplinks = uplinks;
-    const up = new Set(Object.values(uplinks));
-    for (const [kind, t] of Object.entries(uplinks)) {
-      t.direction = "sendonly";
-      await t.sender.replaceTrack(this.local[kind] ?? null);
-    }
-    // m-lines are reused: one that carried our track may now carry someone else's.
-    for (const t of byMid.values()) {
-      if (up.has(t)) continue;
-      if (t.sender.track) await t.sender.replaceTrack(null);
-      t.direction = "recvonly";
-    }
-    this.showRemote(offer.tracks, byMid);
-    await pc.setLocalDescription(await pc.createAnswer());
-    const reply = await this.request({ type: "voice_answer", sdp: pc.localDescription.sdp });
+    const sdp = await answerOffer(pc, offer, {
+      current: () => pc === this.pc,
+      uplinks: (uplinks) => (this.uplinks = uplinks),
+      local: () => this.local,
+      heard: (tracks, byMid) => this.tiles.show(tracks, byMid, this.local),
+    });
+    if (sdp === null) return;
+    const reply = await this.ask({ type: "voice_answer", sdp });
     if (reply.type === "error" && reply.code !== "offline" && pc === this.pc) this.lost();
-  }
-
-  trickle(candidate) {
-    // mDNS names (….local) mean nothing to the server, which learns our address from the
-    // connectivity checks anyway; candidates are optional there, so errors are let go.
-    if (candidate && candidate.address?.endsWith(".local")) return;
-    this.request({ type: "voice_candidate", candidate: candidate?.candidate ?? "" });
   }
 
   // --- What the person does --------------------------------------------------------------
@@ -147,23 +111,18 @@ export class Voice {
   /// tries again) or "superseded" (voice was stopped or started anew meanwhile).
   async listen({ quietly = false } = {}) {
     if (this.pc) return true;
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-    this.pc = pc;
-    pc.addEventListener("icecandidate", (e) => pc === this.pc && this.trickle(e.candidate));
-    let disconnected = null;
-    pc.addEventListener("connectionstatechange", () => {
-      if (pc !== this.pc) return;
-      const state = pc.connectionState;
-      clearTimeout(disconnected);
-      if (state === "connected") this.recovered();
-      // "closed" without our close(): the server ended it (it is restarting, or dropped us).
-      else if (state === "failed" || state === "closed") this.lost();
-      else if (state === "disconnected") {
-        disconnected = setTimeout(() => pc === this.pc && this.lost(), DISCONNECTED_GRACE_MS);
-      }
+    const pc = openPeer(this.state().iceServers, {
+      // Candidates are optional for the server, so a refused one is let go.
+      candidate: (c) => {
+        const line = candidateLine(c);
+        if (pc === this.pc && line !== null) this.ask({ type: "voice_candidate", candidate: line });
+      },
+      connected: () => pc === this.pc && this.recovery.end(),
+      lost: () => pc === this.pc && this.lost(),
     });
+    this.pc = pc;
     this.render();
-    const reply = await this.request({ type: "voice_start" });
+    const reply = await this.ask({ type: "voice_start" });
     if (pc !== this.pc) return "superseded";
     if (reply.type !== "ack") {
       if (quietly) {
@@ -172,7 +131,7 @@ export class Voice {
         return reply.code === "offline" ? "offline" : false;
       }
       this.stop();
-      this.say(reply.message ?? this.words().voiceLost);
+      this.say(this.refusal(reply));
       return false;
     }
     if (!quietly) this.say("");
@@ -188,23 +147,23 @@ export class Voice {
     try {
       if ((await this.listen()) !== true) return;
       const generation = this.generation;
-      const reply = await this.request({ type: "voice_publish", kind: "audio" });
+      const reply = await this.ask({ type: "voice_publish", kind: "audio" });
       if (reply.type !== "ack") {
-        this.say(reply.message ?? this.words().voiceLost);
+        this.say(this.refusal(reply));
         return;
       }
       let stream;
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: this.micConstraints() });
+        stream = await navigator.mediaDevices.getUserMedia({ audio: this.devices.constraints() });
       } catch {
-        this.request({ type: "voice_unpublish", kind: "audio" });
+        this.ask({ type: "voice_unpublish", kind: "audio" });
         this.say(this.words().micUnavailable);
         return;
       }
       if (!this.still(generation, stream)) return;
       this.setLocal("audio", stream.getAudioTracks()[0]);
       this.say("");
-      this.refreshDevices();
+      this.devices.refresh();
     } finally {
       this.busy = false;
       this.render();
@@ -220,9 +179,9 @@ export class Voice {
     }
     const T = this.words();
     const generation = this.generation;
-    const reply = await this.request({ type: "voice_publish", kind });
+    const reply = await this.ask({ type: "voice_publish", kind });
     if (reply.type !== "ack") {
-      this.say(reply.message ?? T.voiceLost);
+      this.say(this.refusal(reply));
       return;
     }
     try {
@@ -241,10 +200,26 @@ export class Voice {
       this.setLocal(kind, track);
       this.say("");
     } catch {
-      this.request({ type: "voice_unpublish", kind });
+      this.ask({ type: "voice_unpublish", kind });
       this.say(kind === "video" ? T.cameraUnavailable : T.screenUnavailable);
     }
     this.render();
+  }
+
+  async chooseMic(id) {
+    this.devices.choose(id);
+    if (!this.local.audio) return;
+    const enabled = this.local.audio.enabled;
+    const generation = this.generation;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: this.devices.constraints() });
+      if (!this.still(generation, stream)) return;
+      const track = stream.getAudioTracks()[0];
+      track.enabled = enabled;
+      this.setLocal("audio", track);
+    } catch {
+      this.say(this.words().micUnavailable);
+    }
   }
 
   /// Whether a stream granted just now may still be used; if not, it is stopped.
@@ -266,7 +241,7 @@ export class Voice {
     track.stop();
     delete this.local[kind];
     this.uplinks[kind]?.sender.replaceTrack(null);
-    if (this.pc) this.request({ type: "voice_unpublish", kind });
+    if (this.pc) this.ask({ type: "voice_unpublish", kind });
   }
 
   sending() {
@@ -280,79 +255,57 @@ export class Voice {
     this.render();
   }
 
-  // --- Recovery --------------------------------------------------------------------------
+  // --- Losing the peer connection, and starting it again -------------------------------------
 
   /// The peer connection broke (ICE failed, the server closed it, the WebSocket went): it is
   /// started again by itself, keeping the microphone, camera or screen the person had on.
   lost() {
     if (!this.closePeer()) return;
-    this.recovery ??= { tries: 0, timer: null };
     this.say(this.words().voiceReconnecting);
-    this.retryLater();
+    this.recovery.lost();
     this.render();
-  }
-
-  retryLater() {
-    const recovery = this.recovery;
-    clearTimeout(recovery.timer);
-    if (recovery.tries >= RECOVERY_TRIES) {
-      this.stop();
-      this.say(this.words().voiceLost);
-      return;
-    }
-    const seconds = 2 ** recovery.tries;
-    recovery.tries += 1;
-    recovery.timer = setTimeout(() => this.recover(), seconds * 1000);
   }
 
   /// One try: a new peer connection, and each track that was on is asked for again. One the
   /// room no longer lets through (muted meanwhile, no place left) is let go, with the reason.
   async recover() {
-    if (!this.recovery || this.pc) return;
+    if (!this.recovery.active() || this.pc) return;
     const started = await this.listen({ quietly: true });
     if (started !== true) {
-      if (started === false && this.recovery && !this.pc) this.retryLater();
+      if (started === false && this.recovery.active() && !this.pc) this.recovery.later();
       return;
     }
     // Started: what follows is up to the connection (the tries are counted until it connects).
     if (this.el.note.textContent === this.words().voiceReconnecting) this.say("");
     const pc = this.pc;
     for (const kind of Object.keys(this.local)) {
-      const reply = await this.request({ type: "voice_publish", kind });
+      const reply = await this.ask({ type: "voice_publish", kind });
       if (pc !== this.pc) return;
       if (reply.type !== "ack") {
         this.local[kind]?.stop();
         delete this.local[kind];
-        this.say(reply.message ?? this.words().voiceLost);
+        this.say(this.refusal(reply));
       }
     }
     this.render();
   }
 
-  /// Connected (again): the next loss starts counting tries from the beginning.
-  recovered() {
-    if (!this.recovery) return;
-    clearTimeout(this.recovery.timer);
-    this.recovery = null;
-  }
-
   /// Voice is on: connected, or being started again.
   on() {
-    return Boolean(this.pc || this.recovery);
+    return Boolean(this.pc || this.recovery.active());
   }
 
   /// Ends voice altogether: every track stopped, nothing more plays.
   stop() {
-    if (this.recovery) clearTimeout(this.recovery.timer);
-    this.recovery = null;
+    this.recovery.end();
     this.stopSending();
-    if (this.closePeer()) this.request({ type: "voice_stop" });
+    if (this.closePeer()) this.ask({ type: "voice_stop" });
     this.render();
   }
 
   /// Lets go of the peer connection and everything heard on it; returns whether there was one.
   closePeer() {
-    for (const mid of [...this.remote.keys()]) this.drop(mid);
+    this.tiles.dropAll(this.local);
     const pc = this.pc;
     if (!pc) return false;
     this.pc = null;
@@ -372,125 +325,7 @@ export class Voice {
     if (status === "watching") this.stopSending();
   }
 
-  // --- The microphone in the settings -----------------------------------------------------
-
-  micConstraints() {
-    const id = localStorage.getItem("ibasho.mic");
-    return id ? { deviceId: { ideal: id } } : true;
-  }
-
-  /// Lists microphones without asking for one: before the first 話す the browser gives no
-  /// names, and only the default is offered.
-  async refreshDevices() {
-    const T = this.words();
-    const devices = (await navigator.mediaDevices?.enumerateDevices?.().catch(() => [])) ?? [];
-    const mics = devices.filter((d) => d.kind === "audioinput" && d.deviceId && d.deviceId !== "default");
-    const option = (value, label) => Object.assign(document.createElement("option"), { value, textContent: label });
-    this.el.device.replaceChildren(option("", T.defaultMic), ...mics.map((d, i) => option(d.deviceId, d.label || T.micNumber(i + 1))));
-    const saved = localStorage.getItem("ibasho.mic") ?? "";
-    this.el.device.value = mics.some((d) => d.deviceId === saved) ? saved : "";
-    this.el.deviceNote.hidden = mics.length > 0;
-  }
-
-  async chooseMic(id) {
-    if (id) localStorage.setItem("ibasho.mic", id);
-    else localStorage.removeItem("ibasho.mic");
-    if (!this.local.audio) return;
-    const enabled = this.local.audio.enabled;
-    const generation = this.generation;
-    try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: this.micConstraints() });
-      if (!this.still(generation, stream)) return;
-      const track = stream.getAudioTracks()[0];
-      track.enabled = enabled;
-      this.setLocal("audio", track);
-    } catch {
-      this.say(this.words().micUnavailable);
-    }
-  }
-
-  // --- What the person hears and sees ---------------------------------------------------
-
-  showRemote(tracks, byMid) {
-    const wanted = new Map(tracks.map((t) => [t.mid, t]));
-    for (const [mid, r] of this.remote) {
-      const now = wanted.get(mid);
-      if (!now || now.member !== r.member || now.kind !== r.kind) this.drop(mid);
-    }
-    for (const t of tracks) {
-      const track = byMid.get(t.mid)?.receiver.track;
-      if (this.remote.has(t.mid) || !track) continue;
-      const stream = new MediaStream([track]);
-      let el;
-      if (t.kind === "audio") {
-        el = new Audio();
-        el.srcObject = stream;
-        el.play().catch(() => {});
-      } else {
-        el = videoElement(stream);
-      }
-      this.remote.set(t.mid, { member: t.member, kind: t.kind, el });
-    }
-    this.place();
-    this.renderMedia();
-  }
-
-  drop(mid) {
-    const r = this.remote.get(mid);
-    if (!r) return;
-    r.el.pause();
-    r.el.srcObject = null;
-    this.remote.delete(mid);
-    this.renderMedia();
-  }
-
-  /// Volume by distance on the map; elsewhere everyone heard is heard fully.
-  place() {
-    const { room, you } = this.context();
-    const me = room?.members.get(you?.id);
-    for (const r of this.remote.values()) {
-      if (r.kind !== "audio") continue;
-      const other = room?.members.get(r.member);
-      r.el.volume = room?.map && me?.pos && other?.pos
-        ? loudness(Math.hypot(other.pos.x - me.pos.x, other.pos.y - me.pos.y))
-        : 1;
-    }
-  }
-
-  /// Shared screens first, large; cameras as small tiles; our own as a preview.
-  renderMedia() {
-    const T = this.words();
-    const { room } = this.context();
-    const name = (id) => room?.members.get(id)?.nickname ?? "";
-    const tiles = [];
-    for (const kind of ["screen", "video"]) {
-      const track = this.local[kind];
-      const view = this.localViews[kind];
-      if (!track) {
-        delete this.localViews[kind];
-        continue;
-      }
-      if (view?.track !== track) this.localViews[kind] = { track, el: videoElement(new MediaStream([track])) };
-      tiles.push({ kind, el: this.localViews[kind].el, label: kind === "screen" ? T.yourScreen : T.yourCamera });
-    }
-    for (const r of this.remote.values()) {
-      if (r.kind === "audio") continue;
-      tiles.push({ kind: r.kind, el: r.el, label: r.kind === "screen" ? T.screenOf(name(r.member)) : name(r.member) });
-    }
-    tiles.sort((a, b) => (a.kind === "screen" ? 0 : 1) - (b.kind === "screen" ? 0 : 1));
-    this.el.media.hidden = tiles.length === 0;
-    this.el.media.replaceChildren(
-      ...tiles.map((tile) => {
-        const figure = document.createElement("figure");
-        figure.className = tile.kind === "screen" ? "screen" : "camera";
-        const caption = document.createElement("figcaption");
-        caption.textContent = tile.label;
-        tile.el.setAttribute("aria-label", tile.label);
-        figure.append(tile.el, caption);
-        return figure;
-      }),
-    );
-  }
+  // --- What the controls say -------------------------------------------------------------
 
   say(text) {
     this.el.note.textContent = text;
@@ -508,22 +343,7 @@ export class Voice {
     this.el.screen.textContent = this.local.screen ? T.screenStop : T.screenShare;
     this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : this.on() ? "listening" : "off";
     this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : this.on() ? T.voiceListening : T.voiceOff;
-    this.renderMedia();
+    this.tiles.render(this.local);
     this.changed();
   }
-}
-
-function loudness(distance) {
-  if (distance <= CLOSE) return 1;
-  return Math.max(FAINT, 1 - ((1 - FAINT) * (distance - CLOSE)) / (EDGE - CLOSE));
-}
-
-/// Video has no sound here (voices come on their own tracks), so it may play by itself.
-function videoElement(stream) {
-  const video = document.createElement("video");
-  video.muted = true;
-  video.autoplay = true;
-  video.playsInline = true;
-  video.srcObject = stream;
-  return video;
 }

@@ -1,12 +1,11 @@
 //! The way in: the application form, staff's review, and invitations.
 use super::secret::{new_token, token_hash};
-use super::{email_key, nickname, AccountError, Accounts, Actor};
-use super::{
-    Applicant, Application, ApplicationStatus, Invitation, InvitationState, NewApplication,
-    NewInvitation, Submitted,
+use super::{nickname, AccountError, Accounts, Actor};
+use crate::mail::Letter;
+use crate::model::{
+    email_key, Applicant, Application, ApplicationStatus, Invitation, InvitationState, Lang,
+    NewApplication, NewInvitation, Role, Submitted,
 };
-use crate::auth::Role;
-use crate::mail::{Lang, Letter};
 use crate::store::{Conflict, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,9 @@
 //! link, web sessions, the short-lived access token, and deleting an account.
 use super::admission::checked_email;
 use super::secret::{hash_passphrase, new_token, token_hash, verify_passphrase};
-use super::{email_key, nickname, AccountError, Accounts, Actor, Registration};
-use crate::mail::{Lang, Letter};
-use crate::member::{AccountId, Avatar, Member, PublicId};
+use super::{nickname, AccountError, Accounts, Actor};
+use crate::mail::Letter;
+use crate::model::{email_key, AccountId, Avatar, Lang, Member, PublicId, Registration};
 use crate::store::{Conflict, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;

@@ -8,7 +8,6 @@ mod admission;
 mod error;
 pub mod limits;
 mod login;
-mod model;
 pub mod nickname;
 pub mod retention;
 pub mod secret;
@@ -16,13 +15,13 @@ pub mod secret;
 pub use admission::{ApplicationForm, ApplyRequest, InvitationView};
 pub use error::AccountError;
 pub use login::{LoggedIn, RegisterRequest, SESSION_TTL};
-pub use model::*;
 
 use crate::auth::Keys;
 use crate::config::AccountsSettings;
-use crate::mail::{Lang, Letter, Mail, Mailer};
-use crate::member::PublicId;
-use crate::store::{AuditEntry, Store};
+use crate::mail::{Letter, Mail, Mailer};
+use crate::model::PublicId;
+use crate::model::{AuditEntry, Lang};
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -42,7 +41,7 @@ pub struct Site {
 }
 
 struct Inner {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     mailer: Arc<dyn Mailer>,
     keys: Arc<Keys>,
     site: Site,
@@ -54,7 +53,7 @@ pub type Actor = Option<PublicId>;
 
 impl Accounts {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<Store>,
         mailer: Arc<dyn Mailer>,
         keys: Arc<Keys>,
         mut site: Site,
@@ -71,7 +70,7 @@ impl Accounts {
         }
     }
 
-    fn store(&self) -> &dyn Store {
+    fn store(&self) -> &Store {
         self.inner.store.as_ref()
     }
 

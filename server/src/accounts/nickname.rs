@@ -1,6 +1,6 @@
 //! The rules a nickname must follow: the name others see must never carry a way to find
 //! the person (an e-mail address, a phone number, a link), nor a word the operator refused.
-use crate::store::nickname_key;
+use crate::model::nickname_key;
 
 pub const MAX_CHARS: usize = 20;
 /// Seven digits in a row already looks like a phone number (with or without separators).

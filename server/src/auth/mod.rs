@@ -2,5 +2,5 @@
 mod role;
 mod token;
 
-pub use role::{Grant, Role};
-pub use token::{Claims, KeyError, Keys, TokenError};
+pub use role::Grant;
+pub use token::{Claims, KeyError, Keys, TokenError, LEEWAY_SECS as TOKEN_LEEWAY_SECS};

@@ -1,19 +1,12 @@
-//! Roles and the explicit grants they carry. Code asks for a grant, never for a role,
+//! The explicit grants each role carries. Code asks for a grant, never for a role,
 //! so a new role (or a changed duty) is one edit here.
+use crate::model::Role;
 use serde::{Deserialize, Serialize};
 
+/// What a member may do beyond being present while the space is open. `welcome.grants`
+/// tells the page (docs/protocol.md), which shows tools from them; the server still checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
-    Participant,
-    Family,
-    Staff,
-    Counsellor,
-    Admin,
-}
-
-/// What a member may do beyond being present while the space is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Grant {
     /// Enter the space (and every public room) outside its opening windows.
     EnterWhenClosed,
@@ -33,14 +26,6 @@ pub enum Grant {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Participant,
-        Role::Family,
-        Role::Staff,
-        Role::Counsellor,
-        Role::Admin,
-    ];
-
     pub fn grants(self) -> &'static [Grant] {
         use Grant::*;
         match self {
@@ -80,40 +65,6 @@ impl Role {
     pub fn must_use_passphrase(self) -> bool {
         !matches!(self, Role::Participant | Role::Family)
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Participant => "participant",
-            Role::Family => "family",
-            Role::Staff => "staff",
-            Role::Counsellor => "counsellor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The badge other members see. Participants and family members carry none:
-    /// whether someone came as 本人 or 家族 is theirs to tell.
-    pub fn badge(self) -> Option<&'static str> {
-        match self {
-            Role::Participant | Role::Family => None,
-            Role::Staff | Role::Admin => Some("staff"),
-            Role::Counsellor => Some("counsellor"),
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown role `{s}` (expected participant, family, staff, counsellor or admin)"
-                )
-            })
-    }
 }
 
 #[cfg(test)]
@@ -133,13 +84,5 @@ mod tests {
         assert!(Role::Admin.has(Grant::ManageAccounts));
         assert!(!Role::Participant.must_use_passphrase());
         assert!(Role::Counsellor.must_use_passphrase());
-    }
-
-    #[test]
-    fn roles_round_trip_through_their_names() {
-        for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
-        }
-        assert!("root".parse::<Role>().is_err());
     }
 }

@@ -2,20 +2,24 @@
 //! directory, so tokens survive a restart and the CLI (`ibasho admin token`) can issue
 //! them too.
 //!
-//! Validity is checked against the real wall clock, never the schedule's `Clock`: a
+//! Tokens live on the real wall clock, never the schedule's `Clock`: they are issued and
+//! checked against it (here, by the server and by `ibasho admin token` alike), and a
 //! rehearsal run at another instant (`--clock`) must not make stale tokens valid.
-use super::Role;
-use crate::member::AccountId;
+//! Every time claim is checked against one reading of that clock with one leeway
+//! (docs/accounts.md).
+use crate::model::AccountId;
+use crate::model::Role;
 use base64::Engine;
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const AUDIENCE: &str = "ibasho";
-/// Allows for small clock differences between nodes; small so a token dies close to `exp`.
-const LEEWAY_SECS: u64 = 10;
+/// Allows for small clock differences between the nodes that issue and check tokens: a token
+/// is taken from `nbf` (and `iat`) minus this until `exp` plus this. Small, so a token dies
+/// close to `exp` and one made for later is refused.
+pub const LEEWAY_SECS: i64 = 30;
 const KEY_FILE: &str = "signing.key";
 const KEY_LEN: usize = 32;
 
@@ -27,6 +31,9 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// Not before; ours never set it, but one that does is held to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 pub struct Keys {
@@ -117,9 +124,12 @@ impl Keys {
         // Spelled out, not left to defaults, so a library upgrade cannot widen what we accept.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_exp = true;
+        // Time claims are checked in `verify`, all against one reading of the clock.
+        validation.leeway = 0;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.set_audience(&[AUDIENCE]);
+        // `iat` is required too: `Claims` cannot be read without it.
         validation.set_required_spec_claims(&["exp", "aud", "sub"]);
         Keys {
             encoding: EncodingKey::from_secret(secret),
@@ -134,7 +144,7 @@ impl Keys {
         role: Role,
         ttl: Duration,
     ) -> Result<String, TokenError> {
-        let iat = chrono::Utc::now().timestamp();
+        let iat = now();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
             sub: account.0.clone(),
@@ -142,22 +152,33 @@ impl Keys {
             aud: AUDIENCE.to_string(),
             iat,
             exp: iat.saturating_add(ttl),
+            nbf: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(TokenError::Sign)
     }
 
-    /// The signature is checked before `exp`, so only our own tokens can be `Expired`.
+    /// The signature is checked before the times, so only our own tokens can be `Expired`.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
-            Ok(data) => Ok(data.claims),
-            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(TokenError::Expired),
-            Err(e) => {
-                // The reason helps an operator; the client only learns "invalid".
-                tracing::debug!(reason = %e, "token rejected");
-                Err(TokenError::Invalid)
-            }
+        self.verify_at(token, now())
+    }
+
+    /// `verify` at the instant `now` (Unix seconds).
+    fn verify_at(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let claims = match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+            Ok(data) => data.claims,
+            Err(e) => return Err(rejected(&e.to_string())),
+        };
+        if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
+            return Err(rejected("not valid yet (nbf)"));
         }
+        if claims.iat > now + LEEWAY_SECS {
+            return Err(rejected("issued in the future (iat)"));
+        }
+        if now > claims.exp.saturating_add(LEEWAY_SECS) {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
     }
 
     fn parse(path: &Path, text: &str) -> Result<Keys, KeyError> {
@@ -177,6 +198,17 @@ impl Keys {
         }
         Ok(Keys::from_secret(&secret))
     }
+}
+
+/// The reason helps an operator; the client only learns "invalid".
+fn rejected(reason: &str) -> TokenError {
+    tracing::debug!(reason, "token rejected");
+    TokenError::Invalid
+}
+
+/// The wall clock, in the Unix seconds tokens carry.
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 /// Writes the key to a private temporary file, then links it into place. The link fails
@@ -257,6 +289,7 @@ mod tests {
             aud: aud.into(),
             iat: now(),
             exp,
+            nbf: None,
         }
     }
 
@@ -293,6 +326,61 @@ mod tests {
             &claims("ibasho", now() - 120),
         );
         assert!(matches!(keys.verify(&forged), Err(TokenError::Invalid)));
+    }
+
+    #[test]
+    fn expiry_has_one_fixed_leeway() {
+        let keys = Keys::from_secret(SECRET);
+        let at = 1_800_000_000;
+        let token = sign(
+            Algorithm::HS256,
+            SECRET,
+            &Claims {
+                iat: at - 900,
+                ..claims("ibasho", at)
+            },
+        );
+        assert!(keys.verify_at(&token, at + LEEWAY_SECS).is_ok());
+        assert!(matches!(
+            keys.verify_at(&token, at + LEEWAY_SECS + 1),
+            Err(TokenError::Expired)
+        ));
+    }
+
+    #[test]
+    fn tokens_for_later_are_invalid() {
+        let keys = Keys::from_secret(SECRET);
+        let at = 1_800_000_000;
+        let base = Claims {
+            iat: at,
+            ..claims("ibasho", at + 900)
+        };
+        let with = |nbf: Option<i64>, iat: i64| {
+            sign(
+                Algorithm::HS256,
+                SECRET,
+                &Claims {
+                    nbf,
+                    iat,
+                    ..base.clone()
+                },
+            )
+        };
+        // Not before an hour from now, or issued a day from now: refused.
+        for token in [with(Some(at + 3600), at), with(None, at + 86_400)] {
+            assert!(matches!(
+                keys.verify_at(&token, at),
+                Err(TokenError::Invalid)
+            ));
+        }
+        // Within the leeway (another node's clock a little ahead): taken.
+        let ahead = with(Some(at + LEEWAY_SECS), at + LEEWAY_SECS);
+        assert!(keys.verify_at(&ahead, at).is_ok());
+        let beyond = with(Some(at + LEEWAY_SECS + 1), at);
+        assert!(matches!(
+            keys.verify_at(&beyond, at),
+            Err(TokenError::Invalid)
+        ));
     }
 
     #[test]

@@ -4,13 +4,13 @@
 use super::mail_args::MailArgs;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use ibasho::accounts::{Accounts, Application, ApplicationStatus, InvitationView};
+use ibasho::accounts::{Accounts, InvitationView};
 use ibasho::app;
-use ibasho::auth::{Keys, Role};
+use ibasho::auth::Keys;
 use ibasho::config::SpaceConfig;
-use ibasho::mail::Lang;
-use ibasho::member::{Avatar, PublicId};
-use ibasho::store::{AuditEntry, NewMember};
+use ibasho::model::Role;
+use ibasho::model::{Application, ApplicationStatus, AuditEntry, Lang, NewMember};
+use ibasho::model::{Avatar, PublicId};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

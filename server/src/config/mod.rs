@@ -68,6 +68,8 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod parse_tests;
+#[cfg(test)]
+mod schedule_tests;
 
 #[cfg(test)]
 mod tests {

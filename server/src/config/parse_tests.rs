@@ -1,6 +1,6 @@
 //! Parsing rooms.toml: what a good file becomes, and where each kind of mistake is reported.
 use super::*;
-use crate::auth::Role;
+use crate::model::Role;
 use crate::schedule::Pattern;
 use chrono::Weekday;
 

@@ -3,8 +3,9 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::auth::Role;
+use crate::model::Role;
 use crate::schedule::rules::{self, Closures, OpeningRule};
+use crate::schedule::Schedule;
 
 use super::raw::{RawFile, RawRoom};
 use super::{accounts, space, values};
@@ -113,6 +114,31 @@ pub struct SessionRule {
 }
 
 impl SpaceConfig {
+    /// The opening rules, closures and program sessions as a `Schedule`: the one the calendar
+    /// API and the door gate share.
+    pub fn schedule(&self) -> Schedule {
+        let programs = self
+            .rooms
+            .iter()
+            .filter(|r| matches!(r.kind, RoomKind::Program { .. }))
+            .map(|r| {
+                let sessions = self
+                    .sessions
+                    .iter()
+                    .filter(|s| s.room == r.id)
+                    .map(|s| s.rule.clone())
+                    .collect();
+                (r.id.clone(), sessions)
+            })
+            .collect();
+        Schedule::new(
+            self.space.timezone,
+            self.opening.clone(),
+            self.closures.clone(),
+            programs,
+        )
+    }
+
     /// Reads and parses a rooms.toml; errors name the file as given.
     pub fn load(path: &Path) -> Result<SpaceConfig, ConfigError> {
         let origin = path.display().to_string();

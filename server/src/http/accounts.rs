@@ -5,8 +5,8 @@ use super::extract::{
 };
 use super::AppState;
 use crate::accounts::{AccountError, ApplyRequest, LoggedIn, RegisterRequest};
-use crate::mail::Lang;
-use crate::member::{Member, AVATAR_COLORS, AVATAR_SHAPES};
+use crate::model::Lang;
+use crate::model::{Member, AVATAR_COLORS, AVATAR_SHAPES};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

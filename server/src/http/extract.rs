@@ -4,7 +4,7 @@
 use super::AppState;
 use crate::accounts::AccountError;
 use crate::auth::Grant;
-use crate::member::Member;
+use crate::model::Member;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::{COOKIE, RETRY_AFTER, SET_COOKIE};

@@ -3,13 +3,17 @@
 mod accounts;
 mod admin;
 mod calendar;
+mod connections;
 mod extract;
+mod page_policy;
 mod schedule;
 
+pub use connections::{serve, HttpLimits, Pending};
+pub use page_policy::PagePolicy;
+
 use crate::accounts::Accounts;
-use crate::app::App;
 use crate::hub::{limits, run_session, Hub};
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -17,7 +21,10 @@ use axum::{Json, Router};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::timeout::TimeoutLayer;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,9 +33,11 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpAddr]>,
 }
 
-pub fn router(app: App, web_dir: PathBuf) -> Router {
+/// What the handlers share: each request reaches the hub, the accounts flows and the list of
+/// trusted proxies (to find the person behind one).
+pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: PathBuf) -> Router {
     let index = ServeFile::new(web_dir.join("index.html"));
-    Router::new()
+    let api = Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(healthz))
         .route("/api/schedule", get(schedule::windows))
@@ -36,23 +45,41 @@ pub fn router(app: App, web_dir: PathBuf) -> Router {
         .route("/api/calendar.ics", get(calendar::ics))
         .merge(accounts::routes())
         .merge(admin::routes())
+        // An unknown API path is an error, not a page.
+        .route("/api/{*rest}", any(api_not_found))
+        .with_state(state);
+    let files = Router::new()
         // The pages that e-mails link to, by their short names.
         .route_service("/apply", ServeFile::new(web_dir.join("apply.html")))
         .route_service("/register", ServeFile::new(web_dir.join("register.html")))
         .route_service("/login", ServeFile::new(web_dir.join("login.html")))
         .route_service("/account", ServeFile::new(web_dir.join("account.html")))
         .route_service("/space", ServeFile::new(web_dir.join("space.html")))
-        // Everything else is the web client's, but an unknown API path is an error, not a page.
-        .route("/api/{*rest}", any(api_not_found))
+        // Everything else is the web client's.
         .fallback_service(ServeDir::new(web_dir).fallback(index))
-        .with_state(AppState {
-            hub: app.hub,
-            accounts: app.accounts,
-            trusted_proxies: app.trusted_proxies,
-        })
+        // The client's files only: API replies carry tokens, and compressing a secret next to
+        // what a request echoes can leak it (BREACH). Videos stay as they are, seekable.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("video/"))
+                    .and(NotForContentType::const_new("audio/")),
+            ),
+        );
+    // Reading a request's body counts against the request's time: a body sent a byte at a
+    // time cannot hold a connection. A WebSocket's upgrade answers at once and is not held.
+    let timeout =
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout);
+    page.apply(api.merge(files).layer(timeout))
 }
 
-async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+/// `pending` is the connection's place among its address's unauthenticated connections: the
+/// session lets it go once `auth` succeeds.
+async fn websocket(
+    State(state): State<AppState>,
+    Extension(pending): Extension<Pending>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let hub = state.hub;
     if hub.is_shutting_down() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
@@ -68,7 +95,7 @@ async fn websocket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> 
         // transport closes with 1009.
         .max_message_size(limits::TRANSPORT_FRAME_BYTES)
         .max_frame_size(limits::TRANSPORT_FRAME_BYTES)
-        .on_upgrade(move |socket| hub.track(run_session(socket, hub.clone())))
+        .on_upgrade(move |socket| hub.track(run_session(socket, hub.clone(), pending)))
         .into_response()
 }
 

@@ -2,19 +2,21 @@
 //! a consultation in progress run on for its grace period), and ends program sessions.
 //!
 //! Stateless by design: each wake-up fires every event whose instant passed since the last
-//! one, computed from the same schedule windows the calendar shows. A clock that jumps
-//! (a rehearsal) or a late wake-up never skips or repeats an event.
+//! one, computed from the same schedule windows the calendar shows. A fast clock or a late
+//! wake-up never skips or repeats an event. A rehearsal clock set to another instant wakes the
+//! doorkeeper at once, which starts over from there as if the server had started at that
+//! instant: nothing in between fires, and set back, a closing can be rehearsed again.
 use super::handle::{Frame, SessionHandle};
 use super::protocol::{CloseCode, GoodbyeReason, NoticeKind, ServerMessage};
 use super::room::RoomCommand;
 use super::{words, Hub};
 use crate::auth::Grant;
 use crate::config::{RoomKind, SpaceSettings};
-use crate::member::PublicId;
-use crate::schedule::Schedule;
+use crate::model::PublicId;
+use crate::schedule::{RehearsalClock, Schedule};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use std::collections::HashSet;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 /// Never sleep longer than this: a wall clock may be adjusted while we sleep.
 const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
@@ -35,8 +37,13 @@ enum Event {
 }
 
 pub async fn run(hub: Hub) {
+    let mut jumps = hub.clock.rehearsal().map(RehearsalClock::jumps);
     let mut last = hub.clock.now();
     loop {
+        // A jump the wait below did not see (it came while events were acted on).
+        if let Some(to) = jumps.as_mut().and_then(unseen_jump) {
+            last = to;
+        }
         let now = hub.clock.now();
         for (_, event) in events(&hub.schedule, &hub.space.space, last, now) {
             act(&hub, event).await;
@@ -46,9 +53,30 @@ pub async fn run(hub: Hub) {
             .map_or(MAX_NAP, |t| hub.clock.until(t).min(MAX_NAP));
         tokio::select! {
             _ = tokio::time::sleep(nap) => {}
+            to = next_jump(&mut jumps) => last = to,
             _ = hub.shutdown.cancelled() => return,
         }
     }
+}
+
+fn unseen_jump(jumps: &mut watch::Receiver<Option<DateTime<Utc>>>) -> Option<DateTime<Utc>> {
+    if jumps.has_changed().unwrap_or(false) {
+        *jumps.borrow_and_update()
+    } else {
+        None
+    }
+}
+
+/// The instant the rehearsal clock is set to next; never, for the system clock.
+async fn next_jump(jumps: &mut Option<watch::Receiver<Option<DateTime<Utc>>>>) -> DateTime<Utc> {
+    if let Some(jumps) = jumps {
+        while jumps.changed().await.is_ok() {
+            if let Some(to) = *jumps.borrow_and_update() {
+                return to;
+            }
+        }
+    }
+    std::future::pending().await
 }
 
 /// Events with `after < t <= until`, in order.
@@ -213,7 +241,7 @@ mod tests {
     fn shipped() -> (Schedule, SpaceSettings) {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../rooms.toml");
         let config = SpaceConfig::load(std::path::Path::new(path)).unwrap();
-        (Schedule::new(&config), config.space)
+        (config.schedule(), config.space)
     }
 
     fn at(s: &str) -> DateTime<Utc> {

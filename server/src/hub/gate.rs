@@ -1,7 +1,8 @@
 //! Who may come in, and when. Pure decisions over the schedule (the same `windows()` the
 //! calendar API shows), so the page and the door can never disagree.
-use crate::auth::{Grant, Role};
+use crate::auth::Grant;
 use crate::config::{RoomConfig, RoomKind};
+use crate::model::Role;
 use crate::schedule::{Schedule, Window};
 use chrono::{DateTime, Duration, Utc};
 

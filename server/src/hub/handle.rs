@@ -1,8 +1,9 @@
 //! What a room (or the doorkeeper) holds to reach one connected member: a bounded queue of
 //! frames and a close signal. Cheap to clone (one Arc).
+use super::limits::{OUTBOUND_QUEUE, REPLY_RESERVE};
 use super::protocol::{CloseCode, MemberView, Status};
-use crate::auth::Role;
-use crate::member::PublicId;
+use crate::model::PublicId;
+use crate::model::Role;
 use axum::extract::ws::Utf8Bytes;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, Notify};
@@ -38,7 +39,7 @@ pub enum Delivery {
 
 impl SessionShared {
     pub fn new(conn: u64, role: Role, view: MemberView) -> (SessionHandle, mpsc::Receiver<Frame>) {
-        let (tx, rx) = mpsc::channel(super::limits::OUTBOUND_QUEUE);
+        let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE + REPLY_RESERVE);
         let handle = Arc::new(SessionShared {
             conn,
             id: view.id.clone(),
@@ -52,11 +53,20 @@ impl SessionShared {
         (handle, rx)
     }
 
-    /// Queue a frame without waiting: a room never waits for one slow member.
+    /// Queue a frame without waiting: a room never waits for one slow member. The last
+    /// REPLY_RESERVE places are kept for replies: what others do never crowds out the answer to
+    /// what this member did.
     pub fn deliver(&self, frame: Frame) -> Delivery {
         if self.close.get().is_some() {
             return Delivery::Closed;
         }
+        if self.outbox.capacity() <= REPLY_RESERVE {
+            return Delivery::Full;
+        }
+        self.queue(frame)
+    }
+
+    fn queue(&self, frame: Frame) -> Delivery {
         match self.outbox.try_send(frame) {
             Ok(()) => Delivery::Queued,
             Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
@@ -69,6 +79,21 @@ impl SessionShared {
     /// Returns false if the member could not be reached.
     pub fn deliver_or_close(&self, frame: Frame) -> bool {
         match self.deliver(frame) {
+            Delivery::Queued => true,
+            Delivery::Full => {
+                self.close(CloseCode::SlowConsumer);
+                false
+            }
+            Delivery::Closed => false,
+        }
+    }
+
+    /// Queue a reply to this member's own request (an ack, the echo of their own line, an
+    /// error): it may use the reserved places, and it is still queued while the connection
+    /// closes, since the session writes what is queued before its close frame: a line the room
+    /// accepted is never left unacknowledged. Beyond the reserve the member is a slow consumer.
+    pub fn reply(&self, frame: Frame) -> bool {
+        match self.queue(frame) {
             Delivery::Queued => true,
             Delivery::Full => {
                 self.close(CloseCode::SlowConsumer);

@@ -6,7 +6,8 @@ use std::time::Duration;
 pub const FRAME_BYTES: usize = 16 * 1024;
 /// The transport refuses frames beyond this outright (close 1009): no reason to buffer more.
 pub const TRANSPORT_FRAME_BYTES: usize = 64 * 1024;
-pub const CHAT_CHARS: usize = 500;
+/// Chat lines are screened in `safety`, which owns their limit.
+pub const CHAT_CHARS: usize = crate::safety::CHAT_CHARS;
 pub const MESSAGES_PER_SECOND: u32 = 20;
 pub const MESSAGES_BURST: u32 = 40;
 pub const CHAT_PER_SECOND: u32 = 1;
@@ -17,6 +18,9 @@ pub const REJECTS_PER_SECOND: u32 = 2;
 pub const REJECTS_BURST: u32 = 30;
 /// Frames waiting to be written to one client. Beyond it the client is a slow consumer.
 pub const OUTBOUND_QUEUE: usize = 256;
+/// Places beyond OUTBOUND_QUEUE kept for replies to the member's own requests (acks, the echo
+/// of their own lines, errors), so those are never dropped for others' traffic.
+pub const REPLY_RESERVE: usize = 64;
 /// Giving up on a client whose socket accepts nothing for this long.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// After sending a close frame, how long to wait for the client's close before letting the

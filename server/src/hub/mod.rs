@@ -17,10 +17,11 @@ mod writer;
 pub use doorkeeper::run as run_doorkeeper;
 pub use session::run as run_session;
 
-use crate::auth::{Grant, Keys, Role};
+use crate::auth::{Grant, Keys};
 use crate::config::{RoomKind, SpaceConfig};
 use crate::media::{Media, Speaking};
-use crate::member::PublicId;
+use crate::model::PublicId;
+use crate::model::Role;
 use crate::schedule::{Clock, Schedule};
 use crate::store::Store;
 use dashmap::DashMap;
@@ -48,7 +49,7 @@ pub struct Shared {
     pub space: Arc<SpaceConfig>,
     pub schedule: Arc<Schedule>,
     pub clock: Arc<dyn Clock>,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub keys: Arc<Keys>,
     pub media: Media,
     /// Built once from rooms.toml and never changed, so read without a lock.
@@ -78,7 +79,7 @@ impl Hub {
         space: Arc<SpaceConfig>,
         schedule: Arc<Schedule>,
         clock: Arc<dyn Clock>,
-        store: Arc<dyn Store>,
+        store: Arc<Store>,
         keys: Arc<Keys>,
         media: Media,
         max_connections: usize,

@@ -3,8 +3,9 @@
 //! JSON text frames with a `type` tag. Requests may carry `rid`; the reply echoes it.
 //! docs/protocol.md documents each variant; a test checks that every variant here has an
 //! example there and that every example parses, so the two cannot drift apart.
+use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::member::{Avatar, PublicId};
+use crate::model::{Avatar, PublicId};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -332,6 +333,9 @@ pub enum GoodbyeReason {
     Shutdown,
 }
 
+// `welcome` is the largest by far, and built once per connection; a broadcast is serialized
+// once and shared as bytes, so the enum's size costs nothing where it matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
@@ -339,6 +343,8 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rid: Option<Rid>,
         you: MemberView,
+        /// What this member may do beyond being present: the page shows tools from these.
+        grants: Vec<Grant>,
         space: SpaceInfo,
         rooms: Vec<RoomInfo>,
         limits: Limits,
@@ -507,6 +513,13 @@ pub struct ErrorBody {
     /// On `listen_only`: why the member may only listen for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ListenOnlyReason>,
+    /// On `bad_request` and `unknown_type`: the field at fault, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// On `bad_request`, `unknown_type` and `bad_sdp`: what the parser said, for developers
+    /// (English, technical; never shown to people: `message` is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -576,6 +589,8 @@ pub enum CloseCode {
     Normal,
     /// 1001: the server is shutting down.
     GoingAway,
+    /// 1007: a text frame that is not valid UTF-8 (the WebSocket standard's code).
+    BadText,
     /// 1009: a frame was larger than the transport limit.
     TooBig,
     /// 4000: no `auth` message within the time allowed.
@@ -599,9 +614,10 @@ pub enum CloseCode {
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 12] = [
+    pub const ALL: [CloseCode; 13] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
+        CloseCode::BadText,
         CloseCode::TooBig,
         CloseCode::AuthTimeout,
         CloseCode::AuthFailed,
@@ -618,6 +634,7 @@ impl CloseCode {
         match self {
             CloseCode::Normal => 1000,
             CloseCode::GoingAway => 1001,
+            CloseCode::BadText => 1007,
             CloseCode::TooBig => 1009,
             CloseCode::AuthTimeout => 4000,
             CloseCode::AuthFailed => 4001,
@@ -640,11 +657,17 @@ impl CloseCode {
         )
     }
 
+    /// Whether the transport refused a frame and reads nothing more from this connection.
+    pub fn read_side_failed(self) -> bool {
+        matches!(self, CloseCode::BadText | CloseCode::TooBig)
+    }
+
     /// The reason text sent with the close frame (short: a close reason is at most 123 bytes).
     pub fn reason(self) -> &'static str {
         match self {
             CloseCode::Normal => "bye",
             CloseCode::GoingAway => "server_shutdown",
+            CloseCode::BadText => "invalid_utf8",
             CloseCode::TooBig => "frame_too_large",
             CloseCode::AuthTimeout => "auth_timeout",
             CloseCode::AuthFailed => "auth_failed",
@@ -699,6 +722,8 @@ impl ErrorBody {
             retry_after_ms: None,
             limit: None,
             reason: None,
+            field: None,
+            detail: None,
         }
     }
 }

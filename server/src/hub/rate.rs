@@ -3,6 +3,7 @@
 use super::inbound::{error_body, Reject};
 use super::limits::*;
 use super::protocol::{ClientMessage, CloseCode, ErrorBody, ErrorCode};
+use crate::safety::screen_chat;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 
@@ -39,10 +40,14 @@ impl Limiters {
             })
         };
         limited(&self.any)?;
-        if matches!(
-            message,
-            ClientMessage::Chat { .. } | ClientMessage::Stamp { .. }
-        ) {
+        let uses_chat_allowance = match message {
+            // A line the room will refuse for what it says costs nothing: the person may fix
+            // it and send it again at once. Screening is the room's, checked here the same way.
+            ClientMessage::Chat { text, .. } => screen_chat(text).is_ok(),
+            ClientMessage::Stamp { .. } => true,
+            _ => false,
+        };
+        if uses_chat_allowance {
             limited(&self.chat)?;
         }
         Ok(())

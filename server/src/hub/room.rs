@@ -12,7 +12,7 @@ use super::words;
 use crate::auth::Grant;
 use crate::config::{RoomConfig, RoomKind};
 use crate::media::{Media, TrackKind};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
 use memory::ChatMemory;
@@ -128,7 +128,7 @@ impl RoomHandle {
             config: config.clone(),
             clock,
             tz,
-            epoch: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
+            epoch: new_epoch(),
             seq: 0,
             occupants: HashMap::new(),
             chat: ChatMemory::default(),
@@ -410,7 +410,7 @@ impl Room {
             Ok(text) => text,
             Err(problem) => {
                 let error = chat_problem(rid, problem);
-                session.deliver_or_close(frame(&ServerMessage::Error(error)));
+                session.reply(frame(&ServerMessage::Error(error)));
                 return;
             }
         };
@@ -473,13 +473,16 @@ impl Room {
 
     /// Sends a sequenced event to everyone, then tells its sender it was accepted, with the
     /// event's place in the room (`self.seq`, already advanced for it).
+    /// The sender's echo and ack are replies (`SessionHandle::reply`): they reach even a member
+    /// whose connection is closing, before its close frame.
     fn publish_and_ack(&self, session: &SessionHandle, rid: Option<Rid>, event: ServerMessage) {
-        self.broadcast(&event, None);
+        let echo = self.broadcast(&event, Some(&session.id));
+        session.reply(echo);
         let ack = ServerMessage::Ack {
             rid,
             seq: Some(self.seq),
         };
-        session.deliver_or_close(frame(&ack));
+        session.reply(frame(&ack));
     }
 
     fn invite(&mut self, session: &SessionHandle, member: PublicId) -> Result<(), ErrorCode> {
@@ -544,13 +547,14 @@ impl Room {
 
     /// Serialize once, queue for every member (but `except`). Members who cannot take it are
     /// closed by `deliver_or_close` and leave through their session's clean-up.
-    fn broadcast(&self, message: &ServerMessage, except: Option<&PublicId>) {
+    fn broadcast(&self, message: &ServerMessage, except: Option<&PublicId>) -> Frame {
         let frame = frame(message);
         for (id, occupant) in &self.occupants {
             if Some(id) != except {
                 occupant.session.deliver_or_close(frame.clone());
             }
         }
+        frame
     }
 
     /// One batch per tick with the positions that changed; anyone who missed a batch gets
@@ -606,12 +610,18 @@ impl Room {
     }
 }
 
+/// A fresh room epoch, `r_` and 8 hex digits (`r_5c1e0a9b`): it only has to differ from the
+/// room's previous runs, which 32 random bits do.
+pub fn new_epoch() -> String {
+    format!("r_{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
 fn frame(message: &ServerMessage) -> Frame {
     Frame::from(message.to_text())
 }
 
 fn reply_error(session: &SessionHandle, rid: Option<Rid>, code: ErrorCode) {
-    session.deliver_or_close(frame(&ServerMessage::error(
+    session.reply(frame(&ServerMessage::error(
         rid,
         code,
         words::error_message(code),

@@ -1,50 +1,55 @@
-//! One task per WebSocket: authenticate, then read the member's messages and turn them into
-//! room commands, while a writer task drains the member's bounded outbox to the socket.
+//! One task per WebSocket: authenticate, then drive the connection from one `select!`: the
+//! member's frames in, the bounded outbox out, heartbeat and silence timers. Every write is
+//! bounded (writer.rs), so every way out ends here, in one leave from the room.
 use super::gate::Refusal;
 use super::handle::{Frame, SessionHandle, SessionShared};
-use super::inbound::{error_body, next_message, until_closed, Incoming, Reject, Stream};
-use super::limits::{limits, AUTH_TIMEOUT, CLOSE_HANDSHAKE, COMEBACK_GRACE, UNRESPONSIVE_AFTER};
+use super::inbound::{error_body, next_message, Incoming, Reject};
+use super::limits::{
+    limits, AUTH_TIMEOUT, CLOSE_HANDSHAKE, COMEBACK_GRACE, HEARTBEAT, UNRESPONSIVE_AFTER,
+};
 use super::protocol::{
     ClientMessage, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid,
     ServerMessage, Status,
 };
 use super::rate::Limiters;
 use super::room::{chat_problem, RoomCommand, RoomHandle};
-use super::writer::{close_now, send_direct, write, Sink};
+use super::writer::{self, finish, send_direct, write_batch};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
-use crate::member::{AccountId, Member, PublicId};
+use crate::model::{AccountId, Member, PublicId};
 use crate::safety::screen_chat;
-use axum::extract::ws::WebSocket;
-use futures_util::StreamExt;
-use tokio::sync::oneshot;
+use axum::extract::ws::{Message, WebSocket};
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
 
 mod voice;
 
-pub async fn run(socket: WebSocket, hub: Hub) {
-    let (mut sink, mut stream) = socket.split();
+/// `until_auth` (the connection's place among its address's unauthenticated ones) is let go
+/// once `auth` succeeds.
+pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     let Some(place) = hub.connection_permit() else {
         let busy = ServerMessage::error(
             None,
             ErrorCode::ServerBusy,
             words::error_message(ErrorCode::ServerBusy),
         );
-        let _ = send_direct(&mut sink, &busy).await;
-        return close_now(&mut sink, &mut stream, CloseCode::TryAgainLater).await;
+        let stalled = send_direct(&mut socket, &busy).await.is_err();
+        return finish(&mut socket, None, CloseCode::TryAgainLater, stalled).await;
     };
     let mut limiters = Limiters::new();
     let member = match tokio::time::timeout(
         AUTH_TIMEOUT,
         // Boxed, like `handle` below: large futures that are live only briefly would otherwise
         // size every idle session's state machine.
-        Box::pin(authenticate(&hub, &mut sink, &mut stream, &mut limiters)),
+        Box::pin(authenticate(&hub, &mut socket, &mut limiters)),
     )
     .await
     {
         Ok(Ok((member, rid))) => (member, rid),
-        Ok(Err(close)) => return close_now(&mut sink, &mut stream, close).await,
-        Err(_) => return close_now(&mut sink, &mut stream, CloseCode::AuthTimeout).await,
+        Ok(Err(close)) => return finish(&mut socket, None, close, false).await,
+        Err(_) => return finish(&mut socket, None, CloseCode::AuthTimeout, false).await,
     };
+    drop(until_auth);
     let (member, rid) = member;
     let view = MemberView {
         id: member.public_id.clone(),
@@ -54,12 +59,13 @@ pub async fn run(socket: WebSocket, hub: Hub) {
         status: Status::default(),
         pos: None,
     };
-    let (session, outbox) = SessionShared::new(hub.next_conn(), member.role, view.clone());
+    let (session, mut outbox) = SessionShared::new(hub.next_conn(), member.role, view.clone());
     hub.register(session.clone());
     tracing::info!(conn = session.conn, member = %session.id, role = member.role.as_str(), "entered");
     let welcome = ServerMessage::Welcome {
         rid,
         you: view,
+        grants: member.role.grants().to_vec(),
         space: hub.space_info(),
         rooms: hub.rooms_for(member.role),
         limits: limits(),
@@ -67,62 +73,87 @@ pub async fn run(socket: WebSocket, hub: Hub) {
     };
     session.deliver_or_close(Frame::from(welcome.to_text()));
 
-    let writer = tokio::spawn(write(sink, outbox, session.clone()));
     let mut reader = Reader {
         hub: &hub,
         session: &session,
         member: &member,
         limiters,
     };
-    let ending = reader.read(&mut stream).await;
+    let ending = reader.serve(&mut socket, &mut outbox).await;
 
-    // The socket first: write the close (the first reason given wins), then let it and its
-    // place among the connections go.
     session.close(match ending {
-        Ending::Lost => CloseCode::Unresponsive,
+        Ending::Lost | Ending::Stalled => CloseCode::Unresponsive,
         Ending::Closed => CloseCode::Normal,
     });
-    let _ = writer.await;
-    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, until_closed(&mut stream)).await;
-    drop(stream);
+    let code = session.close_code().unwrap_or(CloseCode::Normal);
+    // A member who may come back keeps their place a moment, unreachable; anyone else leaves
+    // at once. Either way the room first comes to what the member sent before the close (it
+    // handles commands in order), so the replies to it are queued before the close frame.
+    let room = session.room().and_then(|id| hub.room(&id).cloned());
+    let leaves_now = !code.may_come_back();
+    if let Some(room) = &room {
+        if leaves_now {
+            leave(room, &session).await;
+        }
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, room_caught_up(room)).await;
+    }
+    finish(
+        &mut socket,
+        Some(&mut outbox),
+        code,
+        ending == Ending::Stalled,
+    )
+    .await;
+    drop(socket);
     drop(place);
     hub.media.close(session.conn);
-    // Then the room. A member who may come back keeps their place a moment, unreachable.
-    if let Some(room) = session.room().and_then(|id| hub.room(&id).cloned()) {
-        if ending == Ending::Lost {
-            tokio::select! {
-                _ = tokio::time::sleep(COMEBACK_GRACE) => {}
-                _ = hub.shutdown.cancelled() => {}
-            }
+    if let Some(room) = room.filter(|_| !leaves_now) {
+        tokio::select! {
+            _ = tokio::time::sleep(COMEBACK_GRACE) => {}
+            _ = hub.shutdown.cancelled() => {}
         }
-        room.send(RoomCommand::Leave {
-            session: session.clone(),
-            reason: None,
-            rid: None,
-        })
-        .await;
+        leave(&room, &session).await;
     }
     hub.unregister(&session);
     tracing::info!(conn = session.conn, member = %session.id, close = ?session.close_code(), "left");
 }
 
+/// The connection ended: nobody is told `left`, the room's members see `member_left`.
+async fn leave(room: &RoomHandle, session: &SessionHandle) {
+    room.send(RoomCommand::Leave {
+        session: session.clone(),
+        reason: None,
+        rid: None,
+    })
+    .await;
+}
+
+/// Returns once the room has handled every command sent to it before (it handles them in
+/// order): a question is the barrier.
+async fn room_caught_up(room: &RoomHandle) {
+    let (reply, answer) = oneshot::channel();
+    if room.send(RoomCommand::Occupants { reply }).await {
+        let _ = answer.await;
+    }
+}
+
 /// Until `auth` succeeds nothing is queued: replies go straight to the socket.
 async fn authenticate(
     hub: &Hub,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    socket: &mut WebSocket,
     limiters: &mut Limiters,
 ) -> Result<(Member, Option<Rid>), CloseCode> {
     loop {
-        let message = match next_message(stream).await {
+        let message = match next_message(socket).await {
             Incoming::Message(message) => message,
             Incoming::Rejected(error) => {
-                send_direct(sink, &ServerMessage::Error(*error)).await?;
+                send_direct(socket, &ServerMessage::Error(*error)).await?;
                 limiters.reject()?;
                 continue;
             }
             Incoming::Heartbeat => continue,
             Incoming::TooBig => return Err(CloseCode::TooBig),
+            Incoming::BadText => return Err(CloseCode::BadText),
             Incoming::Closed | Incoming::Lost => return Err(CloseCode::Normal),
         };
         let ClientMessage::Auth { rid, token } = message else {
@@ -131,7 +162,7 @@ async fn authenticate(
                 ErrorCode::NotAuthenticated,
                 words::error_message(ErrorCode::NotAuthenticated),
             );
-            send_direct(sink, &error).await?;
+            send_direct(socket, &error).await?;
             limiters.reject()?;
             continue;
         };
@@ -139,28 +170,28 @@ async fn authenticate(
         let claims = match hub.keys.verify(&token) {
             Ok(claims) => claims,
             Err(TokenError::Expired) => {
-                send_direct(sink, &refuse(ErrorCode::TokenExpired)).await?;
+                send_direct(socket, &refuse(ErrorCode::TokenExpired)).await?;
                 return Err(CloseCode::AuthFailed);
             }
             Err(_) => {
-                send_direct(sink, &refuse(ErrorCode::TokenInvalid)).await?;
+                send_direct(socket, &refuse(ErrorCode::TokenInvalid)).await?;
                 return Err(CloseCode::AuthFailed);
             }
         };
         let member = match hub.store.member(&AccountId(claims.sub)).await {
             Ok(Some(member)) => member,
             Ok(None) => {
-                send_direct(sink, &refuse(ErrorCode::UnknownMember)).await?;
+                send_direct(socket, &refuse(ErrorCode::UnknownMember)).await?;
                 return Err(CloseCode::AuthFailed);
             }
             Err(error) => {
                 tracing::error!(%error, "could not read a member at authentication");
-                send_direct(sink, &refuse(ErrorCode::Internal)).await?;
+                send_direct(socket, &refuse(ErrorCode::Internal)).await?;
                 return Err(CloseCode::Internal);
             }
         };
         if let Err(refusal) = hub.gate().admit_to_space(member.role, hub.clock.now()) {
-            send_direct(sink, &ServerMessage::Error(refusal_error(rid, refusal))).await?;
+            send_direct(socket, &ServerMessage::Error(refusal_error(rid, refusal))).await?;
             return Err(CloseCode::SpaceClosed);
         }
         return Ok((member, rid));
@@ -172,8 +203,19 @@ async fn authenticate(
 enum Ending {
     /// Closed on purpose (by the member, or by the server with a reason).
     Closed,
-    /// Broke, stalled or was replaced: the member may come back in a moment.
+    /// Broke or was replaced: the member may come back in a moment.
     Lost,
+    /// The socket took nothing for WRITE_TIMEOUT: gone too, and nothing more is written.
+    Stalled,
+}
+
+/// What woke the connection up.
+enum Event {
+    Closing(CloseCode),
+    Silent,
+    Heartbeat,
+    Outgoing(Option<Frame>),
+    Incoming(Incoming),
 }
 
 struct Reader<'a> {
@@ -184,23 +226,54 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    async fn read(&mut self, stream: &mut Stream) -> Ending {
+    async fn serve(
+        &mut self,
+        socket: &mut WebSocket,
+        outbox: &mut mpsc::Receiver<Frame>,
+    ) -> Ending {
         // One close waiter and one silence timer for the whole connection, the timer pushed
         // back as frames arrive: making new ones for every frame cost more than the frame.
         let closing = self.session.closing();
         tokio::pin!(closing);
         let silence = tokio::time::sleep(UNRESPONSIVE_AFTER);
         tokio::pin!(silence);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         loop {
-            let incoming = tokio::select! {
-                incoming = next_message(stream) => incoming,
-                code = &mut closing => {
-                    return if code.may_come_back() { Ending::Lost } else { Ending::Closed };
-                }
-                _ = &mut silence => {
+            // Not biased: a busy room's frames must not starve the member's own (their pongs
+            // are what keeps them from looking gone), nor the other way round.
+            let event = tokio::select! {
+                code = &mut closing => Event::Closing(code),
+                _ = &mut silence => Event::Silent,
+                _ = heartbeat.tick() => Event::Heartbeat,
+                frame = outbox.recv() => Event::Outgoing(frame),
+                incoming = next_message(socket) => Event::Incoming(incoming),
+            };
+            let incoming = match event {
+                Event::Closing(code) if code.may_come_back() => return Ending::Lost,
+                Event::Closing(_) => return Ending::Closed,
+                Event::Silent => {
                     self.session.close(CloseCode::Unresponsive);
                     return Ending::Lost;
                 }
+                Event::Heartbeat => {
+                    if writer::send(socket, Message::Ping(Bytes::new()))
+                        .await
+                        .is_err()
+                    {
+                        return Ending::Stalled;
+                    }
+                    continue;
+                }
+                // The session holds a sender, so the outbox never ends while it runs.
+                Event::Outgoing(None) => return Ending::Closed,
+                Event::Outgoing(Some(frame)) => {
+                    if write_batch(socket, frame, outbox).await.is_err() {
+                        return Ending::Stalled;
+                    }
+                    continue;
+                }
+                Event::Incoming(incoming) => incoming,
             };
             silence
                 .as_mut()
@@ -214,6 +287,10 @@ impl Reader<'_> {
                 Incoming::Heartbeat => continue,
                 Incoming::TooBig => {
                     self.session.close(CloseCode::TooBig);
+                    return Ending::Closed;
+                }
+                Incoming::BadText => {
+                    self.session.close(CloseCode::BadText);
                     return Ending::Closed;
                 }
                 Incoming::Closed => return Ending::Closed,
@@ -230,8 +307,7 @@ impl Reader<'_> {
     }
 
     fn reply(&self, message: ServerMessage) {
-        self.session
-            .deliver_or_close(Frame::from(message.to_text()));
+        self.session.reply(Frame::from(message.to_text()));
     }
 
     /// The room the member is in, or `not_in_room`.

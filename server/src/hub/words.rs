@@ -39,6 +39,25 @@ pub fn error_message(code: ErrorCode) -> &'static str {
     }
 }
 
+/// What is wrong with one field of a request (the technical detail goes in `detail`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldProblem {
+    Unknown,
+    Missing,
+    Invalid,
+}
+
+/// A `bad_request` message naming the field, ready to show.
+pub fn bad_field(field: &str, problem: FieldProblem) -> String {
+    match problem {
+        FieldProblem::Unknown => {
+            format!("メッセージに、使えない項目「{field}」が含まれています。")
+        }
+        FieldProblem::Missing => format!("メッセージに、必要な項目「{field}」がありません。"),
+        FieldProblem::Invalid => format!("メッセージの項目「{field}」の形が正しくありません。"),
+    }
+}
+
 /// Why a member who asked to speak only listens here.
 pub fn listen_only_on_stage() -> &'static str {
     "ステージで話せるのは、ホストと招かれた方です。話したいときは手を挙げてください。"

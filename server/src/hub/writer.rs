@@ -1,83 +1,92 @@
-//! Writing to the member's socket: the outbox drained in batches, then a close frame with a
-//! reason. Nothing here waits on a room; a socket that takes nothing for WRITE_TIMEOUT is gone.
-use super::handle::{Frame, SessionHandle};
-use super::inbound::{until_closed, Stream};
-use super::limits::{CLOSE_HANDSHAKE, HEARTBEAT, OUTBOUND_QUEUE, WRITE_TIMEOUT};
+//! Writing to the member's socket, every write bounded: a batch of the outbox, a ping, the
+//! closing sequence. Nothing here waits on a room, and nothing waits on the socket for ever: a
+//! frozen client that takes nothing (no FIN, a full window) would otherwise hold its session,
+//! and its place in the room, as a ghost.
+use super::handle::Frame;
+use super::inbound::until_closed;
+use super::limits::{CLOSE_HANDSHAKE, OUTBOUND_QUEUE, WRITE_TIMEOUT};
 use super::protocol::{CloseCode, ServerMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use bytes::Bytes;
-use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use tokio::sync::mpsc;
+use tokio::time::{timeout, timeout_at, Instant};
 
-pub(super) type Sink = SplitSink<WebSocket, Message>;
+/// The socket took nothing within WRITE_TIMEOUT (or broke): it is gone.
+#[derive(Debug)]
+pub(super) struct Stalled;
 
-/// Drains the outbox to the socket, batching what is queued into one flush.
-pub(super) async fn write(
-    mut sink: Sink,
-    mut outbox: mpsc::Receiver<Frame>,
-    session: SessionHandle,
-) {
-    let mut heartbeat =
-        tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    // One waiter for the whole connection: re-registering it on every frame was a tenth of
-    // the writer's instructions (callgrind, docs/benchmarks.md).
-    let closing = session.closing();
-    tokio::pin!(closing);
-    loop {
-        // Biased: a close or a ping goes before queued frames, so a member who only listens in
-        // a busy room is still pinged (their pong is what keeps them from looking gone).
-        let frame = tokio::select! {
-            biased;
-            code = &mut closing => {
-                // Say what was already queued (a goodbye, an error) before closing; a slow
-                // consumer would only be delayed by it: it resumes instead.
-                if code != CloseCode::SlowConsumer {
-                    while let Ok(frame) = outbox.try_recv() {
-                        if timed_send(&mut sink, Message::Text(frame)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                let _ = timed_send(&mut sink, close_message(code)).await;
-                return;
-            }
-            _ = heartbeat.tick() => {
-                if timed_send(&mut sink, Message::Ping(Bytes::new())).await.is_err() {
-                    return session.close(CloseCode::Unresponsive);
-                }
-                continue;
-            }
-            frame = outbox.recv() => frame,
-        };
-        let Some(frame) = frame else { return };
-        if sink.feed(Message::Text(frame)).await.is_err() {
-            return session.close(CloseCode::Unresponsive);
+/// Writes `first` and whatever else is queued as one batch and one flush, within WRITE_TIMEOUT
+/// for the whole batch.
+pub(super) async fn write_batch(
+    socket: &mut WebSocket,
+    first: Frame,
+    outbox: &mut mpsc::Receiver<Frame>,
+) -> Result<(), Stalled> {
+    let batch = async {
+        socket.feed(Message::Text(first)).await?;
+        for _ in 1..OUTBOUND_QUEUE {
+            let Ok(frame) = outbox.try_recv() else { break };
+            socket.feed(Message::Text(frame)).await?;
         }
-        let mut batch = 1;
-        while batch < OUTBOUND_QUEUE {
-            match outbox.try_recv() {
-                Ok(frame) => {
-                    if sink.feed(Message::Text(frame)).await.is_err() {
-                        return session.close(CloseCode::Unresponsive);
-                    }
-                    batch += 1;
-                }
-                Err(_) => break,
-            }
-        }
-        match tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await {
-            Ok(Ok(())) => {}
-            // A socket that takes nothing for WRITE_TIMEOUT is gone; the reader stops too.
-            _ => return session.close(CloseCode::Unresponsive),
-        }
+        socket.flush().await
+    };
+    match timeout(WRITE_TIMEOUT, batch).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(Stalled),
     }
 }
 
-async fn timed_send(sink: &mut Sink, message: Message) -> Result<(), ()> {
-    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+pub(super) async fn send(socket: &mut WebSocket, message: Message) -> Result<(), Stalled> {
+    match timeout(WRITE_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => Ok(()),
-        _ => Err(()),
+        _ => Err(Stalled),
+    }
+}
+
+/// Before a session becomes a member (refused at the door, during `auth`): straight out.
+pub(super) async fn send_direct(
+    socket: &mut WebSocket,
+    message: &ServerMessage,
+) -> Result<(), CloseCode> {
+    send(socket, Message::Text(message.to_text().into()))
+        .await
+        .map_err(|_| CloseCode::Normal)
+}
+
+/// The end of every connection, bounded: what is already queued (replies, acks, a goodbye),
+/// then the close frame, within WRITE_TIMEOUT together; then the client's close (reading and
+/// discarding until it comes) for at most CLOSE_HANDSHAKE, so the reason is not lost to a
+/// reset. A socket that has already stalled gets nothing more: writing would only wait again.
+pub(super) async fn finish(
+    socket: &mut WebSocket,
+    outbox: Option<&mut mpsc::Receiver<Frame>>,
+    code: CloseCode,
+    stalled: bool,
+) {
+    if stalled {
+        return;
+    }
+    let deadline = Instant::now() + WRITE_TIMEOUT;
+    let goodbye = async {
+        if let Some(outbox) = outbox {
+            // Nothing more can be queued once the receiver is closed; what is in it still is.
+            outbox.close();
+            while let Some(frame) = outbox.recv().await {
+                socket.feed(Message::Text(frame)).await?;
+            }
+        }
+        socket.send(close_message(code)).await
+    };
+    if !matches!(timeout_at(deadline, goodbye).await, Ok(Ok(()))) {
+        return;
+    }
+    if code.read_side_failed() {
+        // The transport reads nothing more after refusing a frame, so the client's close cannot
+        // be seen: keep the socket (unread data makes dropping it a reset, which can destroy
+        // the close frame before a slow reader gets it) for the whole handshake time.
+        tokio::time::sleep(CLOSE_HANDSHAKE).await;
+    } else {
+        let _ = timeout(CLOSE_HANDSHAKE, until_closed(socket)).await;
     }
 }
 
@@ -86,17 +95,4 @@ fn close_message(code: CloseCode) -> Message {
         code: code.code(),
         reason: code.reason().into(),
     }))
-}
-
-pub(super) async fn send_direct(sink: &mut Sink, message: &ServerMessage) -> Result<(), CloseCode> {
-    timed_send(sink, Message::Text(message.to_text().into()))
-        .await
-        .map_err(|_| CloseCode::Normal)
-}
-
-/// Closes a connection that never became a session (refused at the door), finishing the
-/// closing handshake so the reason arrives.
-pub(super) async fn close_now(sink: &mut Sink, stream: &mut Stream, code: CloseCode) {
-    let _ = timed_send(sink, close_message(code)).await;
-    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, until_closed(stream)).await;
 }

@@ -2,7 +2,7 @@
 //! happened, what happens next, the one link on a line of its own, how long it works, and
 //! what to do if it was not you. No images, no tracking, no pressure.
 use super::Lang;
-use crate::auth::Role;
+use crate::model::Role;
 
 pub enum Letter<'a> {
     ApplicationReceived {

@@ -2,7 +2,7 @@
 //! command or the next timeout, applies that one change, and lets the router drain and forward.
 //! Time is the real monotonic clock (never a rehearsal clock): RTP and ICE timers run on it.
 use super::router::Router;
-use super::{Command, Speaking};
+use super::{Command, Replier, Speaking};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use str0m::net::{Protocol, Receive};
@@ -61,24 +61,31 @@ fn apply(router: &mut Router, socket: &UdpSocket, command: Command) {
             peer,
             member,
             signal,
-        } => router.open(socket, peer, member, signal),
+            reply,
+        } => {
+            let mut reply = Replier(Some(reply));
+            let result = router.open(socket, peer, member, signal, &mut reply);
+            reply.finish(result);
+        }
         Command::Answer { peer, sdp, reply } => {
-            let _ = reply.send(router.answer(socket, peer, &sdp));
+            let mut reply = Replier(Some(reply));
+            let result = router.answer(socket, peer, &sdp, &mut reply);
+            reply.finish(result);
         }
         Command::Candidate {
             peer,
             candidate,
             reply,
-        } => {
-            let _ = reply.send(router.candidate(socket, peer, &candidate));
-        }
+        } => reply(router.candidate(socket, peer, &candidate)),
         Command::Publish {
             peer,
             kind,
             publish,
             reply,
         } => {
-            let _ = reply.send(router.publish(socket, peer, kind, publish));
+            let mut reply = Replier(Some(reply));
+            let result = router.publish(socket, peer, kind, publish, &mut reply);
+            reply.finish(result);
         }
         Command::UnpublishAll { peer } => router.unpublish_all(socket, peer),
         Command::Close { peer } => router.close(socket, peer),

@@ -1,7 +1,7 @@
 //! The m-lines of a peer connection and where each is in its negotiation: added, live,
 //! parked (inactive, free for the next track of its kind) or on its way between.
 use super::{PeerId, TrackKind};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use str0m::change::SdpApi;
 use str0m::media::{Direction, Mid};
 
@@ -69,18 +69,18 @@ pub(super) struct Downlink {
     pub(super) needs_keyframe: bool,
 }
 
-/// Moves one line on for the next offer: adds it (direction `live`, in media stream
-/// `stream`), brings it back from parked, or parks it.
-pub(super) fn step(line: &mut Line, live: Direction, stream: &str, api: &mut SdpApi) {
+/// Moves one line on for the next offer: adds it (direction `live`), brings it back from
+/// parked, or parks it.
+///
+/// A line's `msid` (stream and track id, also on its `a=ssrc` lines) is left to str0m, which
+/// makes it random, and it stays with the line for good: str0m writes it on inactive lines too
+/// and offers no way to change it. Naming a member there would leave their pseudonym in every
+/// later offer after they left, and on the next member the line carries; `tracks` in
+/// `voice_offer` is what says whose track a line carries.
+pub(super) fn step(line: &mut Line, live: Direction, api: &mut SdpApi) {
     match (line.wanted, line.nego, line.mid) {
         (true, Nego::New, _) => {
-            let mid = api.add_media(
-                line.kind.media_kind(),
-                live,
-                Some(stream.to_string()),
-                None,
-                None,
-            );
+            let mid = api.add_media(line.kind.media_kind(), live, None, None, None);
             line.mid = Some(mid);
             line.nego = Nego::Offered;
         }

@@ -15,7 +15,7 @@ mod turn;
 use turn::ice_servers;
 pub use turn::{IceServer, Turn};
 
-use crate::member::PublicId;
+use crate::model::PublicId;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -81,6 +81,8 @@ pub struct Speaking {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {
+    #[error("the peer connection could not be started: {0}")]
+    NotOpened(String),
     #[error("voice is not started on this connection")]
     NotStarted,
     #[error("no offer is waiting for an answer")]
@@ -103,27 +105,52 @@ pub enum BindError {
 /// cannot take in time is better dropped than queued without limit.
 const SPEAKING_QUEUE: usize = 256;
 
+/// How the engine answers a request, exactly once: on success as soon as the change is taken,
+/// before any offer it sets off (so a session that queues its `ack` here has it read before
+/// that offer, as docs/protocol.md says), otherwise with the error.
+pub type Reply = Box<dyn FnOnce(Result<(), MediaError>) + Send>;
+
+/// A [`Reply`] inside the engine, given at most once.
+struct Replier(Option<Reply>);
+
+impl Replier {
+    /// The change is taken: say so now, before the offers it sets off.
+    fn accepted(&mut self) {
+        if let Some(reply) = self.0.take() {
+            reply(Ok(()));
+        }
+    }
+
+    /// The outcome, unless `accepted` told it already.
+    fn finish(mut self, result: Result<(), MediaError>) {
+        if let Some(reply) = self.0.take() {
+            reply(result);
+        }
+    }
+}
+
 enum Command {
     Open {
         peer: PeerId,
         member: PublicId,
         signal: Signaller,
+        reply: Reply,
     },
     Answer {
         peer: PeerId,
         sdp: String,
-        reply: oneshot::Sender<Result<(), MediaError>>,
+        reply: Reply,
     },
     Candidate {
         peer: PeerId,
         candidate: String,
-        reply: oneshot::Sender<Result<(), MediaError>>,
+        reply: Reply,
     },
     Publish {
         peer: PeerId,
         kind: TrackKind,
         publish: bool,
-        reply: oneshot::Sender<Result<(), MediaError>>,
+        reply: Reply,
     },
     UnpublishAll {
         peer: PeerId,
@@ -138,6 +165,19 @@ enum Command {
         room: Arc<str>,
         hears: Vec<(PeerId, Vec<PeerId>)>,
     },
+}
+
+impl Command {
+    /// The reply of a request the engine will never see.
+    fn refuse(self) {
+        match self {
+            Command::Open { reply, .. }
+            | Command::Answer { reply, .. }
+            | Command::Candidate { reply, .. }
+            | Command::Publish { reply, .. } => reply(Err(MediaError::Stopped)),
+            _ => {}
+        }
+    }
 }
 
 /// A cheap-to-clone handle on the node's media engine.
@@ -190,43 +230,37 @@ impl Media {
     }
 
     /// Starts (or restarts) a member's peer connection; offers go to `signal`.
-    pub fn open(&self, peer: PeerId, member: PublicId, signal: Signaller) {
-        let _ = self.tx.send(Command::Open {
+    pub fn open(&self, peer: PeerId, member: PublicId, signal: Signaller, reply: Reply) {
+        self.request(Command::Open {
             peer,
             member,
             signal,
+            reply,
         });
     }
 
-    pub async fn answer(&self, peer: PeerId, sdp: String) -> Result<(), MediaError> {
-        self.ask(|reply| Command::Answer { peer, sdp, reply }).await
+    pub fn answer(&self, peer: PeerId, sdp: String, reply: Reply) {
+        self.request(Command::Answer { peer, sdp, reply });
     }
 
     /// A trickled ICE candidate from the member (`candidate:…`).
-    pub async fn candidate(&self, peer: PeerId, candidate: String) -> Result<(), MediaError> {
-        self.ask(|reply| Command::Candidate {
+    pub fn candidate(&self, peer: PeerId, candidate: String, reply: Reply) {
+        self.request(Command::Candidate {
             peer,
             candidate,
             reply,
-        })
-        .await
+        });
     }
 
     /// Adds (or with `publish` false, removes) the member's track of this kind; an offer
     /// follows. Whether they may is the hub's decision, made before.
-    pub async fn publish(
-        &self,
-        peer: PeerId,
-        kind: TrackKind,
-        publish: bool,
-    ) -> Result<(), MediaError> {
-        self.ask(|reply| Command::Publish {
+    pub fn publish(&self, peer: PeerId, kind: TrackKind, publish: bool, reply: Reply) {
+        self.request(Command::Publish {
             peer,
             kind,
             publish,
             reply,
-        })
-        .await
+        });
     }
 
     /// Removes every track the member sends (they went to another room); an offer follows
@@ -254,15 +288,10 @@ impl Media {
         let _ = self.tx.send(Command::Hearing { room, hears });
     }
 
-    async fn ask(
-        &self,
-        command: impl FnOnce(oneshot::Sender<Result<(), MediaError>>) -> Command,
-    ) -> Result<(), MediaError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(command(reply))
-            .map_err(|_| MediaError::Stopped)?;
-        answer.await.unwrap_or(Err(MediaError::Stopped))
+    fn request(&self, command: Command) {
+        if let Err(mpsc::error::SendError(command)) = self.tx.send(command) {
+            command.refuse();
+        }
     }
 }
 

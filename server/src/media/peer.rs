@@ -9,7 +9,7 @@
 use super::line::{step, Downlink, Line, Nego};
 use super::speaking::Detector;
 use super::{MediaError, Offer, PeerId, RemoteTrack, Signaller, Speaking, TrackKind, Uplink};
-use crate::member::PublicId;
+use crate::model::PublicId;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -162,17 +162,11 @@ impl Peer {
             return;
         }
         let mut api = self.rtc.sdp_api();
-        let stream = self.member.to_string();
         for line in &mut self.uplinks {
-            step(line, Direction::RecvOnly, &stream, &mut api);
+            step(line, Direction::RecvOnly, &mut api);
         }
         for d in &mut self.downlinks {
-            step(
-                &mut d.line,
-                Direction::SendOnly,
-                d.member.as_str(),
-                &mut api,
-            );
+            step(&mut d.line, Direction::SendOnly, &mut api);
         }
         if !api.has_changes() {
             return;

@@ -2,8 +2,8 @@
 //! media and keyframe requests between them. A listener receives a track only while its
 //! source is in the listener's hearing set; the m-lines follow that set.
 use super::peer::{Peer, Propagated};
-use super::{MediaError, PeerId, Signaller, Speaking, TrackKind};
-use crate::member::PublicId;
+use super::{MediaError, PeerId, Replier, Signaller, Speaking, TrackKind};
+use crate::model::PublicId;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,21 +40,25 @@ impl Router {
     }
 
     /// Starts a peer (replacing one the same connection had: the client started over).
+    /// `reply` hears of it before the peer's first offer.
     pub(super) fn open(
         &mut self,
         socket: &UdpSocket,
         id: PeerId,
         member: PublicId,
         signal: Signaller,
-    ) {
+        reply: &mut Replier,
+    ) -> Result<(), MediaError> {
         self.close(socket, id);
-        match Peer::new(id, member, signal, self.address, Instant::now()) {
-            Ok(peer) => {
-                self.peers.insert(id, peer);
-                self.sync(socket, id);
-            }
-            Err(error) => tracing::error!(peer = id, %error, "could not start a peer connection"),
-        }
+        let peer =
+            Peer::new(id, member, signal, self.address, Instant::now()).map_err(|error| {
+                tracing::error!(peer = id, %error, "could not start a peer connection");
+                MediaError::NotOpened(error.to_string())
+            })?;
+        self.peers.insert(id, peer);
+        reply.accepted();
+        self.sync(socket, id);
+        Ok(())
     }
 
     pub(super) fn close(&mut self, socket: &UdpSocket, id: PeerId) {
@@ -80,11 +84,13 @@ impl Router {
         socket: &UdpSocket,
         id: PeerId,
         sdp: &str,
+        reply: &mut Replier,
     ) -> Result<(), MediaError> {
         let peer = self.peers.get_mut(&id).ok_or(MediaError::NotStarted)?;
         let result = peer.answer(sdp);
         self.after_change(socket, id);
         result?;
+        reply.accepted();
         // The member's uplinks may have opened or closed; changes that waited are offered.
         self.sync_listeners_of(socket, id);
         self.sync(socket, id);
@@ -109,25 +115,31 @@ impl Router {
         id: PeerId,
         kind: TrackKind,
         publish: bool,
+        reply: &mut Replier,
     ) -> Result<(), MediaError> {
-        self.change_uplinks(socket, id, &[kind], publish)
+        self.change_uplinks(socket, id, &[kind], publish, Some(reply))
     }
 
     pub(super) fn unpublish_all(&mut self, socket: &UdpSocket, id: PeerId) {
         // Without a peer there is nothing to remove.
-        let _ = self.change_uplinks(socket, id, &TrackKind::ALL, false);
+        let _ = self.change_uplinks(socket, id, &TrackKind::ALL, false, None);
     }
 
+    /// `reply` hears of the change before the offer it sets off.
     fn change_uplinks(
         &mut self,
         socket: &UdpSocket,
         id: PeerId,
         kinds: &[TrackKind],
         wanted: bool,
+        reply: Option<&mut Replier>,
     ) -> Result<(), MediaError> {
         let peer = self.peers.get_mut(&id).ok_or(MediaError::NotStarted)?;
         for kind in kinds {
             peer.want_uplink(*kind, wanted);
+        }
+        if let Some(reply) = reply {
+            reply.accepted();
         }
         peer.negotiate();
         self.after_change(socket, id);

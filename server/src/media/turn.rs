@@ -1,7 +1,7 @@
 //! TURN credentials in coturn's shared-secret REST scheme (`--use-auth-secret`): the username
 //! is `expiry:publicid` and the password is base64(HMAC-SHA1(secret, username)). Nothing is
 //! stored; coturn checks the signature and the expiry itself.
-use crate::member::PublicId;
+use crate::model::PublicId;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};

@@ -1,12 +1,20 @@
 //! Where "now" comes from. The schedule is never read against the wall clock directly:
-//! rehearsals, demos and tests start the server at any instant (`--clock`).
+//! rehearsals, demos and tests start the server at any instant (`--clock`), and may set that
+//! rehearsal clock to another instant while it runs (`POST /api/admin/clock`).
 use chrono::{DateTime, Utc};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
-    /// Real time to wait until this clock shows `t` (zero if it already has).
+    /// Real time to wait until this clock shows `t` (zero if it already has), unless the
+    /// clock is set meanwhile: whoever waits also watches `rehearsal().jumps()`.
     fn until(&self, t: DateTime<Utc>) -> Duration;
+    /// The rehearsal clock this is, if it is one: only a rehearsal can be set.
+    fn rehearsal(&self) -> Option<&RehearsalClock> {
+        None
+    }
 }
 
 pub struct SystemClock;
@@ -21,31 +29,49 @@ impl Clock for SystemClock {
 }
 
 /// A clock that starts at a chosen instant and runs on, optionally faster than real time
-/// (a rehearsal of a closing at speed 60 takes ten seconds instead of ten minutes).
+/// (a rehearsal of a closing at speed 60 takes ten seconds instead of ten minutes), and that
+/// can be set to another instant, to rehearse a closing at once.
 pub struct RehearsalClock {
-    origin: DateTime<Utc>,
-    started: Instant,
+    /// The instant it was last set to, and when. A std mutex: held only to copy two fields.
+    set: Mutex<(DateTime<Utc>, Instant)>,
     speed: f64,
+    /// Rings with the instant each time the clock is set, for timers waiting on the clock.
+    jumps: watch::Sender<Option<DateTime<Utc>>>,
 }
 
 impl RehearsalClock {
     pub fn new(origin: DateTime<Utc>, speed: f64) -> Self {
         Self {
-            origin,
-            started: Instant::now(),
+            set: Mutex::new((origin, Instant::now())),
             speed,
+            jumps: watch::Sender::new(None),
         }
+    }
+
+    /// Sets the clock to `to`, forward or back; it runs on from there at its speed.
+    pub fn jump_to(&self, to: DateTime<Utc>) {
+        *self.set.lock().unwrap_or_else(|e| e.into_inner()) = (to, Instant::now());
+        self.jumps.send_replace(Some(to));
+    }
+
+    /// The instants the clock is set to from now on (`changed()` wakes on each).
+    pub fn jumps(&self) -> watch::Receiver<Option<DateTime<Utc>>> {
+        self.jumps.subscribe()
     }
 }
 
 impl Clock for RehearsalClock {
     fn now(&self) -> DateTime<Utc> {
-        let real = self.started.elapsed().as_secs_f64() * self.speed;
-        self.origin + chrono::Duration::microseconds((real * 1e6) as i64)
+        let (origin, started) = *self.set.lock().unwrap_or_else(|e| e.into_inner());
+        let real = started.elapsed().as_secs_f64() * self.speed;
+        origin + chrono::Duration::microseconds((real * 1e6) as i64)
     }
     fn until(&self, t: DateTime<Utc>) -> Duration {
         let virt = (t - self.now()).to_std().unwrap_or(Duration::ZERO);
         virt.div_f64(self.speed)
+    }
+    fn rehearsal(&self) -> Option<&RehearsalClock> {
+        Some(self)
     }
 }
 
@@ -65,5 +91,23 @@ mod tests {
             clock.until(origin - chrono::Duration::hours(1)),
             Duration::ZERO
         );
+    }
+
+    #[tokio::test]
+    async fn a_rehearsal_clock_set_to_another_instant_runs_on_from_there_and_says_so() {
+        let origin = "2026-12-09T11:00:00Z".parse().unwrap();
+        let clock = RehearsalClock::new(origin, 1.0);
+        let mut jumps = clock.jumps();
+        let closing: DateTime<Utc> = "2026-12-09T20:59:30Z".parse().unwrap();
+        clock.jump_to(closing);
+        jumps.changed().await.unwrap();
+        assert_eq!(*jumps.borrow_and_update(), Some(closing));
+        let now = clock.now();
+        assert!(now >= closing && now - closing < chrono::Duration::seconds(5));
+        assert!(clock.until(closing + chrono::Duration::seconds(30)) <= Duration::from_secs(30));
+        // Back again: a closing can be rehearsed twice.
+        clock.jump_to(origin);
+        assert!(clock.now() < closing);
+        assert!(SystemClock.rehearsal().is_none());
     }
 }

@@ -10,8 +10,6 @@ use chrono::{DateTime, Days, FixedOffset, LocalResult, NaiveDate, NaiveTime, Tim
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::config::{RoomKind, SpaceConfig};
-
 pub use clock::{Clock, RehearsalClock, SystemClock};
 pub use holidays::{holiday_name, is_holiday};
 pub use rules::{Closures, DateRange, MonthDay, OpeningRule, Pattern, YearlyRange};
@@ -75,25 +73,18 @@ enum Which<'a> {
 }
 
 impl Schedule {
-    pub fn new(config: &SpaceConfig) -> Schedule {
-        let programs = config
-            .rooms
-            .iter()
-            .filter(|r| matches!(r.kind, RoomKind::Program { .. }))
-            .map(|r| {
-                let sessions = config
-                    .sessions
-                    .iter()
-                    .filter(|s| s.room == r.id)
-                    .map(|s| s.rule.clone())
-                    .collect();
-                (r.id.clone(), sessions)
-            })
-            .collect();
+    /// The space's rules in its time zone, and each program room (in file order) with its
+    /// session rules. rooms.toml becomes this through `SpaceConfig::schedule`.
+    pub fn new(
+        tz: Tz,
+        opening: Vec<OpeningRule>,
+        closures: Closures,
+        programs: Vec<(String, Vec<OpeningRule>)>,
+    ) -> Schedule {
         Schedule {
-            tz: config.space.timezone,
-            opening: config.opening.clone(),
-            closures: config.closures.clone(),
+            tz,
+            opening,
+            closures,
             programs,
         }
     }
@@ -243,6 +234,3 @@ impl Schedule {
         None
     }
 }
-
-#[cfg(test)]
-mod tests;

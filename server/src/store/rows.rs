@@ -1,10 +1,10 @@
 //! Rows as both back ends read them, and their conversion into domain types: the column
 //! lists and decoding are the same on SQLite and PostgreSQL (timestamps decode to
 //! `DateTime<Utc>` on both), only the SQL around them differs.
-use super::{corrupt, AuditRecord, StoreError};
-use crate::accounts::{Application, Invitation};
-use crate::auth::Role;
-use crate::member::{AccountId, Avatar, Member, PublicId};
+use super::{corrupt, StoreError};
+use crate::model::{
+    AccountId, Application, AuditRecord, Avatar, Invitation, Member, PublicId, Role,
+};
 use chrono::{DateTime, Utc};
 
 pub(super) const SELECT_MEMBER: &str = "SELECT account_id, public_id, nickname, avatar_shape, \

@@ -1,12 +1,11 @@
-//! Behaviour every `Store` must show, written against the trait so the PostgreSQL store
-//! runs the same checks. Each check uses its own nicknames and tolerates existing rows,
+//! Behaviour the store must show on every back end, so SQLite (file and memory) and
+//! PostgreSQL run the same checks. Each check uses its own nicknames and tolerates existing rows,
 //! but expects no other writer while it runs (audit ordering).
-use super::{AuditEntry, NewMember, Store, StoreError};
-use crate::auth::Role;
-use crate::member::{AccountId, Avatar, PublicId};
+use super::{Store, StoreError};
+use crate::model::{AccountId, AuditEntry, Avatar, NewMember, PublicId, Role};
 use serde_json::json;
 
-pub(crate) async fn run(store: &dyn Store) {
+pub(crate) async fn run(store: &Store) {
     create_and_fetch(store).await;
     nickname_conflicts_ignore_case_and_width(store).await;
     set_avatar(store).await;
@@ -22,7 +21,7 @@ fn new_member(nickname: &str, role: Role) -> NewMember {
     }
 }
 
-pub(crate) async fn create_and_fetch(store: &dyn Store) {
+pub(crate) async fn create_and_fetch(store: &Store) {
     let avatar = Avatar {
         shape: "fox".into(),
         color: "#8fb8de".into(),
@@ -74,7 +73,7 @@ pub(crate) async fn create_and_fetch(store: &dyn Store) {
         .is_none());
 }
 
-pub(crate) async fn nickname_conflicts_ignore_case_and_width(store: &dyn Store) {
+pub(crate) async fn nickname_conflicts_ignore_case_and_width(store: &Store) {
     let first = store
         .create_member(new_member("Hikari", Role::Family))
         .await
@@ -103,7 +102,7 @@ pub(crate) async fn nickname_conflicts_ignore_case_and_width(store: &dyn Store) 
     );
 }
 
-pub(crate) async fn set_avatar(store: &dyn Store) {
+pub(crate) async fn set_avatar(store: &Store) {
     let m = store
         .create_member(new_member("nagi", Role::Staff))
         .await
@@ -125,7 +124,7 @@ pub(crate) async fn set_avatar(store: &dyn Store) {
     assert!(matches!(err, StoreError::NotFound), "{err}");
 }
 
-pub(crate) async fn audit_is_newest_first_and_limited(store: &dyn Store) {
+pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
     let actor = PublicId::generate();
     let subject = PublicId::generate();
     for n in 0..5 {

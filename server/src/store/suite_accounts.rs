@@ -1,16 +1,12 @@
 //! The accounts part of the store suite (see `suite.rs`): the same checks for every back end.
 use super::{Conflict, Store, StoreError};
-use crate::accounts::Application;
-use crate::accounts::{
-    Applicant, ApplicationStatus, InvitationState, NewApplication, NewInvitation, Registration,
-    Submitted,
+use crate::model::{
+    AccountId, Applicant, Application, ApplicationStatus, Avatar, InvitationState, Lang,
+    NewApplication, NewInvitation, PublicId, Registration, Role, Submitted,
 };
-use crate::auth::Role;
-use crate::mail::Lang;
-use crate::member::{AccountId, Avatar, PublicId};
 use chrono::{Duration, Utc};
 
-pub(crate) async fn run(store: &dyn Store) {
+pub(crate) async fn run(store: &Store) {
     applications_are_one_per_person(store).await;
     a_double_submit_makes_one_application(store).await;
     a_double_registration_makes_one_account(store).await;
@@ -58,7 +54,7 @@ fn unique(label: &str) -> String {
     format!("{label}-{}", uuid::Uuid::new_v4().simple())
 }
 
-pub(crate) async fn applications_are_one_per_person(store: &dyn Store) {
+pub(crate) async fn applications_are_one_per_person(store: &Store) {
     let email = format!("{}@example.org", unique("apply"));
     let Submitted::New(first) = store
         .submit_application(application(&email, "そら"))
@@ -125,7 +121,7 @@ pub(crate) async fn applications_are_one_per_person(store: &dyn Store) {
     assert_ne!(third.id, first.id);
 }
 
-pub(crate) async fn invitations_work_once(store: &dyn Store) {
+pub(crate) async fn invitations_work_once(store: &Store) {
     let email = format!("{}@example.org", unique("invite"));
     let hash = unique("hash");
     let created = store
@@ -262,7 +258,7 @@ pub(crate) async fn invitations_work_once(store: &dyn Store) {
     assert_eq!(lang, Lang::En);
 }
 
-pub(crate) async fn sessions_and_login_links(store: &dyn Store) {
+pub(crate) async fn sessions_and_login_links(store: &Store) {
     let email = format!("{}@example.org", unique("login"));
     let hash = unique("hash");
     store
@@ -325,7 +321,7 @@ pub(crate) async fn sessions_and_login_links(store: &dyn Store) {
     assert!(matches!(err, StoreError::NotFound), "{err}");
 }
 
-pub(crate) async fn deletion_forgets_the_person(store: &dyn Store) {
+pub(crate) async fn deletion_forgets_the_person(store: &Store) {
     let email = format!("{}@example.org", unique("delete"));
     let Submitted::New(applied) = store
         .submit_application(application(&email, "けすひと"))
@@ -385,7 +381,7 @@ pub(crate) async fn deletion_forgets_the_person(store: &dyn Store) {
 }
 
 /// Submits an application and decides it.
-async fn decided(store: &dyn Store, label: &str, decision: ApplicationStatus) -> Application {
+async fn decided(store: &Store, label: &str, decision: ApplicationStatus) -> Application {
     let email = format!("{}@example.org", unique(label));
     let Submitted::New(applied) = store
         .submit_application(application(&email, label))
@@ -400,7 +396,7 @@ async fn decided(store: &dyn Store, label: &str, decision: ApplicationStatus) ->
         .unwrap()
 }
 
-pub(crate) async fn stale_records_are_forgotten(store: &dyn Store) {
+pub(crate) async fn stale_records_are_forgotten(store: &Store) {
     let now = Utc::now();
     let long_ago = now - Duration::days(40);
     let declined = decided(store, "declined", ApplicationStatus::Declined).await;
@@ -496,7 +492,7 @@ pub(crate) async fn stale_records_are_forgotten(store: &dyn Store) {
 
 /// The form sent twice at once (a double click, a retry over a slow network): both are
 /// accepted, and there is one application.
-pub(crate) async fn a_double_submit_makes_one_application(store: &dyn Store) {
+pub(crate) async fn a_double_submit_makes_one_application(store: &Store) {
     let email = format!("{}@example.org", unique("double"));
     let submits = (0..6).map(|_| store.submit_application(application(&email, "にど")));
     for submitted in futures_util::future::join_all(submits).await {
@@ -511,7 +507,7 @@ pub(crate) async fn a_double_submit_makes_one_application(store: &dyn Store) {
 
 /// The registration form sent twice at once: one account, and the other answer says the
 /// invitation was used.
-pub(crate) async fn a_double_registration_makes_one_account(store: &dyn Store) {
+pub(crate) async fn a_double_registration_makes_one_account(store: &Store) {
     let email = format!("{}@example.org", unique("twice"));
     let hash = unique("hash");
     store

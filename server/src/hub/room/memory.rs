@@ -22,10 +22,15 @@ impl ChatMemory {
         }
     }
 
-    /// Every line after `seq`, and whether some of them are already forgotten.
+    /// Every line after `seq`; when some of them are already forgotten, the gap is reported
+    /// and only the lines a newcomer sees are given (hundreds of lines out of context help
+    /// nobody, and cost a phone).
     pub(super) fn since(&self, seq: u64) -> (Vec<ChatLine>, bool) {
+        if seq < self.forgotten_up_to {
+            return (self.recent(), true);
+        }
         let missed = self.lines.iter().filter(|l| l.seq > seq).cloned().collect();
-        (missed, seq < self.forgotten_up_to)
+        (missed, false)
     }
 
     pub(super) fn recent(&self) -> Vec<ChatLine> {

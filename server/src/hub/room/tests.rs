@@ -2,11 +2,11 @@
 //! hold megabytes): a slow member is closed without slowing anyone else, and a member who
 //! missed a positions batch gets a complete one next.
 use super::*;
-use crate::auth::Role;
 use crate::hub::handle::SessionShared;
 use crate::hub::limits::OUTBOUND_QUEUE;
 use crate::hub::protocol::{CloseCode, Status};
-use crate::member::Avatar;
+use crate::model::Avatar;
+use crate::model::Role;
 use crate::schedule::SystemClock;
 use serde_json::Value;
 

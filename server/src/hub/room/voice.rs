@@ -13,7 +13,7 @@ use crate::hub::protocol::{
 };
 use crate::hub::words;
 use crate::media::TrackKind;
-use crate::member::PublicId;
+use crate::model::PublicId;
 use std::collections::{HashMap, HashSet};
 
 /// In the free space, members this close (in map units) start hearing each other...

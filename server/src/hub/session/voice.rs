@@ -7,14 +7,16 @@ use super::super::room::RoomCommand;
 use super::super::words;
 use super::Reader;
 use crate::auth::Grant;
-use crate::media::{MediaError, TrackKind};
-use crate::member::PublicId;
+use crate::media::{MediaError, Reply, TrackKind};
+use crate::model::PublicId;
 use tokio::sync::oneshot;
 
 impl Reader<'_> {
-    /// Starts (or starts over) the peer connection; the media engine sends the offers.
+    /// Starts (or starts over) the peer connection; the media engine sends the offers, and
+    /// the reply before the first of them.
     pub(super) fn voice_start(&self, rid: Option<Rid>) {
         let session = self.session.clone();
+        let replied = self.session.clone();
         self.hub.media.open(
             session.conn,
             session.id.clone(),
@@ -26,8 +28,14 @@ impl Reader<'_> {
                 };
                 session.deliver_or_close(Frame::from(message.to_text()));
             }),
+            Box::new(move |result| {
+                let message = match result {
+                    Ok(()) => ServerMessage::Ack { rid, seq: None },
+                    Err(error) => ServerMessage::Error(media_error(rid, error)),
+                };
+                replied.deliver_or_close(Frame::from(message.to_text()));
+            }),
         );
-        self.reply(ServerMessage::Ack { rid, seq: None });
     }
 
     pub(super) async fn voice_stop(&self, rid: Option<Rid>) {
@@ -37,8 +45,9 @@ impl Reader<'_> {
     }
 
     pub(super) async fn voice_answer(&self, rid: Option<Rid>, sdp: String) -> Result<(), Reject> {
-        let result = self.hub.media.answer(self.session.conn, sdp).await;
-        self.voice_reply(rid, result)
+        let (reply, outcome) = self.media_reply(&rid);
+        self.hub.media.answer(self.session.conn, sdp, reply);
+        outcome_of(rid, outcome).await
     }
 
     pub(super) async fn voice_candidate(
@@ -46,8 +55,11 @@ impl Reader<'_> {
         rid: Option<Rid>,
         candidate: String,
     ) -> Result<(), Reject> {
-        let result = self.hub.media.candidate(self.session.conn, candidate).await;
-        self.voice_reply(rid, result)
+        let (reply, outcome) = self.media_reply(&rid);
+        self.hub
+            .media
+            .candidate(self.session.conn, candidate, reply);
+        outcome_of(rid, outcome).await
     }
 
     /// Publishing is the room's decision (status, stage, mute, places left); the engine only
@@ -59,9 +71,13 @@ impl Reader<'_> {
         publish: bool,
     ) -> Result<(), Reject> {
         if !publish {
-            let result = self.hub.media.publish(self.session.conn, kind, false).await;
+            let (reply, outcome) = self.media_reply(&rid);
+            self.hub
+                .media
+                .publish(self.session.conn, kind, false, reply);
+            let result = outcome_of(rid, outcome).await;
             self.release_publish(Some(kind)).await;
-            return self.voice_reply(rid, result);
+            return result;
         }
         let room = self.current_room(&rid)?;
         let (reply, answer) = oneshot::channel();
@@ -79,11 +95,29 @@ impl Reader<'_> {
             }
             Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
         }
-        let result = self.hub.media.publish(self.session.conn, kind, true).await;
+        let (reply, outcome) = self.media_reply(&rid);
+        self.hub.media.publish(self.session.conn, kind, true, reply);
+        let result = outcome_of(rid, outcome).await;
         if result.is_err() {
             self.release_publish(Some(kind)).await;
         }
-        self.voice_reply(rid, result)
+        result
+    }
+
+    /// A reply for the media engine: it queues the `ack` itself, before any offer the request
+    /// sets off (docs/protocol.md: the ack, then the offer); the outcome comes back for errors.
+    fn media_reply(&self, rid: &Option<Rid>) -> (Reply, oneshot::Receiver<Result<(), MediaError>>) {
+        let session = self.session.clone();
+        let rid = rid.clone();
+        let (tx, rx) = oneshot::channel();
+        let reply: Reply = Box::new(move |result| {
+            if result.is_ok() {
+                let ack = ServerMessage::Ack { rid, seq: None };
+                session.deliver_or_close(Frame::from(ack.to_text()));
+            }
+            let _ = tx.send(result);
+        });
+        (reply, rx)
     }
 
     /// Tells the room this connection no longer sends `kind` (`None`: anything).
@@ -144,15 +178,17 @@ impl Reader<'_> {
         .await;
         Ok(())
     }
+}
 
-    fn voice_reply(&self, rid: Option<Rid>, result: Result<(), MediaError>) -> Result<(), Reject> {
-        match result {
-            Ok(()) => {
-                self.reply(ServerMessage::Ack { rid, seq: None });
-                Ok(())
-            }
-            Err(error) => Err(media_error(rid, error).into()),
-        }
+/// The outcome of a media request whose ack the engine queued: only errors are left to send.
+async fn outcome_of(
+    rid: Option<Rid>,
+    outcome: oneshot::Receiver<Result<(), MediaError>>,
+) -> Result<(), Reject> {
+    // A dropped reply: the engine stopped before it saw the request.
+    match outcome.await.unwrap_or(Err(MediaError::Stopped)) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(media_error(rid, error).into()),
     }
 }
 
@@ -163,10 +199,11 @@ fn media_error(rid: Option<Rid>, error: MediaError) -> ErrorBody {
             message: words::no_offer_pending().to_string(),
             ..error_body(rid, ErrorCode::BadSdp)
         },
+        // The media stack's words are for developers: in `detail`, never in `message`.
         MediaError::BadSdp(problem) => ErrorBody {
-            message: format!("{}（{problem}）", words::error_message(ErrorCode::BadSdp)),
+            detail: Some(problem),
             ..error_body(rid, ErrorCode::BadSdp)
         },
-        MediaError::Stopped => error_body(rid, ErrorCode::Internal),
+        MediaError::Stopped | MediaError::NotOpened(_) => error_body(rid, ErrorCode::Internal),
     }
 }

@@ -83,6 +83,11 @@ fn lines_are_parked_and_reused_never_stopped() {
         "a line was stopped: {}",
         parked.sdp
     );
+    assert!(
+        !parked.sdp.contains(a.3.as_str()),
+        "the parked line still names A: {}",
+        parked.sdp
+    );
 
     // B comes into hearing: the parked line carries B.
     peer.want_downlinks(std::slice::from_ref(&b));
@@ -91,6 +96,12 @@ fn lines_are_parked_and_reused_never_stopped() {
     assert_eq!(reused.tracks.len(), 1);
     assert_eq!(reused.tracks[0].mid, mid, "the parked line was not reused");
     assert_eq!(reused.tracks[0].member, b.3);
+    for sdp in [&first.sdp, &reused.sdp] {
+        assert!(
+            !sdp.contains(a.3.as_str()) && !sdp.contains(b.3.as_str()),
+            "an SDP names a member: {sdp}"
+        );
+    }
     assert_eq!(peer.open_downlink(3, b.1).map(|m| m.to_string()), Some(mid));
 }
 

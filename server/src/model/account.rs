@@ -1,8 +1,6 @@
-//! What the accounts flow keeps: applications, invitations, login credentials. Plain
-//! domain types; the store persists them and the flows in this module decide with them.
-use crate::auth::Role;
-use crate::mail::Lang;
-use crate::member::{AccountId, Avatar, PublicId};
+//! What the accounts flow keeps: applications, invitations, login credentials. The store
+//! persists them and `crate::accounts` decides with them.
+use super::{AccountId, Avatar, Lang, PublicId, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,12 +1,13 @@
 //! Schedule corners that the shipped Japanese file cannot show: time-zone changes,
 //! overlapping rules, sessions on days whose opening does not fit them, the horizon.
-use super::*;
-use crate::config::SpaceConfig;
+use super::SpaceConfig;
+use crate::schedule::{Schedule, Window};
+use chrono::{DateTime, NaiveDate, Utc};
 
 fn schedule(body: &str) -> Schedule {
     let text = format!("[space]\nname = \"test\"\n{body}\n[[room]]\nid = \"free\"\nkind = \"free\"\nname = \"free\"\n");
     match SpaceConfig::from_toml(&text, "test.toml") {
-        Ok(config) => Schedule::new(&config),
+        Ok(config) => config.schedule(),
         Err(e) => panic!("{e}"),
     }
 }
@@ -106,7 +107,7 @@ fn a_session_takes_place_only_where_that_days_opening_holds_it() {
         [closures]\ndates = [\"2026-12-16\"]\n\
         [[room]]\nid = \"p\"\nkind = \"program\"\nname = \"p\"\n\
         [[room.session]]\nrule = \"weekly\"\nweekdays = [\"wed\", \"sat\"]\nstart = \"14:00\"\nend = \"15:00\"\n";
-    let s = Schedule::new(&SpaceConfig::from_toml(text, "t.toml").unwrap());
+    let s = SpaceConfig::from_toml(text, "t.toml").unwrap().schedule();
     let sessions: Vec<_> = s
         .windows(d("2026-12-09"), d("2026-12-23"))
         .into_iter()

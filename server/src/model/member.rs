@@ -1,9 +1,10 @@
-//! A member of the space as the store keeps them, and the avatar they show.
+//! A member of the space as the store keeps them, the avatar they show, and how their
+//! nickname is compared.
 //!
 //! Two identifiers on purpose: `AccountId` ties a member to their account and never leaves
 //! the server (tokens carry it signed, nothing else shows it); `PublicId` is the per-space
 //! pseudonym other members see.
-use crate::auth::Role;
+use super::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -79,5 +80,42 @@ impl Default for Avatar {
 impl Avatar {
     pub fn is_valid(&self) -> bool {
         AVATAR_SHAPES.contains(&self.shape.as_str()) && AVATAR_COLORS.contains(&self.color.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub nickname: String,
+    pub avatar: Avatar,
+    pub role: Role,
+}
+
+/// The form in which nicknames are compared. Two nicknames that look the same to a person
+/// must not belong to two members: surrounding spaces (including the ideographic space)
+/// are dropped, full-width ASCII (what a Japanese IME types) becomes half-width, and case
+/// is folded. Every back end stores and looks up this key, so they agree.
+pub fn nickname_key(nickname: &str) -> String {
+    nickname
+        .trim()
+        .chars()
+        .map(|c| match c {
+            // U+FF01..=U+FF5E are the full-width forms of U+0021..=U+007E.
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nickname_keys_fold_case_width_and_spaces() {
+        assert_eq!(nickname_key("Sora"), "sora");
+        assert_eq!(nickname_key("ＳＯＲＡ"), "sora");
+        assert_eq!(nickname_key("\u{3000}そら "), "そら");
+        assert_ne!(nickname_key("そら"), nickname_key("ソラ"));
     }
 }

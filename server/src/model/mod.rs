@@ -1,0 +1,14 @@
+//! The domain's plain types, shared by accounts, the store and the hub: members and their
+//! roles, applications, invitations, logins, audit entries. They depend on nothing else in
+//! the crate, so every module can use them without importing the one that uses it.
+mod account;
+mod audit;
+mod lang;
+mod member;
+mod role;
+
+pub use account::*;
+pub use audit::{AuditEntry, AuditRecord};
+pub use lang::Lang;
+pub use member::*;
+pub use role::Role;

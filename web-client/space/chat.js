@@ -1,0 +1,84 @@
+// The room's chat: the log (lines and quiet notes of who came and went, and stamps), the
+// form to write, the stamps to send, and what the server said about a line it refused.
+// The log grows by what is new; it is drawn again only when it starts afresh.
+import { STAMP_EMOJI, STAMPS, said, wordsFor } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+
+/// `send(message)`: the connection's send (null when offline); `sent()`: a line went out.
+export function chatView(store, { send, sent }) {
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("chat-input");
+    const text = input.value.trim();
+    if (!text) return;
+    sent();
+    if (send({ type: "chat", text }) !== null) input.value = "";
+  });
+
+  const drawn = { entries: null, count: 0 };
+  store.on(["chat"], (state) => {
+    const { entries } = state.chat;
+    const log = $("chat-log");
+    if (drawn.entries !== entries) {
+      log.replaceChildren();
+      drawn.entries = entries;
+      drawn.count = 0;
+    }
+    if (drawn.count === entries.length) return;
+    log.append(...entries.slice(drawn.count).map((entry) => item(state, entry)));
+    drawn.count = entries.length;
+    log.scrollTop = log.scrollHeight;
+  });
+
+  store.on(["settings"], (state) => {
+    const T = wordsFor(state);
+    const group = document.querySelector(".stamps");
+    group.querySelectorAll("button").forEach((b) => b.remove());
+    for (const stamp of STAMPS) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "stamp";
+      button.textContent = STAMP_EMOJI[stamp];
+      button.title = T.stampNames[stamp];
+      button.setAttribute("aria-label", T.stampNames[stamp]);
+      button.addEventListener("click", () => send({ type: "stamp", stamp }));
+      group.append(button);
+    }
+  });
+
+  store.on(["chatError", "settings"], (state) => {
+    $("chat-error").textContent = state.chatError ? said(state, state.chatError) : "";
+  });
+}
+
+function item(state, entry) {
+  const T = wordsFor(state);
+  const li = document.createElement("li");
+  if (entry.line) {
+    const l = entry.line;
+    li.dataset.seq = l.seq;
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = l.nickname;
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = l.text;
+    const at = document.createElement("time");
+    at.dateTime = l.at;
+    at.textContent = new Intl.DateTimeFormat("ja-JP", {
+      timeZone: state.space?.timezone ?? "Asia/Tokyo", hour: "2-digit", minute: "2-digit",
+    }).format(new Date(l.at));
+    li.append(who, text, at);
+    return li;
+  }
+  li.className = "note";
+  if (entry.gap) li.textContent = T.gap;
+  else if (entry.joined !== undefined) li.textContent = T.joinedRoom(entry.joined);
+  else if (entry.left !== undefined) li.textContent = T.leftRoom(entry.left);
+  else if (entry.stamp) {
+    const label = `${STAMP_EMOJI[entry.stamp] ?? ""} ${T.stampNames[entry.stamp] ?? entry.stamp}`;
+    li.textContent = T.stampFrom(entry.from, label);
+  }
+  return li;
+}

@@ -1,0 +1,272 @@
+// The page's state, in one place. `apply(state, msg)` is the only thing that changes it:
+// from the server's messages (docs/protocol.md) and from a few of the page's own, whose types
+// start with "page:". It answers which parts changed, and the store tells the views that show
+// those parts; nothing else keeps a copy. Server `message` texts are kept as the messages
+// they came in, and worded by the view in the page's language.
+
+export function initialState(settings, resume) {
+  return {
+    settings, // { lang, calm, large }
+    connection: { name: "connecting", detail: undefined },
+    you: null,
+    grants: new Set(),
+    space: null,
+    rooms: [],
+    iceServers: [],
+    room: null, // the room we are in: its welcome.rooms entry + { epoch, seq (highest seen), stageView }
+    members: new Map(), // id → member, in the room we are in
+    bubbles: new Map(), // id → the stamp shown over their avatar for a moment
+    mutedHere: new Set(), // members we muted in this room (mutes hold per room)
+    chat: { room: null, epoch: null, last: 0, entries: [] }, // what the chat log shows
+    chatError: null,
+    // Where chat resumes (sessionStorage keeps it for a reload): `since` is the seq before the
+    // first line this tab showed, `seq` the highest seen.
+    resume,
+    banner: null, // { kind, msg | text, until }
+    overview: null,
+    farewell: null, // { title, text | msg, login }
+  };
+}
+
+/// Applies one message to `state`; returns the names of the parts that changed.
+export function apply(state, msg) {
+  const changed = new Set();
+  const room = state.room && msg.room === state.room.id ? state.room : null;
+  // Events of a room we have left (or not yet joined) may still arrive: they change nothing.
+  if (ROOM_EVENTS.has(msg.type) && !room) return changed;
+  if (room && typeof msg.seq === "number" && msg.seq > room.seq) {
+    room.seq = msg.seq;
+    if (state.resume?.room === room.id) {
+      state.resume = { ...state.resume, seq: msg.seq };
+      changed.add("resume");
+    }
+  }
+  switch (msg.type) {
+    case "welcome":
+      state.you = msg.you;
+      state.grants = new Set(msg.grants ?? []);
+      state.space = msg.space;
+      state.rooms = msg.rooms;
+      state.iceServers = msg.ice_servers ?? [];
+      add(changed, "you", "grants", "space", "rooms");
+      break;
+    case "joined":
+      joined(state, msg);
+      add(changed, "room", "members", "positions", "stage", "chat", "resume");
+      break;
+    case "left":
+      if (state.room?.id !== msg.room) break;
+      state.room = null;
+      state.members = new Map();
+      state.bubbles = new Map();
+      add(changed, "room", "members", "positions", "stage");
+      if (msg.message) {
+        state.banner = { kind: "left", msg };
+        changed.add("banner");
+      }
+      break;
+    case "member_joined":
+      state.members.set(msg.member.id, msg.member);
+      note(state, { joined: msg.member.nickname });
+      add(changed, "members", "positions", "chat");
+      break;
+    case "member_left":
+      note(state, { left: state.members.get(msg.id)?.nickname ?? "" });
+      state.members.delete(msg.id);
+      add(changed, "members", "positions", "chat");
+      break;
+    case "member_updated":
+      state.members.set(msg.member.id, { ...state.members.get(msg.member.id), ...msg.member });
+      changed.add("members");
+      if (msg.member.id === state.you?.id) {
+        state.you = { ...state.you, ...msg.member };
+        changed.add("you");
+      }
+      break;
+    case "positions":
+      for (const move of msg.moves) {
+        const m = state.members.get(move.id);
+        if (m) m.pos = { x: move.x, y: move.y };
+      }
+      changed.add("positions");
+      break;
+    case "voice_speaking": {
+      const m = state.members.get(msg.id);
+      if (!m || m.speaking === msg.speaking) break;
+      m.speaking = msg.speaking;
+      changed.add("speaking");
+      break;
+    }
+    case "stage":
+      room.stageView = { speakers: msg.speakers, hands: msg.hands };
+      changed.add("stage");
+      break;
+    case "chat":
+      if (line(state, msg)) changed.add("chat");
+      break;
+    case "stamp":
+      note(state, { stamp: msg.stamp, from: state.members.get(msg.from)?.nickname ?? "" });
+      changed.add("chat");
+      if (state.members.has(msg.from)) {
+        state.bubbles.set(msg.from, msg.stamp);
+        changed.add("bubbles");
+      }
+      break;
+    case "notice":
+      state.banner = { kind: msg.kind, msg, until: msg.until };
+      changed.add("banner");
+      break;
+    case "announcement":
+      state.banner = { kind: "announcement", announcement: msg };
+      changed.add("banner");
+      break;
+    case "overview":
+      state.overview = msg.rooms;
+      changed.add("overview");
+      break;
+    case "goodbye":
+      farewell(state, changed, { title: msg.reason === "closed" ? "closedTitle" : "shutdownTitle", msg });
+      forget(state, changed);
+      break;
+    case "error":
+      if (["space_closed", "room_closed"].includes(msg.code) && !state.room) {
+        farewell(state, changed, { title: "closedNow", msg });
+      } else if (msg.code === "rate_limited" || msg.code?.startsWith("chat_")) {
+        state.chatError = msg;
+        changed.add("chatError");
+      } else {
+        state.banner = { kind: "error", msg };
+        changed.add("banner");
+      }
+      break;
+
+    // --- The page's own -----------------------------------------------------------------
+    case "page:connection":
+      state.connection = { name: msg.name, detail: msg.detail };
+      changed.add("connection");
+      break;
+    case "page:settings":
+      state.settings = { ...state.settings, ...msg.settings };
+      changed.add("settings");
+      break;
+    case "page:status":
+      // Said again after a reconnect (a status lives as long as its connection).
+      state.you = { ...state.you, status: msg.status };
+      changed.add("you");
+      break;
+    case "page:muted":
+      if (msg.muted) state.mutedHere.add(msg.member);
+      else state.mutedHere.delete(msg.member);
+      changed.add("members");
+      break;
+    case "page:bubble_gone":
+      if (state.bubbles.get(msg.member) === msg.stamp) {
+        state.bubbles.delete(msg.member);
+        changed.add("bubbles");
+      }
+      break;
+    case "page:chat_sent":
+      state.chatError = null;
+      changed.add("chatError");
+      break;
+    case "page:refused":
+      // A request of ours the server refused, shown where errors show.
+      state.banner = { kind: "error", msg: msg.reply };
+      changed.add("banner");
+      break;
+    case "page:closed": {
+      // The connection ended for good (docs/protocol.md, close codes 4001, 4002, 4004).
+      const [title, text, login] = msg.code === 4001
+        ? ["loginAgain", msg.reason === "not_logged_in" ? "notLoggedIn" : "", true]
+        : msg.code === 4004 ? ["replacedTitle", "replaced", false] : ["closedNow", "", false];
+      farewell(state, changed, { title, text, login });
+      break;
+    }
+    case "page:leave":
+      farewell(state, changed, { title: "leftTitle", text: "leftText" });
+      forget(state, changed);
+      break;
+    default:
+      break;
+  }
+  return changed;
+}
+
+/// Events about the room one is in: they carry `room`, and are dropped for any other.
+const ROOM_EVENTS = new Set([
+  "member_joined", "member_left", "member_updated", "positions", "voice_speaking", "stage", "chat", "stamp",
+]);
+
+function add(set, ...names) {
+  for (const name of names) set.add(name);
+}
+
+function joined(state, msg) {
+  const info = state.rooms.find((r) => r.id === msg.room) ?? { id: msg.room, kind: "free" };
+  if (state.room?.id !== msg.room) state.mutedHere = new Set();
+  state.room = { ...info, epoch: msg.epoch, seq: msg.seq, stageView: msg.stage };
+  state.members = new Map(msg.members.map((m) => [m.id, m]));
+  state.bubbles = new Map();
+  // The lines already on the page stay (a reconnect replays only what was missed); another
+  // room or a restarted one starts the log afresh.
+  const chat = state.chat;
+  if (chat.room !== msg.room || chat.epoch !== msg.epoch) {
+    state.chat = { room: msg.room, epoch: msg.epoch, last: 0, entries: [] };
+  }
+  if (msg.gap) state.chat.entries.push({ gap: true });
+  for (const l of msg.chat) line(state, l);
+  // Resuming from `since` after a reload shows every line since this tab entered the room;
+  // a gap or another room moves that point to the first line shown now.
+  const memory = state.resume;
+  const kept = memory?.room === msg.room && memory.epoch === msg.epoch && !msg.gap;
+  const since = kept ? memory.since : msg.chat.length > 0 ? msg.chat[0].seq - 1 : msg.seq;
+  state.resume = { room: msg.room, epoch: msg.epoch, since, seq: Math.max(msg.seq, state.chat.last) };
+}
+
+/// A chat line, once: a line replayed on resume that the page already shows is skipped.
+function line(state, l) {
+  if (l.seq <= state.chat.last) return false;
+  state.chat.last = l.seq;
+  state.chat.entries.push({ line: l });
+  return true;
+}
+
+function note(state, entry) {
+  state.chat.entries.push(entry);
+}
+
+function farewell(state, changed, view) {
+  if (state.farewell) return;
+  state.farewell = view;
+  state.banner = null;
+  add(changed, "farewell", "banner");
+}
+
+/// Leaving for good: a reload then starts afresh.
+function forget(state, changed) {
+  state.resume = null;
+  changed.add("resume");
+}
+
+/// Holds the state; views subscribe to the parts they show and are called after each change.
+export class Store {
+  constructor(state) {
+    this.state = state;
+    this.views = [];
+  }
+
+  /// `render(state, changed)` is called when any of `parts` changed (and once now).
+  on(parts, render) {
+    this.views.push({ parts: new Set(parts), render });
+    render(this.state, new Set(parts));
+  }
+
+  dispatch(msg) {
+    const changed = apply(this.state, msg);
+    if (changed.size === 0) return changed;
+    for (const view of this.views) {
+      if ([...changed].some((part) => view.parts.has(part))) view.render(this.state, changed);
+    }
+    return changed;
+  }
+}
