@@ -174,6 +174,19 @@ async fn refused_frames_echo_their_rid_and_speak_japanese() {
     );
     assert_ready_to_show(&error);
 
+    // A made-up field name that holds serde's own words and a backtick (found by the fuzzer):
+    // named exactly in `field`, kept out of the message.
+    c.send_text(r#"{"type":"voice_start","rid":41,"ridmissing field `":12}"#)
+        .await;
+    let error = c.recv_error("bad_request").await;
+    assert_eq!(error["rid"], 41, "{error}");
+    assert_eq!(error["field"], "ridmissing field `", "{error}");
+    assert!(
+        !error["message"].as_str().unwrap().contains("ridmissing"),
+        "{error}"
+    );
+    assert_ready_to_show(&error);
+
     c.send_text(r#"{"type":"chat","rid":5}"#).await;
     let error = c.recv_error("bad_request").await;
     assert_eq!(

@@ -464,3 +464,18 @@ async fn beyond_the_connection_limit_newcomers_are_asked_to_come_back_later() {
     }
     Client::login(&server, "participant", "さんにん").await;
 }
+
+/// The harness itself: a client the server has closed also "sees nothing", and
+/// `expect_nothing` must not take that for silence.
+#[tokio::test]
+#[should_panic(expected = "connection closed (4001")]
+async fn expecting_nothing_on_a_closed_connection_fails() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let mut client = Client::connect(&server).await;
+    client
+        .send(json!({"type": "auth", "token": "not-a-token"}))
+        .await;
+    client
+        .expect_nothing(WAIT, "a chat line", |f| f["type"] == "chat")
+        .await;
+}

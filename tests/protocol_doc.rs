@@ -4,9 +4,9 @@
 //! Nor can the lists kept beside the code: `CloseCode::ALL` and `Role::ALL` against their
 //! enums, and the web client's English error words and close codes against the server's.
 use ibasho::auth::Grant;
-use ibasho::model::Role;
 use ibasho::hub::limits::limits;
 use ibasho::hub::protocol::{ClientMessage, CloseCode, ErrorCode, ServerMessage};
+use ibasho::model::Role;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -429,6 +429,11 @@ fn every_server_side_limit_is_documented_with_its_value() {
             "OUTBOUND_QUEUE",
             "outbound queue",
             format!("{OUTBOUND_QUEUE} frames"),
+        ),
+        (
+            "REPLY_RESERVE",
+            "outbound queue",
+            format!("{REPLY_RESERVE} more places"),
         ),
         ("WRITE_TIMEOUT", "write timeout", secs(WRITE_TIMEOUT)),
         ("CLOSE_HANDSHAKE", "close handshake", secs(CLOSE_HANDSHAKE)),

@@ -118,9 +118,9 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         settings.turn.clone(),
     )?;
     let hub = Hub::new(
-        space,
-        schedule,
-        clock,
+        space.clone(),
+        schedule.clone(),
+        clock.clone(),
         store,
         keys,
         media,
@@ -131,6 +131,9 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         state: AppState {
             hub,
             accounts,
+            space,
+            schedule,
+            clock,
             trusted_proxies: settings
                 .trusted_proxies
                 .iter()

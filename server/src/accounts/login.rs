@@ -245,6 +245,20 @@ impl Accounts {
         Ok((token, expires_at))
     }
 
+    /// The member behind an access token (`Authorization: Bearer`, as `ibasho admin token`
+    /// prints it), if the token is valid and the member still exists.
+    pub async fn token_member(&self, token: &str) -> Result<Member, AccountError> {
+        let claims = self
+            .inner
+            .keys
+            .verify(token)
+            .map_err(|_| AccountError::NotLoggedIn)?;
+        self.store()
+            .member(&AccountId(claims.sub))
+            .await?
+            .ok_or(AccountError::NotLoggedIn)
+    }
+
     pub async fn has_passphrase(&self, account: &AccountId) -> Result<bool, AccountError> {
         let Some(email) = self.store().email(account).await? else {
             return Ok(false);

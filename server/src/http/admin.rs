@@ -5,7 +5,7 @@ use super::extract::{AccountAdmin, JsonBody, Reviewer};
 use super::AppState;
 use crate::accounts::{AccountError, InvitationView};
 use crate::auth::Grant;
-use crate::model::{AccountId, Application, ApplicationStatus, Lang, PublicId, Role};
+use crate::model::{Application, ApplicationStatus, Lang, PublicId, Role};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::AUTHORIZATION;
@@ -183,7 +183,7 @@ async fn set_clock(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AccountError> {
-    let Some(clock) = state.hub.clock.rehearsal() else {
+    let Some(clock) = state.clock.rehearsal() else {
         return Err(AccountError::NotFound);
     };
     let token = headers
@@ -191,17 +191,7 @@ async fn set_clock(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .ok_or(AccountError::NotLoggedIn)?;
-    let claims = state
-        .hub
-        .keys
-        .verify(token.trim())
-        .map_err(|_| AccountError::NotLoggedIn)?;
-    let member = state
-        .hub
-        .store
-        .member(&AccountId(claims.sub))
-        .await?
-        .ok_or(AccountError::NotLoggedIn)?;
+    let member = state.accounts.token_member(token.trim()).await?;
     // Only admins: the clock is everyone's (a jump past closing says goodbye to the space).
     if !member.role.has(Grant::ManageAccounts) {
         return Err(AccountError::Forbidden);
@@ -214,7 +204,7 @@ async fn set_clock(
     })?;
     clock.jump_to(request.to.to_utc());
     tracing::info!(by = %member.public_id, to = %request.to, "rehearsal clock set");
-    Ok(Json(json!({ "now": state.hub.clock.now() })).into_response())
+    Ok(Json(json!({ "now": state.clock.now() })).into_response())
 }
 
 fn application_json(a: Application, show_email: bool) -> serde_json::Value {

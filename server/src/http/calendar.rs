@@ -9,20 +9,19 @@ use chrono::{DateTime, Duration, Utc};
 const DAYS: i64 = 90;
 
 pub async fn ics(State(state): State<AppState>) -> impl IntoResponse {
-    let hub = &state.hub;
-    let now = hub.clock.now();
-    let today = now.with_timezone(&hub.schedule.timezone()).date_naive();
-    let windows = hub
+    let now = state.clock.now();
+    let today = now.with_timezone(&state.schedule.timezone()).date_naive();
+    let windows = state
         .schedule
         .windows(today, today + Duration::days(DAYS - 1));
     let name_of = |window: &Window| match &window.room {
-        None => format!("{}（開室）", hub.space.space.name),
-        Some(room) => hub.space.room(room).map_or_else(
+        None => format!("{}（開室）", state.space.space.name),
+        Some(room) => state.space.room(room).map_or_else(
             || room.clone(),
-            |r| format!("{}（{}）", r.name, hub.space.space.name),
+            |r| format!("{}（{}）", r.name, state.space.space.name),
         ),
     };
-    let body = render(&hub.space.space.name, &windows, name_of, now);
+    let body = render(&state.space.space.name, &windows, name_of, now);
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

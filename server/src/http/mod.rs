@@ -12,7 +12,9 @@ pub use connections::{serve, HttpLimits, Pending};
 pub use page_policy::PagePolicy;
 
 use crate::accounts::Accounts;
+use crate::config::SpaceConfig;
 use crate::hub::{limits, run_session, Hub};
+use crate::schedule::{Clock, Schedule};
 use axum::extract::{Extension, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,6 +33,10 @@ pub struct AppState {
     pub hub: Hub,
     pub accounts: Accounts,
     pub trusted_proxies: Arc<[IpAddr]>,
+    /// The public schedule and calendar read these; the hub keeps its own.
+    pub space: Arc<SpaceConfig>,
+    pub schedule: Arc<Schedule>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// What the handlers share: each request reaches the hub, the accounts flows and the list of

@@ -20,9 +20,8 @@ pub struct Range {
 }
 
 pub async fn windows(State(state): State<AppState>, Query(range): Query<Range>) -> Response {
-    let hub = &state.hub;
-    let tz = hub.schedule.timezone();
-    let today = hub.clock.now().with_timezone(&tz).date_naive();
+    let tz = state.schedule.timezone();
+    let today = state.clock.now().with_timezone(&tz).date_naive();
     let from = match parse_date("from", range.from.as_deref(), today) {
         Ok(date) => date,
         Err(message) => return bad_request(&message),
@@ -41,17 +40,16 @@ pub async fn windows(State(state): State<AppState>, Query(range): Query<Range>) 
     if (to - from).num_days() >= MAX_DAYS {
         return bad_request(&format!("at most {MAX_DAYS} days per request"));
     }
-    Json(json!({ "timezone": tz.name(), "windows": hub.schedule.windows(from, to) }))
+    Json(json!({ "timezone": tz.name(), "windows": state.schedule.windows(from, to) }))
         .into_response()
 }
 
 pub async fn status(State(state): State<AppState>) -> Response {
-    let hub = &state.hub;
-    let settings = &hub.space.space;
-    let now = hub.clock.now();
-    let status = hub.schedule.status(now);
+    let settings = &state.space.space;
+    let now = state.clock.now();
+    let status = state.schedule.status(now);
     // Only the rooms the public page talks about: no consultation or staff rooms.
-    let rooms: Vec<_> = hub
+    let rooms: Vec<_> = state
         .space
         .rooms
         .iter()
@@ -68,8 +66,8 @@ pub async fn status(State(state): State<AppState>) -> Response {
     Json(json!({
         "name": settings.name,
         "about": settings.about,
-        "timezone": hub.schedule.timezone().name(),
-        "now": now.with_timezone(&hub.schedule.timezone()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        "timezone": state.schedule.timezone().name(),
+        "now": now.with_timezone(&state.schedule.timezone()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         "open": status.open,
         "closes_at": status.closes_at,
         "next_opening": status.next_opening,

@@ -127,9 +127,9 @@ fn classify(text: &str) -> ErrorBody {
         error.detail = Some("`rid` must be a whole number from 0, or a string".to_string());
         return error;
     }
-    if let Err(e) = serde_json::from_value::<ClientMessage>(value) {
+    if let Err(e) = serde_json::from_value::<ClientMessage>(value.clone()) {
         let detail = without_position(&e);
-        let problem = field_problem(&detail);
+        let problem = field_problem(&detail, &value);
         if let Some((field, problem)) = &problem {
             error.message = words::bad_field(field, *problem);
         }
@@ -148,20 +148,20 @@ fn without_position(error: &serde_json::Error) -> String {
     }
 }
 
-/// The field serde's message names, and what is wrong with it, when it names one.
-fn field_problem(detail: &str) -> Option<(String, FieldProblem)> {
-    let named = |prefix: &str| {
-        let rest = detail.strip_prefix(prefix)?;
-        let name = rest.split('`').next()?;
-        Some(name.to_string())
-    };
-    if let Some(name) = named("unknown field `") {
-        return Some((name, FieldProblem::Unknown));
+/// The field serde's message names, and what is wrong with it, when it names one. An unknown
+/// field is one of the frame's own keys (which may hold a backtick, so it is matched, not cut
+/// out of serde's text); a missing one is ours.
+fn field_problem(detail: &str, frame: &serde_json::Value) -> Option<(String, FieldProblem)> {
+    if let Some(rest) = detail.strip_prefix("unknown field `") {
+        let name = frame
+            .as_object()?
+            .keys()
+            .filter(|key| rest.starts_with(&format!("{key}`")))
+            .max_by_key(|key| key.len())?;
+        return Some((name.clone(), FieldProblem::Unknown));
     }
-    if let Some(name) = named("missing field `") {
-        return Some((name, FieldProblem::Missing));
-    }
-    None
+    let rest = detail.strip_prefix("missing field `")?;
+    Some((rest.split('`').next()?.to_string(), FieldProblem::Missing))
 }
 
 pub(super) fn error_body(rid: Option<Rid>, code: ErrorCode) -> ErrorBody {

@@ -45,13 +45,15 @@ pub struct Hub {
     shared: Arc<Shared>,
 }
 
+/// What the hub's own parts (sessions, rooms, the doorkeeper) share; nothing outside the hub
+/// reaches in: the HTTP layer is given what it reads.
 pub struct Shared {
-    pub space: Arc<SpaceConfig>,
-    pub schedule: Arc<Schedule>,
-    pub clock: Arc<dyn Clock>,
-    pub store: Arc<Store>,
-    pub keys: Arc<Keys>,
-    pub media: Media,
+    space: Arc<SpaceConfig>,
+    schedule: Arc<Schedule>,
+    clock: Arc<dyn Clock>,
+    store: Arc<Store>,
+    keys: Arc<Keys>,
+    media: Media,
     /// Built once from rooms.toml and never changed, so read without a lock.
     rooms: HashMap<Arc<str>, RoomHandle>,
     /// Room ids in the order of rooms.toml (consultation pools expanded).

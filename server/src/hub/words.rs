@@ -49,7 +49,17 @@ pub enum FieldProblem {
 
 /// A `bad_request` message naming the field, ready to show.
 pub fn bad_field(field: &str, problem: FieldProblem) -> String {
+    // A name the client made up is shown only when it looks like a protocol field: anything
+    // else (symbols, long text, other scripts) stays in `field` and out of the message.
+    let plain = !field.is_empty()
+        && field.len() <= 32
+        && field
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     match problem {
+        FieldProblem::Unknown if !plain => {
+            "メッセージに、使えない項目が含まれています。".to_string()
+        }
         FieldProblem::Unknown => {
             format!("メッセージに、使えない項目「{field}」が含まれています。")
         }
