@@ -5,7 +5,6 @@
 #
 #   bench/fuzz.sh [SECONDS | -runs N] [--save]     (default: 60 seconds per target)
 #   FUZZ_TARGETS=decode bench/fuzz.sh -runs 10000000
-#   FUZZ_FEATURES=strict bench/fuzz.sh              (issue 11's open promises too)
 #
 # Runs each target in one process on one core (nice'd), from the committed corpus
 # fuzz/corpus/<target> plus what earlier runs found (target/fuzz/corpus/<target>), and prints
@@ -34,7 +33,6 @@ export RUSTC_BOOTSTRAP=1
 # 16 codegen units: a much quicker first build on a busy machine, runs barely slower.
 FUZZ=(--fuzz-dir fuzz --target-dir target/fuzz --sanitizer none --debug-assertions
   --codegen-units 16)
-if [ -n "${FUZZ_FEATURES:-}" ]; then FUZZ+=(--features "$FUZZ_FEATURES"); fi
 
 failed=0
 for target in ${FUZZ_TARGETS:-decode handle}; do

@@ -108,6 +108,22 @@ def collect(value):
 for block in client + server:
     collect(json.loads(block))
 words |= {json.dumps(r) for r in ROLES} | {'"anon"'}
-dictionary = "".join(f"{json.dumps(w, ensure_ascii=False)}\n" for w in sorted(words))
+
+
+def dict_entry(word):
+    """libFuzzer's dictionary takes printable ASCII; other bytes (UTF-8 of Japanese) as \\xNN."""
+    out = []
+    for byte in word.encode("utf-8"):
+        ch = chr(byte)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\x{byte:02X}")
+    return '"' + "".join(out) + '"'
+
+
+dictionary = "".join(f"{dict_entry(w)}\n" for w in sorted(words))
 (ROOT / "fuzz" / "protocol.dict").write_text(dictionary, encoding="utf-8")
 print(f"{len(words)} words in fuzz/protocol.dict")
