@@ -5,7 +5,7 @@ protocol (keys and short values of the examples) for libFuzzer's mutations.
 
 decode: one frame per file, the examples as the doc writes them.
 handle: one visit per file: a first line naming who comes (a role, or `anon`: no `auth`
-        sent by the harness), then one frame per line (see server/src/hub/fuzz.rs).
+        sent by the harness), then one frame per line (see server/src/fuzz.rs).
 """
 import json
 import pathlib

@@ -1,6 +1,6 @@
 //! A visit to a whole space in-process: a role, then one client frame per line.
 #![no_main]
-use ibasho::hub::fuzz::Space;
+use ibasho::fuzz::Space;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 

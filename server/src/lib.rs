@@ -5,6 +5,9 @@ pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod config;
+/// Entry points for the fuzzers in fuzz/ (bench/fuzz.sh); off unless built with `fuzzing`.
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod http;
 pub mod hub;
 pub mod mail;

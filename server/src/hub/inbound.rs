@@ -7,7 +7,7 @@ use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 
 /// A refused message, boxed: the error path is rare and the body is large.
-pub(super) type Reject = Box<ErrorBody>;
+pub(crate) type Reject = Box<ErrorBody>;
 
 pub(super) enum Incoming {
     Message(ClientMessage),
@@ -67,7 +67,7 @@ fn transport_error(error: &axum::Error) -> Option<&tungstenite::Error> {
 }
 
 /// Parses a frame into a message, or explains precisely what is wrong with it.
-pub(super) fn parse(text: &str) -> Result<ClientMessage, Reject> {
+pub(crate) fn parse(text: &str) -> Result<ClientMessage, Reject> {
     if text.len() > FRAME_BYTES {
         // Only an SDP answer may be larger (it grows with the tracks heard): up to the
         // transport's limit, which bounds the parsing anyway.

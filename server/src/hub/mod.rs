@@ -1,8 +1,6 @@
 //! The real-time heart: sessions (one task per socket), rooms (one task per room), and the
 //! registry that connects them.
 mod doorkeeper;
-#[cfg(feature = "fuzzing")]
-pub mod fuzz;
 mod gate;
 pub mod handle;
 mod inbound;
@@ -15,6 +13,9 @@ mod words;
 mod writer;
 
 pub use doorkeeper::run as run_doorkeeper;
+/// The frame parser, for the fuzzers (crate::fuzz).
+#[cfg(feature = "fuzzing")]
+pub(crate) use inbound::parse as parse_frame;
 pub use session::run as run_session;
 
 use crate::auth::{Grant, Keys};
@@ -237,6 +238,12 @@ impl Hub {
                 .await;
             }
         }
+    }
+
+    /// No session task is running and nobody is registered: every visit has ended.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.sessions.is_empty() && self.online.is_empty()
     }
 
     pub fn online_count(&self) -> usize {

@@ -1,12 +1,12 @@
 //! What the fuzzers in fuzz/ drive (feature `fuzzing`, never in the server's build): the frame
 //! decoder held to what its answers promise, and a whole space in-process, spoken to through
 //! the real router over in-memory WebSockets, for the handling of every client message.
-use super::inbound::parse;
-use super::limits::{CLOSE_HANDSHAKE, COMEBACK_GRACE, FRAME_BYTES};
-use super::protocol::{ErrorCode, Rid, ServerMessage};
-use super::Hub;
 use crate::auth::Keys;
 use crate::config::SpaceConfig;
+use crate::hub::limits::{CLOSE_HANDSHAKE, COMEBACK_GRACE, FRAME_BYTES};
+use crate::hub::parse_frame as parse;
+use crate::hub::protocol::{ErrorCode, Rid, ServerMessage};
+use crate::hub::Hub;
 use crate::mail::MailSettings;
 use crate::media::Media;
 use crate::model::{Avatar, NewMember, Role};
@@ -53,7 +53,10 @@ pub fn decode(text: &str) {
     if too_large {
         assert_eq!(error.limit, Some(FRAME_BYTES), "{error:?}");
     }
-    if sent.is_some() {
+    // A frame over the limit is not parsed: its rid is found by a bounded scan, which a frame
+    // naming `rid` more than once (valid JSON, but ambiguous) need not satisfy.
+    let one_rid = text.matches("\"rid\"").count() == 1;
+    if sent.is_some() && (!too_large || one_rid) {
         assert_eq!(error.rid, sent, "rid not echoed: {text:?}");
     }
     assert!(!error.message.trim().is_empty(), "{error:?}");
@@ -188,7 +191,7 @@ impl Space {
     async fn ended(&self) {
         let started = Instant::now();
         let mut spins = 0u32;
-        while !self.hub.sessions.is_empty() || !self.hub.online.is_empty() {
+        while !self.hub.is_idle() {
             let waited = started.elapsed();
             assert!(
                 waited < END_WITHIN + COMEBACK_GRACE,
@@ -260,7 +263,7 @@ async fn serve() -> (
         1024,
     );
     tokio::spawn(hub.clone().relay_speaking(speaking));
-    tokio::spawn(super::run_doorkeeper(hub.clone()));
+    tokio::spawn(crate::hub::run_doorkeeper(hub.clone()));
     let state = crate::http::AppState {
         hub: hub.clone(),
         accounts,
