@@ -10,7 +10,7 @@
 # fuzz/corpus/<target> plus what earlier runs found (target/fuzz/corpus/<target>), and prints
 # its executions, crashes and panics; exits non-zero on any crash. A crash's input is in
 # fuzz/artifacts/<target>/. --save minimises everything found into fuzz/corpus/<target>
-# (cargo fuzz cmin): commit that, it stays small.
+# (cargo fuzz cmin) for local reruns; the committed corpus is the seeds (fuzz/seeds.py), kept small.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
