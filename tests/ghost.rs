@@ -22,9 +22,18 @@ const GONE_WITHIN: Duration = Duration::from_secs(10 + 5 + 15);
 /// Rounds of ghosts, and ghosts in each: 20 never-reading clients in all.
 const ROUNDS: usize = 4;
 const GHOSTS_PER_ROUND: usize = 5;
-/// How long a ghost keeps asking for large replies (a `joined` with 50 long lines) before it
-/// freezes entirely: far more than the socket buffers and the outbox can hold.
-const FILLING: Duration = Duration::from_secs(6);
+/// A ghost asks for large replies (a `joined` with 50 long lines, about a megabyte a second)
+/// reading none, until the server's socket buffers are full and its replies queue behind them
+/// (the socket fills after a few seconds at this rate; the write timeout, 10 s, and the
+/// outbound queue, 256 frames, have not run out yet). Then it takes a megabyte and a half in
+/// one go, enough for the kernel to let the server write again, but less than what queued, so
+/// the server goes on writing and the ghost freezes partway through (a phone whose radio
+/// fades out).
+const FILLING: Duration = Duration::from_millis(4500);
+const TAKE_BYTES: usize = 3 << 19;
+/// Someone walks in the room all along, so there is always something to write to the ghosts:
+/// the first write their sockets do not take comes right after they freeze.
+const STEP: Duration = Duration::from_millis(100);
 
 type RawWs = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
@@ -82,11 +91,14 @@ async fn next_json(ws: &mut RawWs, ty: &str) -> Value {
     }
 }
 
-/// Asks again and again for the room (within the message rate), reading none of the answers.
-async fn stop_reading(ws: &mut RawWs) {
+/// Asks again and again for the room (within the message rate) reading none of the answers,
+/// then takes some and stops reading altogether. A server whose write to a full socket waits
+/// without a bound keeps such a member for ever.
+async fn fade_out(ws: &mut RawWs) {
+    use futures_util::StreamExt;
     let join = json!({"type": "join", "room": "hiroba"}).to_string();
-    let end = Instant::now() + FILLING;
-    while Instant::now() < end {
+    let start = Instant::now();
+    while start.elapsed() < FILLING {
         // The server may stop reading too once its writes are stuck: never wait long.
         if timeout(Duration::from_secs(1), ws.send(Message::text(join.clone())))
             .await
@@ -96,6 +108,30 @@ async fn stop_reading(ws: &mut RawWs) {
         }
         tokio::time::sleep(Duration::from_millis(70)).await;
     }
+    let mut taken = 0;
+    let until = Instant::now() + Duration::from_secs(2);
+    while taken < TAKE_BYTES {
+        match timeout(until.saturating_duration_since(Instant::now()), ws.next()).await {
+            Ok(Some(Ok(message))) => taken += message.len(),
+            // Out of time, or closed already (a slow consumer may be let go): freeze now.
+            _ => return,
+        }
+    }
+}
+
+/// Walks to and fro until told to stop (at most a minute), reading what comes.
+async fn walk(mut walker: Client, mut stop: tokio::sync::oneshot::Receiver<()>) -> Client {
+    for step in 0..600 {
+        let x = if step % 2 == 0 { 300.0 } else { 340.0 };
+        walker
+            .send(json!({"type": "move", "x": x, "y": 240.0}))
+            .await;
+        walker.drain(STEP).await;
+        if stop.try_recv().is_ok() {
+            break;
+        }
+    }
+    walker
 }
 
 async fn online(server: &Server) -> u64 {
@@ -134,14 +170,19 @@ async fn a_client_that_stops_reading_leaves_every_time_exactly_once() {
     watcher.drain(Duration::ZERO).await;
 
     let mut ghosts_seen = 0;
+    let mut walkers = Vec::new();
     for round in 0..ROUNDS {
         let mut ghosts = Vec::new();
         for n in 0..GHOSTS_PER_ROUND {
             ghosts.push(ghost(&server, &format!("凍った{round}-{n}")).await);
         }
+        let (walker, _) =
+            Client::enter(&server, "participant", &format!("歩く人{round}"), "hiroba").await;
+        let (stop_walking, stop) = tokio::sync::oneshot::channel();
+        let walking = tokio::spawn(walk(walker, stop));
         let before = online(&server).await;
         let ids: Vec<String> = ghosts.iter().map(|(_, id)| id.clone()).collect();
-        futures_util::future::join_all(ghosts.iter_mut().map(|(ws, _)| stop_reading(ws))).await;
+        futures_util::future::join_all(ghosts.iter_mut().map(|(ws, _)| fade_out(ws))).await;
         let frozen_at = Instant::now();
 
         // Each ghost's `member_left`, exactly once, within the documented time.
@@ -165,6 +206,13 @@ async fn a_client_that_stops_reading_leaves_every_time_exactly_once() {
             })
             .await;
 
+        stop_walking.send(()).expect("still walking");
+        let mut walker = walking.await.expect("the walk");
+        walker.send(json!({"type": "leave"})).await;
+        walker.recv_type("left").await;
+        // Kept connected to the end, so `/healthz` counts only what each round changes.
+        walkers.push(walker);
+
         // Newcomers do not see them, and the server no longer counts them.
         let (mut newcomer, joined) = Client::enter(
             &server,
@@ -180,7 +228,7 @@ async fn a_client_that_stops_reading_leaves_every_time_exactly_once() {
                 "a newcomer still sees ghost {id}: {joined}"
             );
         }
-        // The ghosts are gone; the newcomer is counted.
+        // The ghosts are gone; the newcomer is counted (the walker is still connected).
         assert_eq!(online(&server).await, before - GHOSTS_PER_ROUND as u64 + 1);
         newcomer.send(json!({"type": "leave"})).await;
         newcomer.recv_type("left").await;
