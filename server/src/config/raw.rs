@@ -107,5 +107,7 @@ pub(super) struct RawRoom {
 pub(super) struct RawVideo {
     pub title: S<String>,
     pub src: S<String>,
+    pub poster: Option<S<String>>,
+    pub captions: Option<S<String>>,
     pub program: Option<S<String>>,
 }

@@ -7,9 +7,9 @@ use crate::model::Role;
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
-use super::raw::{RawFile, RawRoom};
+use super::raw::{RawFile, RawRoom, RawVideo, S};
 use super::{accounts, space, values};
-use super::{ConfigError, Source};
+use super::{line_column, position, ConfigError, Source};
 
 #[derive(Debug, Clone)]
 pub struct SpaceConfig {
@@ -102,8 +102,24 @@ impl RoomKind {
 pub struct Video {
     pub title: String,
     pub src: String,
+    /// An image shown before the video plays.
+    pub poster: Option<String>,
+    /// WebVTT captions.
+    pub captions: Option<String>,
     /// Id of the program room this video introduces.
     pub program: Option<String>,
+    /// `src`, `poster` and `captions` where they are paths on this server, each with where
+    /// rooms.toml names it: the start-up check warns about a missing one at that line.
+    pub local_files: Vec<MediaFile>,
+}
+
+/// A file of the web client's directory that rooms.toml names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    /// As written: `/media/gallery/lunch.mp4`.
+    pub path: String,
+    /// `rooms.toml:LINE:COLUMN`.
+    pub at: String,
 }
 
 /// One `[[room.session]]` of a program room.
@@ -114,6 +130,23 @@ pub struct SessionRule {
 }
 
 impl SpaceConfig {
+    /// The gallery files rooms.toml names as paths on this server that `web` (the web
+    /// client's directory, which serves them) does not hold, with the room that names each.
+    pub fn missing_media(&self, web: &Path) -> Vec<(&str, &MediaFile)> {
+        let mut missing = Vec::new();
+        for room in &self.rooms {
+            let RoomKind::Gallery { videos } = &room.kind else {
+                continue;
+            };
+            for file in videos.iter().flat_map(|v| &v.local_files) {
+                if !served_file(web, &file.path).is_some_and(|p| p.is_file()) {
+                    missing.push((room.id.as_str(), file));
+                }
+            }
+        }
+        missing
+    }
+
     /// The opening rules, closures and program sessions as a `Schedule`: the one the calendar
     /// API and the door gate share.
     pub fn schedule(&self) -> Schedule {
@@ -375,21 +408,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
                 .video
                 .iter()
                 .flat_map(|v| v.get_ref())
-                .map(|v| {
-                    let v = v.get_ref();
-                    let s = v.src.get_ref();
-                    if !(s.starts_with('/') || s.starts_with("https://")) {
-                        return Err(src.error(
-                            v.src.span(),
-                            format!("src \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
-                        ));
-                    }
-                    Ok(Video {
-                        title: v.title.get_ref().clone(),
-                        src: s.clone(),
-                        program: v.program.as_ref().map(|p| p.get_ref().clone()),
-                    })
-                })
+                .map(|v| video(src, v.get_ref()))
                 .collect::<Result<_, _>>()?;
             RoomKind::Gallery { videos }
         }
@@ -402,6 +421,69 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         capacity: capacity as usize,
         max_speakers: max_speakers as usize,
         kind: room_kind,
+    })
+}
+
+/// Where the web client's files serve the address `path` from; None for an address they
+/// never serve (one that climbs out with `..`).
+fn served_file(web: &Path, path: &str) -> Option<std::path::PathBuf> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let mut file = web.to_path_buf();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            return None;
+        }
+        file.push(part);
+    }
+    Some(file)
+}
+
+/// One `[[room.video]]`: each address is a path on this server or an https:// address, and
+/// captions are WebVTT.
+fn video(src: Source, v: &RawVideo) -> Result<Video, ConfigError> {
+    let mut local_files = Vec::new();
+    let mut address = |name: &str, value: &S<String>| {
+        let s = value.get_ref();
+        if s.starts_with('/') {
+            let (line, column) = line_column(src.text, value.span().start);
+            local_files.push(MediaFile {
+                path: s.clone(),
+                at: format!("{}{}", src.origin, position(line, column)),
+            });
+        } else if !s.starts_with("https://") {
+            return Err(src.error(
+                value.span(),
+                format!("{name} \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
+            ));
+        }
+        Ok(s.clone())
+    };
+    let video_src = address("src", &v.src)?;
+    let poster = v
+        .poster
+        .as_ref()
+        .map(|p| address("poster", p))
+        .transpose()?;
+    let captions = v
+        .captions
+        .as_ref()
+        .map(|c| address("captions", c))
+        .transpose()?;
+    if let (Some(c), Some(written)) = (&captions, &v.captions) {
+        if !c.ends_with(".vtt") {
+            return Err(src.error(
+                written.span(),
+                format!("captions \"{c}\" must be a WebVTT file (ending in .vtt)"),
+            ));
+        }
+    }
+    Ok(Video {
+        title: v.title.get_ref().clone(),
+        src: video_src,
+        poster,
+        captions,
+        program: v.program.as_ref().map(|p| p.get_ref().clone()),
+        local_files,
     })
 }
 

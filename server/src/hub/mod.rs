@@ -291,6 +291,8 @@ impl Hub {
                             .map(|v| VideoInfo {
                                 title: v.title.clone(),
                                 src: v.src.clone(),
+                                poster: v.poster.clone(),
+                                captions: v.captions.clone(),
                                 program: v.program.clone(),
                             })
                             .collect(),

@@ -287,6 +287,12 @@ pub struct MapSize {
 pub struct VideoInfo {
     pub title: String,
     pub src: String,
+    /// An image shown before the video plays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+    /// WebVTT captions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captions: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program: Option<String>,
 }
