@@ -175,10 +175,18 @@ await run(browser, async () => {
     assert.equal(await a.inputValue("#chat-input"), "");
   });
 
-  await step("a stamp shows on the other screen", async () => {
+  await step("stamps are drawn pictures with names, and one shows on the other screen", async () => {
+    // Every stamp button shows its picture (loaded, not a missing-image box) and is named in words.
+    await b.waitForFunction(() => {
+      const pictures = [...document.querySelectorAll(".stamps button img")];
+      return pictures.length === 8 && pictures.every((img) => img.complete && img.naturalWidth > 0);
+    }, null, { timeout: WAIT });
+    const names = await b.$$eval(".stamps button", (buttons) => buttons.map((button) => button.getAttribute("aria-label")));
+    assert.deepEqual(names, ["やあ", "うんうん", "はくしゅ", "いいね", "わらい", "ありがとう", "きらきら", "おちゃ"]);
     await b.click(".stamps button[aria-label='やあ']");
     await a.locator("#chat-log li.note", { hasText: "やあ" }).waitFor({ timeout: WAIT });
-    await a.waitForSelector("#map text.bubble", { timeout: WAIT });
+    await a.waitForSelector("#map image.bubble[href='/space/stamps/wave.svg']", { timeout: WAIT });
+    await shot(a, "stamp");
   });
 
   await step("a status change shows in the other's list", async () => {

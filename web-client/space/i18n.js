@@ -318,7 +318,9 @@ function englishFromServer(msg, timeZone) {
 }
 
 export const STAMPS = ["wave", "nod", "clap", "heart", "laugh", "thanks", "sparkle", "tea"];
-export const STAMP_EMOJI = { wave: "👋", nod: "🙂", clap: "👏", heart: "💗", laugh: "😄", thanks: "🙏", sparkle: "✨", tea: "🍵" };
+/// Each stamp is a drawn picture (space/stamps/NAME.svg), so it looks the same on every
+/// machine, with or without an emoji font; its words are `stampNames`.
+export const stampPicture = (stamp) => (STAMPS.includes(stamp) ? `/space/stamps/${stamp}.svg` : null);
 
 /// The words of the page's language now.
 export function wordsFor(state) {

@@ -2,7 +2,7 @@
 // there; arrow keys walk a step. Nearby people (those you can hear) are highlighted, and a
 // ring shows who is speaking. An avatar is drawn again only when how it looks changed; a
 // move only moves it.
-import { STAMP_EMOJI } from "./i18n.js";
+import { stampPicture } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /// Within this many map pixels someone counts as near (the server's hearing distance).
@@ -102,7 +102,8 @@ function drawAvatar(m, classes, bubble) {
   // A soft ring around whoever is speaking (the member list says it in words).
   if (m.speaking) g.append(svg("circle", { class: "ring", r: "25" }));
   g.append(circle, face, name);
-  if (bubble) g.append(svg("text", { class: "bubble", "text-anchor": "middle", y: "-26" }, STAMP_EMOJI[bubble] ?? ""));
+  const picture = stampPicture(bubble);
+  if (picture) g.append(svg("image", { class: "bubble", href: picture, x: "-16", y: "-58", width: "32", height: "32" }));
   return g;
 }
 
