@@ -289,12 +289,85 @@ await run(browser, async () => {
     }
   });
 
-  await step("on a phone-sized screen everything is reachable", async () => {
-    const phone = await logIn(await person({ width: 390, height: 844 }), OPEN, sora);
+  await step("the gallery's video plays with captions, and a missing one is a kind note, not a broken player", async () => {
+    const page = soraTab;
+    await page.click("button[aria-label='ギャラリー 入る']");
+    await page.waitForFunction(() => document.querySelector("#room-name").textContent === "ギャラリー", null, { timeout: WAIT });
+    await page.locator(".videos .video-missing").waitFor({ timeout: WAIT });
+    assert.match(await page.innerText(".videos figure:nth-child(2)"), /用意できていません/);
+    assert.equal(await page.locator(".videos video").count(), 1, "only the video that exists has a player");
+    await page.waitForFunction(() => document.querySelector(".videos video").readyState >= 1, null, { timeout: WAIT });
+    await page.evaluate(() => {
+      const video = document.querySelector(".videos video");
+      video.muted = true;
+      return video.play();
+    });
+    await page.waitForFunction(() => document.querySelector(".videos video").currentTime > 1, null, { timeout: WAIT });
+    await page.waitForFunction(() => {
+      const track = document.querySelector(".videos video").textTracks[0];
+      return track?.mode === "showing" && track.cues?.length === 3;
+    }, null, { timeout: WAIT });
+    await axe(page, "gallery");
+    await shot(page, "gallery");
+    await page.click("#room-note button");
+    await page.waitForFunction(() => document.querySelector("#room-name").textContent === "ひろば", null, { timeout: WAIT });
+  });
+
+  await step("on a phone (390×844) nothing is wider than the screen, 退室 stays in sight, each tab shows its part, and a tap walks", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ja-JP", hasTouch: true, isMobile: true });
+    const phone = await logIn(context, OPEN, sora);
     await enter(phone, OPEN);
-    assert.ok(await phone.locator("#leave").isVisible());
+    const fits = async (where) => {
+      const { width, inner } = await phone.evaluate(() => ({ width: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
+      assert.ok(width <= inner, `${where}: the page is ${width} px wide on a ${inner} px screen`);
+    };
+    const leaveInSight = async (where) => {
+      // Scrolled to the very bottom, the bar with 退室 is still on the screen.
+      await phone.evaluate(() => window.scrollTo(0, document.scrollingElement.scrollHeight));
+      const box = await phone.locator("#leave").boundingBox();
+      const height = await phone.evaluate(() => window.innerHeight);
+      assert.ok(box && box.y >= 0 && box.y + box.height <= height, `${where}: 退室 is off the screen (${JSON.stringify(box)})`);
+      await phone.evaluate(() => window.scrollTo(0, 0));
+    };
+    const panels = { stage: "#stage-panel", chat: "#chat-panel", members: "#members-panel", rooms: "#rooms-panel" };
+    for (const [tab, panel] of Object.entries(panels)) {
+      await phone.tap(`#tabs [data-tab=${tab}]`);
+      assert.equal(await phone.getAttribute(`#tabs [data-tab=${tab}]`, "aria-selected"), "true");
+      for (const [other, otherPanel] of Object.entries(panels)) {
+        assert.equal(await phone.isVisible(otherPanel), other === tab, `tab ${tab}: ${otherPanel} shown: ${other === tab}`);
+      }
+      await fits(`tab ${tab}`);
+      await leaveInSight(`tab ${tab}`);
+      await axe(phone, `phone, tab ${tab}`);
+      await shot(phone, `phone-${tab}`);
+    }
+    // The chat is written and read from its tab.
+    await phone.tap("#tabs [data-tab=chat]");
     assert.ok(await phone.locator("#chat-input").isVisible());
-    await shot(phone, "space-phone");
+    await phone.fill("#chat-input", "スマートフォンからです");
+    await phone.press("#chat-input", "Enter");
+    await phone.locator("#chat-log li", { hasText: "スマートフォンからです" }).waitFor({ timeout: WAIT });
+    // A tap on the map walks there.
+    await phone.tap("#tabs [data-tab=stage]");
+    const before = await phone.getAttribute("#map g.avatar.you", "transform");
+    const box = await phone.locator("#map").boundingBox();
+    await phone.touchscreen.tap(box.x + box.width * 0.8, box.y + box.height * 0.3);
+    await phone.waitForFunction((old) => document.querySelector("#map g.avatar.you")?.getAttribute("transform") !== old, before, { timeout: WAIT });
+    // The narrowest and the widest phones fit too, in English as well.
+    for (const width of [360, 430]) {
+      await phone.setViewportSize({ width, height: 800 });
+      for (const tab of Object.keys(panels)) {
+        await phone.tap(`#tabs [data-tab=${tab}]`);
+        await fits(`${width} px, tab ${tab}`);
+      }
+    }
+    await phone.click("#settings-toggle");
+    await phone.selectOption("#language", "en");
+    await phone.waitForFunction(() => document.querySelector("#tab-members").textContent === "People");
+    await fits("360 px, English");
+    await axe(phone, "phone (English)");
+    await shot(phone, "phone-en");
+    await phone.selectOption("#language", "ja");
     // This tab took over the connection: the first one is told so, calmly.
     await soraTab.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
     assert.match(await soraTab.innerText("#farewell"), /別の画面/);
