@@ -316,7 +316,10 @@ await run(browser, async () => {
   await step("on a phone (390×844) nothing is wider than the screen, 退室 stays in sight, each tab shows its part, and a tap walks", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ja-JP", hasTouch: true, isMobile: true });
     const phone = await logIn(context, OPEN, sora);
-    await enter(phone, OPEN);
+    // The map is the part a phone shows first (the list of people is a tab away).
+    await phone.goto(`${OPEN}/space`);
+    await phone.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
+    await phone.waitForSelector("#map g.avatar.you", { timeout: WAIT });
     const fits = async (where) => {
       const { width, inner } = await phone.evaluate(() => ({ width: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
       assert.ok(width <= inner, `${where}: the page is ${width} px wide on a ${inner} px screen`);
