@@ -33,8 +33,14 @@ async fn the_web_client_in_chromium() {
         return;
     }
     // Open on an ordinary day, during the lunch programme: two people meet in the free space.
+    // The free space is the size of the shipped one, with its drawing.
+    let rooms = TEST_ROOMS.replace(
+        "width = 400\nheight = 300\n",
+        "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n",
+    );
+    assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
     let (open, _sink, people) = space_with(
-        &format!("{TEST_ROOMS}{GALLERY}"),
+        &format!("{rooms}{GALLERY}"),
         "2026-12-09T12:05:00+09:00",
         1.0,
         &[("そら", "participant"), ("受付", "staff")],

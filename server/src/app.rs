@@ -99,14 +99,14 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
             _ => &[],
         })
     };
+    let backgrounds = space.rooms.iter().filter_map(|room| match &room.kind {
+        RoomKind::Free { background, .. } => background.as_ref().map(|b| b.path.as_str()),
+        _ => None,
+    });
     let page = PagePolicy::new(
         &settings.public_url,
-        videos().flat_map(|v| {
-            [Some(v.src.as_str()), v.captions.as_deref()]
-                .into_iter()
-                .flatten()
-        }),
-        videos().filter_map(|v| v.poster.as_deref()),
+        videos().flat_map(|v| [Some(v.src.as_str()), v.captions.as_deref()].into_iter().flatten()),
+        videos().filter_map(|v| v.poster.as_deref()).chain(backgrounds),
     );
     warn_of_missing_media(&space, &settings.web);
     let schedule = Arc::new(space.schedule());
@@ -178,9 +178,10 @@ pub fn accounts(
     ))
 }
 
-/// A gallery file that is not there plays as nothing: say so at start-up, naming the room and
-/// the rooms.toml line that lists it. The space still starts (the page shows a kind note
-/// instead of a player), so a missing video never keeps the doors shut.
+/// A gallery file or map background that is not there shows as nothing: say so at start-up,
+/// naming the room and the rooms.toml line that lists it. The space still starts (the page
+/// shows a kind note instead of a player, a plain ground instead of the drawing), so a
+/// missing file never keeps the doors shut.
 fn warn_of_missing_media(space: &SpaceConfig, web: &Path) {
     for (room, file) in space.missing_media(web) {
         tracing::warn!(

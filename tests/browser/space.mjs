@@ -142,6 +142,25 @@ await run(browser, async () => {
     await b.waitForFunction(() => document.querySelectorAll("#map g.avatar").length === 2, null, { timeout: WAIT });
   });
 
+  await step("the map is the drawn room, avatars are at least 32 px, and the keyboard's focus shows on it", async () => {
+    await a.waitForFunction(() => {
+      const drawing = document.querySelector("#map image.drawing");
+      return drawing?.getAttribute("href") === "/media/map/free.svg" && drawing.getBoundingClientRect().width > 300;
+    }, null, { timeout: WAIT });
+    const size = await a.evaluate(() => document.querySelector("#map g.avatar.you circle.body").getBoundingClientRect().width);
+    assert.ok(size >= 32, `an avatar is ${size} px across`);
+    // Reached with the keyboard (Shift+Tab from the status), the map shows a focus ring.
+    await a.focus("#status");
+    await a.keyboard.press("Shift+Tab");
+    const ring = await a.evaluate(() => {
+      const map = document.activeElement;
+      const style = getComputedStyle(map);
+      return { id: map.id, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    });
+    assert.deepEqual(ring, { id: "map", outline: "solid", width: 3 });
+    await shot(a, "map-focus");
+  });
+
   await step("walking with the arrow keys moves the avatar on the other screen", async () => {
     const id = await a.getAttribute("#map g.avatar.you", "data-id");
     const before = await b.getAttribute(`#map g.avatar[data-id="${id}"]`, "transform");
@@ -320,6 +339,12 @@ await run(browser, async () => {
     await phone.goto(`${OPEN}/space`);
     await phone.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
     await phone.waitForSelector("#map g.avatar.you", { timeout: WAIT });
+    // Avatars and names keep their size on the small map: 36 px across, names of 14 px.
+    const [avatar, name] = await phone.evaluate(() => [
+      document.querySelector("#map g.avatar.you circle.body").getBoundingClientRect().width,
+      document.querySelector("#map g.avatar.you text.name").getBoundingClientRect().height,
+    ]);
+    assert.ok(avatar >= 32 && name >= 14, `on a phone an avatar is ${avatar} px, a name ${name} px high`);
     const fits = async (where) => {
       const { width, inner } = await phone.evaluate(() => ({ width: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
       assert.ok(width <= inner, `${where}: the page is ${width} px wide on a ${inner} px screen`);

@@ -62,7 +62,8 @@ fn a_good_file_gets_its_defaults() {
         free.kind,
         RoomKind::Free {
             width: 1600,
-            height: 900
+            height: 900,
+            background: None,
         }
     ));
     let program = config.room("p").unwrap();
@@ -124,7 +125,7 @@ fn mistakes_are_reported_where_they_are() {
         (
             with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
             "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
-             `capacity`, `max_speakers`, `width`, `height`, `host_roles`, `stage`, `session`, `pool`, \
+             `capacity`, `max_speakers`, `width`, `height`, `background`, `host_roles`, `stage`, `session`, `pool`, \
              `video`",
         ),
         (

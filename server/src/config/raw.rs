@@ -92,6 +92,7 @@ pub(super) struct RawRoom {
     // free
     pub width: Option<S<i64>>,
     pub height: Option<S<i64>>,
+    pub background: Option<S<String>>,
     // program
     pub host_roles: Option<S<Vec<S<String>>>>,
     pub stage: Option<S<bool>>,

@@ -74,6 +74,8 @@ pub enum RoomKind {
     Free {
         width: u32,
         height: u32,
+        /// The drawn map under the avatars (an image, stretched to width × height).
+        background: Option<MediaFile>,
     },
     /// Sessions live in the schedule (`SpaceConfig::sessions`).
     Program {
@@ -113,7 +115,8 @@ pub struct Video {
     pub local_files: Vec<MediaFile>,
 }
 
-/// A file of the web client's directory that rooms.toml names.
+/// A file the page loads that rooms.toml names: a path on this server (a file of the web
+/// client's directory) or an https:// address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
     /// As written: `/media/gallery/lunch.mp4`.
@@ -130,15 +133,19 @@ pub struct SessionRule {
 }
 
 impl SpaceConfig {
-    /// The gallery files rooms.toml names as paths on this server that `web` (the web
+    /// The gallery files and map backgrounds rooms.toml names as paths on this server that `web` (the web
     /// client's directory, which serves them) does not hold, with the room that names each.
     pub fn missing_media(&self, web: &Path) -> Vec<(&str, &MediaFile)> {
         let mut missing = Vec::new();
         for room in &self.rooms {
-            let RoomKind::Gallery { videos } = &room.kind else {
-                continue;
+            let files: Vec<&MediaFile> = match &room.kind {
+                RoomKind::Gallery { videos } => {
+                    videos.iter().flat_map(|v| &v.local_files).collect()
+                }
+                RoomKind::Free { background, .. } => background.iter().collect(),
+                _ => continue,
             };
-            for file in videos.iter().flat_map(|v| &v.local_files) {
+            for file in files.into_iter().filter(|f| f.path.starts_with('/')) {
                 if !served_file(web, &file.path).is_some_and(|p| p.is_file()) {
                     missing.push((room.id.as_str(), file));
                 }
@@ -299,7 +306,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     }
     let kind = r.kind.get_ref().as_str();
     let takes: &[&str] = match kind {
-        "free" => &["width", "height", "max_speakers"],
+        "free" => &["width", "height", "background", "max_speakers"],
         "program" => &["host_roles", "stage", "session", "max_speakers"],
         "consult" => &["pool"],
         "gallery" => &["video"],
@@ -311,10 +318,11 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             ))
         }
     };
-    let present: [(&str, Option<Range<usize>>); 8] = [
+    let present: [(&str, Option<Range<usize>>); 9] = [
         ("max_speakers", r.max_speakers.as_ref().map(|v| v.span())),
         ("width", r.width.as_ref().map(|v| v.span())),
         ("height", r.height.as_ref().map(|v| v.span())),
+        ("background", r.background.as_ref().map(|v| v.span())),
         ("host_roles", r.host_roles.as_ref().map(|v| v.span())),
         ("stage", r.stage.as_ref().map(|v| v.span())),
         ("session", r.session.as_ref().map(|v| v.span())),
@@ -360,6 +368,11 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         "free" => RoomKind::Free {
             width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
             height: values::number(src, "height", r.height.as_ref(), 900, 200..=10_000)?,
+            background: r
+                .background
+                .as_ref()
+                .map(|b| address(src, "background", b))
+                .transpose()?,
         },
         "program" => {
             if r.session.as_ref().is_none_or(|s| s.get_ref().is_empty()) {
@@ -441,49 +454,56 @@ fn served_file(web: &Path, path: &str) -> Option<std::path::PathBuf> {
 /// One `[[room.video]]`: each address is a path on this server or an https:// address, and
 /// captions are WebVTT.
 fn video(src: Source, v: &RawVideo) -> Result<Video, ConfigError> {
-    let mut local_files = Vec::new();
-    let mut address = |name: &str, value: &S<String>| {
-        let s = value.get_ref();
-        if s.starts_with('/') {
-            let (line, column) = line_column(src.text, value.span().start);
-            local_files.push(MediaFile {
-                path: s.clone(),
-                at: format!("{}{}", src.origin, position(line, column)),
-            });
-        } else if !s.starts_with("https://") {
-            return Err(src.error(
-                value.span(),
-                format!("{name} \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
-            ));
-        }
-        Ok(s.clone())
-    };
-    let video_src = address("src", &v.src)?;
+    let video_src = address(src, "src", &v.src)?;
     let poster = v
         .poster
         .as_ref()
-        .map(|p| address("poster", p))
+        .map(|p| address(src, "poster", p))
         .transpose()?;
     let captions = v
         .captions
         .as_ref()
-        .map(|c| address("captions", c))
+        .map(|c| address(src, "captions", c))
         .transpose()?;
     if let (Some(c), Some(written)) = (&captions, &v.captions) {
-        if !c.ends_with(".vtt") {
+        if !c.path.ends_with(".vtt") {
             return Err(src.error(
                 written.span(),
-                format!("captions \"{c}\" must be a WebVTT file (ending in .vtt)"),
+                format!("captions \"{}\" must be a WebVTT file (ending in .vtt)", c.path),
             ));
         }
     }
+    let files = [Some(&video_src), poster.as_ref(), captions.as_ref()];
+    let local_files = files
+        .into_iter()
+        .flatten()
+        .filter(|f| f.path.starts_with('/'))
+        .cloned()
+        .collect();
     Ok(Video {
         title: v.title.get_ref().clone(),
-        src: video_src,
-        poster,
-        captions,
+        src: video_src.path,
+        poster: poster.map(|p| p.path),
+        captions: captions.map(|c| c.path),
         program: v.program.as_ref().map(|p| p.get_ref().clone()),
         local_files,
+    })
+}
+
+/// An address of a file the page loads: a path on this server or an https:// address, with
+/// where rooms.toml names it.
+fn address(src: Source, name: &str, value: &S<String>) -> Result<MediaFile, ConfigError> {
+    let s = value.get_ref();
+    if !(s.starts_with('/') || s.starts_with("https://")) {
+        return Err(src.error(
+            value.span(),
+            format!("{name} \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
+        ));
+    }
+    let (line, column) = line_column(src.text, value.span().start);
+    Ok(MediaFile {
+        path: s.clone(),
+        at: format!("{}{}", src.origin, position(line, column)),
     })
 }
 
