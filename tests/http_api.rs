@@ -285,8 +285,8 @@ async fn an_unknown_api_path_is_not_found() {
     );
 }
 
-/// The shipped gallery's files are there and served as what they are: a browser plays a
-/// video only with a video type, and shows captions only with text/vtt.
+/// The shipped gallery's files and the map's drawing are there and served as what they are: a
+/// browser plays a video only with a video type, and shows captions only with text/vtt.
 #[tokio::test]
 async fn the_shipped_gallery_files_are_served_with_their_types() {
     let server = Server::start(&shipped_rooms(), OPEN, 1.0).await;
@@ -295,15 +295,22 @@ async fn the_shipped_gallery_files_are_served_with_their_types() {
         .lines()
         .filter_map(|l| {
             let (key, value) = l.split_once(" = ")?;
-            ["src", "poster", "captions"]
+            ["src", "poster", "captions", "background"]
                 .contains(&key)
-                .then(|| value.trim_matches('"'))
+                .then(|| {
+                    value
+                        .split('#')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .trim_matches('"')
+                })
         })
         .collect();
     assert_eq!(
         sources.len(),
-        18,
-        "six videos, each with a poster and captions"
+        19,
+        "six videos, each with a poster and captions, and the map's drawing"
     );
     for path in sources {
         let response = get(&server, path).await;
@@ -317,6 +324,9 @@ async fn the_shipped_gallery_files_are_served_with_their_types() {
         };
         assert!(kind.starts_with(expected), "GET {path}: {kind}");
         let body = response.bytes().await.unwrap();
+        if expected == "image/svg+xml" {
+            assert!(body.starts_with(b"<svg"), "{path} is not an SVG picture");
+        }
         if expected == "text/vtt" {
             assert!(body.starts_with(b"WEBVTT"), "{path} is not WebVTT");
         }

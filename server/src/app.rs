@@ -105,8 +105,14 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     });
     let page = PagePolicy::new(
         &settings.public_url,
-        videos().flat_map(|v| [Some(v.src.as_str()), v.captions.as_deref()].into_iter().flatten()),
-        videos().filter_map(|v| v.poster.as_deref()).chain(backgrounds),
+        videos().flat_map(|v| {
+            [Some(v.src.as_str()), v.captions.as_deref()]
+                .into_iter()
+                .flatten()
+        }),
+        videos()
+            .filter_map(|v| v.poster.as_deref())
+            .chain(backgrounds),
     );
     warn_of_missing_media(&space, &settings.web);
     let schedule = Arc::new(space.schedule());

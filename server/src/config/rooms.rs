@@ -469,7 +469,10 @@ fn video(src: Source, v: &RawVideo) -> Result<Video, ConfigError> {
         if !c.path.ends_with(".vtt") {
             return Err(src.error(
                 written.span(),
-                format!("captions \"{}\" must be a WebVTT file (ending in .vtt)", c.path),
+                format!(
+                    "captions \"{}\" must be a WebVTT file (ending in .vtt)",
+                    c.path
+                ),
             ));
         }
     }

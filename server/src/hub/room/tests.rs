@@ -223,8 +223,14 @@ fn arrivals_spread_near_the_entrance() {
     let mut taken: Vec<Point> = Vec::new();
     for _ in 0..6 {
         let p = super::spawn_point(1600, 900, &taken);
-        assert!((480.0..=1120.0).contains(&p.x), "{p:?} is not near the entrance");
-        assert!((670.0..=770.0).contains(&p.y), "{p:?} is not near the entrance");
+        assert!(
+            (480.0..=1120.0).contains(&p.x),
+            "{p:?} is not near the entrance"
+        );
+        assert!(
+            (670.0..=770.0).contains(&p.y),
+            "{p:?} is not near the entrance"
+        );
         for t in &taken {
             let apart = (t.x - p.x).hypot(t.y - p.y);
             assert!(apart >= 30.0, "{p:?} arrived {apart} from {t:?}");
