@@ -9,14 +9,38 @@ use serde_json::Value;
 use support::browser::{ready, run_script, space_with};
 use support::TEST_ROOMS;
 
+/// A gallery with one of the shipped videos and one whose file is missing.
+const GALLERY: &str = r#"
+[[room]]
+id = "gallery"
+kind = "gallery"
+name = "ギャラリー"
+
+[[room.video]]
+title = "昼食会のご紹介"
+src = "/media/gallery/lunch.mp4"
+poster = "/media/gallery/lunch.svg"
+captions = "/media/gallery/lunch.ja.vtt"
+
+[[room.video]]
+title = "まだない動画"
+src = "/media/gallery/not-made-yet.mp4"
+"#;
+
 #[tokio::test]
 async fn the_web_client_in_chromium() {
     if !ready() {
         return;
     }
     // Open on an ordinary day, during the lunch programme: two people meet in the free space.
+    // The free space is the size of the shipped one, with its drawing.
+    let rooms = TEST_ROOMS.replace(
+        "width = 400\nheight = 300\n",
+        "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n",
+    );
+    assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
     let (open, _sink, people) = space_with(
-        TEST_ROOMS,
+        &format!("{rooms}{GALLERY}"),
         "2026-12-09T12:05:00+09:00",
         1.0,
         &[("そら", "participant"), ("受付", "staff")],

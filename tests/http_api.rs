@@ -284,3 +284,107 @@ async fn an_unknown_api_path_is_not_found() {
         "the web page served for an unknown API path"
     );
 }
+
+/// The shipped gallery's files and the map's drawing are there and served as what they are: a
+/// browser plays a video only with a video type, and shows captions only with text/vtt.
+#[tokio::test]
+async fn the_shipped_gallery_files_are_served_with_their_types() {
+    let server = Server::start(&shipped_rooms(), OPEN, 1.0).await;
+    let rooms = shipped_rooms();
+    let sources: Vec<&str> = rooms
+        .lines()
+        .filter_map(|l| {
+            let (key, value) = l.split_once(" = ")?;
+            ["src", "poster", "captions", "background"]
+                .contains(&key)
+                .then(|| {
+                    value
+                        .split('#')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .trim_matches('"')
+                })
+        })
+        .collect();
+    assert_eq!(
+        sources.len(),
+        19,
+        "six videos, each with a poster and captions, and the map's drawing"
+    );
+    for path in sources {
+        let response = get(&server, path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        let kind = content_type(&response);
+        let expected = match path.rsplit('.').next() {
+            Some("mp4") => "video/mp4",
+            Some("svg") => "image/svg+xml",
+            Some("vtt") => "text/vtt",
+            other => panic!("{path}: an unexpected kind of file {other:?}"),
+        };
+        assert!(kind.starts_with(expected), "GET {path}: {kind}");
+        let body = response.bytes().await.unwrap();
+        if expected == "image/svg+xml" {
+            assert!(body.starts_with(b"<svg"), "{path} is not an SVG picture");
+        }
+        if expected == "text/vtt" {
+            assert!(body.starts_with(b"WEBVTT"), "{path} is not WebVTT");
+        }
+        if expected == "video/mp4" {
+            assert_eq!(&body[4..8], b"ftyp", "{path} is not an MP4 file");
+        }
+    }
+    assert!(
+        !server
+            .stderr()
+            .contains("not in the web client's directory"),
+        "a shipped file is reported missing:\n{}",
+        server.stderr()
+    );
+}
+
+/// A gallery file that is not there: the server says so at start-up with the room and the
+/// rooms.toml line, and still starts; the file's address is a 404, not the public page.
+#[tokio::test]
+async fn a_missing_gallery_file_is_a_warning_at_start_and_a_404() {
+    let missing = "/media/gallery/not-made-yet.mp4";
+    let rooms = shipped_rooms().replace("/media/gallery/dinner.mp4", missing);
+    let line = 1 + rooms
+        .lines()
+        .position(|l| l.contains(missing))
+        .expect("the replaced line");
+    let server = Server::start(&rooms, OPEN, 1.0).await;
+    let log = server.stderr();
+    let warning = log
+        .lines()
+        .find(|l| l.contains(missing))
+        .unwrap_or_else(|| panic!("no warning names {missing}:\n{log}"));
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(
+        warning.contains(&format!(
+            "rooms.toml:{line}:7: room \"gallery\" lists {missing}"
+        )),
+        "{warning}"
+    );
+    assert_eq!(
+        log.matches("not in the web client's directory").count(),
+        1,
+        "only the missing file is named:\n{log}"
+    );
+
+    for path in [
+        missing,
+        "/media/anything",
+        "/space/nothing.js",
+        "/nothing.vtt",
+    ] {
+        let response = get(&server, path).await;
+        assert_eq!(response.status(), 404, "GET {path}");
+        assert!(
+            !content_type(&response).starts_with("text/html"),
+            "GET {path}: the page's HTML for a missing file"
+        );
+    }
+    // An address that names no file is still the public page (the client routes by itself).
+    assert_eq!(get(&server, "/welcome").await.status(), 200);
+}

@@ -76,6 +76,7 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
         kind: RoomKind::Free {
             width: 1000,
             height: 1000,
+            background: None,
         },
     };
     let _entered = rt.enter();

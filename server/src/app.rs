@@ -93,13 +93,28 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         return Err(StartError::NoHttpTime);
     }
     let space = Arc::new(SpaceConfig::load(&settings.rooms)?);
+    let videos = || {
+        space.rooms.iter().flat_map(|room| match &room.kind {
+            RoomKind::Gallery { videos } => videos.as_slice(),
+            _ => &[],
+        })
+    };
+    let backgrounds = space.rooms.iter().filter_map(|room| match &room.kind {
+        RoomKind::Free { background, .. } => background.as_ref().map(|b| b.path.as_str()),
+        _ => None,
+    });
     let page = PagePolicy::new(
         &settings.public_url,
-        space.rooms.iter().flat_map(|room| match &room.kind {
-            RoomKind::Gallery { videos } => videos.iter().map(|v| v.src.as_str()).collect(),
-            _ => Vec::new(),
+        videos().flat_map(|v| {
+            [Some(v.src.as_str()), v.captions.as_deref()]
+                .into_iter()
+                .flatten()
         }),
+        videos()
+            .filter_map(|v| v.poster.as_deref())
+            .chain(backgrounds),
     );
+    warn_of_missing_media(&space, &settings.web);
     let schedule = Arc::new(space.schedule());
     let clock = clock(settings)?;
     let keys = Arc::new(Keys::load_or_create(&settings.data)?);
@@ -167,6 +182,24 @@ pub fn accounts(
             settings: space.accounts.clone(),
         },
     ))
+}
+
+/// A gallery file or map background that is not there shows as nothing: say so at start-up,
+/// naming the room and the rooms.toml line that lists it. The space still starts (the page
+/// shows a kind note instead of a player, a plain ground instead of the drawing), so a
+/// missing file never keeps the doors shut.
+fn warn_of_missing_media(space: &SpaceConfig, web: &Path) {
+    for (room, file) in space.missing_media(web) {
+        tracing::warn!(
+            room,
+            at = %file.at,
+            path = %file.path,
+            "{}: room \"{room}\" lists {}, which is not in the web client's directory {}",
+            file.at,
+            file.path,
+            web.display()
+        );
+    }
 }
 
 fn clock(settings: &Settings) -> Result<Arc<dyn Clock>, StartError> {

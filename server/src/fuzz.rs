@@ -272,7 +272,7 @@ async fn serve() -> (
         schedule,
         clock,
     };
-    let page = crate::http::PagePolicy::new("http://ibasho.fuzz", []);
+    let page = crate::http::PagePolicy::new("http://ibasho.fuzz", [], []);
     let limits = crate::http::HttpLimits::default();
     let router = crate::http::router(state, &limits, page, repo.join("web-client"))
         .into_make_service_with_connect_info::<SocketAddr>();

@@ -142,6 +142,25 @@ await run(browser, async () => {
     await b.waitForFunction(() => document.querySelectorAll("#map g.avatar").length === 2, null, { timeout: WAIT });
   });
 
+  await step("the map is the drawn room, avatars are at least 32 px, and the keyboard's focus shows on it", async () => {
+    await a.waitForFunction(() => {
+      const drawing = document.querySelector("#map image.drawing");
+      return drawing?.getAttribute("href") === "/media/map/free.svg" && drawing.getBoundingClientRect().width > 300;
+    }, null, { timeout: WAIT });
+    const size = await a.evaluate(() => document.querySelector("#map g.avatar.you circle.body").getBoundingClientRect().width);
+    assert.ok(size >= 32, `an avatar is ${size} px across`);
+    // Reached with the keyboard (Shift+Tab from the status), the map shows a focus ring.
+    await a.focus("#status");
+    await a.keyboard.press("Shift+Tab");
+    const ring = await a.evaluate(() => {
+      const map = document.activeElement;
+      const style = getComputedStyle(map);
+      return { id: map.id, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    });
+    assert.deepEqual(ring, { id: "map", outline: "solid", width: 3 });
+    await shot(a, "map-focus");
+  });
+
   await step("walking with the arrow keys moves the avatar on the other screen", async () => {
     const id = await a.getAttribute("#map g.avatar.you", "data-id");
     const before = await b.getAttribute(`#map g.avatar[data-id="${id}"]`, "transform");
@@ -175,10 +194,18 @@ await run(browser, async () => {
     assert.equal(await a.inputValue("#chat-input"), "");
   });
 
-  await step("a stamp shows on the other screen", async () => {
+  await step("stamps are drawn pictures with names, and one shows on the other screen", async () => {
+    // Every stamp button shows its picture (loaded, not a missing-image box) and is named in words.
+    await b.waitForFunction(() => {
+      const pictures = [...document.querySelectorAll(".stamps button img")];
+      return pictures.length === 8 && pictures.every((img) => img.complete && img.naturalWidth > 0);
+    }, null, { timeout: WAIT });
+    const names = await b.$$eval(".stamps button", (buttons) => buttons.map((button) => button.getAttribute("aria-label")));
+    assert.deepEqual(names, ["やあ", "うんうん", "はくしゅ", "いいね", "わらい", "ありがとう", "きらきら", "おちゃ"]);
     await b.click(".stamps button[aria-label='やあ']");
     await a.locator("#chat-log li.note", { hasText: "やあ" }).waitFor({ timeout: WAIT });
-    await a.waitForSelector("#map text.bubble", { timeout: WAIT });
+    await a.waitForSelector("#map image.bubble[href='/space/stamps/wave.svg']", { timeout: WAIT });
+    await shot(a, "stamp");
   });
 
   await step("a status change shows in the other's list", async () => {
@@ -281,12 +308,94 @@ await run(browser, async () => {
     }
   });
 
-  await step("on a phone-sized screen everything is reachable", async () => {
-    const phone = await logIn(await person({ width: 390, height: 844 }), OPEN, sora);
-    await enter(phone, OPEN);
-    assert.ok(await phone.locator("#leave").isVisible());
+  await step("the gallery's video plays with captions, and a missing one is a kind note, not a broken player", async () => {
+    const page = soraTab;
+    await page.click("button[aria-label='ギャラリー 入る']");
+    await page.waitForFunction(() => document.querySelector("#room-name").textContent === "ギャラリー", null, { timeout: WAIT });
+    await page.locator(".videos .video-missing").waitFor({ timeout: WAIT });
+    assert.match(await page.innerText(".videos figure:nth-child(2)"), /用意できていません/);
+    assert.equal(await page.locator(".videos video").count(), 1, "only the video that exists has a player");
+    await page.waitForFunction(() => document.querySelector(".videos video").readyState >= 1, null, { timeout: WAIT });
+    await page.evaluate(() => {
+      const video = document.querySelector(".videos video");
+      video.muted = true;
+      return video.play();
+    });
+    await page.waitForFunction(() => document.querySelector(".videos video").currentTime > 1, null, { timeout: WAIT });
+    await page.waitForFunction(() => {
+      const track = document.querySelector(".videos video").textTracks[0];
+      return track?.mode === "showing" && track.cues?.length === 3;
+    }, null, { timeout: WAIT });
+    await axe(page, "gallery");
+    await shot(page, "gallery");
+    await page.click("#room-note button");
+    await page.waitForFunction(() => document.querySelector("#room-name").textContent === "ひろば", null, { timeout: WAIT });
+  });
+
+  await step("on a phone (390×844) nothing is wider than the screen, 退室 stays in sight, each tab shows its part, and a tap walks", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "ja-JP", hasTouch: true, isMobile: true });
+    const phone = await logIn(context, OPEN, sora);
+    // The map is the part a phone shows first (the list of people is a tab away).
+    await phone.goto(`${OPEN}/space`);
+    await phone.waitForSelector("#connection[data-state=connected]", { timeout: WAIT });
+    await phone.waitForSelector("#map g.avatar.you", { timeout: WAIT });
+    // Avatars and names keep their size on the small map: 36 px across, names of 14 px.
+    const [avatar, name] = await phone.evaluate(() => [
+      document.querySelector("#map g.avatar.you circle.body").getBoundingClientRect().width,
+      document.querySelector("#map g.avatar.you text.name").getBoundingClientRect().height,
+    ]);
+    assert.ok(avatar >= 32 && name >= 14, `on a phone an avatar is ${avatar} px, a name ${name} px high`);
+    const fits = async (where) => {
+      const { width, inner } = await phone.evaluate(() => ({ width: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
+      assert.ok(width <= inner, `${where}: the page is ${width} px wide on a ${inner} px screen`);
+    };
+    const leaveInSight = async (where) => {
+      // Scrolled to the very bottom, the bar with 退室 is still on the screen.
+      await phone.evaluate(() => window.scrollTo(0, document.scrollingElement.scrollHeight));
+      const box = await phone.locator("#leave").boundingBox();
+      const height = await phone.evaluate(() => window.innerHeight);
+      assert.ok(box && box.y >= 0 && box.y + box.height <= height, `${where}: 退室 is off the screen (${JSON.stringify(box)})`);
+      await phone.evaluate(() => window.scrollTo(0, 0));
+    };
+    const panels = { stage: "#stage-panel", chat: "#chat-panel", members: "#members-panel", rooms: "#rooms-panel" };
+    for (const [tab, panel] of Object.entries(panels)) {
+      await phone.tap(`#tabs [data-tab=${tab}]`);
+      assert.equal(await phone.getAttribute(`#tabs [data-tab=${tab}]`, "aria-selected"), "true");
+      for (const [other, otherPanel] of Object.entries(panels)) {
+        assert.equal(await phone.isVisible(otherPanel), other === tab, `tab ${tab}: ${otherPanel} shown: ${other === tab}`);
+      }
+      await fits(`tab ${tab}`);
+      await leaveInSight(`tab ${tab}`);
+      await axe(phone, `phone, tab ${tab}`);
+      await shot(phone, `phone-${tab}`);
+    }
+    // The chat is written and read from its tab.
+    await phone.tap("#tabs [data-tab=chat]");
     assert.ok(await phone.locator("#chat-input").isVisible());
-    await shot(phone, "space-phone");
+    await phone.fill("#chat-input", "スマートフォンからです");
+    await phone.press("#chat-input", "Enter");
+    await phone.locator("#chat-log li", { hasText: "スマートフォンからです" }).waitFor({ timeout: WAIT });
+    // A tap on the map walks there.
+    await phone.tap("#tabs [data-tab=stage]");
+    const before = await phone.getAttribute("#map g.avatar.you", "transform");
+    const box = await phone.locator("#map").boundingBox();
+    await phone.touchscreen.tap(box.x + box.width * 0.8, box.y + box.height * 0.3);
+    await phone.waitForFunction((old) => document.querySelector("#map g.avatar.you")?.getAttribute("transform") !== old, before, { timeout: WAIT });
+    // The narrowest and the widest phones fit too, in English as well.
+    for (const width of [360, 430]) {
+      await phone.setViewportSize({ width, height: 800 });
+      for (const tab of Object.keys(panels)) {
+        await phone.tap(`#tabs [data-tab=${tab}]`);
+        await fits(`${width} px, tab ${tab}`);
+      }
+    }
+    await phone.click("#settings-toggle");
+    await phone.selectOption("#language", "en");
+    await phone.waitForFunction(() => document.querySelector("#tab-members").textContent === "People");
+    await fits("360 px, English");
+    await axe(phone, "phone (English)");
+    await shot(phone, "phone-en");
+    await phone.selectOption("#language", "ja");
     // This tab took over the connection: the first one is told so, calmly.
     await soraTab.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
     assert.match(await soraTab.innerText("#farewell"), /別の画面/);

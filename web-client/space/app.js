@@ -14,6 +14,7 @@ import { savedSettings, settingsView } from "./settings.js";
 import { StageTools } from "./stage.js";
 import { staffView } from "./staff.js";
 import { Store, initialState } from "./store.js";
+import { tabsView } from "./tabs.js";
 import { Voice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
@@ -68,6 +69,7 @@ chatView(store, { send, sent: () => store.dispatch({ type: "page:chat_sent" }) }
 bannersView(store);
 staffView(store, $("staff"), $("applications"), send);
 farewellView(store);
+tabsView(store);
 
 store.on(["connection", "settings"], ({ connection: c }) => {
   const el = $("connection");

@@ -1,7 +1,7 @@
 // The room's chat: the log (lines and quiet notes of who came and went, and stamps), the
 // form to write, the stamps to send, and what the server said about a line it refused.
 // The log grows by what is new; it is drawn again only when it starts afresh.
-import { STAMP_EMOJI, STAMPS, said, wordsFor } from "./i18n.js";
+import { STAMPS, said, stampPicture, wordsFor } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,7 +39,8 @@ export function chatView(store, { send, sent }) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "stamp";
-      button.textContent = STAMP_EMOJI[stamp];
+      // The button's name is the stamp's word; the picture beside it says nothing more.
+      button.append(picture(stamp));
       button.title = T.stampNames[stamp];
       button.setAttribute("aria-label", T.stampNames[stamp]);
       button.addEventListener("click", () => send({ type: "stamp", stamp }));
@@ -77,8 +78,12 @@ function item(state, entry) {
   else if (entry.joined !== undefined) li.textContent = T.joinedRoom(entry.joined);
   else if (entry.left !== undefined) li.textContent = T.leftRoom(entry.left);
   else if (entry.stamp) {
-    const label = `${STAMP_EMOJI[entry.stamp] ?? ""} ${T.stampNames[entry.stamp] ?? entry.stamp}`;
-    li.textContent = T.stampFrom(entry.from, label);
+    li.textContent = T.stampFrom(entry.from, T.stampNames[entry.stamp] ?? entry.stamp);
+    if (stampPicture(entry.stamp)) li.prepend(picture(entry.stamp), " ");
   }
   return li;
+}
+
+function picture(stamp) {
+  return Object.assign(document.createElement("img"), { src: stampPicture(stamp), alt: "", className: "stamp-picture" });
 }

@@ -8,7 +8,12 @@ export const WORDS = {
     largeText: "文字を大きくする",
     language: "ことば",
     rooms: "へや",
-    mapLabel: "地図。クリックするか、矢印キーで歩けます。",
+    mapLabel: "地図。クリックやタップ、または矢印キーで歩けます。",
+    tabsLabel: "画面の切り替え",
+    tabMap: "地図",
+    tabRoom: "へやの中",
+    tabMembers: "いる人",
+    unreadChat: (n) => `チャット(新しい発言 ${n}件)`,
     status: "いまの様子",
     watching: "見てるだけ",
     can_talk: "話せます",
@@ -94,6 +99,8 @@ export const WORDS = {
     program: "見学として参加しています。見ているだけで大丈夫です。",
     hosting: "進行役として入っています。",
     gallery: "プログラムの紹介動画です。音は、再生ボタンを押したときだけ出ます。",
+    videoMissing: "この動画はいま用意できていません。ごめんなさい。プログラムの様子は、へやの一覧の説明でも読めます。",
+    captionsLabel: "日本語の字幕",
     backToFree: "フリースペースへ戻る",
     gap: "接続が切れていたあいだの一部のメッセージは表示できません。",
     countdown: (m, s) => `あと ${m}分${String(s).padStart(2, "0")}秒`,
@@ -121,7 +128,12 @@ export const WORDS = {
     largeText: "Larger text",
     language: "Language",
     rooms: "Rooms",
-    mapLabel: "Map. Click, or use the arrow keys, to walk.",
+    mapLabel: "Map. Click, tap, or use the arrow keys, to walk.",
+    tabsLabel: "Parts of the space",
+    tabMap: "Map",
+    tabRoom: "Room",
+    tabMembers: "People",
+    unreadChat: (n) => `Chat (${n} new ${n === 1 ? "line" : "lines"})`,
     status: "How you are",
     watching: "Just watching",
     can_talk: "Happy to talk",
@@ -207,6 +219,8 @@ export const WORDS = {
     program: "You are in the audience. Just watching is fine.",
     hosting: "You are hosting this room.",
     gallery: "Videos introducing the programs. Sound plays only when you press play.",
+    videoMissing: "Sorry, this video is not available right now. The rooms list also describes each program.",
+    captionsLabel: "Japanese captions",
     backToFree: "Back to the free space",
     gap: "Some messages from while you were disconnected cannot be shown.",
     countdown: (m, s) => `${m} min ${String(s).padStart(2, "0")} s left`,
@@ -314,7 +328,9 @@ function englishFromServer(msg, timeZone) {
 }
 
 export const STAMPS = ["wave", "nod", "clap", "heart", "laugh", "thanks", "sparkle", "tea"];
-export const STAMP_EMOJI = { wave: "👋", nod: "🙂", clap: "👏", heart: "💗", laugh: "😄", thanks: "🙏", sparkle: "✨", tea: "🍵" };
+/// Each stamp is a drawn picture (space/stamps/NAME.svg), so it looks the same on every
+/// machine, with or without an emoji font; its words are `stampNames`.
+export const stampPicture = (stamp) => (STAMPS.includes(stamp) ? `/space/stamps/${stamp}.svg` : null);
 
 /// The words of the page's language now.
 export function wordsFor(state) {

@@ -1,8 +1,10 @@
-// The free space's map: an SVG with everyone's avatar and nickname. Click or tap to walk
-// there; arrow keys walk a step. Nearby people (those you can hear) are highlighted, and a
-// ring shows who is speaking. An avatar is drawn again only when how it looks changed; a
+// The free space's map: an SVG with the room's drawing (rooms.toml `background`) and
+// everyone's avatar and nickname. Click or tap to walk there; arrow keys walk a step. Nearby
+// people (those you can hear) are highlighted, and a ring shows who is speaking. The map is
+// scaled to the screen but avatars, names and stamps keep their size in screen pixels, so
+// they stay readable on a phone. An avatar is drawn again only when how it looks changed; a
 // move only moves it.
-import { STAMP_EMOJI } from "./i18n.js";
+import { stampPicture } from "./i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /// Within this many map pixels someone counts as near (the server's hearing distance).
@@ -30,6 +32,13 @@ class MapView {
     this.avatars = new Map(); // id → { g, look }
     this.ground = document.createElementNS(SVG, "rect");
     this.ground.setAttribute("class", "ground");
+    this.drawing = null; // the background image, when the room has one
+    this.scale = 1; // map units per screen pixel: avatars are drawn this much larger
+    this.state = null;
+    // A new width (a turned phone, a resized window) redraws avatars at their screen size.
+    new ResizeObserver(() => {
+      if (this.state) this.render(this.state);
+    }).observe(svg);
     svg.addEventListener("click", (event) => {
       const point = this.toMap(event.clientX, event.clientY);
       if (point) move(point);
@@ -45,6 +54,9 @@ class MapView {
   setSize(map) {
     if (this.size === map) return;
     this.size = map;
+    this.drawing = map.background
+      ? svg("image", { class: "drawing", href: map.background, x: 0, y: 0, width: map.width, height: map.height, preserveAspectRatio: "none" })
+      : null;
     // A margin around the walkable area, so names and stamps at the edge stay visible.
     const m = MARGIN;
     this.svg.setAttribute("viewBox", `${-m} ${-m} ${map.width + 2 * m} ${map.height + 2 * m}`);
@@ -65,12 +77,15 @@ class MapView {
   }
 
   render(state) {
+    this.state = state;
     const map = state.room?.map;
     if (!map) return;
     this.setSize(map);
+    const shown = this.svg.getBoundingClientRect().width;
+    this.scale = shown > 0 ? (map.width + 2 * MARGIN) / shown : 1;
     const youId = state.you?.id;
     this.me = state.members.get(youId);
-    const nodes = [this.ground];
+    const nodes = [this.ground, ...(this.drawing ? [this.drawing] : [])];
     const seen = new Set();
     for (const m of state.members.values()) {
       if (!m.pos) continue;
@@ -83,7 +98,7 @@ class MapView {
         avatar = { g: drawAvatar(m, classes, bubble), look };
         this.avatars.set(m.id, avatar);
       }
-      avatar.g.setAttribute("transform", `translate(${m.pos.x} ${m.pos.y})`);
+      avatar.g.setAttribute("transform", `translate(${m.pos.x} ${m.pos.y}) scale(${this.scale.toFixed(3)})`);
       nodes.push(avatar.g);
     }
     for (const id of this.avatars.keys()) if (!seen.has(id)) this.avatars.delete(id);
@@ -96,13 +111,15 @@ function drawAvatar(m, classes, bubble) {
   const g = document.createElementNS(SVG, "g");
   g.setAttribute("class", classes);
   g.dataset.id = m.id;
-  const circle = svg("circle", { r: "18", fill: m.avatar?.color ?? "#cfcfcf" });
+  // 36 screen pixels across (the group is scaled to the screen), a name of 14 pixels.
+  const circle = svg("circle", { class: "body", r: "18", fill: m.avatar?.color ?? "#cfcfcf" });
   const face = svg("text", { class: "face", "text-anchor": "middle", dy: "6" }, SHAPE_EMOJI[m.avatar?.shape] ?? "●");
   const name = svg("text", { class: "name", "text-anchor": "middle", y: "36" }, m.nickname);
   // A soft ring around whoever is speaking (the member list says it in words).
   if (m.speaking) g.append(svg("circle", { class: "ring", r: "25" }));
   g.append(circle, face, name);
-  if (bubble) g.append(svg("text", { class: "bubble", "text-anchor": "middle", y: "-26" }, STAMP_EMOJI[bubble] ?? ""));
+  const picture = stampPicture(bubble);
+  if (picture) g.append(svg("image", { class: "bubble", href: picture, x: "-16", y: "-58", width: "32", height: "32" }));
   return g;
 }
 

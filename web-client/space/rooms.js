@@ -49,20 +49,12 @@ function renderHeader(state, join) {
   $("map-wrap").hidden = !room?.map;
   const videos = $("videos");
   videos.hidden = room?.kind !== "gallery";
-  if (room?.kind === "gallery" && videos.dataset.room !== room.id) {
-    videos.dataset.room = room.id;
+  // Drawn again on entering and when the language changes (the captions' label, the notes).
+  const drawn = room ? `${room.id}/${state.settings.lang}` : "";
+  if (room?.kind === "gallery" && videos.dataset.drawn !== drawn) {
+    videos.dataset.drawn = drawn;
     videos.replaceChildren(
-      ...(room.videos ?? []).map((v) => {
-        const figure = document.createElement("figure");
-        const video = document.createElement("video");
-        video.controls = true;
-        video.preload = "none"; // nothing plays, nothing loads, until asked
-        video.src = v.src;
-        const caption = document.createElement("figcaption");
-        caption.textContent = v.title;
-        figure.append(video, caption);
-        return figure;
-      }),
+      ...(room.videos ?? []).map((v) => galleryVideo(v, T)),
     );
   }
   const free = state.rooms.find((r) => r.kind === "free");
@@ -74,6 +66,33 @@ function renderHeader(state, join) {
     back.addEventListener("click", () => join(free.id));
     $("room-note").append(" ", back);
   }
+}
+
+/// One of the gallery's videos: a player with its poster and captions, or, when the file
+/// cannot be played (missing, unreachable), a kind note in its place, never a broken player.
+function galleryVideo(v, T) {
+  const figure = document.createElement("figure");
+  const video = document.createElement("video");
+  video.controls = true;
+  // Only the first bytes (length, size) load before play: enough to learn a file is missing.
+  video.preload = "metadata";
+  if (v.poster) video.poster = v.poster;
+  if (v.captions) {
+    const track = document.createElement("track");
+    Object.assign(track, { kind: "captions", src: v.captions, srclang: "ja", label: T.captionsLabel, default: true });
+    video.append(track);
+  }
+  video.addEventListener("error", () => {
+    const note = document.createElement("p");
+    note.className = "video-missing";
+    note.textContent = T.videoMissing;
+    video.replaceWith(note);
+  });
+  video.src = v.src;
+  const caption = document.createElement("figcaption");
+  caption.textContent = v.title;
+  figure.append(video, caption);
+  return figure;
 }
 
 function windowText(state, w) {

@@ -25,6 +25,9 @@ export function initialState(settings, resume) {
     banner: null, // { kind, msg | text, until }
     overview: null,
     farewell: null, // { title, text | msg, login }
+    // On a phone, the part of the space shown ("stage", "chat", "members", "rooms"), and the
+    // chat lines that came while the chat was not the one shown.
+    tab: { shown: "stage", unread: 0 },
   };
 }
 
@@ -102,7 +105,13 @@ export function apply(state, msg) {
       changed.add("stage");
       break;
     case "chat":
-      if (line(state, msg)) changed.add("chat");
+      if (line(state, msg)) {
+        changed.add("chat");
+        if (state.tab.shown !== "chat") {
+          state.tab = { ...state.tab, unread: state.tab.unread + 1 };
+          changed.add("tab");
+        }
+      }
       break;
     case "stamp":
       note(state, { stamp: msg.stamp, from: state.members.get(msg.from)?.nickname ?? "" });
@@ -164,6 +173,10 @@ export function apply(state, msg) {
         state.bubbles.delete(msg.member);
         changed.add("bubbles");
       }
+      break;
+    case "page:tab":
+      state.tab = { shown: msg.tab, unread: msg.tab === "chat" ? 0 : state.tab.unread };
+      changed.add("tab");
       break;
     case "page:chat_sent":
       state.chatError = null;

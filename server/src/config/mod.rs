@@ -10,7 +10,8 @@ mod values;
 use std::ops::Range;
 
 pub use rooms::{
-    AccountsSettings, RoomConfig, RoomKind, SessionRule, SpaceConfig, SpaceSettings, Video,
+    AccountsSettings, MediaFile, RoomConfig, RoomKind, SessionRule, SpaceConfig, SpaceSettings,
+    Video,
 };
 
 /// A mistake in a configuration file, located at the offending value.

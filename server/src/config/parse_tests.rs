@@ -62,7 +62,8 @@ fn a_good_file_gets_its_defaults() {
         free.kind,
         RoomKind::Free {
             width: 1600,
-            height: 900
+            height: 900,
+            background: None,
         }
     ));
     let program = config.room("p").unwrap();
@@ -124,7 +125,7 @@ fn mistakes_are_reported_where_they_are() {
         (
             with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
             "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
-             `capacity`, `max_speakers`, `width`, `height`, `host_roles`, `stage`, `session`, `pool`, \
+             `capacity`, `max_speakers`, `width`, `height`, `background`, `host_roles`, `stage`, `session`, `pool`, \
              `video`",
         ),
         (
@@ -215,6 +216,14 @@ fn mistakes_are_reported_where_they_are() {
         (
             room("id = \"g\"\nkind = \"gallery\"\nname = \"x\"\n[[room.video]]\ntitle = \"t\"\nsrc = \"media/a.mp4\"\n"),
             "rooms.toml:21:7: src \"media/a.mp4\" must be a path on this server (\"/media/…\") or an https:// address",
+        ),
+        (
+            room("id = \"g\"\nkind = \"gallery\"\nname = \"x\"\n[[room.video]]\ntitle = \"t\"\nsrc = \"/media/a.mp4\"\nposter = \"http://example.jp/a.png\"\n"),
+            "rooms.toml:22:10: poster \"http://example.jp/a.png\" must be a path on this server (\"/media/…\") or an https:// address",
+        ),
+        (
+            room("id = \"g\"\nkind = \"gallery\"\nname = \"x\"\n[[room.video]]\ntitle = \"t\"\nsrc = \"/media/a.mp4\"\ncaptions = \"/media/a.srt\"\n"),
+            "rooms.toml:22:12: captions \"/media/a.srt\" must be a WebVTT file (ending in .vtt)",
         ),
         (
             with("kind = \"free\"", "kind = \"free\"\nwidth = true"),
@@ -312,4 +321,29 @@ fn accounts_mistakes_are_reported_where_they_are() {
     for (extra, expected) in cases {
         assert_eq!(err(&format!("{BASE}\n{extra}")), expected, "{extra}");
     }
+}
+
+/// The start-up check finds exactly the gallery files the web directory lacks, with the line
+/// that names each.
+#[test]
+fn missing_gallery_files_are_found_with_their_lines() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(web.path().join("media")).unwrap();
+    std::fs::write(web.path().join("media/a.mp4"), b"").unwrap();
+    let text = room(
+        "id = \"g\"\nkind = \"gallery\"\nname = \"x\"\n[[room.video]]\ntitle = \"t\"\nsrc = \"/media/a.mp4?v=2\"\ncaptions = \"/media/a.ja.vtt\"\nposter = \"https://example.jp/a.png\"\n[[room.video]]\ntitle = \"u\"\nsrc = \"/media/../secret.mp4\"\n",
+    );
+    let space = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    let missing: Vec<_> = space
+        .missing_media(web.path())
+        .into_iter()
+        .map(|(room, file)| format!("{room} {} {}", file.path, file.at))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "g /media/a.ja.vtt rooms.toml:22:12",
+            "g /media/../secret.mp4 rooms.toml:26:7",
+        ]
+    );
 }

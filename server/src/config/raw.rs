@@ -92,6 +92,7 @@ pub(super) struct RawRoom {
     // free
     pub width: Option<S<i64>>,
     pub height: Option<S<i64>>,
+    pub background: Option<S<String>>,
     // program
     pub host_roles: Option<S<Vec<S<String>>>>,
     pub stage: Option<S<bool>>,
@@ -107,5 +108,7 @@ pub(super) struct RawRoom {
 pub(super) struct RawVideo {
     pub title: S<String>,
     pub src: S<String>,
+    pub poster: Option<S<String>>,
+    pub captions: Option<S<String>>,
     pub program: Option<S<String>>,
 }

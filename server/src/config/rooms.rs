@@ -7,9 +7,9 @@ use crate::model::Role;
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
-use super::raw::{RawFile, RawRoom};
+use super::raw::{RawFile, RawRoom, RawVideo, S};
 use super::{accounts, space, values};
-use super::{ConfigError, Source};
+use super::{line_column, position, ConfigError, Source};
 
 #[derive(Debug, Clone)]
 pub struct SpaceConfig {
@@ -74,6 +74,8 @@ pub enum RoomKind {
     Free {
         width: u32,
         height: u32,
+        /// The drawn map under the avatars (an image, stretched to width × height).
+        background: Option<MediaFile>,
     },
     /// Sessions live in the schedule (`SpaceConfig::sessions`).
     Program {
@@ -102,8 +104,25 @@ impl RoomKind {
 pub struct Video {
     pub title: String,
     pub src: String,
+    /// An image shown before the video plays.
+    pub poster: Option<String>,
+    /// WebVTT captions.
+    pub captions: Option<String>,
     /// Id of the program room this video introduces.
     pub program: Option<String>,
+    /// `src`, `poster` and `captions` where they are paths on this server, each with where
+    /// rooms.toml names it: the start-up check warns about a missing one at that line.
+    pub local_files: Vec<MediaFile>,
+}
+
+/// A file the page loads that rooms.toml names: a path on this server (a file of the web
+/// client's directory) or an https:// address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    /// As written: `/media/gallery/lunch.mp4`.
+    pub path: String,
+    /// `rooms.toml:LINE:COLUMN`.
+    pub at: String,
 }
 
 /// One `[[room.session]]` of a program room.
@@ -114,6 +133,27 @@ pub struct SessionRule {
 }
 
 impl SpaceConfig {
+    /// The gallery files and map backgrounds rooms.toml names as paths on this server that `web` (the web
+    /// client's directory, which serves them) does not hold, with the room that names each.
+    pub fn missing_media(&self, web: &Path) -> Vec<(&str, &MediaFile)> {
+        let mut missing = Vec::new();
+        for room in &self.rooms {
+            let files: Vec<&MediaFile> = match &room.kind {
+                RoomKind::Gallery { videos } => {
+                    videos.iter().flat_map(|v| &v.local_files).collect()
+                }
+                RoomKind::Free { background, .. } => background.iter().collect(),
+                _ => continue,
+            };
+            for file in files.into_iter().filter(|f| f.path.starts_with('/')) {
+                if !served_file(web, &file.path).is_some_and(|p| p.is_file()) {
+                    missing.push((room.id.as_str(), file));
+                }
+            }
+        }
+        missing
+    }
+
     /// The opening rules, closures and program sessions as a `Schedule`: the one the calendar
     /// API and the door gate share.
     pub fn schedule(&self) -> Schedule {
@@ -266,7 +306,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     }
     let kind = r.kind.get_ref().as_str();
     let takes: &[&str] = match kind {
-        "free" => &["width", "height", "max_speakers"],
+        "free" => &["width", "height", "background", "max_speakers"],
         "program" => &["host_roles", "stage", "session", "max_speakers"],
         "consult" => &["pool"],
         "gallery" => &["video"],
@@ -278,10 +318,11 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             ))
         }
     };
-    let present: [(&str, Option<Range<usize>>); 8] = [
+    let present: [(&str, Option<Range<usize>>); 9] = [
         ("max_speakers", r.max_speakers.as_ref().map(|v| v.span())),
         ("width", r.width.as_ref().map(|v| v.span())),
         ("height", r.height.as_ref().map(|v| v.span())),
+        ("background", r.background.as_ref().map(|v| v.span())),
         ("host_roles", r.host_roles.as_ref().map(|v| v.span())),
         ("stage", r.stage.as_ref().map(|v| v.span())),
         ("session", r.session.as_ref().map(|v| v.span())),
@@ -327,6 +368,11 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         "free" => RoomKind::Free {
             width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
             height: values::number(src, "height", r.height.as_ref(), 900, 200..=10_000)?,
+            background: r
+                .background
+                .as_ref()
+                .map(|b| address(src, "background", b))
+                .transpose()?,
         },
         "program" => {
             if r.session.as_ref().is_none_or(|s| s.get_ref().is_empty()) {
@@ -375,21 +421,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
                 .video
                 .iter()
                 .flat_map(|v| v.get_ref())
-                .map(|v| {
-                    let v = v.get_ref();
-                    let s = v.src.get_ref();
-                    if !(s.starts_with('/') || s.starts_with("https://")) {
-                        return Err(src.error(
-                            v.src.span(),
-                            format!("src \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
-                        ));
-                    }
-                    Ok(Video {
-                        title: v.title.get_ref().clone(),
-                        src: s.clone(),
-                        program: v.program.as_ref().map(|p| p.get_ref().clone()),
-                    })
-                })
+                .map(|v| video(src, v.get_ref()))
                 .collect::<Result<_, _>>()?;
             RoomKind::Gallery { videos }
         }
@@ -402,6 +434,79 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         capacity: capacity as usize,
         max_speakers: max_speakers as usize,
         kind: room_kind,
+    })
+}
+
+/// Where the web client's files serve the address `path` from; None for an address they
+/// never serve (one that climbs out with `..`).
+fn served_file(web: &Path, path: &str) -> Option<std::path::PathBuf> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let mut file = web.to_path_buf();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            return None;
+        }
+        file.push(part);
+    }
+    Some(file)
+}
+
+/// One `[[room.video]]`: each address is a path on this server or an https:// address, and
+/// captions are WebVTT.
+fn video(src: Source, v: &RawVideo) -> Result<Video, ConfigError> {
+    let video_src = address(src, "src", &v.src)?;
+    let poster = v
+        .poster
+        .as_ref()
+        .map(|p| address(src, "poster", p))
+        .transpose()?;
+    let captions = v
+        .captions
+        .as_ref()
+        .map(|c| address(src, "captions", c))
+        .transpose()?;
+    if let (Some(c), Some(written)) = (&captions, &v.captions) {
+        if !c.path.ends_with(".vtt") {
+            return Err(src.error(
+                written.span(),
+                format!(
+                    "captions \"{}\" must be a WebVTT file (ending in .vtt)",
+                    c.path
+                ),
+            ));
+        }
+    }
+    let files = [Some(&video_src), poster.as_ref(), captions.as_ref()];
+    let local_files = files
+        .into_iter()
+        .flatten()
+        .filter(|f| f.path.starts_with('/'))
+        .cloned()
+        .collect();
+    Ok(Video {
+        title: v.title.get_ref().clone(),
+        src: video_src.path,
+        poster: poster.map(|p| p.path),
+        captions: captions.map(|c| c.path),
+        program: v.program.as_ref().map(|p| p.get_ref().clone()),
+        local_files,
+    })
+}
+
+/// An address of a file the page loads: a path on this server or an https:// address, with
+/// where rooms.toml names it.
+fn address(src: Source, name: &str, value: &S<String>) -> Result<MediaFile, ConfigError> {
+    let s = value.get_ref();
+    if !(s.starts_with('/') || s.starts_with("https://")) {
+        return Err(src.error(
+            value.span(),
+            format!("{name} \"{s}\" must be a path on this server (\"/media/…\") or an https:// address"),
+        ));
+    }
+    let (line, column) = line_column(src.text, value.span().start);
+    Ok(MediaFile {
+        path: s.clone(),
+        at: format!("{}{}", src.origin, position(line, column)),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::accounts::Accounts;
 use crate::config::SpaceConfig;
 use crate::hub::{limits, run_session, Hub};
 use crate::schedule::{Clock, Schedule};
-use axum::extract::{Extension, State, WebSocketUpgrade};
+use axum::extract::{Extension, Request, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -23,6 +23,7 @@ use axum::{Json, Router};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tower::{service_fn, ServiceExt};
 use tower_http::compression::predicate::{NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::services::{ServeDir, ServeFile};
@@ -61,8 +62,22 @@ pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: P
         .route_service("/login", ServeFile::new(web_dir.join("login.html")))
         .route_service("/account", ServeFile::new(web_dir.join("account.html")))
         .route_service("/space", ServeFile::new(web_dir.join("space.html")))
-        // Everything else is the web client's.
-        .fallback_service(ServeDir::new(web_dir).fallback(index))
+        // Everything else is the web client's: a file, or else the public page for an
+        // address that names no file.
+        .fallback_service(
+            ServeDir::new(web_dir).fallback(service_fn(move |request: Request| {
+                let index = index.clone();
+                async move {
+                    if names_a_file(request.uri().path()) {
+                        return Ok((StatusCode::NOT_FOUND, "not found").into_response());
+                    }
+                    index
+                        .oneshot(request)
+                        .await
+                        .map(IntoResponse::into_response)
+                }
+            })),
+        )
         // The client's files only: API replies carry tokens, and compressing a secret next to
         // what a request echoes can leak it (BREACH). Videos stay as they are, seekable.
         .layer(
@@ -110,6 +125,14 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         "status": if state.hub.is_shutting_down() { "stopping" } else { "ok" },
         "online": state.hub.online_count(),
     }))
+}
+
+/// Whether a missing `path` was a file: one under /media/ or with an extension. A video,
+/// script or caption answered with the page's HTML breaks in a way nobody can see; a 404 lets
+/// the page show its kind note instead.
+fn names_a_file(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    path.starts_with("/media/") || last.contains('.')
 }
 
 async fn api_not_found() -> impl IntoResponse {

@@ -13,8 +13,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
 
-/// The headers for a space reached at `public_url`, whose gallery plays videos from
-/// `video_sources` (paths on this server or https:// addresses).
+/// The headers for a space reached at `public_url`, whose gallery plays videos and captions
+/// from `media_sources` and shows posters from `image_sources` (paths on this server or
+/// https:// addresses).
 #[derive(Debug, Clone)]
 pub struct PagePolicy {
     csp: String,
@@ -22,7 +23,11 @@ pub struct PagePolicy {
 }
 
 impl PagePolicy {
-    pub fn new<'a>(public_url: &str, video_sources: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn new<'a>(
+        public_url: &str,
+        media_sources: impl IntoIterator<Item = &'a str>,
+        image_sources: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         let public = public_url.parse::<Uri>().ok();
         let https = public.as_ref().and_then(Uri::scheme_str) == Some("https");
         // 'self' covers the page's own ws:/wss: only in recent browsers (CSP 3); the public
@@ -34,17 +39,13 @@ impl PagePolicy {
                 if https { "wss" } else { "ws" }
             ));
         }
-        let mut media = vec!["'self'".to_string()];
-        for origin in video_sources.into_iter().filter_map(https_origin) {
-            if !media.contains(&origin) {
-                media.push(origin);
-            }
-        }
+        let media = origins(media_sources);
+        let images = origins(image_sources);
         let csp = [
             "default-src 'self'".to_string(),
             "script-src 'self'".to_string(),
             "style-src 'self'".to_string(),
-            "img-src 'self'".to_string(),
+            format!("img-src {}", images.join(" ")),
             format!("media-src {}", media.join(" ")),
             format!("connect-src {}", connect.join(" ")),
             "object-src 'none'".to_string(),
@@ -93,6 +94,17 @@ impl PagePolicy {
     }
 }
 
+/// 'self' and the distinct https:// origins among `sources`.
+fn origins<'a>(sources: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut all = vec!["'self'".to_string()];
+    for origin in sources.into_iter().filter_map(https_origin) {
+        if !all.contains(&origin) {
+            all.push(origin);
+        }
+    }
+    all
+}
+
 /// `https://host[:port]` of an https:// address; None for a path on this server.
 fn https_origin(source: &str) -> Option<String> {
     let uri = source.parse::<Uri>().ok()?;
@@ -107,13 +119,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_websocket_and_video_origins_are_named() {
+    fn the_websocket_video_and_poster_origins_are_named() {
         let policy = PagePolicy::new(
             "https://ibasho.example.jp/",
             [
                 "/media/gallery/lunch.mp4",
                 "https://videos.example.jp/a.mp4",
                 "https://videos.example.jp/b.mp4",
+            ],
+            [
+                "/media/gallery/lunch.svg",
+                "https://images.example.jp/a.png",
             ],
         );
         assert!(policy.https);
@@ -131,7 +147,14 @@ mod tests {
             "{}",
             policy.csp
         );
-        let plain = PagePolicy::new("http://127.0.0.1:8080", []);
+        assert!(
+            policy
+                .csp
+                .contains("img-src 'self' https://images.example.jp;"),
+            "{}",
+            policy.csp
+        );
+        let plain = PagePolicy::new("http://127.0.0.1:8080", [], []);
         assert!(!plain.https);
         assert!(plain
             .csp

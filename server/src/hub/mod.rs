@@ -269,11 +269,16 @@ impl Hub {
             .map(|room| {
                 let config = &room.config;
                 let (kind, map, stage, videos) = match &config.kind {
-                    RoomKind::Free { width, height } => (
+                    RoomKind::Free {
+                        width,
+                        height,
+                        background,
+                    } => (
                         RoomKindName::Free,
                         Some(MapSize {
                             width: *width,
                             height: *height,
+                            background: background.as_ref().map(|b| b.path.clone()),
                         }),
                         false,
                         vec![],
@@ -291,6 +296,8 @@ impl Hub {
                             .map(|v| VideoInfo {
                                 title: v.title.clone(),
                                 src: v.src.clone(),
+                                poster: v.poster.clone(),
+                                captions: v.captions.clone(),
                                 program: v.program.clone(),
                             })
                             .collect(),

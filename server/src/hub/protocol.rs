@@ -277,16 +277,25 @@ pub enum RoomKindName {
     Staff,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapSize {
     pub width: u32,
     pub height: u32,
+    /// The drawn map under the avatars, stretched to width × height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VideoInfo {
     pub title: String,
     pub src: String,
+    /// An image shown before the video plays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+    /// WebVTT captions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captions: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program: Option<String>,
 }

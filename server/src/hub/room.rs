@@ -298,7 +298,10 @@ impl Room {
         }
         let pos = match (&self.config.kind, previous) {
             (_, Some(pos)) => pos,
-            (RoomKind::Free { width, height }, None) => Some(spawn_point(*width, *height)),
+            (RoomKind::Free { width, height, .. }, None) => {
+                let taken: Vec<Point> = self.occupants.values().filter_map(|o| o.pos).collect();
+                Some(spawn_point(*width, *height, &taken))
+            }
             _ => None,
         };
         // A member connecting again (a new tab, a reconnect before the old socket was noticed
@@ -431,7 +434,7 @@ impl Room {
         if !self.is_here(session, None) {
             return;
         }
-        let RoomKind::Free { width, height } = self.config.kind else {
+        let RoomKind::Free { width, height, .. } = self.config.kind else {
             return reply_error(session, None, ErrorCode::NoMap);
         };
         let inside = |v: f32, max: u32| v.is_finite() && (0.0..=max as f32).contains(&v);
@@ -628,15 +631,30 @@ fn reply_error(session: &SessionHandle, rid: Option<Rid>, code: ErrorCode) {
     )));
 }
 
-/// Near the bottom middle of the map (the entrance), spread a little so newcomers don't stack.
-fn spawn_point(width: u32, height: u32) -> Point {
+/// Near the bottom middle of the map (the entrance), and among a few random places there the
+/// one farthest from everyone already in the room, so newcomers arrive side by side instead
+/// of stacked on one another.
+fn spawn_point(width: u32, height: u32, taken: &[Point]) -> Point {
     let (w, h) = (width as f32, height as f32);
     let jitter = |span: f32| (rand::random::<f32>() - 0.5) * span;
-    Point {
-        x: (w / 2.0 + jitter(w.min(240.0))).clamp(0.0, w),
-        y: (h * 0.8 + jitter(h.min(80.0))).clamp(0.0, h),
-    }
+    let candidate = || Point {
+        x: (w / 2.0 + jitter((w * 0.4).min(640.0))).clamp(0.0, w),
+        y: (h * 0.8 + jitter((h * 0.12).min(100.0))).clamp(0.0, h),
+    };
+    let room_around = |p: &Point| {
+        taken
+            .iter()
+            .map(|t| (t.x - p.x).hypot(t.y - p.y))
+            .fold(f32::INFINITY, f32::min)
+    };
+    (0..SPAWN_CANDIDATES)
+        .map(|_| candidate())
+        .max_by(|a, b| room_around(a).total_cmp(&room_around(b)))
+        .unwrap_or_else(candidate)
 }
+
+/// How many places near the entrance a newcomer's is chosen from.
+const SPAWN_CANDIDATES: usize = 16;
 
 mod memory;
 #[cfg(test)]

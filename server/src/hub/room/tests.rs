@@ -20,6 +20,7 @@ fn free_room() -> RoomHandle {
         kind: RoomKind::Free {
             width: 400,
             height: 300,
+            background: None,
         },
     };
     RoomHandle::spawn(
@@ -212,4 +213,28 @@ async fn moves_within_one_tick_become_one_batch() {
         "coalesced into at most the tick in flight and the next: {batches:?}"
     );
     assert_eq!(positions.last().unwrap()["x"], 50.0);
+}
+
+/// Newcomers arrive near the entrance (the bottom middle) and apart from one another: each is
+/// placed where there is the most room among several tries, so six never land on top of each
+/// other (a miss needs all sixteen tries to fall beside someone: about 1 in 10⁹).
+#[test]
+fn arrivals_spread_near_the_entrance() {
+    let mut taken: Vec<Point> = Vec::new();
+    for _ in 0..6 {
+        let p = super::spawn_point(1600, 900, &taken);
+        assert!(
+            (480.0..=1120.0).contains(&p.x),
+            "{p:?} is not near the entrance"
+        );
+        assert!(
+            (670.0..=770.0).contains(&p.y),
+            "{p:?} is not near the entrance"
+        );
+        for t in &taken {
+            let apart = (t.x - p.x).hypot(t.y - p.y);
+            assert!(apart >= 30.0, "{p:?} arrived {apart} from {t:?}");
+        }
+        taken.push(p);
+    }
 }
