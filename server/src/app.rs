@@ -166,6 +166,7 @@ pub fn accounts(
             timezone: space.space.timezone,
             settings: space.accounts.clone(),
         },
+        None,
     ))
 }
 

@@ -8,10 +8,12 @@
 mod chat_log;
 mod duty;
 mod lease;
+mod rate_limit;
 
 pub use chat_log::{Bounds, ChatLog, Sequenced};
 pub use duty::Duty;
 pub use lease::{Held, Lease};
+pub use rate_limit::RateLimit;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::Arc;
