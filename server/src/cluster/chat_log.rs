@@ -4,7 +4,7 @@
 //! lines, a gap once a resume point has fallen out, then only the last `on_join` lines.
 //!
 //! Still memory only: the keys expire when the caller says (the end of the room's day or
-//! session), and Redis runs without persistence for them (docs/operations.md).
+//! session), and the Redis that holds them must run without persistence (issue 13).
 //!
 //! Keys, under the space's prefix: `room:<id>:epoch` (the epoch), `room:<id>:seq` (the last
 //! seq given), `room:<id>:chat` (a list of `<seq> <line JSON>`, oldest first) and
