@@ -212,7 +212,7 @@ mod tests {
         let Some(nodes) = testing::nodes(2).await else {
             return;
         };
-        let ttl = Duration::from_millis(200);
+        let ttl = Duration::from_millis(1000);
         let a = Lease::new(&nodes[0], "room:lounge", ttl);
         let b = Lease::new(&nodes[1], "room:lounge", ttl);
         assert_eq!(a.holder().await.unwrap(), None);
@@ -248,7 +248,7 @@ mod tests {
         let Some(nodes) = testing::nodes(2).await else {
             return;
         };
-        let ttl = Duration::from_millis(600);
+        let ttl = Duration::from_millis(1000);
         let a = Lease::new(&nodes[0], "chores", ttl);
         let b = Lease::new(&nodes[1], "chores", ttl);
         assert!(a.acquire().await.unwrap());
@@ -283,5 +283,55 @@ mod tests {
         assert!(held.release().await.unwrap());
         assert_eq!(a.holder().await.unwrap(), None);
         nodes[0].clear().await.unwrap();
+    }
+
+    /// A private `redis-server` on a free loopback port, ended when dropped. `None` when the
+    /// program is missing outside CI.
+    async fn private_redis() -> Option<(tokio::process::Child, String)> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let started = tokio::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        match started {
+            Ok(child) => Some((child, format!("redis://127.0.0.1:{port}"))),
+            Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("redis-server is required under CI=true: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipped: no redis-server ({e})");
+                None
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_kept_lease_is_given_up_when_redis_stops_answering() {
+        let Some((mut redis, url)) = private_redis().await else {
+            return;
+        };
+        // Bounded wait for the private server to accept connections.
+        let until = Instant::now() + PATIENCE;
+        let cluster = loop {
+            match Cluster::connect(&url, "lease-loss").await {
+                Ok(cluster) => break cluster,
+                Err(e) if Instant::now() > until => panic!("private Redis did not start: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        let lease = Lease::new(&cluster, "room:lounge", Duration::from_millis(900));
+        assert!(lease.acquire().await.unwrap());
+        let held = lease.keep();
+        redis.kill().await.expect("stop the private Redis");
+        tokio::time::timeout(PATIENCE, held.lost().cancelled())
+            .await
+            .expect("the holder stops acting as one when Redis cannot confirm the lease");
+        // With Redis gone, nobody can tell who holds it.
+        assert!(held.lease().holder().await.is_err());
     }
 }
