@@ -227,6 +227,65 @@ async fn a_token_for_a_member_the_database_does_not_know_is_refused() {
     assert_eq!(code, 4001);
 }
 
+/// `ibasho admin token` signing with `--signing-key-file FILE` (environment cleared, as the
+/// harness does for every process it starts).
+fn token_signed_with(data: &std::path::Path, key_file: &std::path::Path, nickname: &str) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ibasho"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("IBASHO_") {
+            command.env_remove(key);
+        }
+    }
+    let out = command
+        .args([
+            "admin",
+            "token",
+            "--role",
+            "participant",
+            "--nickname",
+            nickname,
+        ])
+        .arg("--data")
+        .arg(data)
+        .arg("--signing-key-file")
+        .arg(key_file)
+        .output()
+        .expect("run `ibasho admin token`");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Nodes on different machines share `--signing-key-file` (docs/operations.md): the server
+/// signs and checks with that file and makes no key of its own; a token signed by a data
+/// directory's own `signing.key` is not valid there.
+#[tokio::test]
+async fn a_shared_signing_key_file_is_the_only_key() {
+    let keys = tempfile::tempdir().expect("temp dir");
+    let file = keys.path().join("shared.key");
+    std::fs::write(&file, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n").unwrap();
+    let key = file.display().to_string();
+    let server = Server::start_with(TEST_ROOMS, OPEN, 1.0, &["--signing-key-file", &key]).await;
+    assert!(!server.data_dir().join("signing.key").exists());
+
+    let token = token_signed_with(&server.data_dir(), &file, "かぎ");
+    Client::connect(&server).await.auth(&token).await;
+
+    // Signed by the data directory's own key (which `admin token` makes without the flag).
+    let own = token_in(&server.data_dir(), "participant", "じぶん").await;
+    let mut client = Client::connect(&server).await;
+    client
+        .send(json!({"type": "auth", "rid": 1, "token": own}))
+        .await;
+    let reply = client.recv_reply("welcome").await;
+    assert_eq!(reply["code"], "token_invalid", "{reply}");
+    let (code, _) = client.expect_close(WAIT).await;
+    assert_eq!(code, 4001);
+}
+
 #[tokio::test]
 async fn joining_another_room_says_joined_then_left_and_the_old_room_sees_member_left() {
     let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;

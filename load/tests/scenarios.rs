@@ -19,6 +19,7 @@ async fn start() -> Running {
     let settings = Settings {
         rooms: repo.join("bench/rooms.toml"),
         data: data.path().to_path_buf(),
+        signing_key_file: None,
         database: None,
         web: repo.join("web-client"),
         // A Wednesday noon: open, whatever the hour the test runs at.

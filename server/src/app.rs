@@ -21,6 +21,9 @@ use tokio::net::TcpListener;
 pub struct Settings {
     pub rooms: PathBuf,
     pub data: PathBuf,
+    /// The token signing key shared by nodes on different machines; `None`: `signing.key` in
+    /// `data` (made on first start).
+    pub signing_key_file: Option<PathBuf>,
     /// `postgres://…` or `sqlite://PATH`; `None`: SQLite in `data`.
     pub database: Option<String>,
     pub web: PathBuf,
@@ -117,7 +120,10 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     warn_of_missing_media(&space, &settings.web);
     let schedule = Arc::new(space.schedule());
     let clock = clock(settings)?;
-    let keys = Arc::new(Keys::load_or_create(&settings.data)?);
+    let keys = Arc::new(Keys::load(
+        &settings.data,
+        settings.signing_key_file.as_deref(),
+    )?);
     let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;
     let accounts = accounts(
         &space,
@@ -181,6 +187,7 @@ pub fn accounts(
             timezone: space.space.timezone,
             settings: space.accounts.clone(),
         },
+        None,
     ))
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 /// Entry points for the fuzzers in fuzz/ (bench/fuzz.sh); off unless built with `fuzzing`.
 #[cfg(feature = "fuzzing")]

@@ -46,6 +46,10 @@ struct ServeArgs {
     /// Data directory: the SQLite database and the generated signing key.
     #[arg(long, env = "IBASHO_DATA", default_value = "data")]
     data: PathBuf,
+    /// The key that signs access tokens, when nodes on different machines must share it (made
+    /// beforehand, mode 0600; see docs/operations.md). Default: `signing.key` in the data directory.
+    #[arg(long, env = "IBASHO_SIGNING_KEY_FILE")]
+    signing_key_file: Option<PathBuf>,
     /// The database: postgres://… (several nodes) or sqlite://PATH (default: SQLite in the data directory).
     #[arg(long, env = "IBASHO_DATABASE")]
     database: Option<String>,
@@ -120,6 +124,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         rooms: args.rooms,
         data: args.data,
+        signing_key_file: args.signing_key_file,
         database: args.database,
         web: args.web.clone(),
         clock: args.clock,

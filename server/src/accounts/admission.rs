@@ -1,6 +1,6 @@
 //! The way in: the application form, staff's review, and invitations.
 use super::secret::{new_token, token_hash};
-use super::{nickname, AccountError, Accounts, Actor};
+use super::{limits, nickname, AccountError, Accounts, Actor};
 use crate::mail::Letter;
 use crate::model::{
     email_key, Applicant, Application, ApplicationStatus, Invitation, InvitationState, Lang,
@@ -113,11 +113,12 @@ impl Accounts {
         let heard_from = optional_text(request.heard_from, "heard_from", HEARD_FROM_CHARS)?;
         let note = optional_text(request.note, "note", NOTE_CHARS)?;
         let limits = &self.inner.limits;
-        limits
-            .apply_per_ip
-            .check(&ip)
-            .and_then(|()| limits.apply_per_email.check(&email_key(&email)))
-            .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
+        limits::check_both(
+            (&limits.apply_per_ip, &ip),
+            (&limits.apply_per_email, &email_key(&email)),
+        )
+        .await
+        .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
 
         let submitted = self
             .store()

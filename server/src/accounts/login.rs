@@ -2,7 +2,7 @@
 //! link, web sessions, the short-lived access token, and deleting an account.
 use super::admission::checked_email;
 use super::secret::{hash_passphrase, new_token, token_hash, verify_passphrase};
-use super::{nickname, AccountError, Accounts, Actor};
+use super::{limits, nickname, AccountError, Accounts, Actor};
 use crate::mail::Letter;
 use crate::model::{email_key, AccountId, Avatar, Lang, Member, PublicId, Registration};
 use crate::store::{Conflict, StoreError};
@@ -113,11 +113,12 @@ impl Accounts {
         passphrase: String,
     ) -> Result<LoggedIn, AccountError> {
         let limits = &self.inner.limits;
-        limits
-            .login_per_ip
-            .check(&ip)
-            .and_then(|()| limits.login_per_email.check(&email_key(email)))
-            .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
+        limits::check_both(
+            (&limits.login_per_ip, &ip),
+            (&limits.login_per_email, &email_key(email)),
+        )
+        .await
+        .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
         let record = self.store().login_record(email).await?;
         let stored = record.as_ref().and_then(|r| r.passphrase_hash.clone());
         let passphrase: String = passphrase.chars().take(PASSPHRASE_MAX_CHARS).collect();
@@ -142,11 +143,12 @@ impl Accounts {
     ) -> Result<(), AccountError> {
         let email = checked_email(email)?;
         let limits = &self.inner.limits;
-        limits
-            .link_per_ip
-            .check(&ip)
-            .and_then(|()| limits.link_per_email.check(&email_key(&email)))
-            .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
+        limits::check_both(
+            (&limits.link_per_ip, &ip),
+            (&limits.link_per_email, &email_key(&email)),
+        )
+        .await
+        .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
         let Some(record) = self.store().login_record(&email).await? else {
             return Ok(());
         };

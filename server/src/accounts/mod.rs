@@ -17,6 +17,7 @@ pub use error::AccountError;
 pub use login::{LoggedIn, RegisterRequest, SESSION_TTL};
 
 use crate::auth::Keys;
+use crate::cluster::Cluster;
 use crate::config::AccountsSettings;
 use crate::mail::{Letter, Mail, Mailer};
 use crate::model::PublicId;
@@ -46,17 +47,22 @@ struct Inner {
     keys: Arc<Keys>,
     site: Site,
     limits: limits::Limits,
+    /// The other nodes of the space, when there are any: shared limits, one node's chores.
+    cluster: Option<Cluster>,
 }
 
 /// Who did something, for the audit log: a member, or the command line (`None`).
 pub type Actor = Option<PublicId>;
 
 impl Accounts {
+    /// With a `cluster`, the rate limits count across its nodes and one node at a time does
+    /// the clean-up (retention.rs); without, this node alone.
     pub fn new(
         store: Arc<Store>,
         mailer: Arc<dyn Mailer>,
         keys: Arc<Keys>,
         mut site: Site,
+        cluster: Option<Cluster>,
     ) -> Accounts {
         site.public_url = site.public_url.trim_end_matches('/').to_string();
         Accounts {
@@ -65,7 +71,8 @@ impl Accounts {
                 mailer,
                 keys,
                 site,
-                limits: limits::Limits::default(),
+                limits: limits::Limits::new(cluster.as_ref()),
+                cluster,
             }),
         }
     }

@@ -71,6 +71,12 @@ pub enum KeyError {
         source: std::io::Error,
     },
     #[error(
+        "the signing key file {} does not exist: make one (`head -c 32 /dev/urandom | base64 \
+         > FILE && chmod 600 FILE`) and give every node the same file",
+        path.display()
+    )]
+    Missing { path: PathBuf },
+    #[error(
         "the signing key at {} is corrupt ({reason}); restore it from a backup, or delete \
          it to make a new one (everyone will have to log in again)",
         path.display()
@@ -79,6 +85,33 @@ pub enum KeyError {
 }
 
 impl Keys {
+    /// The key in `key_file` when one is given (`--signing-key-file`: nodes on different
+    /// machines share it), else the data directory's own (`load_or_create`).
+    pub fn load(data_dir: &Path, key_file: Option<&Path>) -> Result<Keys, KeyError> {
+        match key_file {
+            Some(path) => Self::load_file(path),
+            None => Self::load_or_create(data_dir),
+        }
+    }
+
+    /// Reads a key file made beforehand. It is never created here: a node that made its own
+    /// would sign tokens no other node accepts, a fault noticed only by members logged out.
+    pub fn load_file(path: &Path) -> Result<Keys, KeyError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                warn_if_readable_by_others(path);
+                Self::parse(path, &text)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(KeyError::Missing {
+                path: path.to_path_buf(),
+            }),
+            Err(source) => Err(KeyError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
     /// Reads `<data_dir>/signing.key`, or creates it: 32 random bytes from the OS, stored
     /// base64, mode 0600 (and `data_dir` 0700 if it has to be made).
     pub fn load_or_create(data_dir: &Path) -> Result<Keys, KeyError> {
@@ -462,6 +495,39 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&key_path).unwrap(), stored);
         // No temporary files left behind.
         assert_eq!(std::fs::read_dir(&data_dir).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_named_key_file_is_shared_and_never_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("shared.key");
+        let missing = Keys::load(&dir.path().join("data"), Some(&file)).unwrap_err();
+        assert!(matches!(missing, KeyError::Missing { .. }));
+        assert!(missing.to_string().contains("shared.key"));
+        assert!(!file.exists() && !dir.path().join("data").exists());
+
+        std::fs::write(
+            &file,
+            format!(
+                "{}\n",
+                base64::engine::general_purpose::STANDARD.encode([9u8; KEY_LEN])
+            ),
+        )
+        .unwrap();
+        // Two nodes with different data directories and the same file accept each other's tokens.
+        let a = Keys::load(&dir.path().join("a"), Some(&file)).unwrap();
+        let b = Keys::load(&dir.path().join("b"), Some(&file)).unwrap();
+        let token = a
+            .issue(
+                &AccountId("acc".into()),
+                Role::Participant,
+                Duration::from_secs(60),
+            )
+            .unwrap();
+        assert_eq!(b.verify(&token).unwrap().sub, "acc");
+        // Without it, a data directory's own key is another key.
+        let own = Keys::load(&dir.path().join("a"), None).unwrap();
+        assert!(matches!(own.verify(&token), Err(TokenError::Invalid)));
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub enum AdminCommand {
         /// The server's data directory (its signing key signs the token).
         #[arg(long, env = "IBASHO_DATA", default_value = "data")]
         data: PathBuf,
+        /// The server's --signing-key-file, if it has one.
+        #[arg(long, env = "IBASHO_SIGNING_KEY_FILE")]
+        signing_key_file: Option<PathBuf>,
         /// The server's database, if not SQLite in the data directory.
         #[arg(long, env = "IBASHO_DATABASE")]
         database: Option<String>,
@@ -143,6 +146,9 @@ pub struct SiteArgs {
     /// The server's data directory.
     #[arg(long, env = "IBASHO_DATA", default_value = "data")]
     data: PathBuf,
+    /// The server's --signing-key-file, if it has one.
+    #[arg(long, env = "IBASHO_SIGNING_KEY_FILE")]
+    signing_key_file: Option<PathBuf>,
     /// The server's database, if not SQLite in the data directory.
     #[arg(long, env = "IBASHO_DATABASE")]
     database: Option<String>,
@@ -159,7 +165,7 @@ pub struct SiteArgs {
 impl SiteArgs {
     async fn accounts(&self) -> anyhow::Result<Accounts> {
         let space = SpaceConfig::load(&self.rooms)?;
-        let keys = Arc::new(Keys::load_or_create(&self.data)?);
+        let keys = Arc::new(Keys::load(&self.data, self.signing_key_file.as_deref())?);
         let store = ibasho::store::open(self.database.as_deref(), &self.data).await?;
         Ok(app::accounts(
             &space,
@@ -179,9 +185,13 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             role,
             nickname,
             data,
+            signing_key_file,
             database,
             ttl,
-        } => issue_token(role, &nickname, data, database, ttl).await,
+        } => {
+            let keys = Keys::load(&data, signing_key_file.as_deref())?;
+            issue_token(role, &nickname, keys, data, database, ttl).await
+        }
         Applications(ApplicationsCommand::List { status, site }) => {
             let status = match status.as_str() {
                 "all" => None,
@@ -317,6 +327,7 @@ fn print_invitation(what: &str, i: &InvitationView) {
 async fn issue_token(
     role: Role,
     nickname: &str,
+    keys: Keys,
     data: PathBuf,
     database: Option<String>,
     ttl: Duration,
@@ -325,7 +336,6 @@ async fn issue_token(
     if nickname.is_empty() || nickname.chars().count() > 20 {
         bail!("a nickname has 1 to 20 characters");
     }
-    let keys = Keys::load_or_create(&data)?;
     let store = ibasho::store::open(database.as_deref(), &data)
         .await
         .context("opening the database")?;

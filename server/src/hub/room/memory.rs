@@ -38,3 +38,83 @@ impl ChatMemory {
         self.lines.iter().skip(skip).cloned().collect()
     }
 }
+
+/// The shape of the room's chat in Redis (crate::cluster::ChatLog) when rooms are hosted
+/// across nodes: the log gives each line its seq.
+impl crate::cluster::Sequenced for ChatLine {
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{testing, Bounds, ChatLog};
+    use std::time::Duration;
+
+    const CHAT_BOUNDS: Bounds = Bounds {
+        ring: CHAT_RING,
+        on_join: CHAT_ON_JOIN,
+    };
+
+    fn line(text: String) -> ChatLine {
+        ChatLine {
+            seq: 0,
+            from: crate::model::PublicId("m_0123456789abcdef".into()),
+            nickname: "ねこ".into(),
+            text,
+            at: chrono::DateTime::parse_from_rfc3339("2026-12-09T13:00:00+09:00").unwrap(),
+        }
+    }
+
+    /// The log's answers for resume points up to `last` (a sample) and for a newcomer are
+    /// the memory's.
+    async fn compare(memory: &ChatMemory, log: &ChatLog<ChatLine>, last: u64) {
+        let points = (0..=last + 1).filter(|s| s % 17 == 0 || s + 3 >= last || *s < 4);
+        for s in points {
+            assert_eq!(log.since(s).await.unwrap(), memory.since(s), "since({s})");
+        }
+        assert_eq!(log.recent().await.unwrap(), memory.recent());
+    }
+
+    /// Fed the same lines (and seqs given to other events between them), the log in Redis
+    /// answers every resume point and every newcomer exactly as the memory does.
+    #[tokio::test]
+    async fn the_chat_log_in_redis_answers_as_the_memory_does() {
+        let Some(cluster) = testing::node().await else {
+            return;
+        };
+        let day = Duration::from_secs(3600);
+        let log: ChatLog<ChatLine> =
+            ChatLog::open(&cluster, "lounge", CHAT_BOUNDS, "r_5c1e0a9b", day)
+                .await
+                .unwrap();
+        let mut memory = ChatMemory::default();
+        let mut checked = 0;
+        compare(&memory, &log, 0).await;
+        let mut last = 0;
+        for i in 0..(CHAT_RING + CHAT_ON_JOIN + 30) {
+            if i % 3 == 0 {
+                last = log.advance(day).await.unwrap(); // a join, a stamp...
+            }
+            let kept = log.append(line(format!("line {i}")), day).await.unwrap();
+            assert!(kept.seq > last);
+            last = kept.seq;
+            memory.remember(kept);
+            // Before the ring fills, as it overflows, and well after.
+            if [1, 10, CHAT_ON_JOIN, CHAT_RING - 1, CHAT_RING, CHAT_RING + 1].contains(&(i + 1))
+                || i + 1 == CHAT_RING + CHAT_ON_JOIN + 30
+            {
+                compare(&memory, &log, last).await;
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 7);
+        assert!(
+            memory.since(0).1,
+            "the memory forgot the first lines by now"
+        );
+        cluster.clear().await.unwrap();
+    }
+}

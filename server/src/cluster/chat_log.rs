@@ -1,0 +1,346 @@
+//! A room's recent chat in Redis, with the room's `epoch` and `seq`: whichever node hosts the
+//! room next continues the same sequence, and a member who resumes gets what they missed.
+//! Same answers as the hub's in-memory `ChatMemory` (hub/room/memory.rs): the last `ring`
+//! lines, a gap once a resume point has fallen out, then only the last `on_join` lines.
+//!
+//! Still memory only: the keys expire when the caller says (the end of the room's day or
+//! session), and the Redis that holds them must run without persistence (issue 13).
+//!
+//! Keys, under the space's prefix: `room:<id>:epoch` (the epoch), `room:<id>:seq` (the last
+//! seq given), `room:<id>:chat` (a list of `<seq> <line JSON>`, oldest first) and
+//! `room:<id>:forgotten` (the highest seq trimmed from the list).
+use super::{millis, Cluster, ClusterError};
+use redis::Script;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::marker::PhantomData;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// A chat line as the room makes it; its seq is given by the log when it is appended.
+pub trait Sequenced: Serialize + DeserializeOwned {
+    fn set_seq(&mut self, seq: u64);
+}
+
+/// How much chat a room keeps, and how much a newcomer sees.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub ring: usize,
+    pub on_join: usize,
+}
+
+/// The room's epoch, started afresh (with an empty chat and seq 0) if it has none: the room
+/// is new today, or its keys expired.
+static OPEN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local epoch = redis.call('GET', KEYS[1])
+        if not epoch then
+            redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            epoch = ARGV[1]
+        end
+        return {epoch, tonumber(redis.call('GET', KEYS[2]) or '0')}
+        ",
+    )
+});
+
+/// Gives the next seq (0: the epoch changed) and, with a line, keeps it: the list is trimmed
+/// to the ring and the highest trimmed seq recorded. Every key gets the expiry.
+static APPEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+            return 0
+        end
+        local seq = redis.call('INCR', KEYS[2])
+        if ARGV[4] ~= '' then
+            redis.call('RPUSH', KEYS[3], seq .. ' ' .. ARGV[4])
+            local over = redis.call('LLEN', KEYS[3]) - tonumber(ARGV[3])
+            if over > 0 then
+                local last_dropped = redis.call('LINDEX', KEYS[3], over - 1)
+                redis.call('SET', KEYS[4], string.match(last_dropped, '^%d+'))
+                redis.call('LTRIM', KEYS[3], over, -1)
+            end
+        end
+        for i = 1, 4 do
+            redis.call('PEXPIRE', KEYS[i], ARGV[2])
+        end
+        return seq
+        ",
+    )
+});
+
+/// One room's chat log, as opened by the node hosting the room.
+pub struct ChatLog<L> {
+    cluster: Cluster,
+    /// epoch, seq, chat, forgotten.
+    keys: [String; 4],
+    bounds: Bounds,
+    epoch: String,
+    line: PhantomData<fn() -> L>,
+}
+
+impl<L: Sequenced> ChatLog<L> {
+    /// Opens room `room`'s log: its current epoch, or `fresh_epoch` (the hub's
+    /// `new_epoch()`) if it has none, for `keep_for` from now.
+    pub async fn open(
+        cluster: &Cluster,
+        room: &str,
+        bounds: Bounds,
+        fresh_epoch: &str,
+        keep_for: Duration,
+    ) -> Result<ChatLog<L>, ClusterError> {
+        let keys = ["epoch", "seq", "chat", "forgotten"]
+            .map(|part| cluster.key(&format!("room:{room}:{part}")));
+        let (epoch, _seq): (String, u64) = OPEN
+            .key(&keys[..])
+            .arg(fresh_epoch)
+            .arg(millis(keep_for))
+            .invoke_async(&mut cluster.conn())
+            .await?;
+        Ok(ChatLog {
+            cluster: cluster.clone(),
+            keys,
+            bounds,
+            epoch,
+            line: PhantomData,
+        })
+    }
+
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// The last seq given in this epoch (0 before the first).
+    pub async fn seq(&self) -> Result<u64, ClusterError> {
+        let (epoch, seq): (Option<String>, Option<u64>) = redis::pipe()
+            .atomic()
+            .get(&self.keys[0])
+            .get(&self.keys[1])
+            .query_async(&mut self.cluster.conn())
+            .await?;
+        if epoch.as_deref() != Some(self.epoch.as_str()) {
+            return Err(ClusterError::EpochChanged);
+        }
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// The next seq, for a room event that is not a chat line (a join, a stamp…).
+    pub async fn advance(&self, keep_for: Duration) -> Result<u64, ClusterError> {
+        self.append_raw("", keep_for).await
+    }
+
+    /// Keeps `line` under the next seq, which it returns in the line.
+    pub async fn append(&self, mut line: L, keep_for: Duration) -> Result<L, ClusterError> {
+        let json = serde_json::to_string(&line).map_err(|_| self.malformed(2))?;
+        let seq = self.append_raw(&json, keep_for).await?;
+        line.set_seq(seq);
+        Ok(line)
+    }
+
+    async fn append_raw(&self, json: &str, keep_for: Duration) -> Result<u64, ClusterError> {
+        let seq: u64 = APPEND
+            .key(&self.keys[..])
+            .arg(&self.epoch)
+            .arg(millis(keep_for))
+            .arg(self.bounds.ring)
+            .arg(json)
+            .invoke_async(&mut self.cluster.conn())
+            .await?;
+        if seq == 0 {
+            return Err(ClusterError::EpochChanged);
+        }
+        Ok(seq)
+    }
+
+    /// Every line after `seq`; when some of them are already forgotten, the gap is reported
+    /// and only the lines a newcomer sees are given (as `ChatMemory::since`).
+    pub async fn since(&self, seq: u64) -> Result<(Vec<L>, bool), ClusterError> {
+        let (epoch, forgotten, entries): (Option<String>, Option<u64>, Vec<String>) = redis::pipe()
+            .atomic()
+            .get(&self.keys[0])
+            .get(&self.keys[3])
+            .lrange(&self.keys[2], 0, -1)
+            .query_async(&mut self.cluster.conn())
+            .await?;
+        if epoch.as_deref() != Some(self.epoch.as_str()) {
+            return Err(ClusterError::EpochChanged);
+        }
+        let lines = entries
+            .iter()
+            .map(|entry| self.parse(entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        if seq < forgotten.unwrap_or(0) {
+            let skip = lines.len().saturating_sub(self.bounds.on_join);
+            return Ok((lines.into_iter().skip(skip).map(|(_, l)| l).collect(), true));
+        }
+        let missed = lines
+            .into_iter()
+            .filter(|(s, _)| *s > seq)
+            .map(|(_, l)| l)
+            .collect();
+        Ok((missed, false))
+    }
+
+    /// The lines a newcomer sees.
+    pub async fn recent(&self) -> Result<Vec<L>, ClusterError> {
+        let on_join = isize::try_from(self.bounds.on_join).unwrap_or(isize::MAX);
+        if on_join == 0 {
+            return Ok(Vec::new());
+        }
+        let entries: Vec<String> = redis::cmd("LRANGE")
+            .arg(&self.keys[2])
+            .arg(-on_join)
+            .arg(-1)
+            .query_async(&mut self.cluster.conn())
+            .await?;
+        entries
+            .iter()
+            .map(|entry| self.parse(entry).map(|(_, line)| line))
+            .collect()
+    }
+
+    fn parse(&self, entry: &str) -> Result<(u64, L), ClusterError> {
+        let (seq, json) = entry.split_once(' ').ok_or_else(|| self.malformed(2))?;
+        let seq: u64 = seq.parse().map_err(|_| self.malformed(2))?;
+        let mut line: L = serde_json::from_str(json).map_err(|_| self.malformed(2))?;
+        line.set_seq(seq);
+        Ok((seq, line))
+    }
+
+    fn malformed(&self, key: usize) -> ClusterError {
+        ClusterError::Malformed {
+            key: self.keys[key].clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::testing;
+    use serde::Deserialize;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Line {
+        seq: u64,
+        text: String,
+    }
+
+    impl Sequenced for Line {
+        fn set_seq(&mut self, seq: u64) {
+            self.seq = seq;
+        }
+    }
+
+    fn line(text: &str) -> Line {
+        Line {
+            seq: 0,
+            text: text.to_string(),
+        }
+    }
+
+    const BOUNDS: Bounds = Bounds {
+        ring: 6,
+        on_join: 3,
+    };
+    const DAY: Duration = Duration::from_secs(3600);
+
+    async fn open(cluster: &Cluster, epoch: &str) -> ChatLog<Line> {
+        ChatLog::open(cluster, "lounge", BOUNDS, epoch, DAY)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn two_writers_taking_turns_share_one_strictly_increasing_sequence() {
+        let Some(nodes) = testing::nodes(2).await else {
+            return;
+        };
+        let a = open(&nodes[0], "r_0000000a").await;
+        // The second node finds the room's epoch and continues it.
+        let b = open(&nodes[1], "r_0000000b").await;
+        assert_eq!(b.epoch(), "r_0000000a");
+        let mut given = Vec::new();
+        for turn in 0..5 {
+            let writer = if turn % 2 == 0 { &a } else { &b };
+            given.push(
+                writer
+                    .append(line(&format!("{turn}")), DAY)
+                    .await
+                    .unwrap()
+                    .seq,
+            );
+            given.push(writer.advance(DAY).await.unwrap());
+        }
+        assert_eq!(given, (1..=10).collect::<Vec<u64>>());
+        assert_eq!(a.seq().await.unwrap(), 10);
+        let (lines, gap) = b.since(4).await.unwrap();
+        assert!(!gap);
+        let seqs: Vec<u64> = lines.iter().map(|l| l.seq).collect();
+        assert_eq!(seqs, [5, 7, 9]);
+        assert_eq!(lines[0].text, "2");
+
+        // A node that reopens the log later continues where the others stopped.
+        let c = open(&nodes[1], "r_0000000c").await;
+        assert_eq!((c.epoch(), c.seq().await.unwrap()), ("r_0000000a", 10));
+        assert_eq!(c.append(line("x"), DAY).await.unwrap().seq, 11);
+        nodes[0].clear().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_new_epoch_begins_when_the_keys_are_gone_and_stale_writers_are_refused() {
+        let Some(nodes) = testing::nodes(1).await else {
+            return;
+        };
+        let old = open(&nodes[0], "r_00000001").await;
+        old.append(line("before"), DAY).await.unwrap();
+        // The day ended: every key of the room expired.
+        assert!(nodes[0].clear().await.unwrap() >= 3);
+        let new = open(&nodes[0], "r_00000002").await;
+        assert_eq!((new.epoch(), new.seq().await.unwrap()), ("r_00000002", 0));
+        assert!(matches!(
+            old.append(line("late"), DAY).await,
+            Err(ClusterError::EpochChanged)
+        ));
+        assert!(matches!(
+            old.since(0).await,
+            Err(ClusterError::EpochChanged)
+        ));
+        assert_eq!(new.append(line("after"), DAY).await.unwrap().seq, 1);
+        assert_eq!(
+            new.since(0).await.unwrap().0,
+            vec![Line {
+                seq: 1,
+                text: "after".into()
+            }]
+        );
+        nodes[0].clear().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn every_key_expires_when_the_caller_says() {
+        let Some(nodes) = testing::nodes(1).await else {
+            return;
+        };
+        let keep = Duration::from_secs(600);
+        let log = open(&nodes[0], "r_00000001").await;
+        for i in 0..(BOUNDS.ring + 2) {
+            log.append(line(&i.to_string()), keep).await.unwrap();
+        }
+        let mut conn = nodes[0].conn();
+        for key in &log.keys {
+            let ttl: i64 = redis::cmd("PTTL")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert!(
+                ttl > 0 && ttl <= 600_000,
+                "{key} expires within the time given, not {ttl} ms"
+            );
+        }
+        nodes[0].clear().await.unwrap();
+    }
+}
