@@ -134,6 +134,32 @@ async fn walk(mut walker: Client, mut stop: tokio::sync::oneshot::Receiver<()>) 
     walker
 }
 
+/// Closes with a handshake, so the server lets the connection go at once (no comeback grace).
+async fn goodbye(mut client: Client) {
+    client
+        .send_raw(Message::Close(None))
+        .await
+        .expect("send close");
+    client.expect_close(WAIT).await;
+}
+
+/// Waits until `/healthz` counts `expected` connections: a closed connection is let go just
+/// after its close handshake.
+async fn counted_soon(server: &Server, expected: u64) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let now = online(server).await;
+        if now == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/healthz counts {now}, not {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn online(server: &Server) -> u64 {
     let health: Value = reqwest::get(server.http_url("/healthz"))
         .await
@@ -166,12 +192,14 @@ async fn a_client_that_stops_reading_leaves_every_time_exactly_once() {
         }
         client.send(json!({"type": "leave"})).await;
         client.recv_type("left").await;
+        goodbye(client).await;
     }
     watcher.drain(Duration::ZERO).await;
 
     let mut ghosts_seen = 0;
-    let mut walkers = Vec::new();
     for round in 0..ROUNDS {
+        // Only the watcher is left from before (the others said goodbye).
+        counted_soon(&server, 1).await;
         let mut ghosts = Vec::new();
         for n in 0..GHOSTS_PER_ROUND {
             ghosts.push(ghost(&server, &format!("凍った{round}-{n}")).await);
@@ -210,8 +238,6 @@ async fn a_client_that_stops_reading_leaves_every_time_exactly_once() {
         let mut walker = walking.await.expect("the walk");
         walker.send(json!({"type": "leave"})).await;
         walker.recv_type("left").await;
-        // Kept connected to the end, so `/healthz` counts only what each round changes.
-        walkers.push(walker);
 
         // Newcomers do not see them, and the server no longer counts them.
         let (mut newcomer, joined) = Client::enter(
@@ -232,6 +258,8 @@ async fn a_client_that_stops_reading_leaves_every_time_exactly_once() {
         assert_eq!(online(&server).await, before - GHOSTS_PER_ROUND as u64 + 1);
         newcomer.send(json!({"type": "leave"})).await;
         newcomer.recv_type("left").await;
+        goodbye(newcomer).await;
+        goodbye(walker).await;
         drop(ghosts);
     }
     assert_eq!(ghosts_seen, ROUNDS * GHOSTS_PER_ROUND);
