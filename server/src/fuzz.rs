@@ -1,6 +1,7 @@
-//! What the fuzzers in fuzz/ drive (feature `fuzzing`, never in the server's build): the frame
-//! decoder held to what its answers promise, and a whole space in-process, spoken to through
-//! the real router over in-memory WebSockets, for the handling of every client message.
+//! What the fuzzers in fuzz/ drive (feature `fuzzing`, and unit tests; never the server's
+//! build): the frame decoder held to what its answers promise, and a whole space in-process,
+//! spoken to through the real router over in-memory WebSockets, for the handling of every
+//! client message. The unit tests replay the seed corpus through both.
 use crate::auth::Keys;
 use crate::config::SpaceConfig;
 use crate::hub::limits::{CLOSE_HANDSHAKE, COMEBACK_GRACE, FRAME_BYTES};
@@ -274,7 +275,9 @@ async fn serve() -> (
     };
     let page = crate::http::PagePolicy::new("http://ibasho.fuzz", [], []);
     let limits = crate::http::HttpLimits::default();
+    // What the accept loop (http::serve) gives every request, for in-memory connections.
     let router = crate::http::router(state, &limits, page, repo.join("web-client"))
+        .layer(axum::Extension(crate::http::Pending::uncounted()))
         .into_make_service_with_connect_info::<SocketAddr>();
     let (doors, arrivals) = mpsc::unbounded_channel();
     let listener = Arrivals(arrivals).tap_io(|_: &mut DuplexStream| {});

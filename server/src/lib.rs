@@ -6,8 +6,9 @@ pub mod app;
 pub mod auth;
 pub mod cluster;
 pub mod config;
-/// Entry points for the fuzzers in fuzz/ (bench/fuzz.sh); off unless built with `fuzzing`.
-#[cfg(feature = "fuzzing")]
+/// Entry points for the fuzzers in fuzz/ (bench/fuzz.sh): built with `fuzzing`, and in unit
+/// tests, so the suite replays the seed corpus through them; never in the server's build.
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzz;
 mod http;
 pub mod hub;

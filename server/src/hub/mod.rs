@@ -14,7 +14,7 @@ mod writer;
 
 pub use doorkeeper::run as run_doorkeeper;
 /// The frame parser, for the fuzzers (crate::fuzz).
-#[cfg(feature = "fuzzing")]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use inbound::parse as parse_frame;
 pub use session::run as run_session;
 
@@ -241,7 +241,7 @@ impl Hub {
     }
 
     /// No session task is running and nobody is registered: every visit has ended.
-    #[cfg(feature = "fuzzing")]
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn is_idle(&self) -> bool {
         self.sessions.is_empty() && self.online.is_empty()
     }
