@@ -18,6 +18,7 @@ fn new_member(nickname: &str, role: Role) -> NewMember {
         nickname: nickname.into(),
         avatar: Avatar::default(),
         role,
+        group: None,
     }
 }
 
@@ -31,6 +32,7 @@ pub(crate) async fn create_and_fetch(store: &Store) {
             nickname: "こもれび".into(),
             avatar: avatar.clone(),
             role: Role::Participant,
+            group: None,
         })
         .await
         .unwrap();

@@ -45,6 +45,7 @@ fn registration(token_hash: &str, nickname: &str) -> Registration {
         invitation_token_hash: token_hash.into(),
         nickname: nickname.into(),
         avatar: Avatar::default(),
+        group: None,
         passphrase_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
     }
 }
