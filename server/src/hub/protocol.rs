@@ -543,6 +543,11 @@ pub struct ErrorBody {
     /// On `bad_request` and `unknown_type`: the field at fault, when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// On `not_for_you`: whom the room is for (the room's setting, never the member's band).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_groups: Vec<AgeGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_roles: Vec<Role>,
     /// On `bad_request`, `unknown_type` and `bad_sdp`: what the parser said, for developers
     /// (English, technical; never shown to people: `message` is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -753,6 +758,8 @@ impl ErrorBody {
             limit: None,
             reason: None,
             field: None,
+            for_groups: Vec::new(),
+            for_roles: Vec::new(),
             detail: None,
         }
     }

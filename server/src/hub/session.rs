@@ -548,6 +548,8 @@ fn refusal_error(rid: Option<Rid>, refusal: Refusal) -> ErrorBody {
         Refusal::NotAllowed => error_body(rid, ErrorCode::NotAllowed),
         Refusal::NotForYou { audience } => ErrorBody {
             message: words::not_for_you(&audience),
+            for_groups: audience.groups,
+            for_roles: audience.roles,
             ..error_body(rid, ErrorCode::NotForYou)
         },
     }
