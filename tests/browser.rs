@@ -27,6 +27,21 @@ title = "まだない動画"
 src = "/media/gallery/not-made-yet.mp4"
 "#;
 
+/// A room for family members only: a participant's page says so before any click.
+const FAMILY_ROOM: &str = r#"
+[[room]]
+id = "family"
+kind = "program"
+name = "家族のつどい"
+for_roles = ["family"]
+
+[[room.session]]
+rule = "weekly"
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "10:00"
+end = "18:00"
+"#;
+
 #[tokio::test]
 async fn the_web_client_in_chromium() {
     if !ready() {
@@ -40,7 +55,7 @@ async fn the_web_client_in_chromium() {
     );
     assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
     let (open, _sink, people) = space_with(
-        &format!("{rooms}{GALLERY}"),
+        &format!("{rooms}{GALLERY}{FAMILY_ROOM}"),
         "2026-12-09T12:05:00+09:00",
         1.0,
         &[("そら", "participant"), ("受付", "staff")],

@@ -309,8 +309,8 @@ async fn the_shipped_gallery_files_are_served_with_their_types() {
         .collect();
     assert_eq!(
         sources.len(),
-        19,
-        "six videos, each with a poster and captions, and the map's drawing"
+        22,
+        "seven videos, each with a poster and captions, and the map's drawing"
     );
     for path in sources {
         let response = get(&server, path).await;

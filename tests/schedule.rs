@@ -96,6 +96,7 @@ fn sessions_only_on_open_days_and_inside_the_opening() {
     // 1st Saturdays open: 11 (01-03 is year-end). Open Wednesdays: 34.
     assert_eq!(count("lunch"), 11);
     assert_eq!(count("keyaki-40s"), 11);
+    assert_eq!(count("family"), 11);
     assert_eq!(count("dinner"), 34);
     // 2nd Wednesdays: 12 less 02-11. 3rd: all 12. 4th: 12 less 09-23.
     assert_eq!(count("illustration"), 11);
@@ -135,6 +136,11 @@ fn windows_are_ordered_by_start_space_first() {
                 Some("keyaki-40s"),
                 "2026-12-05T14:00:00+09:00",
                 "2026-12-05T15:30:00+09:00"
+            ),
+            window(
+                Some("family"),
+                "2026-12-05T16:00:00+09:00",
+                "2026-12-05T17:30:00+09:00"
             ),
             window(
                 None,

@@ -23,6 +23,7 @@ pub async fn tokens(data: &Path, count: usize, ttl: Duration) -> anyhow::Result<
                         nickname,
                         avatar: Avatar::default(),
                         role: Role::Participant,
+                        group: None,
                     })
                     .await?
             }

@@ -73,6 +73,7 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
         description: String::new(),
         capacity: ROOM + 1,
         max_speakers: 20,
+        audience: Default::default(),
         kind: RoomKind::Free {
             width: 1000,
             height: 1000,

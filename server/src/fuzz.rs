@@ -230,6 +230,7 @@ async fn serve() -> (
                 nickname: name.to_string(),
                 avatar: Avatar::default(),
                 role,
+                group: None,
             })
             .await
             .expect("a member");

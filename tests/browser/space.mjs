@@ -275,6 +275,13 @@ await run(browser, async () => {
     await a.waitForFunction(() => document.querySelector("#room-name").textContent === "ひろば", null, { timeout: WAIT });
   });
 
+  await step("a room for another group says kindly whom it is for, before any click", async () => {
+    const note = await a.$eval("#rooms li.not-for-you", (li) => li.textContent);
+    assert.match(note, /家族のつどい/);
+    assert.match(note, /ご家族のための集まりです/);
+    assert.equal(await a.locator("#rooms li.not-for-you button").count(), 0, "no button that would only be refused");
+  });
+
   // The tab sora is in now (a fresh one takes over below).
   let soraTab = a;
 

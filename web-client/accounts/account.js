@@ -1,6 +1,9 @@
 // One's own account: what others see, logging out, and deleting everything.
 import { show, wordPage } from "../words.js";
-import { $, busy, markField, say, send } from "./common.js";
+import { $, busy, groupChoices, markField, say, send } from "./common.js";
+
+// The bands one may declare (server/src/model/group.rs); the server checks them again.
+const GROUPS = ["10s", "20s", "30s", "40s_plus"];
 
 async function showAccount() {
   const { ok, body } = await send("GET", "/api/me");
@@ -18,8 +21,27 @@ async function showAccount() {
   show($("me-avatar"), (w) => w.shapes[body.avatar?.shape] ?? body.avatar?.shape ?? "");
   show($("me-method"), (w) => (body.has_passphrase ? w.methodPassphrase : w.methodEmail));
   $("me").hidden = false;
+  groupChoices($("group"), GROUPS, body.group);
+  $("my-group").hidden = false;
   $("leave").hidden = false;
 }
+
+$("group-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  await busy(form, async () => {
+    const { ok, body } = await send("PUT", "/api/me/group", { group: $("group").value || null });
+    if (ok) {
+      $("group").removeAttribute("aria-invalid");
+      show($("group-error"), () => "");
+      say($("group-result"), (w) => w.groupSaved, "done");
+      return;
+    }
+    if (!(body.field && markField(form, body.field, (w) => w.problem(body)))) {
+      say($("group-result"), (w) => w.problem(body), "problem");
+    }
+  });
+});
 
 $("logout").addEventListener("click", async () => {
   await send("POST", "/api/logout");

@@ -70,3 +70,17 @@ export async function busy(form, work) {
     if (button) button.disabled = false;
   }
 }
+
+// Fills an age-band <select>: 答えない first (value ""), then each band the server offers,
+// each worded in the chosen language.
+export function groupChoices(select, groups, chosen = "") {
+  select.replaceChildren(
+    ...["", ...groups].map((value) => {
+      const option = document.createElement("option");
+      option.value = value;
+      show(option, (w) => w.groups[value] ?? value);
+      return option;
+    }),
+  );
+  select.value = chosen ?? "";
+}

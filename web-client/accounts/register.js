@@ -1,7 +1,7 @@
 // Registration from an invitation link (/register#t=…): nickname, avatar, and a passphrase
 // or log-in-by-e-mail. A used, expired or revoked link gets the API's kind message and a way on.
 import { show, wordPage } from "../words.js";
-import { $, busy, markField, say, send, takeToken } from "./common.js";
+import { $, busy, groupChoices, markField, say, send, takeToken } from "./common.js";
 
 const token = takeToken();
 
@@ -57,6 +57,7 @@ async function showForm() {
     el.style.setProperty("--swatch", v);
     el.classList.add("colour");
   });
+  groupChoices($("group"), body.groups ?? []);
   if (body.passphrase_required) $("by-email-choice").hidden = true;
   for (const radio of document.querySelectorAll("input[name=method]")) {
     radio.addEventListener("change", () => {
@@ -75,6 +76,7 @@ async function register(event) {
     token,
     nickname: data.get("nickname") ?? "",
     avatar: { shape: data.get("shape"), color: data.get("color") },
+    group: data.get("group") || null,
     passphrase: byEmail ? null : data.get("passphrase") ?? "",
     login_by_email: byEmail,
   };

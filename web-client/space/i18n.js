@@ -102,6 +102,7 @@ export const WORDS = {
     videoMissing: "この動画はいま用意できていません。ごめんなさい。プログラムの様子は、へやの一覧の説明でも読めます。",
     captionsLabel: "日本語の字幕",
     backToFree: "フリースペースへ戻る",
+    notForYou: (room) => `${whomJa(room)}のための集まりです。${room.for_groups?.length ? "年代はアカウントのページで選べます（ほかの方には見えません）。" : ""}`,
     gap: "接続が切れていたあいだの一部のメッセージは表示できません。",
     countdown: (m, s) => `あと ${m}分${String(s).padStart(2, "0")}秒`,
     closedTitle: "本日は閉室しました",
@@ -222,6 +223,7 @@ export const WORDS = {
     videoMissing: "Sorry, this video is not available right now. The rooms list also describes each program.",
     captionsLabel: "Japanese captions",
     backToFree: "Back to the free space",
+    notForYou: (room) => `This room is for ${whomEn(room)}.${room.for_groups?.length ? " You can choose your age band on your account page (nobody else sees it)." : ""}`,
     gap: "Some messages from while you were disconnected cannot be shown.",
     countdown: (m, s) => `${m} min ${String(s).padStart(2, "0")} s left`,
     closedTitle: "The space has closed for today",
@@ -269,6 +271,24 @@ const EN_ERRORS = {
   no_stage: "This room has no stage.",
 };
 
+// Whom a room is for (rooms.toml for_groups, for_roles), from a room of `welcome` or a
+// `not_for_you` error: "40代以上のご本人" / "participants in their 40s and over".
+const BANDS_JA = { "10s": "10代", "20s": "20代", "30s": "30代", "40s_plus": "40代以上" };
+const BANDS_EN = { "10s": "teens", "20s": "20s", "30s": "30s", "40s_plus": "40s and over" };
+function whomJa({ for_groups: groups = [], for_roles: roles = [] }) {
+  const bands = groups.map((g) => BANDS_JA[g] ?? g).join("・");
+  const who = roles.map((r) => (r === "family" ? "ご家族" : "ご本人")).join("・");
+  if (bands && who) return `${bands}の${who}`;
+  return bands ? `${bands}の方` : who || "ほかの方々";
+}
+function whomEn({ for_groups: groups = [], for_roles: roles = [] }) {
+  const list = (words) => (words.length > 1 ? `${words.slice(0, -1).join(", ")} or ${words.at(-1)}` : words[0] ?? "");
+  const bands = list(groups.map((g) => BANDS_EN[g] ?? g));
+  const who = list(roles.map((r) => (r === "family" ? "family members" : "participants")));
+  if (bands && who) return `${who} in their ${bands}`;
+  return bands ? `people in their ${bands}` : who || "other members";
+}
+
 // Why someone may only listen for now (the error's `reason`).
 const EN_LISTEN_ONLY = {
   watching: "You are only listening just now. To talk, choose “Happy to talk” under How you are.",
@@ -313,6 +333,8 @@ function englishFromServer(msg, timeZone) {
             : "This room isn't open just now.";
         case "chat_too_long":
           return `The message is too long (up to ${msg.limit} characters).`;
+        case "not_for_you":
+          return `This room is for ${whomEn(msg)}. Every other room is open to you.${msg.for_groups?.length ? " You can choose your age band on your account page at any time (nobody else sees it)." : ""}`;
         case "listen_only":
           return EN_LISTEN_ONLY[msg.reason] ?? EN_LISTEN_ONLY.watching;
         case "speakers_full":

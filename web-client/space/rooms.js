@@ -23,7 +23,12 @@ function renderList(state, join) {
       li.append(name);
       if (room.session_now) li.append(small(T.nowOn(windowText(state, room.session_now))));
       else if (room.session_next) li.append(small(T.nextOn(windowText(state, room.session_next))));
-      if (state.room?.id === room.id) {
+      if (room.for_you === false) {
+        // Said before anyone clicks: whom the room is for, and no button that would only
+        // be refused (the server refuses with not_for_you all the same).
+        li.classList.add("not-for-you");
+        li.append(small(T.notForYou(room)));
+      } else if (state.room?.id === room.id) {
         li.classList.add("current");
         li.append(small(T.here));
         li.setAttribute("aria-current", "location");

@@ -4,7 +4,7 @@ use super::admission::checked_email;
 use super::secret::{hash_passphrase, new_token, token_hash, verify_passphrase};
 use super::{limits, nickname, AccountError, Accounts, Actor};
 use crate::mail::Letter;
-use crate::model::{email_key, AccountId, Avatar, Lang, Member, PublicId, Registration};
+use crate::model::{email_key, AccountId, AgeGroup, Avatar, Lang, Member, PublicId, Registration};
 use crate::store::{Conflict, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
@@ -28,6 +28,9 @@ pub struct RegisterRequest {
     pub nickname: String,
     #[serde(default)]
     pub avatar: Avatar,
+    /// The age band (`10s` …), or none (答えない): absent and `null` are the same.
+    #[serde(default)]
+    pub group: Option<String>,
     #[serde(default)]
     pub passphrase: Option<String>,
     #[serde(default)]
@@ -51,6 +54,7 @@ impl Accounts {
                 "アバターは用意されたものから選んでください。",
             ));
         }
+        let group = checked_group(request.group.as_deref())?;
         let passphrase = request.passphrase.filter(|p| !p.is_empty());
         let passphrase_hash = match passphrase {
             Some(p) => {
@@ -77,6 +81,7 @@ impl Accounts {
                 invitation_token_hash: token_hash(&request.token),
                 nickname,
                 avatar: request.avatar,
+                group,
                 passphrase_hash,
             })
             .await;
@@ -301,11 +306,43 @@ impl Accounts {
         Ok(member)
     }
 
+    /// The member changes (or, with `None`, withdraws) the age band they declared. Audited
+    /// as `group_changed` without the band: the log's readers have no business knowing it.
+    /// The hub reads it when a connection authenticates, so it counts from the next one.
+    pub async fn set_group(
+        &self,
+        member: &Member,
+        group: Option<&str>,
+    ) -> Result<Option<AgeGroup>, AccountError> {
+        let group = checked_group(group)?;
+        match self.store().set_group(&member.account, group).await {
+            Err(StoreError::NotFound) => return Err(AccountError::NotFound),
+            other => other?,
+        }
+        let actor = Some(member.public_id.clone());
+        self.audit(&actor, "group_changed", actor.clone(), json!({}))
+            .await?;
+        Ok(group)
+    }
+
     pub async fn member_by_public_id(&self, id: &PublicId) -> Result<Member, AccountError> {
         self.store()
             .member_by_public_id(id)
             .await?
             .ok_or(AccountError::NotFound)
+    }
+}
+
+/// An age band as the forms send it: one of the bands, or empty / none for 答えない.
+fn checked_group(group: Option<&str>) -> Result<Option<AgeGroup>, AccountError> {
+    match group.map(str::trim).filter(|g| !g.is_empty()) {
+        None => Ok(None),
+        Some(g) => g.parse().map(Some).map_err(|_| {
+            AccountError::invalid(
+                "group",
+                "年代は、用意された中から選んでください（答えなくても大丈夫です）。",
+            )
+        }),
     }
 }
 

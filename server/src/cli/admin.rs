@@ -353,6 +353,7 @@ async fn issue_token(
                     nickname: nickname.to_string(),
                     avatar: Avatar::default(),
                     role,
+                    group: None,
                 })
                 .await?
         }

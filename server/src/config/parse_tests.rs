@@ -125,7 +125,7 @@ fn mistakes_are_reported_where_they_are() {
         (
             with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
             "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
-             `capacity`, `max_speakers`, `width`, `height`, `background`, `host_roles`, `stage`, `session`, `pool`, \
+             `capacity`, `max_speakers`, `for_groups`, `for_roles`, `width`, `height`, `background`, `host_roles`, `stage`, `session`, `pool`, \
              `video`",
         ),
         (
@@ -345,5 +345,76 @@ fn missing_gallery_files_are_found_with_their_lines() {
             "g /media/a.ja.vtt rooms.toml:22:12",
             "g /media/../secret.mp4 rooms.toml:26:7",
         ]
+    );
+}
+
+#[test]
+fn rooms_for_a_group_name_bands_and_roles() {
+    let text = room(&format!(
+        "{SESSION}rule = \"weekly\"\nweekdays = [\"wed\"]\nstart = \"14:00\"\nend = \"15:00\"\n"
+    ))
+    .replace(
+        "name = \"x\"\n",
+        "name = \"x\"\nfor_groups = [\"10s\", \"30s\", \"10s\"]\nfor_roles = [\"participant\"]\n",
+    );
+    let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    let p = config.room("p").unwrap();
+    use crate::model::AgeGroup;
+    assert_eq!(p.audience.groups, vec![AgeGroup::Teens, AgeGroup::Thirties]);
+    assert_eq!(p.audience.roles, vec![Role::Participant]);
+    assert!(p
+        .audience
+        .includes(Role::Participant, Some(AgeGroup::Thirties)));
+    assert!(!p
+        .audience
+        .includes(Role::Participant, Some(AgeGroup::Twenties)));
+    assert!(!p.audience.includes(Role::Participant, None));
+    assert!(!p.audience.includes(Role::Family, Some(AgeGroup::Teens)));
+    let free = config.room("free").unwrap();
+    assert!(free.audience.is_everyone());
+    assert!(free.audience.includes(Role::Family, None));
+
+    let free_for_family = with(
+        "name = \"フリースペース\"\n",
+        "name = \"フリースペース\"\nfor_roles = [\"family\"]\n",
+    );
+    let config = SpaceConfig::from_toml(&free_for_family, "rooms.toml").unwrap();
+    assert_eq!(
+        config.room("free").unwrap().audience.roles,
+        vec![Role::Family]
+    );
+}
+
+#[test]
+fn rooms_for_a_group_say_what_is_wrong_and_where() {
+    let free = |extra: &str| {
+        with(
+            "name = \"フリースペース\"\n",
+            &format!("name = \"フリースペース\"\n{extra}\n"),
+        )
+    };
+    assert_eq!(
+        err(&free("for_groups = [\"20s\", \"50s\"]")),
+        "rooms.toml:14:22: unknown group \"50s\" (expected \"10s\", \"20s\", \"30s\" or \"40s_plus\": the age bands members may declare)"
+    );
+    assert_eq!(
+        err(&free("for_groups = []")),
+        "rooms.toml:14:14: for_groups is empty (expected a list such as [\"20s\", \"30s\"], or leave it out for everyone)"
+    );
+    assert_eq!(
+        err(&free("for_roles = []")),
+        "rooms.toml:14:13: for_roles is empty (expected a list such as [\"family\"], or leave it out for everyone)"
+    );
+    assert_eq!(
+        err(&free("for_roles = [\"staff\"]")),
+        "rooms.toml:14:14: for_roles lists \"staff\", but staff, counsellors and admins enter every room anyway (list participant and/or family)"
+    );
+    assert!(err(&free("for_roles = [\"guest\"]"))
+        .starts_with("rooms.toml:14:14: unknown role \"guest\""));
+    assert_eq!(
+        err(&room(
+            "id = \"g\"\nkind = \"gallery\"\nname = \"g\"\nfor_roles = [\"family\"]"
+        )),
+        "rooms.toml:19:13: `for_roles` does not belong to a room of kind \"gallery\""
     );
 }

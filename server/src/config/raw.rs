@@ -89,6 +89,9 @@ pub(super) struct RawRoom {
     pub description: String,
     pub capacity: Option<S<i64>>,
     pub max_speakers: Option<S<i64>>,
+    // free and program: who the room is for
+    pub for_groups: Option<S<Vec<S<String>>>>,
+    pub for_roles: Option<S<Vec<S<String>>>>,
     // free
     pub width: Option<S<i64>>,
     pub height: Option<S<i64>>,

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::model::Role;
+use crate::model::{AgeGroup, Role};
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
@@ -65,7 +65,32 @@ pub struct RoomConfig {
     /// How many members may send voice, camera or screen here at once (each costs every
     /// listener a stream): 0 in the gallery, everyone in a consultation.
     pub max_speakers: usize,
+    /// Who the room is for (`for_groups`, `for_roles`): everyone when both are empty.
+    pub audience: Audience,
     pub kind: RoomKind,
+}
+
+/// A room limited to members of some age bands and/or some roles. Each list that is not
+/// empty must hold the member (both, when both are given). Those who work in the space
+/// (anyone who may enter the staff room) and a program's hosts enter regardless.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audience {
+    pub groups: Vec<AgeGroup>,
+    pub roles: Vec<Role>,
+}
+
+impl Audience {
+    pub fn is_everyone(&self) -> bool {
+        self.groups.is_empty() && self.roles.is_empty()
+    }
+
+    /// Whether a member of `role` who declared `group` (None: 答えない) is one the room is
+    /// for, leaving staff and hosts aside (the gate lets them in first).
+    pub fn includes(&self, role: Role, group: Option<AgeGroup>) -> bool {
+        let role_fits = self.roles.is_empty() || self.roles.contains(&role);
+        let group_fits = self.groups.is_empty() || group.is_some_and(|g| self.groups.contains(&g));
+        role_fits && group_fits
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -306,8 +331,22 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     }
     let kind = r.kind.get_ref().as_str();
     let takes: &[&str] = match kind {
-        "free" => &["width", "height", "background", "max_speakers"],
-        "program" => &["host_roles", "stage", "session", "max_speakers"],
+        "free" => &[
+            "width",
+            "height",
+            "background",
+            "max_speakers",
+            "for_groups",
+            "for_roles",
+        ],
+        "program" => &[
+            "host_roles",
+            "stage",
+            "session",
+            "max_speakers",
+            "for_groups",
+            "for_roles",
+        ],
         "consult" => &["pool"],
         "gallery" => &["video"],
         "staff" => &["max_speakers"],
@@ -318,8 +357,10 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             ))
         }
     };
-    let present: [(&str, Option<Range<usize>>); 9] = [
+    let present: [(&str, Option<Range<usize>>); 11] = [
         ("max_speakers", r.max_speakers.as_ref().map(|v| v.span())),
+        ("for_groups", r.for_groups.as_ref().map(|v| v.span())),
+        ("for_roles", r.for_roles.as_ref().map(|v| v.span())),
         ("width", r.width.as_ref().map(|v| v.span())),
         ("height", r.height.as_ref().map(|v| v.span())),
         ("background", r.background.as_ref().map(|v| v.span())),
@@ -364,6 +405,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             1..=100,
         )?,
     };
+    let audience = audience(src, r)?;
     let room_kind = match kind {
         "free" => RoomKind::Free {
             width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
@@ -433,8 +475,64 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
         description: r.description.clone(),
         capacity: capacity as usize,
         max_speakers: max_speakers as usize,
+        audience,
         kind: room_kind,
     })
+}
+
+/// `for_groups` and `for_roles`: each, when given, a non-empty list of known names. Staff,
+/// counsellors and admins enter every room anyway, so naming them would mislead the reader.
+fn audience(src: Source, r: &RawRoom) -> Result<Audience, ConfigError> {
+    let mut audience = Audience::default();
+    if let Some(list) = &r.for_groups {
+        if list.get_ref().is_empty() {
+            return Err(src.error(
+                list.span(),
+                "for_groups is empty (expected a list such as [\"20s\", \"30s\"], or leave it out for everyone)",
+            ));
+        }
+        for group in list.get_ref() {
+            let parsed = group.get_ref().parse::<AgeGroup>().map_err(|_| {
+                src.error(
+                    group.span(),
+                    format!(
+                        "unknown group \"{}\" (expected \"10s\", \"20s\", \"30s\" or \"40s_plus\": the age bands members may declare)",
+                        group.get_ref()
+                    ),
+                )
+            })?;
+            if !audience.groups.contains(&parsed) {
+                audience.groups.push(parsed);
+            }
+        }
+    }
+    if let Some(list) = &r.for_roles {
+        if list.get_ref().is_empty() {
+            return Err(src.error(
+                list.span(),
+                "for_roles is empty (expected a list such as [\"family\"], or leave it out for everyone)",
+            ));
+        }
+        for role in list.get_ref() {
+            let parsed = role
+                .get_ref()
+                .parse::<Role>()
+                .map_err(|e| src.error(role.span(), e.replace('`', "\"")))?;
+            if !matches!(parsed, Role::Participant | Role::Family) {
+                return Err(src.error(
+                    role.span(),
+                    format!(
+                        "for_roles lists \"{}\", but staff, counsellors and admins enter every room anyway (list participant and/or family)",
+                        parsed.as_str()
+                    ),
+                ));
+            }
+            if !audience.roles.contains(&parsed) {
+                audience.roles.push(parsed);
+            }
+        }
+    }
+    Ok(audience)
 }
 
 /// Where the web client's files serve the address `path` from; None for an address they

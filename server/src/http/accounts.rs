@@ -6,11 +6,11 @@ use super::extract::{
 use super::AppState;
 use crate::accounts::{AccountError, ApplyRequest, LoggedIn, RegisterRequest};
 use crate::model::Lang;
-use crate::model::{Member, AVATAR_COLORS, AVATAR_SHAPES};
+use crate::model::{AgeGroup, Member, AVATAR_COLORS, AVATAR_SHAPES};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/login/redeem", post(redeem))
         .route("/api/logout", post(logout))
         .route("/api/me", get(me).delete(delete_me))
+        .route("/api/me/group", put(set_group))
         .route("/api/token", post(token))
 }
 
@@ -63,6 +64,7 @@ async fn invitation(
         "expires_at": invitation.expires_at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         "passphrase_required": invitation.role.must_use_passphrase(),
         "avatars": { "shapes": AVATAR_SHAPES, "colors": AVATAR_COLORS },
+        "groups": AgeGroup::ALL,
     }))
     .into_response())
 }
@@ -155,7 +157,26 @@ async fn me(
     let mut body = member_json(&member);
     body["avatar"] = json!(member.avatar);
     body["has_passphrase"] = has_passphrase.into();
+    // Only here, to the member themself: no other answer or frame carries it.
+    body["group"] = json!(member.group);
     Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+struct GroupRequest {
+    group: Option<String>,
+}
+
+async fn set_group(
+    State(state): State<AppState>,
+    LoggedInMember { member }: LoggedInMember,
+    JsonBody(request): JsonBody<GroupRequest>,
+) -> Result<Response, AccountError> {
+    let group = state
+        .accounts
+        .set_group(&member, request.group.as_deref())
+        .await?;
+    Ok(Json(json!({ "group": group })).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,16 +1,25 @@
 //! Who may come in, and when. Pure decisions over the schedule (the same `windows()` the
 //! calendar API shows), so the page and the door can never disagree.
 use crate::auth::Grant;
-use crate::config::{RoomConfig, RoomKind};
-use crate::model::Role;
+use crate::config::{Audience, RoomConfig, RoomKind};
+use crate::model::{AgeGroup, Role};
 use crate::schedule::{Schedule, Window};
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
-    SpaceClosed { next_opening: Option<Window> },
-    RoomClosed { next_session: Option<Window> },
+    SpaceClosed {
+        next_opening: Option<Window>,
+    },
+    RoomClosed {
+        next_session: Option<Window>,
+    },
     NotAllowed,
+    /// The room is for some age bands or roles (rooms.toml `for_groups`, `for_roles`), and
+    /// the member is not among them.
+    NotForYou {
+        audience: Audience,
+    },
 }
 
 pub struct Gate<'a> {
@@ -29,15 +38,23 @@ impl Gate<'_> {
         }
     }
 
-    /// Whether `role` may enter `room` now. Consultation rooms also need an invitation,
-    /// which only the room itself knows; capacity is the room's to check too.
+    /// Whether a member of `role` who declared `group` may enter `room` now. Consultation
+    /// rooms also need an invitation, which only the room itself knows; capacity is the
+    /// room's to check too. A room not for the member says so before whether it is open:
+    /// that is the answer that stays true.
     pub fn admit_to_room(
         &self,
         room: &RoomConfig,
         role: Role,
+        group: Option<AgeGroup>,
         now: DateTime<Utc>,
     ) -> Result<(), Refusal> {
         self.admit_to_space(role, now)?;
+        if !is_for(room, role, group) {
+            return Err(Refusal::NotForYou {
+                audience: room.audience.clone(),
+            });
+        }
         match &room.kind {
             RoomKind::Free { .. } | RoomKind::Gallery { .. } => Ok(()),
             RoomKind::Staff if role.has(Grant::EnterStaffRoom) => Ok(()),
@@ -65,4 +82,12 @@ impl Gate<'_> {
                 .filter(|next| next.start.with_timezone(&Utc) - self.doors_open <= now)
         })
     }
+}
+
+/// Whether `room` is for a member of `role` who declared `group`: its audience includes them,
+/// or they work in the space (whoever may enter the staff room) or host the room.
+pub fn is_for(room: &RoomConfig, role: Role, group: Option<AgeGroup>) -> bool {
+    role.has(Grant::EnterStaffRoom)
+        || room.kind.hosted_by(role)
+        || room.audience.includes(role, group)
 }

@@ -22,7 +22,7 @@ use crate::auth::{Grant, Keys};
 use crate::config::{RoomKind, SpaceConfig};
 use crate::media::{Media, Speaking};
 use crate::model::PublicId;
-use crate::model::Role;
+use crate::model::{AgeGroup, Role};
 use crate::schedule::{Clock, Schedule};
 use crate::store::Store;
 use dashmap::DashMap;
@@ -261,8 +261,9 @@ impl Hub {
         }
     }
 
-    /// The rooms a member with `role` can see listed (see `listed_for`).
-    fn rooms_for(&self, role: Role) -> Vec<RoomInfo> {
+    /// The rooms a member with `role` can see listed (see `listed_for`), each saying
+    /// whether it is for them (`group` is the band they declared; it leaves only as that).
+    fn rooms_for(&self, role: Role, group: Option<AgeGroup>) -> Vec<RoomInfo> {
         let now = self.clock.now();
         self.rooms_in_order()
             .filter(|room| listed_for(role, &room.config.kind))
@@ -321,6 +322,9 @@ impl Hub {
                         .then(|| self.schedule.next_session(&config.id, now))
                         .flatten(),
                     videos,
+                    for_you: gate::is_for(config, role, group),
+                    for_groups: config.audience.groups.clone(),
+                    for_roles: config.audience.roles.clone(),
                 }
             })
             .collect()

@@ -5,7 +5,7 @@
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::model::{Avatar, PublicId};
+use crate::model::{AgeGroup, Avatar, PublicId, Role};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -265,6 +265,24 @@ pub struct RoomInfo {
     pub session_next: Option<Window>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub videos: Vec<VideoInfo>,
+    /// `false` when the room is for some age bands or roles and you are not among them
+    /// (joining answers `not_for_you`); absent when it is for you.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub for_you: bool,
+    /// Whom the room is for, when not for everyone (rooms.toml `for_groups`, `for_roles`):
+    /// the room's setting, the same for everyone; never anyone's own band.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_groups: Vec<AgeGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_roles: Vec<Role>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -525,6 +543,11 @@ pub struct ErrorBody {
     /// On `bad_request` and `unknown_type`: the field at fault, when one is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// On `not_for_you`: whom the room is for (the room's setting, never the member's band).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_groups: Vec<AgeGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub for_roles: Vec<Role>,
     /// On `bad_request`, `unknown_type` and `bad_sdp`: what the parser said, for developers
     /// (English, technical; never shown to people: `message` is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -567,6 +590,9 @@ pub enum ErrorCode {
     RoomFull,
     /// The member's role does not allow this.
     NotAllowed,
+    /// The room is for some age bands or roles only (rooms.toml `for_groups`, `for_roles`),
+    /// and the member is not among them; the message says kindly whom it is for.
+    NotForYou,
     NotInRoom,
     ChatEmpty,
     ChatTooLong,
@@ -732,6 +758,8 @@ impl ErrorBody {
             limit: None,
             reason: None,
             field: None,
+            for_groups: Vec::new(),
+            for_roles: Vec::new(),
             detail: None,
         }
     }

@@ -67,7 +67,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
         you: view,
         grants: member.role.grants().to_vec(),
         space: hub.space_info(),
-        rooms: hub.rooms_for(member.role),
+        rooms: hub.rooms_for(member.role, member.group),
         limits: limits(),
         ice_servers: hub.media.ice_servers(&member.public_id),
     };
@@ -441,7 +441,12 @@ impl Reader<'_> {
             .ok_or_else(|| Box::new(error_body(rid.clone(), ErrorCode::UnknownRoom)))?;
         self.hub
             .gate()
-            .admit_to_room(&room.config, self.member.role, self.hub.clock.now())
+            .admit_to_room(
+                &room.config,
+                self.member.role,
+                self.member.group,
+                self.hub.clock.now(),
+            )
             .map_err(|refusal| Box::new(refusal_error(rid.clone(), refusal)))?;
         let current = self.session.room();
         let rejoined = current.as_ref().is_some_and(|id| **id == *room.id);
@@ -541,5 +546,11 @@ fn refusal_error(rid: Option<Rid>, refusal: Refusal) -> ErrorBody {
             ..error_body(rid, ErrorCode::RoomClosed)
         },
         Refusal::NotAllowed => error_body(rid, ErrorCode::NotAllowed),
+        Refusal::NotForYou { audience } => ErrorBody {
+            message: words::not_for_you(&audience),
+            for_groups: audience.groups,
+            for_roles: audience.roles,
+            ..error_body(rid, ErrorCode::NotForYou)
+        },
     }
 }

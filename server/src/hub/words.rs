@@ -1,6 +1,8 @@
 //! What members read: every message the hub shows, in Japanese, in one place.
 //! Gentle wording on purpose (PRODUCT.md "Words on screen").
 use super::protocol::ErrorCode;
+use crate::config::Audience;
+use crate::model::Role;
 use crate::schedule::{format_ja, Window};
 
 pub fn error_message(code: ErrorCode) -> &'static str {
@@ -21,6 +23,9 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         UnknownRoom => "そのお部屋は見つかりませんでした。",
         RoomFull => "このお部屋はいま満員です。少し時間をおいてお試しください。",
         NotAllowed => "このお部屋には入れません。",
+        NotForYou => {
+            "このお部屋は、ほかの方々のための集まりです。ほかのお部屋は、どなたでも過ごせます。"
+        }
         NotInRoom => "まだお部屋に入っていません。",
         ChatEmpty => "メッセージが空です。",
         ChatTooLong => "メッセージが長すぎます。",
@@ -117,6 +122,42 @@ pub fn room_closed(next: Option<&Window>) -> String {
         ),
         None => "このお部屋は、いまは開いていません。".to_string(),
     }
+}
+
+/// Why a room is not for this member, kindly: whom it is for, that the other rooms are open
+/// to them, and (for a room by age) where they can choose their band. Never names the
+/// member's own band.
+/// "このお部屋は、40代以上のご本人のための集まりです。…"
+pub fn not_for_you(audience: &Audience) -> String {
+    let bands = audience
+        .groups
+        .iter()
+        .map(|g| g.label_ja())
+        .collect::<Vec<_>>()
+        .join("・");
+    let roles = audience
+        .roles
+        .iter()
+        .map(|r| match r {
+            Role::Family => "ご家族",
+            _ => "ご本人",
+        })
+        .collect::<Vec<_>>()
+        .join("・");
+    let whom = match (bands.is_empty(), roles.is_empty()) {
+        (false, false) => format!("{bands}の{roles}"),
+        (false, true) => format!("{bands}の方"),
+        (true, false) => roles,
+        (true, true) => return error_message(ErrorCode::NotForYou).to_string(),
+    };
+    let mut message =
+        format!("このお部屋は、{whom}のための集まりです。ほかのお部屋は、どなたでも過ごせます。");
+    if !audience.groups.is_empty() {
+        message.push_str(
+            "年代は、アカウントのページでいつでも選び直せます（ほかの方には見えません）。",
+        );
+    }
+    message
 }
 
 pub fn chat_too_long(limit: usize) -> String {

@@ -1,6 +1,6 @@
 //! What the accounts flow keeps: applications, invitations, login credentials. The store
 //! persists them and `crate::accounts` decides with them.
-use super::{AccountId, Avatar, Lang, PublicId, Role};
+use super::{AccountId, AgeGroup, Avatar, Lang, PublicId, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +166,8 @@ pub struct Registration {
     pub invitation_token_hash: String,
     pub nickname: String,
     pub avatar: Avatar,
+    /// The age band chosen on the form; `None` is 答えない.
+    pub group: Option<AgeGroup>,
     /// argon2id PHC string; `None` for someone who logs in by e-mail link.
     pub passphrase_hash: Option<String>,
 }

@@ -4,7 +4,7 @@
 //! Two identifiers on purpose: `AccountId` ties a member to their account and never leaves
 //! the server (tokens carry it signed, nothing else shows it); `PublicId` is the per-space
 //! pseudonym other members see.
-use super::Role;
+use super::{AgeGroup, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,8 @@ pub struct Member {
     pub nickname: String,
     pub avatar: Avatar,
     pub role: Role,
+    /// The age band the member declared, if any: only they and the server know it.
+    pub group: Option<AgeGroup>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -88,6 +90,7 @@ pub struct NewMember {
     pub nickname: String,
     pub avatar: Avatar,
     pub role: Role,
+    pub group: Option<AgeGroup>,
 }
 
 /// The form in which nicknames are compared. Two nicknames that look the same to a person

@@ -3,12 +3,14 @@
 //! the crate, so every module can use them without importing the one that uses it.
 mod account;
 mod audit;
+mod group;
 mod lang;
 mod member;
 mod role;
 
 pub use account::*;
 pub use audit::{AuditEntry, AuditRecord};
+pub use group::AgeGroup;
 pub use lang::Lang;
 pub use member::*;
 pub use role::Role;

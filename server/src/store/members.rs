@@ -3,7 +3,7 @@
 use super::rows::{MemberRow, SELECT_MEMBER};
 use super::{corrupt, now, Conflict, StoreError};
 use crate::model::{
-    email_key, nickname_key, AccountId, Avatar, Member, NewMember, PublicId, Registration,
+    email_key, nickname_key, AccountId, AgeGroup, Avatar, Member, NewMember, PublicId, Registration,
 };
 
 /// Fresh ids collide with probability ~0; retrying a few times makes "never" certain.
@@ -23,12 +23,13 @@ queries! {
                     nickname: new.nickname.clone(),
                     avatar: new.avatar.clone(),
                     role: new.role,
+                    group: new.group,
                     created_at,
                 };
                 let inserted = sqlx::query(
                     "INSERT INTO members (account_id, public_id, nickname, nickname_key, \
-                     avatar_shape, avatar_color, role, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     avatar_shape, avatar_color, role, age_group, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&member.account.0)
                 .bind(&member.public_id.0)
@@ -37,6 +38,7 @@ queries! {
                 .bind(&member.avatar.shape)
                 .bind(&member.avatar.color)
                 .bind(member.role.as_str())
+                .bind(member.group.map(AgeGroup::as_str))
                 .bind(member.created_at)
                 .execute(&mut *conn)
                 .await;
@@ -125,6 +127,20 @@ queries! {
         Ok(())
     }
 
+    /// Sets (or, with `None`, clears) the age band the member declared. `NotFound` if there
+    /// is no such member.
+    pub async fn set_group(db, account: &AccountId, group: Option<AgeGroup>) -> () {
+        let done = sqlx::query("UPDATE members SET age_group = $1 WHERE account_id = $2")
+            .bind(group.map(AgeGroup::as_str))
+            .bind(&account.0)
+            .execute(db)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Deletes the member and everything tied to them: credentials, web sessions, login
     /// links, and the applications and invitations of their e-mail address. Audit entries
     /// stay (they hold only the public id). Returns the member as they were; `NotFound`.
@@ -164,6 +180,7 @@ queries! {
                 nickname: registration.nickname,
                 avatar: registration.avatar,
                 role,
+                group: registration.group,
             },
         )
         .await?;

@@ -127,6 +127,7 @@ mod tests {
                 nickname: "ふたつめ".into(),
                 avatar: Avatar::default(),
                 role: Role::Staff,
+                group: None,
             })
             .await
             .unwrap();

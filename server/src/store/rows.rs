@@ -8,7 +8,7 @@ use crate::model::{
 use chrono::{DateTime, Utc};
 
 pub(super) const SELECT_MEMBER: &str = "SELECT account_id, public_id, nickname, avatar_shape, \
-     avatar_color, role, created_at FROM members";
+     avatar_color, role, age_group, created_at FROM members";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MemberRow {
@@ -18,6 +18,7 @@ pub(super) struct MemberRow {
     avatar_shape: String,
     avatar_color: String,
     role: String,
+    age_group: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -28,6 +29,11 @@ impl TryFrom<MemberRow> for Member {
             table: "members",
             what,
         })?;
+        let group = row
+            .age_group
+            .map(|g| g.parse())
+            .transpose()
+            .map_err(|e| corrupt("members", e))?;
         Ok(Member {
             account: AccountId(row.account_id),
             public_id: PublicId(row.public_id),
@@ -37,6 +43,7 @@ impl TryFrom<MemberRow> for Member {
                 color: row.avatar_color,
             },
             role,
+            group,
             created_at: row.created_at,
         })
     }

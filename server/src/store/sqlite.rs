@@ -159,6 +159,7 @@ mod tests {
                     nickname: "ゆき".into(),
                     avatar: Avatar::default(),
                     role: Role::Family,
+                    group: None,
                 })
                 .await
                 .unwrap();
@@ -198,6 +199,7 @@ mod tests {
                 nickname: "staff-a".into(),
                 avatar: Avatar::default(),
                 role: Role::Staff,
+                group: None,
             })
             .await
             .unwrap();
@@ -252,6 +254,7 @@ mod tests {
                 nickname: "ハル".into(),
                 avatar: Avatar::default(),
                 role: Role::Participant,
+                group: None,
             })
             .await
             .unwrap();

@@ -2,13 +2,14 @@
 //! PostgreSQL run the same checks. Each check uses its own nicknames and tolerates existing rows,
 //! but expects no other writer while it runs (audit ordering).
 use super::{Store, StoreError};
-use crate::model::{AccountId, AuditEntry, Avatar, NewMember, PublicId, Role};
+use crate::model::{AccountId, AgeGroup, AuditEntry, Avatar, NewMember, PublicId, Role};
 use serde_json::json;
 
 pub(crate) async fn run(store: &Store) {
     create_and_fetch(store).await;
     nickname_conflicts_ignore_case_and_width(store).await;
     set_avatar(store).await;
+    age_groups_are_kept_changed_and_withdrawn(store).await;
     audit_is_newest_first_and_limited(store).await;
     super::suite_accounts::run(store).await;
 }
@@ -18,6 +19,7 @@ fn new_member(nickname: &str, role: Role) -> NewMember {
         nickname: nickname.into(),
         avatar: Avatar::default(),
         role,
+        group: None,
     }
 }
 
@@ -31,6 +33,7 @@ pub(crate) async fn create_and_fetch(store: &Store) {
             nickname: "こもれび".into(),
             avatar: avatar.clone(),
             role: Role::Participant,
+            group: None,
         })
         .await
         .unwrap();
@@ -162,4 +165,53 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
 
     assert_eq!(store.audit_log(6).await.unwrap().len(), 6);
     assert!(store.audit_log(0).await.unwrap().is_empty());
+}
+
+/// The age band a member declared: none by default, kept as given, changed, withdrawn, and
+/// `NotFound` for nobody. (Registration with a band: suite_accounts.)
+pub(crate) async fn age_groups_are_kept_changed_and_withdrawn(store: &Store) {
+    let plain = store
+        .create_member(new_member("ねんだい-なし", Role::Participant))
+        .await
+        .unwrap();
+    assert_eq!(plain.group, None);
+    assert_eq!(
+        store.member(&plain.account).await.unwrap().unwrap().group,
+        None
+    );
+
+    let declared = store
+        .create_member(NewMember {
+            group: Some(AgeGroup::Thirties),
+            ..new_member("ねんだい-あり", Role::Participant)
+        })
+        .await
+        .unwrap();
+    assert_eq!(declared.group, Some(AgeGroup::Thirties));
+    let read = |m: &crate::model::Member| m.account.clone();
+    let account = read(&declared);
+    assert_eq!(
+        store.member(&account).await.unwrap().unwrap().group,
+        Some(AgeGroup::Thirties)
+    );
+
+    for group in [Some(AgeGroup::FortiesPlus), None, Some(AgeGroup::Teens)] {
+        store.set_group(&account, group).await.unwrap();
+        let member = store.member(&account).await.unwrap().unwrap();
+        assert_eq!(member.group, group);
+        // The band is the member's own: it changes nothing else.
+        assert_eq!(member.nickname, "ねんだい-あり");
+        assert_eq!(member.public_id, declared.public_id);
+    }
+    // Another member's band is untouched.
+    assert_eq!(
+        store.member(&plain.account).await.unwrap().unwrap().group,
+        None
+    );
+    assert!(matches!(
+        store
+            .set_group(&AccountId::generate(), Some(AgeGroup::Twenties))
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }

@@ -45,6 +45,7 @@ fn registration(token_hash: &str, nickname: &str) -> Registration {
         invitation_token_hash: token_hash.into(),
         nickname: nickname.into(),
         avatar: Avatar::default(),
+        group: None,
         passphrase_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
     }
 }
@@ -162,11 +163,19 @@ pub(crate) async fn invitations_work_once(store: &Store) {
 
     let nickname = unique("nick")[..20].to_string();
     let member = store
-        .register(registration(&new_hash, &nickname))
+        .register(Registration {
+            group: Some(crate::model::AgeGroup::Twenties),
+            ..registration(&new_hash, &nickname)
+        })
         .await
         .unwrap();
     assert_eq!(member.role, Role::Counsellor);
     assert_eq!(member.nickname, nickname);
+    // The band chosen on the form is kept with the member.
+    assert_eq!(
+        store.member(&member.account).await.unwrap().unwrap().group,
+        Some(crate::model::AgeGroup::Twenties)
+    );
     let used = store.invitation(&created.id).await.unwrap().unwrap();
     assert_eq!(used.state(Utc::now()), InvitationState::Used);
     let login = store

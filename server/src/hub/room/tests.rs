@@ -17,6 +17,7 @@ fn free_room() -> RoomHandle {
         description: String::new(),
         capacity: 10,
         max_speakers: 20,
+        audience: Default::default(),
         kind: RoomKind::Free {
             width: 400,
             height: 300,
