@@ -31,7 +31,10 @@ src = "/media/gallery/not-made-yet.mp4"
 fn shipped_areas() -> String {
     let shipped = include_str!("../rooms.toml");
     let start = shipped.find("[[room.area]]").expect("the shipped areas");
-    let end = start + shipped[start..].find("\n\n").expect("the end of the free space");
+    let end = start
+        + shipped[start..]
+            .find("\n\n")
+            .expect("the end of the free space");
     format!("{}\n", &shipped[start..end])
 }
 

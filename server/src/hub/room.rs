@@ -208,6 +208,8 @@ impl Room {
                 _ = tick.tick(), if positions_pending => {
                     self.flush_positions();
                     self.refresh_hearing();
+                    // Someone sending who stepped into a quiet corner frees a place.
+                    self.tell_waiting_of_a_free_place();
                 }
             }
         }

@@ -214,14 +214,15 @@ impl Room {
     }
 
     /// Places taken: members here sending something who may still speak (one muted by
-    /// staff, off the stage or 見てるだけ is heard by nobody, so holds no place). Such a
-    /// member allowed to speak again keeps sending even if the places filled meanwhile:
-    /// the room may have one sender too many for a while rather than cut someone off.
+    /// staff, off the stage, 見てるだけ or in a quiet corner is heard by nobody, so holds no
+    /// place). Such a member allowed to speak again (or stepping out of the corner) keeps
+    /// sending even if the places filled meanwhile: the room may have one sender too many
+    /// for a while rather than cut someone off.
     fn speakers_sending(&self) -> usize {
         self.occupants
             .values()
             .filter(|o| self.voice.sending.contains_key(&o.session.conn))
-            .filter(|o| self.may_publish(&o.session).is_ok())
+            .filter(|o| self.may_reach_anyone(o))
             .count()
     }
 
