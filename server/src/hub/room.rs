@@ -380,7 +380,10 @@ impl Room {
             return; // an older connection's late goodbye, or never entered
         }
         self.occupants.remove(&session.id);
-        session.set_in_quiet(false);
+        // Out of this room's quiet corner, unless already in another room (which said its own).
+        if session.room().as_deref() == Some(&*self.id) {
+            session.set_in_quiet(false);
+        }
         self.moved.remove(&session.id);
         self.invited.remove(&session.id);
         self.forget_voice(session);
