@@ -42,16 +42,30 @@ start = "10:00"
 end = "18:00"
 "#;
 
+/// The `[[room.area]]`s of the shipped rooms.toml, as written there.
+fn shipped_areas() -> String {
+    let shipped = include_str!("../rooms.toml");
+    let start = shipped.find("[[room.area]]").expect("the shipped areas");
+    let end = start
+        + shipped[start..]
+            .find("\n\n")
+            .expect("the end of the free space");
+    format!("{}\n", &shipped[start..end])
+}
+
 #[tokio::test]
 async fn the_web_client_in_chromium() {
     if !ready() {
         return;
     }
     // Open on an ordinary day, during the lunch programme: two people meet in the free space.
-    // The free space is the size of the shipped one, with its drawing.
+    // The free space is the size of the shipped one, with its drawing and its areas.
     let rooms = TEST_ROOMS.replace(
         "width = 400\nheight = 300\n",
-        "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n",
+        &format!(
+            "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n{}",
+            shipped_areas()
+        ),
     );
     assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
     let (open, _sink, people) = space_with(

@@ -319,10 +319,19 @@ fn the_shipped_rooms() {
     let config = shipped();
     assert_eq!(config.space.timezone, chrono_tz::Asia::Tokyo);
     assert_eq!(config.room("free").unwrap().capacity, 100);
-    assert!(matches!(
-        config.room("free").unwrap().kind,
-        RoomKind::Free { .. }
-    ));
+    let RoomKind::Free { areas, .. } = &config.room("free").unwrap().kind else {
+        panic!("the free space is not free");
+    };
+    // The areas match the drawn map (web-client/media/map/free.svg): the big table with its
+    // chairs in the middle, the quiet corner bottom right; the entrance (where newcomers
+    // arrive) is in neither.
+    use ibasho::config::{area_at, AreaKind};
+    let kind_at = |x, y| area_at(areas, x, y).map(|i| areas[i].kind);
+    assert_eq!(kind_at(800.0, 430.0), Some(AreaKind::Table));
+    assert_eq!(kind_at(570.0, 430.0), Some(AreaKind::Table), "a chair");
+    assert_eq!(kind_at(1385.0, 715.0), Some(AreaKind::Quiet));
+    assert_eq!(kind_at(800.0, 720.0), None, "the entrance");
+    assert_eq!(kind_at(300.0, 250.0), None, "the sofa corner");
     assert!(matches!(
         config.room("singing").unwrap().kind,
         RoomKind::Program { stage: true, .. }

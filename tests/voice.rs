@@ -38,6 +38,27 @@ id = "consult"
 kind = "consult"
 name = "個別相談"
 pool = 1
+
+[[room]]
+id = "niwa"
+kind = "free"
+name = "テーブルのある庭"
+width = 600
+height = 300
+[[room.area]]
+name = "テーブル"
+kind = "table"
+x = 0
+y = 0
+width = 200
+height = 200
+[[room.area]]
+name = "静かなコーナー"
+kind = "quiet"
+x = 300
+y = 0
+width = 200
+height = 200
 "#
     )
 }
@@ -234,6 +255,18 @@ impl Member {
     fn has_offer(&self) -> bool {
         self.ws.kept().iter().any(|f| f["type"] == "voice_offer")
     }
+
+    /// Answers offers until none is waiting: the tracks are then what the server decided.
+    async fn answer_all_offers(&mut self) {
+        for _ in 0..10 {
+            self.settle().await;
+            if !self.has_offer() {
+                return;
+            }
+            self.answer_offer().await;
+        }
+        panic!("{} was still being offered tracks after 10 offers", self.id);
+    }
 }
 
 #[tokio::test]
@@ -271,6 +304,87 @@ async fn members_hear_only_those_near_them_in_the_free_space() {
     let offer = far.answer_offer().await;
     assert!(far.mid_of(&sora).is_none(), "still offered: {offer}");
     near.hears(&sora).await;
+}
+
+#[tokio::test]
+async fn a_table_hears_only_itself_and_the_quiet_corner_nobody() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    // The table is x 0–200, y 0–200; the quiet corner x 300–500, y 0–200. Outside both,
+    // `outside` stands within hearing distance of one at the table and of the one in the
+    // corner: only the areas keep them apart.
+    let mut ami = Member::enter(&server, "participant", "あみ", "niwa").await;
+    let mut ben = Member::enter(&server, "participant", "べん", "niwa").await;
+    let mut outside = Member::enter(&server, "family", "そと", "niwa").await;
+    let mut quiet = Member::enter(&server, "participant", "しずか", "niwa").await;
+    ami.walk(100.0, 100.0).await;
+    ben.walk(180.0, 100.0).await;
+    outside.walk(250.0, 100.0).await; // 70 from ben, 60 from quiet
+    quiet.walk(310.0, 100.0).await;
+    let quiet_id = quiet.id.clone();
+    let shown = outside
+        .ws
+        .recv_where("the quiet one shown resting", |f| {
+            f["type"] == "member_updated" && f["member"]["id"] == quiet_id
+        })
+        .await;
+    assert_eq!(shown["member"]["status"], "resting", "{shown}");
+
+    let mut everyone = [&mut ami, &mut ben, &mut outside, &mut quiet];
+    for member in everyone.iter_mut() {
+        member.set_status("can_talk").await;
+        member.publish().await;
+    }
+    for member in everyone.iter_mut() {
+        member.answer_all_offers().await;
+    }
+    ami.hears(&ben).await;
+    ben.hears(&ami).await;
+
+    for (listener, speaker) in [
+        (&outside, &ben),
+        (&outside, &ami),
+        (&outside, &quiet),
+        (&ben, &outside),
+        (&ami, &outside),
+        (&quiet, &outside),
+        (&quiet, &ben),
+        (&ami, &quiet),
+        (&ben, &quiet),
+    ] {
+        assert!(
+            listener.mid_of(speaker).is_none(),
+            "{} was offered {}'s voice",
+            listener.id,
+            speaker.id
+        );
+    }
+    // Everyone's microphone has been sending since before the table heard each other.
+    assert_eq!(
+        outside.peer.all_packets(),
+        0,
+        "someone outside received media"
+    );
+    assert_eq!(
+        quiet.peer.all_packets(),
+        0,
+        "someone in the quiet corner received media"
+    );
+
+    // Out of the corner beside the one outside: heard again, and shown as they chose.
+    quiet.walk(260.0, 150.0).await;
+    let back = outside
+        .ws
+        .recv_where("the quiet one back", |f| {
+            f["type"] == "member_updated"
+                && f["member"]["id"] == quiet_id
+                && f["member"]["pos"]["x"] == 260.0
+        })
+        .await;
+    assert_eq!(back["member"]["status"], "can_talk", "{back}");
+    outside.answer_all_offers().await;
+    quiet.answer_all_offers().await;
+    outside.hears(&quiet).await;
+    quiet.hears(&outside).await;
 }
 
 #[tokio::test]

@@ -78,6 +78,7 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
             width: 1000,
             height: 1000,
             background: None,
+            areas: vec![],
         },
     };
     let _entered = rt.enter();

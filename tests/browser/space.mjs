@@ -217,6 +217,43 @@ await run(browser, async () => {
     );
   });
 
+  await step("in the quiet corner one shows as 休憩中 to everyone, keeps one's own choice, and gets it back on leaving", async () => {
+    // Clicks the map at a point in map units (the shipped areas: docs/rooms.md).
+    const walkTo = async (x, y) => {
+      const at = await a.evaluate(([x, y]) => {
+        const p = new DOMPoint(x, y).matrixTransform(document.querySelector("#map").getScreenCTM());
+        return { x: p.x, y: p.y };
+      }, [x, y]);
+      await a.mouse.click(at.x, at.y);
+    };
+    const row = (page) => memberItem(page, sora.nickname);
+    await walkTo(1385, 715);
+    await b.waitForFunction(
+      (name) => [...document.querySelectorAll("#members li")].some((li) => li.textContent.includes(name) && li.textContent.includes("休憩中")),
+      sora.nickname,
+      { timeout: WAIT },
+    );
+    assert.match(await row(b).innerText(), /静かなコーナー/);
+    await a.waitForFunction(() => !document.querySelector("#area-note").hidden, null, { timeout: WAIT });
+    assert.match(await a.innerText("#area-note"), /静かなコーナー.*休憩中/);
+    assert.match(await row(a).innerText(), /休憩中/, "one's own row says what others see");
+    assert.equal(await a.inputValue("#status"), "can_talk", "one's own choice stays chosen");
+    await shot(a, "quiet-corner");
+
+    // At the big table: a table, and one's own status again.
+    await walkTo(800, 430);
+    await b.waitForFunction(
+      (name) => [...document.querySelectorAll("#members li")].some((li) => li.textContent.includes(name) && li.textContent.includes("テーブル") && li.textContent.includes("話せます")),
+      sora.nickname,
+      { timeout: WAIT },
+    );
+    assert.doesNotMatch(await row(b).innerText(), /休憩中|静かなコーナー/);
+    await a.waitForFunction(() => document.querySelector("#area-note").textContent.includes("テーブル"), null, { timeout: WAIT });
+    assert.equal(await a.inputValue("#status"), "can_talk");
+    await walkTo(800, 720);
+    await a.waitForFunction(() => document.querySelector("#area-note").hidden, null, { timeout: WAIT });
+  });
+
   await step("the microphone is asked for only when 話す is pressed, and a refusal is told kindly", async () => {
     assert.equal(await a.evaluate(() => window.__askedForMedia), false);
     await a.click("#talk");

@@ -7,7 +7,7 @@ import { chatView } from "./chat.js";
 import { Connection } from "./connection.js";
 import { farewellView } from "./farewell.js";
 import { said, wordsFor } from "./i18n.js";
-import { mapView } from "./map.js";
+import { areaAt, mapView } from "./map.js";
 import { membersView } from "./members.js";
 import { roomsView } from "./rooms.js";
 import { savedSettings, settingsView } from "./settings.js";
@@ -83,6 +83,14 @@ store.on(["space"], ({ space }) => {
   $("main").hidden = false;
 });
 store.on(["you"], ({ you }) => ($("status").value = you?.status ?? "watching"));
+// Standing at a table or in a quiet corner changes who hears you: say so by the status.
+store.on(["room", "members", "positions", "settings"], (state) => {
+  const area = areaAt(state.room?.map?.areas, state.members.get(state.you?.id)?.pos);
+  const text = area ? wordsFor(state)[area.kind === "quiet" ? "quietNote" : "tableNote"] : "";
+  const note = $("area-note");
+  if (note.textContent !== text) note.textContent = text;
+  note.hidden = !text;
+});
 store.on(["room", "members", "stage", "you", "settings"], () => stage.render(state));
 store.on(["positions", "members"], () => voice.tiles.place());
 store.on(["settings"], () => voice.render());

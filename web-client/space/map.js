@@ -1,6 +1,8 @@
 // The free space's map: an SVG with the room's drawing (rooms.toml `background`) and
 // everyone's avatar and nickname. Click or tap to walk there; arrow keys walk a step. Nearby
-// people (those you can hear) are highlighted, and a ring shows who is speaking. The map is
+// people (those you can hear: at your table, or near you outside every area; nobody in a
+// quiet corner) are highlighted, and a ring shows who is speaking. A map without a drawing
+// outlines its areas (a drawn map shows them in its picture). The map is
 // scaled to the screen but avatars, names and stamps keep their size in screen pixels, so
 // they stay readable on a phone. An avatar is drawn again only when how it looks changed; a
 // move only moves it.
@@ -12,9 +14,19 @@ export const NEAR = 160;
 const STEP = 24;
 const MARGIN = 40;
 
-/// Whether `m` is near `me` on the map.
-export function isNear(me, m) {
+/// The area (rooms.toml `[[room.area]]`) holding `pos`, edges included, or null.
+export function areaAt(areas, pos) {
+  if (!pos) return null;
+  return (areas ?? []).find((a) => pos.x >= a.x && pos.x <= a.x + a.width && pos.y >= a.y && pos.y <= a.y + a.height) ?? null;
+}
+
+/// Whether `me` hears `m` on the map, as the server decides (docs/rooms.md, areas): nobody in
+/// a quiet corner; at a table only the same table; elsewhere by distance.
+export function isNear(me, m, areas) {
   if (!me?.pos || !m.pos || m.id === me.id) return false;
+  const [mine, theirs] = [areaAt(areas, me.pos), areaAt(areas, m.pos)];
+  if (mine?.kind === "quiet" || theirs?.kind === "quiet") return false;
+  if (mine || theirs) return mine === theirs;
   return Math.hypot(m.pos.x - me.pos.x, m.pos.y - me.pos.y) <= NEAR;
 }
 
@@ -56,7 +68,7 @@ class MapView {
     this.size = map;
     this.drawing = map.background
       ? svg("image", { class: "drawing", href: map.background, x: 0, y: 0, width: map.width, height: map.height, preserveAspectRatio: "none" })
-      : null;
+      : outlines(map.areas ?? []);
     // A margin around the walkable area, so names and stamps at the edge stay visible.
     const m = MARGIN;
     this.svg.setAttribute("viewBox", `${-m} ${-m} ${map.width + 2 * m} ${map.height + 2 * m}`);
@@ -90,7 +102,7 @@ class MapView {
     for (const m of state.members.values()) {
       if (!m.pos) continue;
       seen.add(m.id);
-      const classes = ["avatar", m.id === youId ? "you" : "", isNear(this.me, m) ? "near" : "", m.speaking ? "speaking" : ""].join(" ").trim();
+      const classes = ["avatar", m.id === youId ? "you" : "", isNear(this.me, m, map.areas) ? "near" : "", m.speaking ? "speaking" : ""].join(" ").trim();
       const bubble = state.bubbles.get(m.id);
       const look = JSON.stringify([classes, m.nickname, m.avatar, bubble]);
       let avatar = this.avatars.get(m.id);
@@ -105,6 +117,20 @@ class MapView {
     const children = this.svg.children;
     if (children.length !== nodes.length || nodes.some((n, i) => children[i] !== n)) this.svg.replaceChildren(...nodes);
   }
+}
+
+/// The areas of a map without a drawing: a soft outline and the area's name.
+function outlines(areas) {
+  if (areas.length === 0) return null;
+  const g = document.createElementNS(SVG, "g");
+  g.setAttribute("class", "areas");
+  for (const a of areas) {
+    g.append(
+      svg("rect", { class: `area ${a.kind}`, x: a.x, y: a.y, width: a.width, height: a.height, rx: 24 }),
+      svg("text", { class: "area-name", x: a.x + a.width / 2, y: a.y + 36, "text-anchor": "middle" }, a.name),
+    );
+  }
+  return g;
 }
 
 function drawAvatar(m, classes, bubble) {

@@ -1,8 +1,9 @@
 // Who is in the room with you: nickname, avatar, badge and status, whether they are near
-// you on the map, on the stage, or speaking. Those granted `moderate` can mute someone's
+// you on the map (you hear each other) and in which area (テーブル, 静かなコーナー), on the
+// stage, or speaking. Those granted `moderate` can mute someone's
 // voice in the room. A row is drawn again only when what it shows changed, so people walking
 // (positions, ~10 times a second) leave the list alone unless someone comes near or goes.
-import { SHAPE_EMOJI, isNear } from "./map.js";
+import { SHAPE_EMOJI, areaAt, isNear } from "./map.js";
 import { wordsFor } from "./i18n.js";
 
 /// `mute(member, muted)`: staff asked to mute or unmute a member.
@@ -14,6 +15,7 @@ export function membersView(store, list, count, { mute }) {
     const me = state.members.get(you?.id);
     const stage = state.room?.stageView;
     const moderator = state.grants.has("moderate");
+    const areas = state.room?.map?.areas;
     count.textContent = `(${state.members.size})`;
     const focused = list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
     let refocus = false;
@@ -21,7 +23,7 @@ export function membersView(store, list, count, { mute }) {
     for (const m of state.members.values()) {
       const shows = {
         nickname: m.nickname, avatar: m.avatar, badge: m.badge, status: m.status, you: m.id === you?.id,
-        near: Boolean(m.pos && isNear(me, m)), speaker: Boolean(stage?.speakers.includes(m.id)),
+        near: Boolean(m.pos && isNear(me, m, areas)), area: areaAt(areas, m.pos)?.kind ?? null, speaker: Boolean(stage?.speakers.includes(m.id)),
         hand: Boolean(stage?.hands.includes(m.id)), speaking: Boolean(m.speaking),
         mute: moderator && m.id !== you?.id ? state.mutedHere.has(m.id) : null, lang: state.settings.lang,
       };
@@ -67,6 +69,7 @@ function item(T, m, shows, mute) {
   status.className = "member-status";
   status.textContent = T.statusWord[m.status] ?? m.status;
   li.append(status);
+  if (shows.area) li.append(Object.assign(small(T.areaWord[shows.area]), { className: `area-tag ${shows.area}` }));
   if (shows.near) li.append(small(T.near));
   if (shows.speaker) li.append(small(T.speakerTag));
   if (shows.hand) li.append(small(`✋ ${T.handUp}`));

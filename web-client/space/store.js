@@ -4,6 +4,8 @@
 // those parts; nothing else keeps a copy. Server `message` texts are kept as the messages
 // they came in, and worded by the view in the page's language.
 
+import { areaAt } from "./map.js";
+
 export function initialState(settings, resume) {
   return {
     settings, // { lang, calm, large }
@@ -82,7 +84,10 @@ export function apply(state, msg) {
       state.members.set(msg.member.id, { ...state.members.get(msg.member.id), ...msg.member });
       changed.add("members");
       if (msg.member.id === state.you?.id) {
-        state.you = { ...state.you, ...msg.member };
+        // In a quiet corner the server shows everyone "resting"; `you.status` stays what this
+        // person chose (the select shows it, and a reconnect says it again).
+        const quiet = areaAt(room.map?.areas, msg.member.pos)?.kind === "quiet";
+        state.you = { ...state.you, ...msg.member, status: quiet ? state.you.status : msg.member.status };
         changed.add("you");
       }
       break;

@@ -10,8 +10,8 @@ mod values;
 use std::ops::Range;
 
 pub use rooms::{
-    AccountsSettings, Audience, MediaFile, RoomConfig, RoomKind, SessionRule, SpaceConfig,
-    SpaceSettings, Video,
+    area_at, AccountsSettings, Area, AreaKind, Audience, MediaFile, RoomConfig, RoomKind,
+    SessionRule, SpaceConfig, SpaceSettings, Video,
 };
 
 /// A mistake in a configuration file, located at the offending value.

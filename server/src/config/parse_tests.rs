@@ -59,12 +59,13 @@ fn a_good_file_gets_its_defaults() {
     assert_eq!(free.capacity, 50);
     assert_eq!(free.max_speakers, 20);
     assert!(matches!(
-        free.kind,
+        &free.kind,
         RoomKind::Free {
             width: 1600,
             height: 900,
             background: None,
-        }
+            areas,
+        } if areas.is_empty()
     ));
     let program = config.room("p").unwrap();
     match &program.kind {
@@ -88,6 +89,90 @@ fn a_good_file_gets_its_defaults() {
     assert_eq!(consult.max_speakers, 2);
     assert!(matches!(consult.kind, RoomKind::Consult { pool: 4 }));
     assert!(config.room("nowhere").is_none());
+}
+
+/// The free space of BASE (1600 × 900) with these `[[room.area]]`s, each
+/// (name, kind, x, y, width, height); the first `[[room.area]]` is on line 14.
+fn with_areas(areas: &[(&str, &str, i64, i64, i64, i64)]) -> String {
+    let mut text = BASE.to_string();
+    for (name, kind, x, y, w, h) in areas {
+        text += &format!(
+            "[[room.area]]\nname = \"{name}\"\nkind = \"{kind}\"\nx = {x}\ny = {y}\nwidth = {w}\nheight = {h}\n"
+        );
+    }
+    text
+}
+
+#[test]
+fn areas_of_the_free_space_are_read() {
+    let text = with_areas(&[
+        ("大きなテーブル", "table", 540, 260, 520, 340),
+        ("静かなコーナー", "quiet", 1210, 560, 350, 310),
+        // Touching the table's edge is not overlapping it.
+        ("窓ぎわ", "table", 40, 260, 500, 100),
+    ]);
+    let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    let RoomKind::Free { areas, .. } = &config.room("free").unwrap().kind else {
+        panic!("not free");
+    };
+    assert_eq!(areas.len(), 3);
+    assert_eq!(areas[0].name, "大きなテーブル");
+    assert_eq!(areas[0].kind, AreaKind::Table);
+    assert_eq!(areas[1].kind, AreaKind::Quiet);
+    assert_eq!(
+        (areas[1].x, areas[1].y, areas[1].width, areas[1].height),
+        (1210, 560, 350, 310)
+    );
+    assert!(areas[1].contains(1210.0, 870.0), "edges are inside");
+    assert!(!areas[1].contains(1209.9, 700.0));
+    assert_eq!(area_at(areas, 800.0, 400.0), Some(0));
+    assert_eq!(area_at(areas, 1300.0, 700.0), Some(1));
+    assert_eq!(area_at(areas, 800.0, 700.0), None);
+}
+
+#[test]
+fn area_mistakes_are_reported_where_they_are() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            with_areas(&[("卓", "sofa", 0, 0, 10, 10)]),
+            "rooms.toml:16:8: unknown area kind \"sofa\" (expected \"table\" or \"quiet\")",
+        ),
+        (
+            with_areas(&[(" ", "table", 0, 0, 10, 10)]),
+            "rooms.toml:15:8: area name is empty (members see it)",
+        ),
+        (
+            with_areas(&[("卓", "table", 1500, 0, 200, 10)]),
+            "rooms.toml:19:9: area \"卓\" reaches x = 1700, beyond the map's width 1600",
+        ),
+        (
+            with_areas(&[("卓", "table", 0, 800, 10, 200)]),
+            "rooms.toml:20:10: area \"卓\" reaches y = 1000, beyond the map's height 900",
+        ),
+        (
+            with_areas(&[("卓", "table", -5, 0, 10, 10)]),
+            "rooms.toml:17:5: x -5 is outside 0..=1600",
+        ),
+        (
+            with_areas(&[("卓", "table", 0, 0, 0, 10)]),
+            "rooms.toml:19:9: width 0 is outside 1..=1600",
+        ),
+        (
+            with_areas(&[("卓", "table", 100, 100, 200, 200), ("隅", "quiet", 250, 250, 100, 100)]),
+            "rooms.toml:24:5: area \"隅\" overlaps area \"卓\" (areas must not overlap: a place is in one area at most)",
+        ),
+        (
+            room("id = \"p\"\nkind = \"staff\"\nname = \"x\"\n[[room.area]]\nname = \"卓\"\nkind = \"table\"\nx = 0\ny = 0\nwidth = 1\nheight = 1\n"),
+            "rooms.toml:19:1: `area` does not belong to a room of kind \"staff\"",
+        ),
+        (
+            format!("{BASE}[[room.area]]\nname = \"卓\"\nkind = \"table\"\nx = 0\ny = 0\nwidth = 1\n"),
+            "rooms.toml:14:1: missing field `height`",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(err(&text), expected, "{text}");
+    }
 }
 
 #[test]
@@ -125,8 +210,8 @@ fn mistakes_are_reported_where_they_are() {
         (
             with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
             "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
-             `capacity`, `max_speakers`, `for_groups`, `for_roles`, `width`, `height`, `background`, `host_roles`, `stage`, `session`, `pool`, \
-             `video`",
+             `capacity`, `max_speakers`, `for_groups`, `for_roles`, `width`, `height`, `background`, \
+             `area`, `host_roles`, `stage`, `session`, `pool`, `video`",
         ),
         (
             with("id = \"free\"", "id = \"Free Space\""),

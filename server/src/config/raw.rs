@@ -96,6 +96,7 @@ pub(super) struct RawRoom {
     pub width: Option<S<i64>>,
     pub height: Option<S<i64>>,
     pub background: Option<S<String>>,
+    pub area: Option<S<Vec<S<RawArea>>>>,
     // program
     pub host_roles: Option<S<Vec<S<String>>>>,
     pub stage: Option<S<bool>>,
@@ -114,4 +115,16 @@ pub(super) struct RawVideo {
     pub poster: Option<S<String>>,
     pub captions: Option<S<String>>,
     pub program: Option<S<String>>,
+}
+
+/// A `[[room.area]]` of the free space: a named rectangle in map units.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawArea {
+    pub name: S<String>,
+    pub kind: S<String>,
+    pub x: S<i64>,
+    pub y: S<i64>,
+    pub width: S<i64>,
+    pub height: S<i64>,
 }

@@ -7,7 +7,7 @@ use crate::model::{AgeGroup, Role};
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
-use super::raw::{RawFile, RawRoom, RawVideo, S};
+use super::raw::{RawArea, RawFile, RawRoom, RawVideo, S};
 use super::{accounts, space, values};
 use super::{line_column, position, ConfigError, Source};
 
@@ -101,6 +101,8 @@ pub enum RoomKind {
         height: u32,
         /// The drawn map under the avatars (an image, stretched to width × height).
         background: Option<MediaFile>,
+        /// Named places that change who hears whom; inside the map, never overlapping.
+        areas: Vec<Area>,
     },
     /// Sessions live in the schedule (`SpaceConfig::sessions`).
     Program {
@@ -123,6 +125,55 @@ impl RoomKind {
     pub fn hosted_by(&self, role: Role) -> bool {
         matches!(self, RoomKind::Program { host_roles, .. } if host_roles.contains(&role))
     }
+}
+
+/// A `[[room.area]]`: a rectangle of the free space's map, in map units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Area {
+    pub name: String,
+    pub kind: AreaKind,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaKind {
+    /// Those inside hear each other and nobody outside hears them, nor do they hear outsiders.
+    Table,
+    /// Nobody's voice reaches those inside and theirs reaches nobody; they show as resting.
+    Quiet,
+}
+
+impl AreaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaKind::Table => "table",
+            AreaKind::Quiet => "quiet",
+        }
+    }
+}
+
+impl Area {
+    /// Edges included: someone standing on the line is inside.
+    pub fn contains(&self, x: f32, y: f32) -> bool {
+        let (left, top) = (self.x as f32, self.y as f32);
+        (left..=left + self.width as f32).contains(&x)
+            && (top..=top + self.height as f32).contains(&y)
+    }
+
+    fn overlaps(&self, other: &Area) -> bool {
+        self.x < other.x + other.width
+            && other.x < self.x + self.width
+            && self.y < other.y + other.height
+            && other.y < self.y + self.height
+    }
+}
+
+/// The index of the area holding the point (x, y), if any (areas never overlap, so at most one).
+pub fn area_at(areas: &[Area], x: f32, y: f32) -> Option<usize> {
+    areas.iter().position(|a| a.contains(x, y))
 }
 
 #[derive(Debug, Clone)]
@@ -335,6 +386,7 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             "width",
             "height",
             "background",
+            "area",
             "max_speakers",
             "for_groups",
             "for_roles",
@@ -357,13 +409,14 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
             ))
         }
     };
-    let present: [(&str, Option<Range<usize>>); 11] = [
+    let present: [(&str, Option<Range<usize>>); 12] = [
         ("max_speakers", r.max_speakers.as_ref().map(|v| v.span())),
         ("for_groups", r.for_groups.as_ref().map(|v| v.span())),
         ("for_roles", r.for_roles.as_ref().map(|v| v.span())),
         ("width", r.width.as_ref().map(|v| v.span())),
         ("height", r.height.as_ref().map(|v| v.span())),
         ("background", r.background.as_ref().map(|v| v.span())),
+        ("area", r.area.as_ref().map(|v| v.span())),
         ("host_roles", r.host_roles.as_ref().map(|v| v.span())),
         ("stage", r.stage.as_ref().map(|v| v.span())),
         ("session", r.session.as_ref().map(|v| v.span())),
@@ -407,15 +460,26 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     };
     let audience = audience(src, r)?;
     let room_kind = match kind {
-        "free" => RoomKind::Free {
-            width: values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?,
-            height: values::number(src, "height", r.height.as_ref(), 900, 200..=10_000)?,
-            background: r
-                .background
-                .as_ref()
-                .map(|b| address(src, "background", b))
-                .transpose()?,
-        },
+        "free" => {
+            let width = values::number(src, "width", r.width.as_ref(), 1600, 200..=10_000)?;
+            let height = values::number(src, "height", r.height.as_ref(), 900, 200..=10_000)?;
+            let raw_areas: Vec<&RawArea> = r
+                .area
+                .iter()
+                .flat_map(|a| a.get_ref())
+                .map(|a| a.get_ref())
+                .collect();
+            RoomKind::Free {
+                width,
+                height,
+                background: r
+                    .background
+                    .as_ref()
+                    .map(|b| address(src, "background", b))
+                    .transpose()?,
+                areas: areas(src, &raw_areas, width, height)?,
+            }
+        }
         "program" => {
             if r.session.as_ref().is_none_or(|s| s.get_ref().is_empty()) {
                 return Err(src.error(
@@ -533,6 +597,69 @@ fn audience(src: Source, r: &RawRoom) -> Result<Audience, ConfigError> {
         }
     }
     Ok(audience)
+}
+
+/// The free space's `[[room.area]]`s: each named, of a known kind, wholly inside the
+/// `width` × `height` map, and none overlapping another (so a point is in one area at most).
+fn areas(src: Source, raw: &[&RawArea], width: u32, height: u32) -> Result<Vec<Area>, ConfigError> {
+    let mut areas: Vec<Area> = Vec::new();
+    for a in raw {
+        let name = a.name.get_ref().trim();
+        if name.is_empty() {
+            return Err(src.error(a.name.span(), "area name is empty (members see it)"));
+        }
+        let kind = match a.kind.get_ref().as_str() {
+            "table" => AreaKind::Table,
+            "quiet" => AreaKind::Quiet,
+            other => {
+                return Err(src.error(
+                    a.kind.span(),
+                    format!("unknown area kind \"{other}\" (expected \"table\" or \"quiet\")"),
+                ))
+            }
+        };
+        let x = values::number(src, "x", Some(&a.x), 0, 0..=width)?;
+        let y = values::number(src, "y", Some(&a.y), 0, 0..=height)?;
+        let w = values::number(src, "width", Some(&a.width), 0, 1..=width)?;
+        let h = values::number(src, "height", Some(&a.height), 0, 1..=height)?;
+        if x + w > width {
+            return Err(src.error(
+                a.width.span(),
+                format!(
+                    "area \"{name}\" reaches x = {}, beyond the map's width {width}",
+                    x + w
+                ),
+            ));
+        }
+        if y + h > height {
+            return Err(src.error(
+                a.height.span(),
+                format!(
+                    "area \"{name}\" reaches y = {}, beyond the map's height {height}",
+                    y + h
+                ),
+            ));
+        }
+        let area = Area {
+            name: name.to_string(),
+            kind,
+            x,
+            y,
+            width: w,
+            height: h,
+        };
+        if let Some(other) = areas.iter().find(|o| o.overlaps(&area)) {
+            return Err(src.error(
+                a.x.span(),
+                format!(
+                    "area \"{name}\" overlaps area \"{}\" (areas must not overlap: a place is in one area at most)",
+                    other.name
+                ),
+            ));
+        }
+        areas.push(area);
+    }
+    Ok(areas)
 }
 
 /// Where the web client's files serve the address `path` from; None for an address they

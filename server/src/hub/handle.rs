@@ -5,6 +5,7 @@ use super::protocol::{CloseCode, MemberView, Status};
 use crate::model::PublicId;
 use crate::model::Role;
 use axum::extract::ws::Utf8Bytes;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, Notify};
 
@@ -26,6 +27,9 @@ pub struct SessionShared {
     room: Mutex<Option<Arc<str>>>,
     /// The member as others see them (nickname, avatar, badge, status), kept current by the session.
     view: Mutex<MemberView>,
+    /// In a quiet corner of the free space: shown to everyone as resting (休憩中) whatever
+    /// status they chose, which comes back as they step out. Set by the room they are in.
+    in_quiet: AtomicBool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -49,6 +53,7 @@ impl SessionShared {
             closed: Notify::new(),
             room: Mutex::new(None),
             view: Mutex::new(view),
+            in_quiet: AtomicBool::new(false),
         });
         (handle, rx)
     }
@@ -147,14 +152,30 @@ impl SessionShared {
         }
     }
 
+    /// How others see the member: with the status they chose, or resting while in a quiet corner.
     pub fn view(&self) -> MemberView {
-        self.view
+        let mut view = self
+            .view
             .lock()
             .map(|v| v.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone());
+        if self.in_quiet() {
+            view.status = Status::Resting;
+        }
+        view
     }
 
-    /// The member's status, without copying the whole view (rooms ask often: who may speak).
+    pub fn in_quiet(&self) -> bool {
+        self.in_quiet.load(Ordering::Relaxed)
+    }
+
+    /// The room says whether the member stands in a quiet corner; true if that changed.
+    pub fn set_in_quiet(&self, quiet: bool) -> bool {
+        self.in_quiet.swap(quiet, Ordering::Relaxed) != quiet
+    }
+
+    /// The status the member chose (not what a quiet corner shows), without copying the
+    /// whole view (rooms ask often: who may speak).
     pub fn status(&self) -> Status {
         self.view
             .lock()
@@ -168,6 +189,11 @@ impl SessionShared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         change(&mut view);
-        view.clone()
+        let mut shown = view.clone();
+        drop(view);
+        if self.in_quiet() {
+            shown.status = Status::Resting;
+        }
+        shown
     }
 }

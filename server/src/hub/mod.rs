@@ -19,7 +19,7 @@ pub(crate) use inbound::parse as parse_frame;
 pub use session::run as run_session;
 
 use crate::auth::{Grant, Keys};
-use crate::config::{RoomKind, SpaceConfig};
+use crate::config::{AreaKind, RoomKind, SpaceConfig};
 use crate::media::{Media, Speaking};
 use crate::model::PublicId;
 use crate::model::{AgeGroup, Role};
@@ -29,7 +29,8 @@ use dashmap::DashMap;
 use gate::Gate;
 use handle::SessionHandle;
 use protocol::{
-    CloseCode, GoodbyeReason, MapSize, RoomInfo, RoomKindName, ServerMessage, SpaceInfo, VideoInfo,
+    AreaInfo, AreaKindName, CloseCode, GoodbyeReason, MapSize, RoomInfo, RoomKindName,
+    ServerMessage, SpaceInfo, VideoInfo,
 };
 use room::RoomHandle;
 use std::collections::HashMap;
@@ -274,12 +275,14 @@ impl Hub {
                         width,
                         height,
                         background,
+                        areas,
                     } => (
                         RoomKindName::Free,
                         Some(MapSize {
                             width: *width,
                             height: *height,
                             background: background.as_ref().map(|b| b.path.clone()),
+                            areas: areas.iter().map(area_info).collect(),
                         }),
                         false,
                         vec![],
@@ -379,5 +382,20 @@ fn listed_for(role: Role, kind: &RoomKind) -> bool {
         RoomKind::Consult { .. } => role.has(Grant::TakeConsultations),
         RoomKind::Staff => role.has(Grant::EnterStaffRoom),
         _ => true,
+    }
+}
+
+/// How the page learns of an area of the map.
+fn area_info(area: &crate::config::Area) -> AreaInfo {
+    AreaInfo {
+        name: area.name.clone(),
+        kind: match area.kind {
+            AreaKind::Table => AreaKindName::Table,
+            AreaKind::Quiet => AreaKindName::Quiet,
+        },
+        x: area.x,
+        y: area.y,
+        width: area.width,
+        height: area.height,
     }
 }

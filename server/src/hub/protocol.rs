@@ -302,6 +302,28 @@ pub struct MapSize {
     /// The drawn map under the avatars, stretched to width × height.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<String>,
+    /// Places on the map that change who hears whom (rooms.toml's `[[room.area]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub areas: Vec<AreaInfo>,
+}
+
+/// A named rectangle of the map, in map units: at a `table` those inside hear only each
+/// other; in a `quiet` corner nobody is heard and those inside show as resting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaInfo {
+    pub name: String,
+    pub kind: AreaKindName,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaKindName {
+    Table,
+    Quiet,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

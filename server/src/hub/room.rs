@@ -10,7 +10,7 @@ use super::protocol::{
 };
 use super::words;
 use crate::auth::Grant;
-use crate::config::{RoomConfig, RoomKind};
+use crate::config::{area_at, Area, AreaKind, RoomConfig, RoomKind};
 use crate::media::{Media, TrackKind};
 use crate::model::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
@@ -208,6 +208,8 @@ impl Room {
                 _ = tick.tick(), if positions_pending => {
                     self.flush_positions();
                     self.refresh_hearing();
+                    // Someone sending who stepped into a quiet corner frees a place.
+                    self.tell_waiting_of_a_free_place();
                 }
             }
         }
@@ -317,6 +319,7 @@ impl Room {
         if let Some(old) = replaced.filter(|o| o.session.conn != session.conn) {
             self.voice_connection_gone(old.session.conn);
         }
+        session.set_in_quiet(self.in_quiet(pos));
         let view = self.view_of(&session.id);
         self.seq += 1;
         let event = if previous.is_some() {
@@ -377,6 +380,10 @@ impl Room {
             return; // an older connection's late goodbye, or never entered
         }
         self.occupants.remove(&session.id);
+        // Out of this room's quiet corner, unless already in another room (which said its own).
+        if session.room().as_deref() == Some(&*self.id) {
+            session.set_in_quiet(false);
+        }
         self.moved.remove(&session.id);
         self.invited.remove(&session.id);
         self.forget_voice(session);
@@ -445,6 +452,31 @@ impl Room {
             occupant.pos = Some(Point { x, y });
             self.moved.insert(session.id.clone());
         }
+        // Into or out of a quiet corner: everyone sees them resting, or their own status again.
+        if session.set_in_quiet(self.in_quiet(Some(Point { x, y }))) {
+            self.seq += 1;
+            let event = ServerMessage::MemberUpdated {
+                room: self.id.to_string(),
+                seq: self.seq,
+                member: self.view_of(&session.id),
+            };
+            self.broadcast(&event, None);
+        }
+    }
+
+    /// The free space's areas (none in other rooms).
+    fn areas(&self) -> &[Area] {
+        match &self.config.kind {
+            RoomKind::Free { areas, .. } => areas,
+            _ => &[],
+        }
+    }
+
+    /// Whether a place lies in a quiet corner.
+    fn in_quiet(&self, pos: Option<Point>) -> bool {
+        let areas = self.areas();
+        pos.and_then(|p| area_at(areas, p.x, p.y))
+            .is_some_and(|i| areas[i].kind == AreaKind::Quiet)
     }
 
     fn stamp(&mut self, session: &SessionHandle, stamp: Stamp, rid: Option<Rid>) {

@@ -1,7 +1,9 @@
 //! The room's promises that cannot be provoked reliably over real sockets (loopback buffers
 //! hold megabytes): a slow member is closed without slowing anyone else, and a member who
-//! missed a positions batch gets a complete one next.
+//! missed a positions batch gets a complete one next. Also the free space's hearing rule
+//! (areas before distance) and the quiet corner's 休憩中.
 use super::*;
+use crate::config::{Area, AreaKind};
 use crate::hub::handle::SessionShared;
 use crate::hub::limits::OUTBOUND_QUEUE;
 use crate::hub::protocol::{CloseCode, Status};
@@ -11,6 +13,29 @@ use crate::schedule::SystemClock;
 use serde_json::Value;
 
 fn free_room() -> RoomHandle {
+    free_room_with(vec![])
+}
+
+fn area(kind: AreaKind, x: u32, y: u32, width: u32, height: u32) -> Area {
+    Area {
+        name: format!("{kind:?}"),
+        kind,
+        x,
+        y,
+        width,
+        height,
+    }
+}
+
+/// A 400 × 300 map: a table at the top left, a quiet corner at the bottom right.
+fn areas() -> Vec<Area> {
+    vec![
+        area(AreaKind::Table, 0, 0, 100, 100),
+        area(AreaKind::Quiet, 300, 200, 100, 100),
+    ]
+}
+
+fn free_room_with(areas: Vec<Area>) -> RoomHandle {
     let config = RoomConfig {
         id: "free".into(),
         name: "フリースペース".into(),
@@ -22,6 +47,7 @@ fn free_room() -> RoomHandle {
             width: 400,
             height: 300,
             background: None,
+            areas,
         },
     };
     RoomHandle::spawn(
@@ -238,4 +264,123 @@ fn arrivals_spread_near_the_entrance() {
         }
         taken.push(p);
     }
+}
+
+fn at(x: f32, y: f32) -> Point {
+    Point { x, y }
+}
+
+#[test]
+fn at_a_table_only_those_at_it_hear_each_other() {
+    use super::voice::hears_in_free_space as hears;
+    let areas = areas();
+    let (table_a, table_b) = (at(50.0, 50.0), at(90.0, 90.0));
+    // Just outside the table, nearer than the hearing distance to both.
+    let outside = at(110.0, 60.0);
+    assert!(hears(&areas, table_a, table_b, false));
+    assert!(hears(&areas, table_b, table_a, false));
+    assert!(
+        !hears(&areas, outside, table_a, false),
+        "outsiders do not hear the table"
+    );
+    assert!(
+        !hears(&areas, table_a, outside, true),
+        "the table does not hear outsiders"
+    );
+    // A second table: its people do not hear the first one's, however close.
+    let two_tables = vec![
+        area(AreaKind::Table, 0, 0, 100, 100),
+        area(AreaKind::Table, 101, 0, 100, 100),
+    ];
+    assert!(!hears(&two_tables, at(99.0, 50.0), at(102.0, 50.0), true));
+}
+
+#[test]
+fn in_a_quiet_corner_nobody_hears_or_is_heard() {
+    use super::voice::hears_in_free_space as hears;
+    let areas = areas();
+    let (quiet_a, quiet_b) = (at(350.0, 250.0), at(360.0, 250.0));
+    let beside = at(290.0, 250.0);
+    assert!(
+        !hears(&areas, quiet_a, quiet_b, true),
+        "not even each other"
+    );
+    assert!(!hears(&areas, quiet_a, beside, true));
+    assert!(!hears(&areas, beside, quiet_a, true));
+}
+
+#[test]
+fn outside_every_area_it_is_by_distance() {
+    use super::voice::hears_in_free_space as hears;
+    let areas = areas();
+    let a = at(150.0, 150.0);
+    assert!(hears(&areas, a, at(150.0, 300.0), false), "150 apart");
+    assert!(
+        !hears(&areas, a, at(150.0 + 170.0, 150.0), false),
+        "170 apart"
+    );
+    assert!(
+        hears(&areas, a, at(150.0 + 170.0, 150.0), true),
+        "still heard until 200"
+    );
+    assert!(!hears(&areas, a, at(150.0, 150.0 + 201.0), true));
+    // Without areas the same places follow distance alone: the table is what cuts it.
+    assert!(hears(&[], at(110.0, 60.0), at(50.0, 50.0), false));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_in_the_quiet_corner_shows_as_resting_until_they_leave_it() {
+    let room = free_room_with(areas());
+    let (walker, mut walker_rx) = member(1);
+    let (watcher, mut watcher_rx) = member(2);
+    walker.update_view(|v| v.status = Status::CanTalk);
+    join(&room, &walker).await;
+    join(&room, &watcher).await;
+    settle(&room).await;
+    drain(&mut watcher_rx);
+    drain(&mut walker_rx);
+
+    let walk = |x: f32, y: f32| RoomCommand::Move {
+        session: walker.clone(),
+        x,
+        y,
+    };
+    let statuses = |frames: Vec<Value>| -> Vec<String> {
+        frames
+            .iter()
+            .filter(|f| f["type"] == "member_updated" && f["member"]["id"] == "m_1")
+            .map(|f| f["member"]["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    room.send(walk(350.0, 250.0)).await;
+    room.send(walk(360.0, 250.0)).await;
+    settle(&room).await;
+    assert_eq!(
+        statuses(drain(&mut watcher_rx)),
+        ["resting"],
+        "once, on stepping in"
+    );
+    assert_eq!(
+        statuses(drain(&mut walker_rx)),
+        ["resting"],
+        "they see it too"
+    );
+    assert_eq!(walker.view().status, Status::Resting);
+    assert_eq!(walker.status(), Status::CanTalk, "their own choice is kept");
+
+    room.send(walk(200.0, 150.0)).await;
+    settle(&room).await;
+    assert_eq!(statuses(drain(&mut watcher_rx)), ["can_talk"]);
+    assert_eq!(walker.view().status, Status::CanTalk);
+
+    // Back in, then gone: leaving the room takes the corner's 休憩中 with it.
+    room.send(walk(350.0, 250.0)).await;
+    room.send(RoomCommand::Leave {
+        session: walker.clone(),
+        reason: None,
+        rid: None,
+    })
+    .await;
+    settle(&room).await;
+    assert_eq!(walker.view().status, Status::CanTalk);
 }

@@ -1,15 +1,15 @@
 //! Voice in a room, decided from the room's own state: who may publish here (not while
 //! 見てるだけ, not in a stage's audience, not while muted by staff) and who hears whom (the
-//! free space by distance, everyone else in the room otherwise). The result is pushed to the
+//! free space by its areas, then by distance; everyone else in the room otherwise). The result is pushed to the
 //! media engine whenever it changes; the engine forwards nothing else. A consultation's
 //! tracks thus reach only the people in it: nobody outside is ever told they exist.
 use super::{frame, reply_error, Room};
 use crate::auth::Grant;
-use crate::config::RoomKind;
+use crate::config::{area_at, Area, AreaKind, RoomKind};
 use crate::hub::handle::SessionHandle;
 use crate::hub::inbound::error_body;
 use crate::hub::protocol::{
-    ErrorBody, ErrorCode, ListenOnlyReason, Rid, ServerMessage, StageView, Status,
+    ErrorBody, ErrorCode, ListenOnlyReason, Point, Rid, ServerMessage, StageView, Status,
 };
 use crate::hub::words;
 use crate::media::TrackKind;
@@ -20,6 +20,31 @@ use std::collections::{HashMap, HashSet};
 const HEARING_DISTANCE: f32 = 160.0;
 /// ...and stop only once farther than this, so someone at the edge does not flicker.
 const HEARING_RELEASE: f32 = HEARING_DISTANCE * 1.25;
+
+/// Whether a listener at `listener` hears a speaker at `speaker` in the free space. Areas
+/// come before distance: nobody in a quiet corner hears or is heard; those at a table hear
+/// only the others at that same table, and nobody outside hears them; elsewhere it is by
+/// distance (`heard_before`: they heard them at the last count, so the release distance
+/// applies).
+pub(super) fn hears_in_free_space(
+    areas: &[Area],
+    listener: Point,
+    speaker: Point,
+    heard_before: bool,
+) -> bool {
+    let here = area_at(areas, listener.x, listener.y);
+    let there = area_at(areas, speaker.x, speaker.y);
+    let quiet = |area: Option<usize>| area.is_some_and(|i| areas[i].kind == AreaKind::Quiet);
+    if quiet(here) || quiet(there) {
+        return false;
+    }
+    if here.is_some() || there.is_some() {
+        // At least one is at a table (quiet corners are out): only the same table hears.
+        return here == there;
+    }
+    let d = (listener.x - speaker.x).hypot(listener.y - speaker.y);
+    d <= HEARING_DISTANCE || (heard_before && d <= HEARING_RELEASE)
+}
 
 #[derive(Default)]
 pub(super) struct Voice {
@@ -189,14 +214,15 @@ impl Room {
     }
 
     /// Places taken: members here sending something who may still speak (one muted by
-    /// staff, off the stage or 見てるだけ is heard by nobody, so holds no place). Such a
-    /// member allowed to speak again keeps sending even if the places filled meanwhile:
-    /// the room may have one sender too many for a while rather than cut someone off.
+    /// staff, off the stage, 見てるだけ or in a quiet corner is heard by nobody, so holds no
+    /// place). Such a member allowed to speak again (or stepping out of the corner) keeps
+    /// sending even if the places filled meanwhile: the room may have one sender too many
+    /// for a while rather than cut someone off.
     fn speakers_sending(&self) -> usize {
         self.occupants
             .values()
             .filter(|o| self.voice.sending.contains_key(&o.session.conn))
-            .filter(|o| self.may_publish(&o.session).is_ok())
+            .filter(|o| self.may_reach_anyone(o))
             .count()
     }
 
@@ -226,9 +252,8 @@ impl Room {
                 .filter(|s| s.session.conn != listener.session.conn)
                 .filter(|s| match (policy, listener.pos, s.pos) {
                     (Policy::Proximity, Some(a), Some(b)) => {
-                        let d = (a.x - b.x).hypot(a.y - b.y);
                         let heard = was.is_some_and(|w| w.contains(&s.session.conn));
-                        d <= HEARING_DISTANCE || (heard && d <= HEARING_RELEASE)
+                        hears_in_free_space(self.areas(), a, b, heard)
                     }
                     (Policy::Proximity, _, _) => false,
                     _ => true,
@@ -365,8 +390,7 @@ impl Room {
             return;
         }
         let changed = if speaking {
-            self.may_publish(&occupant.session).is_ok()
-                && self.voice.speaking.insert(member.clone())
+            self.may_reach_anyone(occupant) && self.voice.speaking.insert(member.clone())
         } else {
             self.voice.speaking.remove(member)
         };
@@ -385,7 +409,7 @@ impl Room {
             .filter(|id| {
                 self.occupants
                     .get(*id)
-                    .is_none_or(|o| self.may_publish(&o.session).is_err())
+                    .is_none_or(|o| !self.may_reach_anyone(o))
             })
             .cloned()
             .collect();
@@ -395,6 +419,12 @@ impl Room {
                 self.show_speaking(&id, false);
             }
         }
+    }
+
+    /// Whether this occupant's voice may be heard here at all: they may speak and do not
+    /// stand in a quiet corner (where nobody hears them, so they are never shown speaking).
+    fn may_reach_anyone(&self, occupant: &super::Occupant) -> bool {
+        self.may_publish(&occupant.session).is_ok() && !self.in_quiet(occupant.pos)
     }
 
     fn show_speaking(&self, member: &PublicId, speaking: bool) {
