@@ -282,10 +282,10 @@ await run(browser, async () => {
     await b.click("#settings-toggle");
     await b.selectOption("#language", "en");
     await b.locator("#applications li", { hasText: "はじめて" }).locator("button", { hasText: "Approve" }).waitFor({ timeout: WAIT });
-    assert.match(await b.innerText("#applications li"), /はじめて（family）/);
+    assert.match(await b.locator("#applications li", { hasText: "はじめて" }).innerText(), /はじめて（family）/);
     assert.equal(await b.textContent("#connection"), "Connected");
     await b.selectOption("#language", "ja");
-    await b.locator("#applications li button", { hasText: "承認する" }).waitFor({ timeout: WAIT });
+    await b.locator("#applications li button[aria-label='はじめて 承認する']").waitFor({ timeout: WAIT });
     await b.click("#settings-toggle");
   });
 
