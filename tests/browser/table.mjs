@@ -132,5 +132,9 @@ await run(browser, async () => {
     await hears(c, 2, umi.nickname);
     await hears(a, 2, sora.nickname);
     await hears(b, 2, counsellor.nickname);
+    // The three at the table, on a phone (the map is the tab a phone shows first).
+    await c.setViewportSize({ width: 390, height: 844 });
+    await c.waitForSelector("#map g.avatar.you", { timeout: WAIT });
+    await shot(c, "table-phone");
   });
 });
