@@ -278,6 +278,15 @@ await run(browser, async () => {
     assert.equal(await memberItem(a, staff.nickname).locator("button").count(), 0);
     await axe(b, "space (staff)");
     await shot(b, "space-staff");
+    // Switching language rewords the staff's list and the connection badge at once.
+    await b.click("#settings-toggle");
+    await b.selectOption("#language", "en");
+    await b.locator("#applications li", { hasText: "はじめて" }).locator("button", { hasText: "Approve" }).waitFor({ timeout: WAIT });
+    assert.match(await b.locator("#applications li", { hasText: "はじめて" }).innerText(), /はじめて（family）/);
+    assert.equal(await b.textContent("#connection"), "Connected");
+    await b.selectOption("#language", "ja");
+    await b.locator("#applications li button[aria-label='はじめて 承認する']").waitFor({ timeout: WAIT });
+    await b.click("#settings-toggle");
   });
 
   await step("staff announce to everyone and see who is where", async () => {

@@ -8,6 +8,7 @@ export function staffView(store, section, list, send) {
   let shown = null;
   store.on(["overview", "rooms", "settings"], (state) => {
     panel.words = wordsFor(state);
+    panel.reword();
     if (state.overview) panel.renderOverview(state.overview, (id) => state.rooms.find((r) => r.id === id)?.name ?? id);
   });
   store.on(["grants"], (state) => {
@@ -73,6 +74,7 @@ class StaffPanel {
     const T = this.words;
     if (applications.length === 0) {
       const li = document.createElement("li");
+      li.dataset.word = "noApplications";
       li.textContent = T.noApplications;
       this.list.replaceChildren(li);
       return;
@@ -81,7 +83,9 @@ class StaffPanel {
       ...applications.map((a) => {
         const li = document.createElement("li");
         const who = document.createElement("p");
-        who.textContent = `${a.nickname}（${T.applicant[a.applicant] ?? a.applicant}）`;
+        who.className = "who";
+        li.dataset.nickname = a.nickname;
+        li.dataset.applicant = a.applicant;
         li.append(who);
         if (a.note) {
           const note = document.createElement("p");
@@ -89,18 +93,35 @@ class StaffPanel {
           note.textContent = a.note;
           li.append(note);
         }
-        for (const [action, label] of [["approve", T.approve], ["decline", T.decline]]) {
+        for (const action of ["approve", "decline"]) {
           const button = document.createElement("button");
           button.type = "button";
           button.className = "button small";
-          button.textContent = label;
-          button.setAttribute("aria-label", `${a.nickname} ${label}`);
+          button.dataset.action = action;
           button.addEventListener("click", () => this.decide(a.id, action, li));
           li.append(button, " ");
         }
         return li;
       }),
     );
+    this.reword();
+  }
+
+  /// Words the applications list in the page's language, in place: a switch of language
+  /// rewords it at once, keeping what was already decided.
+  reword() {
+    const T = this.words;
+    if (!T) return;
+    for (const el of this.list.querySelectorAll("[data-word]")) el.textContent = T[el.dataset.word];
+    for (const li of this.list.querySelectorAll("li[data-nickname]")) {
+      const { nickname, applicant } = li.dataset;
+      li.querySelector("p.who").textContent = `${nickname}（${T.applicant[applicant] ?? applicant}）`;
+      for (const button of li.querySelectorAll("button[data-action]")) {
+        const label = T[button.dataset.action];
+        button.textContent = label;
+        button.setAttribute("aria-label", `${nickname} ${label}`);
+      }
+    }
   }
 
   async decide(id, action, li) {

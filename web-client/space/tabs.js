@@ -38,13 +38,16 @@ export function tabsView(store) {
       const unread = tab === "chat" && state.tab.unread > 0 ? state.tab.unread : 0;
       button.textContent = words;
       if (unread) {
+        // The count is seen; screen readers hear it in words. No aria-label: a name that does
+        // not contain the visible text confuses voice control (axe label-content-name-mismatch).
         const count = document.createElement("span");
         count.className = "unread";
+        count.setAttribute("aria-hidden", "true");
         count.textContent = unread > 99 ? "99+" : String(unread);
-        button.append(" ", count);
-        button.setAttribute("aria-label", T.unreadChat(unread));
-      } else {
-        button.removeAttribute("aria-label");
+        const said = document.createElement("span");
+        said.className = "sr-only";
+        said.textContent = T.unreadChat(unread);
+        button.append(" ", count, said);
       }
     }
   });

@@ -1,0 +1,56 @@
+//! The free space's table in real headless Chromium (tests/browser/table.mjs): two people
+//! seated at the shipped rooms.toml's big table hear each other however far apart, and a third
+//! standing just outside it, near enough to hear by distance, hears neither of them and is not
+//! heard, until they sit down too (read from each browser's WebRTC statistics). What it
+//! needs, and when it skips: tests/support/browser.rs.
+#[path = "support/mod.rs"]
+mod support;
+
+use serde_json::Value;
+use support::browser::{ready, run_script, space_with};
+use support::TEST_ROOMS;
+
+/// The `[[room.area]]`s of the shipped rooms.toml, as written there.
+fn shipped_areas() -> String {
+    let shipped = include_str!("../rooms.toml");
+    let start = shipped.find("[[room.area]]").expect("the shipped areas");
+    let end = start
+        + shipped[start..]
+            .find("\n\n")
+            .expect("the end of the free space");
+    format!("{}\n", &shipped[start..end])
+}
+
+#[tokio::test]
+async fn a_table_in_chromium() {
+    if !ready() {
+        return;
+    }
+    let rooms = TEST_ROOMS.replace(
+        "width = 400\nheight = 300\n",
+        &format!(
+            "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n{}",
+            shipped_areas()
+        ),
+    );
+    assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
+    let (server, _sink, people) = space_with(
+        &rooms,
+        "2026-12-09T12:05:00+09:00",
+        1.0,
+        &[
+            ("そら", "participant"),
+            ("そうだん", "counsellor"),
+            ("うみ", "participant"),
+        ],
+    )
+    .await;
+    run_script(
+        "table.mjs",
+        &[
+            ("URL", server.http_url("")),
+            ("PEOPLE", Value::Array(people).to_string()),
+        ],
+    )
+    .await;
+}
