@@ -241,6 +241,10 @@ async fn the_whole_way_in_from_the_form_to_the_free_space() {
     assert_eq!(approved["invitation"]["role"], "participant");
     assert_eq!(approved["invitation"]["state"], "open");
     assert_eq!(approved["invitation"]["mailed"], true);
+    assert_eq!(
+        approved["message"], "そらさんの申し込みを承認し、招待のメールを送りました。",
+        "staff are told in words what happened"
+    );
     assert!(
         approved["invitation"].get("email").is_none(),
         "staff saw an address: {approved}"
@@ -598,6 +602,52 @@ async fn one_person_one_application_and_bots_get_nothing() {
     assert_eq!(
         mine[0]["nickname"], "ひかり2",
         "the second answers replace the first"
+    );
+    assert_eq!(
+        mine[0]["note"], "よろしくお願いします",
+        "a repeated note is kept once"
+    );
+    // A third time with another note: the earlier note stays, the new one follows it.
+    let (status, third) = post(
+        &browser(),
+        &space.url("/api/applications"),
+        json!({"nickname": "ひかり2", "email": "hikari@example.org", "applicant": "self",
+               "eligible": true, "consent": true, "note": "夕方なら参加できます"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{third}");
+    let id = pending_id(&space, &staff, "ひかり2").await;
+    let (_, list) = get(&staff, &space.url("/api/admin/applications")).await;
+    let hikari = list["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{id} not listed: {list}"));
+    assert_eq!(
+        hikari["note"],
+        "よろしくお願いします\n\n夕方なら参加できます"
+    );
+
+    // Declined over HTTP with a kind word: staff are told in words, the person by e-mail.
+    let (status, declined) = post(
+        &staff,
+        &space.url(&format!("/api/admin/applications/{id}/decline")),
+        json!({"message": "来月の募集をお待ちください"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{declined}");
+    assert_eq!(declined["application"]["status"], "declined");
+    assert_eq!(
+        declined["message"],
+        "ひかり2さんの申し込みを見送り、添えた言葉とともにメールでお知らせしました。"
+    );
+    // Three "received" mails (one per application), then the decision.
+    let told = space.sink.nth_to("hikari@example.org", 4).await;
+    assert!(
+        told.body.contains("来月の募集をお待ちください"),
+        "{}",
+        told.body
     );
 
     // The honeypot: the same answer, nothing stored, no mail.
@@ -1169,4 +1219,86 @@ async fn behind_a_trusted_proxy_each_person_has_their_own_allowance() {
         )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// `ibasho admin ARGS --data … --rooms …` as an operator types it on the server's machine:
+/// no `--listen`, no `--public-url`, no mail flags (so the file outbox).
+async fn plain_admin(server: &Server, args: &[&str]) -> (bool, String, String) {
+    let mut command = tokio::process::Command::new(support::BIN);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("IBASHO_") {
+            command.env_remove(key);
+        }
+    }
+    let out = tokio::time::timeout(
+        support::WAIT,
+        command
+            .arg("admin")
+            .args(args)
+            .arg("--data")
+            .arg(server.data_dir())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("`ibasho admin` did not finish")
+    .expect("run `ibasho admin`");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_first_admins_link_points_where_the_server_listens_and_the_outbox_reads() {
+    // On a free port, with no SMTP server: mail goes to <data>/outbox.
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let rooms = server.rooms_path().display().to_string();
+    let (ok, out, err) = plain_admin(
+        &server,
+        &[
+            "staff",
+            "add",
+            "--email",
+            "first@example.org",
+            "--role",
+            "admin",
+            "--nickname",
+            "はじめ",
+            "--rooms",
+            &rooms,
+        ],
+    )
+    .await;
+    assert!(ok, "{out}\n{err}");
+    assert_eq!(out.matches("first@example.org").count(), 1, "{out}");
+
+    let (ok, outbox, err) = plain_admin(&server, &["outbox"]).await;
+    assert!(ok, "{outbox}\n{err}");
+    assert!(outbox.contains("To: first@example.org"), "{outbox}");
+    assert!(
+        outbox.contains("Subject: 【テストの居場所】ご招待のお知らせ"),
+        "decoded: {outbox}"
+    );
+    // The link starts with the address the server really listens on (a free port, not 8080).
+    assert!(
+        outbox.contains(&server.http_url("/register#t=")),
+        "the link is not the server's:\n{outbox}"
+    );
+
+    // Filters: by address, and the newest N.
+    let (ok, none, _) = plain_admin(&server, &["outbox", "--to", "other@example.org"]).await;
+    assert!(
+        ok && none.contains("no mails") && !none.contains("first@"),
+        "{none}"
+    );
+    let (ok, last, _) = plain_admin(&server, &["outbox", "--last", "1"]).await;
+    assert!(ok);
+    assert_eq!(
+        last.matches("\n== ").count() + usize::from(last.starts_with("== ")),
+        1,
+        "{last}"
+    );
 }

@@ -242,3 +242,22 @@ pub async fn serve(
     })
     .await
 }
+
+/// The file in the data directory where `serve` notes the address people reach it at, for
+/// `ibasho admin` run later on the same directory without `--public-url` or `--listen`.
+const PUBLIC_URL_FILE: &str = "public-url";
+
+/// Notes `url` in the data directory (see [`recorded_public_url`]). A failure is only
+/// logged: the server runs the same without it.
+pub fn record_public_url(data: &Path, url: &str) {
+    if let Err(error) = std::fs::write(data.join(PUBLIC_URL_FILE), format!("{url}\n")) {
+        tracing::warn!(%error, data = %data.display(), "could not note the public URL in the data directory");
+    }
+}
+
+/// The public URL the server last started with on this data directory, if any.
+pub fn recorded_public_url(data: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data.join(PUBLIC_URL_FILE)).ok()?;
+    let url = text.trim();
+    (url.starts_with("http://") || url.starts_with("https://")).then(|| url.to_string())
+}

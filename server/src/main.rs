@@ -155,6 +155,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    app::record_public_url(&settings.data, &settings.public_url);
     tracing::info!(%address, rooms = %settings.rooms.display(), data = %settings.data.display(), clock = ?settings.clock, "ibasho is ready");
     // The one line on stdout: scripts and tests read the address (useful with port 0).
     println!("ibasho listening on http://{address}");

@@ -67,6 +67,19 @@ pub enum AdminCommand {
     /// Member accounts.
     #[command(subcommand)]
     Members(MembersCommand),
+    /// The file outbox (no SMTP server set): every mail in <data>/outbox, oldest first,
+    /// decoded: when, to whom, the subject and the text.
+    Outbox {
+        /// The server's data directory.
+        #[arg(long, env = "IBASHO_DATA", default_value = "data")]
+        data: PathBuf,
+        /// Only the newest N mails.
+        #[arg(long)]
+        last: Option<usize>,
+        /// Only mails to this address.
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -155,9 +168,10 @@ pub struct SiteArgs {
     /// The space's rooms.toml (its name and [accounts] settings).
     #[arg(long, env = "IBASHO_ROOMS", default_value = "rooms.toml")]
     rooms: PathBuf,
-    /// The server's listen address, for the default public URL.
-    #[arg(long, env = "IBASHO_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// The server's listen address, for the default public URL (default: the address the
+    /// server last started with on this data directory, else 127.0.0.1:8080).
+    #[arg(long, env = "IBASHO_LISTEN")]
+    listen: Option<SocketAddr>,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -172,9 +186,24 @@ impl SiteArgs {
             store,
             keys,
             &self.data,
-            &self.mail.public_url(self.listen),
+            &self.public_url(),
             &self.mail.settings(),
         )?)
+    }
+
+    /// `--public-url`, else `--listen`, else what the server wrote as it started on this
+    /// data directory, so that links in e-mails point where the server really is.
+    fn public_url(&self) -> String {
+        if self.mail.public_url.is_none() {
+            if let Some(listen) = self.listen {
+                return self.mail.public_url(listen);
+            }
+            if let Some(url) = ibasho::app::recorded_public_url(&self.data) {
+                return url;
+            }
+        }
+        self.mail
+            .public_url(SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
 }
 
@@ -272,6 +301,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             print_invitation("invited", &invitation);
             Ok(())
         }
+        Outbox { data, last, to } => print_outbox(&data.join("outbox"), last, to.as_deref()),
         Members(MembersCommand::Delete { public_id, site }) => {
             let accounts = site.accounts().await?;
             let member = accounts.member_by_public_id(&PublicId(public_id)).await?;
@@ -284,6 +314,71 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// How many outbox files are read at most: a bound, far above what a space sends.
+const OUTBOX_FILES: usize = 10_000;
+
+fn print_outbox(
+    dir: &std::path::Path,
+    last: Option<usize>,
+    to: Option<&str>,
+) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("no mails: {} does not exist", dir.display());
+            return Ok(());
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .take(OUTBOX_FILES)
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    // The names start with the time written, so their order is the mails' order.
+    files.sort();
+    let mut mails = Vec::new();
+    for path in files {
+        let raw = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
+            eprintln!("{}: not a mail this command can read", path.display());
+            continue;
+        };
+        let addresses: Vec<String> = message
+            .to()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|a| a.address().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if to.is_some_and(|want| !addresses.iter().any(|a| a.eq_ignore_ascii_case(want))) {
+            continue;
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        mails.push(format!(
+            "== {}\nDate: {}\nTo: {}\nSubject: {}\n\n{}\n",
+            name.unwrap_or_default(),
+            message.date().map(|d| d.to_rfc3339()).unwrap_or_default(),
+            addresses.join(", "),
+            message.subject().unwrap_or_default(),
+            message
+                .body_text(0)
+                .map(|b| b.replace("\r\n", "\n"))
+                .unwrap_or_default()
+                .trim_end(),
+        ));
+    }
+    if mails.is_empty() {
+        println!("no mails");
+    }
+    let skip = last.map_or(0, |n| mails.len().saturating_sub(n));
+    for mail in &mails[skip..] {
+        println!("{mail}");
+    }
+    Ok(())
 }
 
 fn print_application(a: &Application) {

@@ -69,7 +69,12 @@ async fn approve(
         .accounts
         .approve(&Some(reviewer.public_id), &id, show_email)
         .await?;
-    Ok(invitation_response(StatusCode::OK, invitation))
+    // Staff see in words what happened, not a tick; a mail that failed says so instead.
+    let said = format!(
+        "{}さんの申し込みを承認し、招待のメールを送りました。",
+        invitation.nickname.as_deref().unwrap_or("")
+    );
+    Ok(invitation_response(StatusCode::OK, invitation, Some(said)))
 }
 
 #[derive(Deserialize, Default)]
@@ -91,11 +96,30 @@ async fn decline(
             .map_err(|_| AccountError::invalid("body", "送られた内容を読み取れませんでした。"))?
     };
     let show_email = reviewer.role.has(Grant::ManageAccounts);
+    let request_had_message = request
+        .message
+        .as_deref()
+        .is_some_and(|m| !m.trim().is_empty());
     let application = state
         .accounts
         .decline(&Some(reviewer.public_id), &id, request.message)
         .await?;
-    Ok(Json(json!({ "application": application_json(application, show_email) })).into_response())
+    let message = if request_had_message {
+        format!(
+            "{}さんの申し込みを見送り、添えた言葉とともにメールでお知らせしました。",
+            application.nickname
+        )
+    } else {
+        format!(
+            "{}さんの申し込みを見送り、メールでお知らせしました。",
+            application.nickname
+        )
+    };
+    Ok(Json(json!({
+        "application": application_json(application, show_email),
+        "message": message,
+    }))
+    .into_response())
 }
 
 async fn invitations(
@@ -131,7 +155,7 @@ async fn invite(
             request.lang,
         )
         .await?;
-    Ok(invitation_response(StatusCode::CREATED, invitation))
+    Ok(invitation_response(StatusCode::CREATED, invitation, None))
 }
 
 async fn resend(
@@ -140,7 +164,7 @@ async fn resend(
     Path(id): Path<String>,
 ) -> Result<Response, AccountError> {
     let invitation = state.accounts.resend(&Some(admin.public_id), &id).await?;
-    Ok(invitation_response(StatusCode::OK, invitation))
+    Ok(invitation_response(StatusCode::OK, invitation, None))
 }
 
 async fn revoke(
@@ -149,7 +173,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, AccountError> {
     let invitation = state.accounts.revoke(&Some(admin.public_id), &id).await?;
-    Ok(invitation_response(StatusCode::OK, invitation))
+    Ok(invitation_response(StatusCode::OK, invitation, None))
 }
 
 async fn delete_member(
@@ -224,9 +248,17 @@ fn application_json(a: Application, show_email: bool) -> serde_json::Value {
     value
 }
 
-fn invitation_response(status: StatusCode, invitation: InvitationView) -> Response {
+/// `done` is what to tell staff when the e-mail went out.
+fn invitation_response(
+    status: StatusCode,
+    invitation: InvitationView,
+    done: Option<String>,
+) -> Response {
     let not_mailed = invitation.mailed == Some(false);
     let mut body = json!({ "invitation": invitation });
+    if let Some(done) = done.filter(|_| !not_mailed) {
+        body["message"] = done.into();
+    }
     if not_mailed {
         body["message"] =
             "招待は作成しましたが、メールを送れませんでした。時間をおいて「再送」してください。"

@@ -5,6 +5,19 @@ use crate::model::{
     email_key, short_id, Application, ApplicationStatus, NewApplication, PublicId, Submitted,
 };
 
+/// The earlier note with the new one after it; a note repeated word for word is kept once.
+fn appended_note(earlier: Option<String>, new: Option<String>) -> Option<String> {
+    match (earlier, new) {
+        (Some(earlier), Some(new))
+            if earlier == new || earlier.ends_with(&format!("\n\n{new}")) =>
+        {
+            Some(earlier)
+        }
+        (Some(earlier), Some(new)) => Some(format!("{earlier}\n\n{new}")),
+        (earlier, new) => earlier.or(new),
+    }
+}
+
 queries! {
     /// Stores a pending application, or refreshes the pending one of the same e-mail
     /// (see [`email_key`]); stores nothing for an e-mail with an account.
@@ -24,14 +37,16 @@ queries! {
                 lang: lang.parse().map_err(|e| corrupt("credentials", e))?,
             });
         }
-        let pending: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM applications WHERE email_key = $1 AND status = 'pending'",
+        let pending: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT id, note FROM applications WHERE email_key = $1 AND status = 'pending'",
         )
         .bind(&key)
         .fetch_optional(&mut *tx)
         .await?;
         let (id, refreshed) = match pending {
-            Some(id) => {
+            Some((id, earlier_note)) => {
+                // What the person wrote before is kept: staff read both, oldest first.
+                let note = appended_note(earlier_note, new.note.clone());
                 sqlx::query(
                     "UPDATE applications SET nickname = $1, email = $2, applicant = $3, \
                      heard_from = $4, note = $5, lang = $6 WHERE id = $7",
@@ -40,7 +55,7 @@ queries! {
                 .bind(&new.email)
                 .bind(new.applicant.as_str())
                 .bind(&new.heard_from)
-                .bind(&new.note)
+                .bind(&note)
                 .bind(new.lang.as_str())
                 .bind(&id)
                 .execute(&mut *tx)

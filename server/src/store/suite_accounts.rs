@@ -71,12 +71,33 @@ pub(crate) async fn applications_are_one_per_person(store: &Store) {
     // The same person again, with other case: the one application is refreshed.
     let mut again = application(&email.to_uppercase(), "そらまめ");
     again.applicant = Applicant::Family;
+    again.note = Some("夜なら話せます".into());
     let Submitted::Refreshed(second) = store.submit_application(again).await.unwrap() else {
         panic!("a second application of the same address refreshes the first");
     };
     assert_eq!(second.id, first.id);
     assert_eq!(second.nickname, "そらまめ");
     assert_eq!(second.applicant, Applicant::Family);
+    assert_eq!(second.note.as_deref(), Some("夜なら話せます"));
+    // A third time with another note: the earlier one is kept, the new one after it.
+    let mut third = application(&email, "そらまめ");
+    third.note = Some("土曜も大丈夫です".into());
+    let Submitted::Refreshed(third) = store.submit_application(third).await.unwrap() else {
+        panic!("a third application of the same address refreshes the first");
+    };
+    assert_eq!(
+        third.note.as_deref(),
+        Some("夜なら話せます\n\n土曜も大丈夫です")
+    );
+    // Without a note, the notes so far stay.
+    let Submitted::Refreshed(fourth) = store
+        .submit_application(application(&email, "そらまめ"))
+        .await
+        .unwrap()
+    else {
+        panic!("a fourth application of the same address refreshes the first");
+    };
+    assert_eq!(fourth.note, third.note);
     let pending = store
         .applications(Some(ApplicationStatus::Pending))
         .await
