@@ -795,7 +795,11 @@ async fn the_room_is_told_who_shares_a_screen() {
     let mut yuki = Member::enter(&server, "family", "ゆき", "cafe").await;
     let host_id = json!(host.id);
     let about_host = |f: &Value| f["type"] == "member_updated" && f["member"]["id"] == host_id;
-    host.publish_kind("screen").await;
+    // Told from the server's leave to send it (this test peer has no screen to attach).
+    let ack = host
+        .request(json!({"type": "voice_publish", "kind": "screen"}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
     let shown = yuki.ws.recv_where("the host shares", &about_host).await;
     assert_eq!(shown["member"]["screen"], true, "{shown}");
     let ack = host
