@@ -89,7 +89,7 @@ async fn the_web_client_in_chromium() {
         TEST_ROOMS,
         "2026-12-09T19:00:00+09:00",
         1.0,
-        &[("よる", "participant")],
+        &[("よる", "participant"), ("夜番", "staff")],
     )
     .await;
     run_script(

@@ -2,7 +2,7 @@
 //! press 話す, and each browser receives the other's audio through the server's SFU, with
 //! Chromium's fake microphone. Also: nothing asks for the microphone before the press (nor
 //! while 見てるだけ or muted by staff), the microphone choice, the camera, a stage's raised
-//! hand, invitation and shared screen, its one place to speak (taken, then free again), and
+//! hand, invitation and shared screen (seen by the audience without pressing 聞く), its one place to speak (taken, then free again), and
 //! that leaving stops every track. What it needs, and when it skips: tests/support/browser.rs.
 #[path = "support/mod.rs"]
 mod support;
@@ -24,7 +24,11 @@ async fn voice_in_chromium() {
         &rooms,
         "2026-12-09T12:05:00+09:00",
         1.0,
-        &[("そら", "participant"), ("受付", "staff")],
+        &[
+            ("そら", "participant"),
+            ("受付", "staff"),
+            ("ゆき", "family"),
+        ],
     )
     .await;
     run_script(

@@ -705,9 +705,9 @@ async fn on_a_stage_hosts_and_invited_speakers_are_heard_and_the_audience_listen
     let mut host = Member::enter(&server, "staff", "先生", "cafe").await;
     let mut sora = Member::enter(&server, "participant", "そら", "cafe").await;
     let mut yuki = Member::enter(&server, "family", "ゆき", "cafe").await;
-    host.set_status("can_talk").await;
     sora.set_status("can_talk").await;
 
+    // The host speaks in the room they host as they came in (見てるだけ), without 話せます.
     host.publish().await;
     sora.answer_offer().await;
     yuki.answer_offer().await;
@@ -786,6 +786,28 @@ async fn on_a_stage_hosts_and_invited_speakers_are_heard_and_the_audience_listen
         "not_allowed",
     )
     .await;
+}
+
+#[tokio::test]
+async fn the_room_is_told_who_shares_a_screen() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let mut host = Member::enter(&server, "staff", "先生", "cafe").await;
+    let mut yuki = Member::enter(&server, "family", "ゆき", "cafe").await;
+    let host_id = json!(host.id);
+    let about_host = |f: &Value| f["type"] == "member_updated" && f["member"]["id"] == host_id;
+    // Told from the server's leave to send it (this test peer has no screen to attach).
+    let ack = host
+        .request(json!({"type": "voice_publish", "kind": "screen"}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let shown = yuki.ws.recv_where("the host shares", &about_host).await;
+    assert_eq!(shown["member"]["screen"], true, "{shown}");
+    let ack = host
+        .request(json!({"type": "voice_unpublish", "kind": "screen"}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let gone = yuki.ws.recv_where("the host stops", &about_host).await;
+    assert!(gone["member"].get("screen").is_none(), "{gone}");
 }
 
 #[tokio::test]

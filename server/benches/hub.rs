@@ -37,6 +37,7 @@ fn member(n: usize) -> (SessionHandle, mpsc::Receiver<Frame>) {
             badge: None,
             status: Status::Watching,
             pos: Some(Point { x: 10.0, y: 20.0 }),
+            screen: false,
         },
     )
 }

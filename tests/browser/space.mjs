@@ -9,7 +9,9 @@ const [sora, staff] = JSON.parse(env("PEOPLE"));
 const CLOSING = env("CLOSING_URL");
 const [yuki] = JSON.parse(env("CLOSING_PEOPLE"));
 const CLOSED = env("CLOSED_URL");
-const [yoru] = JSON.parse(env("CLOSED_PEOPLE"));
+const [yoru, nightStaff] = JSON.parse(env("CLOSED_PEOPLE"));
+// The space's own name in tests/support TEST_ROOMS.
+const SPACE_NAME = "テストの居場所";
 
 const browser = await launch();
 
@@ -50,12 +52,33 @@ const closingFlow = (async () => {
   assert.match(await page.innerText(".banner.closing"), /閉室/);
   assert.match(await page.innerText(".banner.closing .countdown"), /あと \d+分\d\d秒/);
   await shot(page, "closing-banner");
+  // The countdown follows the server's clock, which runs ten times faster here: once that
+  // clock is 30 s past the 5-minute notice (3 s of ours), the page agrees with it.
+  const serverNow = async () => Date.parse((await (await fetch(`${CLOSING}/api/status`)).json()).now);
+  const closesAt = Date.parse("2026-12-09T18:00:00+09:00");
+  await page.waitForFunction(
+    async (at) => Date.parse((await (await fetch("/api/status")).json()).now) >= at,
+    closesAt - 270_000,
+    { timeout: WAIT, polling: 100 },
+  );
+  const shown = await page.innerText(".banner.closing .countdown");
+  const left = (closesAt - (await serverNow())) / 1000;
+  const [, min, sec] = shown.match(/あと (\d+)分(\d\d)秒/);
+  assert.ok(left > 60, `the 1-minute notice came before the check (${left} s left)`);
+  assert.ok(Math.abs(Number(min) * 60 + Number(sec) - left) <= 8, `the countdown says ${shown}, the server's clock ${left} s`);
   await page.waitForSelector("#farewell:not([hidden])", { timeout: 90_000 });
   assert.match(await page.innerText("#farewell"), /閉室しました/);
+  assert.equal((await page.innerText("#farewell")).split("本日は閉室しました").length - 1, 1, "the goodbye says it once");
+  assert.equal(await page.isVisible("#connection"), false, "no 接続していません badge beside the goodbye");
   assert.equal(await page.isVisible("#main"), false, "the space is put away after the goodbye");
   assert.equal(await page.isVisible(".banner"), false, "no countdown is left after closing");
   assert.match(await page.innerText("#farewell"), /次回は12月10日\(木\) 10:00/);
   await shot(page, "goodbye");
+  // Coming back after closing: refused kindly, under the space's own name.
+  await page.reload();
+  await page.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
+  await page.waitForFunction((name) => document.querySelector("#space-name").textContent === name, SPACE_NAME, { timeout: WAIT });
+  assert.equal(await page.title(), SPACE_NAME);
 })();
 closingFlow.catch(() => {}); // awaited (and reported) in its step
 
@@ -140,6 +163,10 @@ await run(browser, async () => {
     assert.match(await memberItem(a, staff.nickname).innerText(), /スタッフ/);
     await a.waitForFunction(() => document.querySelectorAll("#map g.avatar").length === 2, null, { timeout: WAIT });
     await b.waitForFunction(() => document.querySelectorAll("#map g.avatar").length === 2, null, { timeout: WAIT });
+    // The arrival shows in who is here and its count, not as a line in the chat.
+    await a.waitForFunction(() => document.querySelector("#member-count").textContent.includes("2"), null, { timeout: WAIT });
+    assert.equal(await a.locator("#chat-log li", { hasText: staff.nickname }).count(), 0, "an arrival announced in the chat");
+    assert.equal(await a.locator("#chat-log li.note").count(), 0);
   });
 
   await step("the map is the drawn room, avatars are at least 32 px, and the keyboard's focus shows on it", async () => {
@@ -454,10 +481,25 @@ await run(browser, async () => {
     assert.match(await soraTab.innerText("#farewell"), /別の画面/);
   });
 
-  await step("the leave button says goodbye", async () => {
+  await step("a host speaks in the room they host without first choosing 話せます", async () => {
+    await b.click("button[aria-label='いっしょにランチ 入る']");
+    await b.waitForFunction(() => document.querySelector("#room-name").textContent === "いっしょにランチ", null, { timeout: WAIT });
+    assert.equal(await b.inputValue("#status"), "watching");
+    await b.click("#talk");
+    // The server let the host speak, so the microphone was asked for (and, in this test,
+    // refused by the browser): not the 見てるだけ refusal.
+    await b.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("マイクを使えませんでした"), null, { timeout: WAIT });
+    assert.equal(await b.evaluate(() => window.__askedForMedia), true);
+    await b.click("#room-note button");
+    await b.waitForFunction(() => document.querySelector("#room-name").textContent === "ひろば", null, { timeout: WAIT });
+  });
+
+  await step("the leave button says goodbye, with no 接続していません badge", async () => {
     await b.click("#leave");
     await b.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
     assert.match(await b.innerText("#farewell"), /退室しました/);
+    assert.equal(await b.isVisible("#connection"), false);
+    assert.notEqual(await b.getAttribute("#connection", "data-state"), "offline");
   });
 
   await step("before closing a calm banner counts down, and at closing a goodbye names the next day", async () => {
@@ -473,6 +515,7 @@ await run(browser, async () => {
     await page.goto(`${CLOSED}/space`);
     await page.waitForSelector("#farewell:not([hidden])", { timeout: WAIT });
     assert.match(await page.innerText("#farewell"), /次回は12月10日/);
+    await page.waitForFunction((name) => document.querySelector("#space-name").textContent === name, SPACE_NAME, { timeout: WAIT });
     await axe(page, "space (closed)");
     await shot(page, "space-closed");
     // In English the page words the server's refusal itself, from its code and next_opening.
@@ -482,6 +525,14 @@ await run(browser, async () => {
     assert.match(await page.innerText("#farewell"), /It opens again on Thu 10 Dec at 10:00/);
     assert.doesNotMatch(await page.innerText("#farewell"), /次回/);
     await shot(page, "space-closed-en");
+  });
+
+  await step("staff inside the closed space are told it is closed", async () => {
+    const page = await logIn(await person(), CLOSED, nightStaff);
+    await enter(page, CLOSED);
+    await page.waitForSelector("#space-closed:not([hidden])", { timeout: WAIT });
+    assert.match(await page.innerText("#space-closed"), /閉室中.*スタッフ/);
+    await axe(page, "space (closed, staff)");
   });
 
   await step("the account page in English says what others see, and passes the accessibility scan", async () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { WAIT, axe, enter, env, launch, logIn, memberItem, run, shot, step } from "./common.mjs";
 
 const URL = env("URL");
-const [sora, staff] = JSON.parse(env("PEOPLE"));
+const [sora, staff, yuki] = JSON.parse(env("PEOPLE"));
 
 const browser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
 
@@ -277,9 +277,27 @@ await run(browser, async () => {
     await a.click("#talk");
     await a.waitForSelector("#voice-state[data-state=talking]", { timeout: WAIT });
     await a.locator("#stage-tools button", { hasText: "ステージからおりる" }).waitFor({ timeout: WAIT });
+    // Someone in the audience who never pressed 聞く.
+    const c = await logIn(await person(), URL, yuki);
+    await enter(c, URL);
+    await c.click("button[aria-label='唄ごえカフェ 入る']");
+    await c.waitForSelector("#stage-tools:not([hidden])", { timeout: WAIT });
+    assert.equal(await c.isVisible("#screen-note"), false);
     await a.click("#screen-share");
     await b.locator("#voice-media figure.screen", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
     await seesVideo(b, a, "screen");
+    // The audience is told a screen is shared, and sees it; voices stay silent until 聞く.
+    await c.locator("#screen-note", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
+    assert.match(await c.innerText("#screen-note"), /画面を共有/);
+    await seesVideo(c, a, "screen");
+    assert.equal(await c.getAttribute("#voice-state", "data-state"), "off");
+    await c.waitForFunction(() => window.__audio.length > 0, null, { timeout: WAIT });
+    assert.equal(await c.evaluate(() => window.__audio.every((el) => el.muted)), true, "a voice plays before 聞く");
+    await c.click("#listen");
+    await c.waitForSelector("#voice-state[data-state=listening]", { timeout: WAIT });
+    assert.equal(await c.evaluate(() => window.__audio.some((el) => el.muted)), false);
+    await axe(c, "stage (audience, a shared screen)");
+    await c.close();
     await axe(a, "stage (speaker)");
     await axe(b, "stage (host)");
     await shot(b, "stage-host");

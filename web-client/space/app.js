@@ -74,13 +74,23 @@ tabsView(store);
 store.on(["connection", "settings"], ({ connection: c }) => {
   const el = $("connection");
   el.dataset.state = c.name;
+  el.hidden = c.name === "ended";
   el.textContent = c.name === "reconnecting" ? T().reconnecting(c.detail) : T()[c.name] ?? c.name;
 });
-store.on(["space"], ({ space }) => {
-  if (!space) return;
-  $("space-name").textContent = space.name;
-  document.title = space.name;
-  $("main").hidden = false;
+store.on(["space"], ({ space, spaceName }) => {
+  // The space's own name, also on a page that never got in (closed, logged out).
+  const name = space?.name ?? spaceName;
+  if (name) {
+    $("space-name").textContent = name;
+    document.title = name;
+  }
+  if (space && !state.farewell) $("main").hidden = false;
+});
+// Only staff are let in while the space is closed: they are told so, all the while.
+store.on(["space", "farewell", "settings"], ({ space, farewell }) => {
+  const note = $("space-closed");
+  note.hidden = !space || space.open !== false || Boolean(farewell);
+  note.textContent = note.hidden ? "" : T().closedForStaff;
 });
 store.on(["you"], ({ you }) => ($("status").value = you?.status ?? "watching"));
 // Standing at a table or in a quiet corner changes who hears you: say so by the status.
@@ -92,6 +102,16 @@ store.on(["room", "members", "positions", "settings"], (state) => {
   note.hidden = !text;
 });
 store.on(["room", "members", "stage", "you", "settings"], () => stage.render(state));
+// Someone shares a screen here: the audience is told, and sees it without pressing 聞く.
+store.on(["members", "settings"], ({ members, you }) => {
+  const sharing = [...members.values()].filter((m) => m.screen && m.id !== you?.id);
+  const note = $("screen-note");
+  note.hidden = sharing.length === 0;
+  note.textContent = sharing.length ? T().screenShared(sharing.map((m) => m.nickname).join("、")) : "";
+  if (state.farewell) return;
+  if (sharing.length) voice.watchScreens();
+  else voice.screensGone();
+});
 store.on(["positions", "members"], () => voice.tiles.place());
 store.on(["settings"], () => voice.render());
 store.on(["resume"], ({ resume }) => {
@@ -102,7 +122,9 @@ store.on(["farewell"], ({ farewell }) => {
   if (!farewell) return;
   voice.stop();
   connection.close();
-  store.dispatch({ type: "page:connection", name: "offline" });
+  // The last screen says why the page is done; a 接続していません badge beside it would
+  // only alarm (above all after leaving on purpose).
+  store.dispatch({ type: "page:connection", name: "ended" });
 });
 
 $("status").addEventListener("change", (e) => send({ type: "status", status: e.target.value }));
@@ -173,4 +195,16 @@ function onMessage(msg) {
   }
 }
 
+/// The server's clock and the space's name (GET /api/status); again with each notice, whose
+/// countdown follows that clock.
+function serverStatus() {
+  fetch("/api/status")
+    .then((r) => r.json())
+    .then((status) => store.dispatch({ type: "page:server", status, local: Date.now() }))
+    .catch(() => {});
+}
+serverStatus();
+store.on(["banner"], ({ banner }) => {
+  if (banner?.msg?.type === "notice" && banner.until) serverStatus();
+});
 connection.open();

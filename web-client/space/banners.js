@@ -1,27 +1,20 @@
 // Banners: a notice (with a calm countdown to `until`), an announcement, a refusal or a room
 // that ended, one at a time. The countdown follows the server's clock, which may be a
-// rehearsal clock (--clock): its "now" is measured again with every notice.
+// rehearsal clock (--clock) running faster: `state.serverClock`, measured again with every
+// notice (app.js).
 import { said, wordsFor } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
-export function bannersView(store) {
-  let skew = 0;
-  let ticker = null;
-  const syncClock = () =>
-    fetch("/api/status")
-      .then((r) => r.json())
-      .then((s) => {
-        if (s.now) skew = new Date(s.now) - Date.now();
-      })
-      .catch(() => {});
-  syncClock();
+/// The server's time now, in milliseconds.
+function serverNow({ serverClock: c }) {
+  return c.now + (Date.now() - c.local) * c.speed;
+}
 
-  let shown = null;
-  store.on(["banner", "settings"], (state, changed) => {
+export function bannersView(store) {
+  let ticker = null;
+  store.on(["banner", "serverClock", "settings"], (state) => {
     const banner = state.banner;
-    if (changed.has("banner") && banner?.msg?.type === "notice" && banner !== shown) syncClock();
-    shown = banner;
     clearInterval(ticker);
     if (!banner) {
       $("banners").replaceChildren();
@@ -41,11 +34,12 @@ export function bannersView(store) {
       count.className = "countdown";
       box.append(" ", count);
       const tick = () => {
-        const left = Math.max(0, Math.round((new Date(banner.until) - (Date.now() + skew)) / 1000));
+        const left = Math.max(0, Math.round((new Date(banner.until) - serverNow(state)) / 1000));
         count.textContent = T.countdown(Math.floor(left / 60), left % 60);
       };
       tick();
-      ticker = setInterval(tick, 1000);
+      // Once a second of the server's clock (more often in a rehearsal), not of the device's.
+      ticker = setInterval(tick, Math.max(100, 1000 / state.serverClock.speed));
     }
     $("banners").replaceChildren(box);
   });

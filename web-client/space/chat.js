@@ -1,4 +1,4 @@
-// The room's chat: the log (lines and quiet notes of who came and went, and stamps), the
+// The room's chat: the log (lines, and quiet notes of stamps and of a gap), the
 // form to write, the stamps to send, and what the server said about a line it refused.
 // The log grows by what is new; it is drawn again only when it starts afresh.
 import { STAMPS, said, stampPicture, wordsFor } from "./i18n.js";
@@ -75,8 +75,6 @@ function item(state, entry) {
   }
   li.className = "note";
   if (entry.gap) li.textContent = T.gap;
-  else if (entry.joined !== undefined) li.textContent = T.joinedRoom(entry.joined);
-  else if (entry.left !== undefined) li.textContent = T.leftRoom(entry.left);
   else if (entry.stamp) {
     li.textContent = T.stampFrom(entry.from, T.stampNames[entry.stamp] ?? entry.stamp);
     if (stampPicture(entry.stamp)) li.prepend(picture(entry.stamp), " ");

@@ -12,10 +12,17 @@ export function farewellView(store) {
     $("leave").hidden = true;
     $("main").hidden = true;
     $("farewell-heading").textContent = T[f.title] ?? "";
-    $("farewell-text").textContent = f.msg ? said(state, f.msg) : T[f.text] ?? "";
+    $("farewell-text").textContent = unrepeated(f.msg ? said(state, f.msg) : T[f.text] ?? "", T[f.title] ?? "");
     $("farewell-login").hidden = !f.login;
     $("farewell").hidden = false;
     if (!focused) $("farewell").focus();
     focused = true;
   });
+}
+
+/// The text without a first sentence that only says the heading again (the server's goodbye
+/// starts with "本日は閉室しました。", as the heading does).
+function unrepeated(text, heading) {
+  if (!heading || !text.startsWith(heading)) return text;
+  return text.slice(heading.length).replace(/^[。.!！]?\s*/, "") || text;
 }

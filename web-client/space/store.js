@@ -27,6 +27,10 @@ export function initialState(settings, resume) {
     banner: null, // { kind, msg | text, until }
     overview: null,
     farewell: null, // { title, text | msg, login }
+    // The server's clock (GET /api/status): its `now` read at `local` (Date.now()), and how
+    // fast it runs (a rehearsal clock may run faster); countdowns follow it, not the device's.
+    serverClock: { now: Date.now(), local: Date.now(), speed: 1 },
+    spaceName: null, // the space's own name, known before any welcome (GET /api/status)
     // On a phone, the part of the space shown ("stage", "chat", "members", "rooms"), and the
     // chat lines that came while the chat was not the one shown.
     tab: { shown: "stage", unread: 0 },
@@ -70,15 +74,15 @@ export function apply(state, msg) {
         changed.add("banner");
       }
       break;
+    // Comings and goings show in who is here and its count, never as lines in the chat:
+    // a busy room's log would be all arrivals.
     case "member_joined":
       state.members.set(msg.member.id, msg.member);
-      note(state, { joined: msg.member.nickname });
-      add(changed, "members", "positions", "chat");
+      add(changed, "members", "positions");
       break;
     case "member_left":
-      note(state, { left: state.members.get(msg.id)?.nickname ?? "" });
       state.members.delete(msg.id);
-      add(changed, "members", "positions", "chat");
+      add(changed, "members", "positions");
       break;
     case "member_updated":
       state.members.set(msg.member.id, { ...state.members.get(msg.member.id), ...msg.member });
@@ -158,6 +162,14 @@ export function apply(state, msg) {
     case "page:connection":
       state.connection = { name: msg.name, detail: msg.detail };
       changed.add("connection");
+      break;
+    case "page:server":
+      state.serverClock = { now: Date.parse(msg.status.now), local: msg.local, speed: msg.status.speed ?? 1 };
+      changed.add("serverClock");
+      if (msg.status.name && state.spaceName !== msg.status.name) {
+        state.spaceName = msg.status.name;
+        changed.add("space");
+      }
       break;
     case "page:settings":
       state.settings = { ...state.settings, ...msg.settings };

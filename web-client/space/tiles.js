@@ -16,6 +16,13 @@ export class Tiles {
     this.words = words;
     this.remote = new Map(); // mid → { member, kind, el }
     this.localViews = {}; // kind → { track, el }: previews of our camera and screen
+    // Voices are not played (a shared screen is shown before the person pressed 聞く).
+    this.silent = false;
+  }
+
+  silence(silent) {
+    this.silent = silent;
+    for (const r of this.remote.values()) if (r.kind === "audio") r.el.muted = silent;
   }
 
   /// The tracks the server's latest offer forwards to us (`byMid`: its transceivers).
@@ -32,6 +39,7 @@ export class Tiles {
       let el;
       if (t.kind === "audio") {
         el = new Audio();
+        el.muted = this.silent;
         el.srcObject = stream;
         el.play().catch(() => {});
       } else {

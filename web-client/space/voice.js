@@ -25,6 +25,9 @@ export class Voice {
     this.uplinks = {}; // kind → the transceiver the server named for it
     this.offers = Promise.resolve(); // offers are answered one at a time, in order
     this.busy = false;
+    // Voice was started only to show a screen someone shares: nothing is heard until the
+    // person presses 聞く or 話す.
+    this.screenOnly = false;
     this.tiles = new Tiles(el.media, state, words);
     this.devices = new Devices(el.device, el.deviceNote, words);
     this.recovery = new Recovery({
@@ -38,7 +41,7 @@ export class Voice {
     // left the room or was muted meanwhile is let go at once instead of going live.
     this.generation = 0;
 
-    el.listen.addEventListener("click", () => (this.on() ? this.stop() : this.listen()));
+    el.listen.addEventListener("click", () => (this.screenOnly ? this.hearVoices() : this.on() ? this.stop() : this.listen()));
     el.talk.addEventListener("click", () => (this.local.audio ? this.stopSending() : this.talk()));
     el.mute.addEventListener("click", () => {
       const mic = this.local.audio;
@@ -138,6 +141,28 @@ export class Voice {
     return true;
   }
 
+  /// Someone here shares a screen: it is shown at once, without voices (started like 聞く,
+  /// with every voice silent until the person presses 聞く or 話す).
+  async watchScreens() {
+    if (this.on()) return;
+    this.screenOnly = true;
+    this.tiles.silence(true);
+    if ((await this.listen({ quietly: true })) !== true && !this.pc) this.hearVoices();
+    this.render();
+  }
+
+  /// Nobody shares a screen any more: voice started only for it ends.
+  screensGone() {
+    if (this.screenOnly) this.stop();
+  }
+
+  /// The person chose to hear (聞く or 話す): voices play from now on.
+  hearVoices() {
+    this.screenOnly = false;
+    this.tiles.silence(false);
+    this.render();
+  }
+
   /// The server says first whether this person may speak here (status, stage, mute), so the
   /// microphone is asked for only when their voice can reach someone.
   async talk() {
@@ -146,6 +171,7 @@ export class Voice {
     this.render();
     try {
       if ((await this.listen()) !== true) return;
+      this.hearVoices();
       const generation = this.generation;
       const reply = await this.ask({ type: "voice_publish", kind: "audio" });
       if (reply.type !== "ack") {
@@ -297,6 +323,7 @@ export class Voice {
 
   /// Ends voice altogether: every track stopped, nothing more plays.
   stop() {
+    this.hearVoices();
     this.recovery.end();
     this.stopSending();
     if (this.closePeer()) this.ask({ type: "voice_stop" });
@@ -334,15 +361,16 @@ export class Voice {
   render() {
     const T = this.words();
     const mic = this.local.audio;
-    this.el.listen.textContent = this.on() ? T.stopListening : T.listen;
+    const hearing = this.on() && !this.screenOnly;
+    this.el.listen.textContent = hearing ? T.stopListening : T.listen;
     this.el.talk.textContent = mic ? T.stopTalking : T.talk;
     this.el.talk.disabled = this.busy;
     for (const b of [this.el.mute, this.el.camera, this.el.screen]) b.hidden = !mic;
     this.el.mute.textContent = mic?.enabled === false ? T.micOn : T.micOff;
     this.el.camera.textContent = this.local.video ? T.cameraOff : T.cameraOn;
     this.el.screen.textContent = this.local.screen ? T.screenStop : T.screenShare;
-    this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : this.on() ? "listening" : "off";
-    this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : this.on() ? T.voiceListening : T.voiceOff;
+    this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : hearing ? "listening" : "off";
+    this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : hearing ? T.voiceListening : T.voiceOff;
     this.tiles.render(this.local);
     this.changed();
   }

@@ -68,6 +68,8 @@ pub async fn status(State(state): State<AppState>) -> Response {
         "about": settings.about,
         "timezone": state.schedule.timezone().name(),
         "now": now.with_timezone(&state.schedule.timezone()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        // A page counting down to `closes_at` runs its clock this much faster (a rehearsal).
+        "speed": state.clock.rehearsal().map_or(1.0, |c| c.speed()),
         "open": status.open,
         "closes_at": status.closes_at,
         "next_opening": status.next_opening,

@@ -209,6 +209,9 @@ pub struct MemberView {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pos: Option<Point>,
+    /// Sharing a screen that others here may see (in a room's events only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub screen: bool,
 }
 
 /// Who is in one room, for staff. A consultation room shows only that it is in use, and

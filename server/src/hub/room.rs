@@ -195,9 +195,18 @@ impl Room {
                         // leaves, or stops sending: never on walking or chat.
                         let may_free_a_place = may_change_hearing
                             || matches!(command, RoomCommand::Unpublish { .. });
+                        // Who shares a screen changes with what is sent, too.
+                        let may_change_screens = may_change_hearing
+                            || matches!(
+                                command,
+                                RoomCommand::Publish { .. } | RoomCommand::Unpublish { .. }
+                            );
                         self.handle(command);
                         if may_change_hearing {
                             self.refresh_hearing();
+                        }
+                        if may_change_screens {
+                            self.announce_screens();
                         }
                         if may_free_a_place {
                             self.tell_waiting_of_a_free_place();
@@ -208,6 +217,7 @@ impl Room {
                 _ = tick.tick(), if positions_pending => {
                     self.flush_positions();
                     self.refresh_hearing();
+                    self.announce_screens();
                     // Someone sending who stepped into a quiet corner frees a place.
                     self.tell_waiting_of_a_free_place();
                 }
@@ -577,6 +587,7 @@ impl Room {
         let occupant = &self.occupants[id];
         let mut view = occupant.session.view();
         view.pos = occupant.pos;
+        view.screen = self.shares_screen(id);
         view
     }
 

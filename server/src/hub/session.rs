@@ -58,6 +58,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
         badge: member.role.badge().map(str::to_string),
         status: Status::default(),
         pos: None,
+        screen: false,
     };
     let (session, mut outbox) = SessionShared::new(hub.next_conn(), member.role, view.clone());
     hub.register(session.clone());

@@ -54,6 +54,11 @@ impl RehearsalClock {
         self.jumps.send_replace(Some(to));
     }
 
+    /// How many seconds pass on this clock for each real second.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
     /// The instants the clock is set to from now on (`changed()` wakes on each).
     pub fn jumps(&self) -> watch::Receiver<Option<DateTime<Utc>>> {
         self.jumps.subscribe()

@@ -74,6 +74,7 @@ fn member(conn: u64) -> (SessionHandle, mpsc::Receiver<Frame>) {
         badge: None,
         status: Status::Watching,
         pos: None,
+        screen: false,
     };
     SessionShared::new(conn, Role::Participant, view)
 }

@@ -63,6 +63,8 @@ pub(super) struct Voice {
     sending: HashMap<u64, HashSet<TrackKind>>,
     /// Connections refused with `speakers_full`, to be told when a place frees.
     waiting: HashSet<u64>,
+    /// Members shown sharing a screen (`screen` in their view), as the room was last told.
+    screens: HashSet<PublicId>,
 }
 
 /// Why a member may not publish in a room now.
@@ -142,7 +144,8 @@ impl Room {
         {
             return Err(NoPublish::ListenOnly(ListenOnlyReason::Audience));
         }
-        if session.status() == Status::Watching {
+        // Hosting is speaking: a host need not first say 話せます in the room they host.
+        if session.status() == Status::Watching && !self.is_host(session) {
             return Err(NoPublish::ListenOnly(ListenOnlyReason::Watching));
         }
         Ok(())
@@ -210,6 +213,46 @@ impl Room {
         }
         if kinds.is_empty() {
             self.voice.sending.remove(&session.conn);
+        }
+    }
+
+    pub(super) fn shares_screen(&self, id: &PublicId) -> bool {
+        self.voice.screens.contains(id)
+    }
+
+    /// Tells the room (a `member_updated` with `screen`) whenever someone starts or stops
+    /// sharing a screen others may see, so the audience knows one is shared and the page can
+    /// show it without waiting to be asked.
+    pub(super) fn announce_screens(&mut self) {
+        let now: HashSet<PublicId> = self
+            .occupants
+            .iter()
+            .filter(|(_, o)| {
+                self.voice
+                    .sending
+                    .get(&o.session.conn)
+                    .is_some_and(|kinds| kinds.contains(&TrackKind::Screen))
+            })
+            .filter(|(_, o)| self.may_reach_anyone(o))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if now == self.voice.screens {
+            return;
+        }
+        let changed: Vec<PublicId> = now
+            .symmetric_difference(&self.voice.screens)
+            .filter(|id| self.occupants.contains_key(*id))
+            .cloned()
+            .collect();
+        self.voice.screens = now;
+        for id in changed {
+            self.seq += 1;
+            let event = ServerMessage::MemberUpdated {
+                room: self.id.to_string(),
+                seq: self.seq,
+                member: self.view_of(&id),
+            };
+            self.broadcast(&event, None);
         }
     }
 
