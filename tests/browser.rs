@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::browser::{ready, run_script, space_with};
+use support::browser::{ready, run_script, shipped_free_space, space_with};
 use support::TEST_ROOMS;
 
 /// A gallery with one of the shipped videos and one whose file is missing.
@@ -42,17 +42,6 @@ start = "10:00"
 end = "18:00"
 "#;
 
-/// The `[[room.area]]`s of the shipped rooms.toml, as written there.
-fn shipped_areas() -> String {
-    let shipped = include_str!("../rooms.toml");
-    let start = shipped.find("[[room.area]]").expect("the shipped areas");
-    let end = start
-        + shipped[start..]
-            .find("\n\n")
-            .expect("the end of the free space");
-    format!("{}\n", &shipped[start..end])
-}
-
 #[tokio::test]
 async fn the_web_client_in_chromium() {
     if !ready() {
@@ -60,14 +49,7 @@ async fn the_web_client_in_chromium() {
     }
     // Open on an ordinary day, during the lunch programme: two people meet in the free space.
     // The free space is the size of the shipped one, with its drawing and its areas.
-    let rooms = TEST_ROOMS.replace(
-        "width = 400\nheight = 300\n",
-        &format!(
-            "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n{}",
-            shipped_areas()
-        ),
-    );
-    assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
+    let rooms = shipped_free_space();
     let (open, _sink, people) = space_with(
         &format!("{rooms}{GALLERY}{FAMILY_ROOM}"),
         "2026-12-09T12:05:00+09:00",

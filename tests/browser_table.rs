@@ -7,33 +7,14 @@
 mod support;
 
 use serde_json::Value;
-use support::browser::{ready, run_script, space_with};
-use support::TEST_ROOMS;
-
-/// The `[[room.area]]`s of the shipped rooms.toml, as written there.
-fn shipped_areas() -> String {
-    let shipped = include_str!("../rooms.toml");
-    let start = shipped.find("[[room.area]]").expect("the shipped areas");
-    let end = start
-        + shipped[start..]
-            .find("\n\n")
-            .expect("the end of the free space");
-    format!("{}\n", &shipped[start..end])
-}
+use support::browser::{ready, run_script, shipped_free_space, space_with};
 
 #[tokio::test]
 async fn a_table_in_chromium() {
     if !ready() {
         return;
     }
-    let rooms = TEST_ROOMS.replace(
-        "width = 400\nheight = 300\n",
-        &format!(
-            "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n{}",
-            shipped_areas()
-        ),
-    );
-    assert_ne!(rooms, TEST_ROOMS, "the free space's size is where it was");
+    let rooms = shipped_free_space();
     let (server, _sink, people) = space_with(
         &rooms,
         "2026-12-09T12:05:00+09:00",

@@ -14,6 +14,29 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser")
 }
+/// The test space with a free space the size of the shipped one, with its drawing and the
+/// shipped rooms.toml's `[[room.area]]`s (the big table, the quiet corner), as written there.
+pub fn shipped_free_space() -> String {
+    let shipped = include_str!("../../rooms.toml");
+    let start = shipped.find("[[room.area]]").expect("the shipped areas");
+    let end = start
+        + shipped[start..]
+            .find("\n\n")
+            .expect("the end of the free space");
+    let rooms = super::TEST_ROOMS.replace(
+        "width = 400\nheight = 300\n",
+        &format!(
+            "width = 1600\nheight = 900\nbackground = \"/media/map/free.svg\"\n{}\n",
+            &shipped[start..end]
+        ),
+    );
+    assert_ne!(
+        rooms,
+        super::TEST_ROOMS,
+        "the free space's size is where it was"
+    );
+    rooms
+}
 
 /// Whether the browser tests can run here; under CI they must.
 pub fn ready() -> bool {
