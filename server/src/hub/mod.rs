@@ -102,7 +102,14 @@ impl Hub {
             for id in ids {
                 rooms.insert(
                     id.clone(),
-                    RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz, media.clone()),
+                    RoomHandle::spawn(
+                        id.clone(),
+                        config.clone(),
+                        clock.clone(),
+                        tz,
+                        media.clone(),
+                        room::Story::in_memory(),
+                    ),
                 );
                 room_order.push(id);
             }
