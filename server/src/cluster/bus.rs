@@ -178,7 +178,10 @@ mod tests {
         let mut b = buses[1].listen(stop.clone()).await.unwrap();
         let mut c = buses[2].listen(stop.clone()).await.unwrap();
         for i in 0..200u32 {
-            assert!(buses[0].send(&To::Node(nodes[1].node().to_string()), i.to_le_bytes().to_vec()));
+            assert!(buses[0].send(
+                &To::Node(nodes[1].node().to_string()),
+                i.to_le_bytes().to_vec()
+            ));
         }
         assert!(buses[0].send(&To::All, b"all".to_vec()));
         for i in 0..200u32 {

@@ -60,6 +60,9 @@ pub enum ClusterError {
     /// epoch) since this log was opened: open it again.
     #[error("the room's chat epoch has changed")]
     EpochChanged,
+    /// The node named in a lease stopped answering and its lease did not expire in time.
+    #[error("{what} is held by a node that does not answer")]
+    NoAnswer { what: String },
 }
 
 impl Cluster {

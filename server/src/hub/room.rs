@@ -5,9 +5,10 @@ use super::handle::{Delivery, Frame, SessionHandle};
 use super::inbound::error_body;
 use super::limits::TICK;
 use super::protocol::{
-    ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume, Rid,
-    ServerMessage, Stamp,
+    ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume,
+    Rid, ServerMessage, Stamp,
 };
+use super::wire::{How, Present};
 use super::words;
 use crate::auth::Grant;
 use crate::cluster::ClusterError;
@@ -17,9 +18,10 @@ use crate::model::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
 use std::collections::{HashMap, HashSet};
-pub(in crate::hub) use story::Story;
 use std::sync::Arc;
+pub(in crate::hub) use story::Story;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 use voice::Voice;
 
 /// Commands waiting for a room. Bounded: a flood of commands makes senders wait, it does not
@@ -31,6 +33,8 @@ pub struct RoomHandle {
     pub id: Arc<str>,
     pub config: Arc<RoomConfig>,
     tx: mpsc::Sender<RoomCommand>,
+    /// Cancelled: the room stops hosting (its lease was lost, or the node drains).
+    stop: CancellationToken,
 }
 
 pub enum RoomCommand {
@@ -72,8 +76,9 @@ pub enum RoomCommand {
         member: PublicId,
         reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
+    /// Who is here (also a barrier: the answer comes after every command sent before).
     Occupants {
-        reply: oneshot::Sender<Vec<SessionHandle>>,
+        reply: oneshot::Sender<Vec<Present>>,
     },
     /// The program's session is over: its audience moves out.
     SessionEnded { next_session: Option<Window> },
@@ -116,6 +121,18 @@ pub enum RoomCommand {
 }
 
 impl RoomHandle {
+    /// A room on one node, its story in this process's memory (benchmarks build one too).
+    pub fn spawn_alone(
+        id: Arc<str>,
+        config: Arc<RoomConfig>,
+        clock: Arc<dyn Clock>,
+        tz: chrono_tz::Tz,
+        media: Media,
+    ) -> RoomHandle {
+        let stop = CancellationToken::new();
+        Self::spawn(id, config, clock, tz, media, Story::in_memory(), stop)
+    }
+
     pub(in crate::hub) fn spawn(
         id: Arc<str>,
         config: Arc<RoomConfig>,
@@ -123,6 +140,7 @@ impl RoomHandle {
         tz: chrono_tz::Tz,
         media: Media,
         story: Story,
+        stop: CancellationToken,
     ) -> RoomHandle {
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let room = Room {
@@ -137,8 +155,13 @@ impl RoomHandle {
             media,
             voice: Voice::default(),
         };
-        tokio::spawn(room.run(rx));
-        RoomHandle { id, config, tx }
+        tokio::spawn(room.run(rx, stop.clone()));
+        RoomHandle {
+            id,
+            config,
+            tx,
+            stop,
+        }
     }
 
     /// False if the room task is gone (at shutdown, or it stopped hosting the room).
@@ -149,6 +172,16 @@ impl RoomHandle {
     /// The room task has ended: it no longer hosts the room.
     pub fn is_gone(&self) -> bool {
         self.tx.is_closed()
+    }
+
+    /// Returns when the room task has ended.
+    pub async fn ended(&self) {
+        self.tx.closed().await
+    }
+
+    /// Asks the room to stop hosting: everyone in it is asked to reconnect (4007).
+    pub fn stop(&self) {
+        self.stop.cancel();
     }
 }
 
@@ -173,7 +206,7 @@ struct Room {
 }
 
 impl Room {
-    async fn run(mut self, mut rx: mpsc::Receiver<RoomCommand>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<RoomCommand>, stop: CancellationToken) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -186,6 +219,7 @@ impl Room {
                 break;
             }
             tokio::select! {
+                _ = stop.cancelled() => break,
                 command = rx.recv() => match command {
                     Some(command) => {
                         // Walking changes who hears whom only once per tick; chat, stamps
@@ -237,11 +271,12 @@ impl Room {
         self.stop_hosting();
     }
 
-    /// The room's story can no longer be kept (across nodes: Redis is unreachable, or another
-    /// node began the room's story anew): everyone here is asked to reconnect (4007), and
-    /// comes back through whichever node hosts the room next, resuming where they were.
+    /// The room stops hosting: its story can no longer be kept (across nodes: Redis is
+    /// unreachable, or another node began the room's story anew), its lease was lost, or the
+    /// node drains. Everyone here is asked to reconnect (4007), and comes back through
+    /// whichever node hosts the room next, resuming where they were.
     fn stop_hosting(&mut self) {
-        tracing::warn!(room = %self.id, "the room's story cannot be kept: members are asked to reconnect");
+        tracing::info!(room = %self.id, members = self.occupants.len(), "the room stops here: members are asked to reconnect");
         // Their sessions end, and close their own media peers, as for any other close.
         for occupant in self.occupants.values() {
             occupant.session.close(CloseCode::Moving);
@@ -282,7 +317,16 @@ impl Room {
                 let _ = reply.send(self.invite(&session, member));
             }
             RoomCommand::Occupants { reply } => {
-                let _ = reply.send(self.occupants.values().map(|o| o.session.clone()).collect());
+                let present = self
+                    .occupants
+                    .iter()
+                    .map(|(id, o)| Present {
+                        conn: o.session.conn,
+                        role: o.session.role,
+                        view: self.view_of(id),
+                    })
+                    .collect();
+                let _ = reply.send(present);
             }
             RoomCommand::SessionEnded { next_session } => self.session_ended(next_session),
             RoomCommand::Publish {
@@ -613,12 +657,35 @@ impl Room {
     }
 
     /// Serialize once, queue for every member (but `except`). Members who cannot take it are
-    /// closed by `deliver_or_close` and leave through their session's clean-up.
+    /// closed by `deliver_or_close` and leave through their session's clean-up. Members on
+    /// other nodes get it through one message per node.
     fn broadcast(&self, message: &ServerMessage, except: Option<&PublicId>) -> Frame {
         let frame = frame(message);
+        let mut elsewhere: HashMap<&str, Vec<&SessionHandle>> = HashMap::new();
         for (id, occupant) in &self.occupants {
-            if Some(id) != except {
-                occupant.session.deliver_or_close(frame.clone());
+            if Some(id) == except {
+                continue;
+            }
+            let session = &occupant.session;
+            match session.remote_node() {
+                Some(remote) if session.close_code().is_none() => {
+                    elsewhere.entry(&remote.node).or_default().push(session)
+                }
+                Some(_) => {}
+                None => {
+                    session.deliver_or_close(frame.clone());
+                }
+            }
+        }
+        for sessions in elsewhere.into_values() {
+            let Some(remote) = sessions[0].remote_node() else {
+                continue;
+            };
+            let conns = sessions.iter().map(|s| s.conn).collect();
+            if !remote.frames(conns, &frame, How::DeliverOrClose) {
+                sessions
+                    .iter()
+                    .for_each(|s| s.close(CloseCode::SlowConsumer));
             }
         }
         frame

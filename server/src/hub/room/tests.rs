@@ -57,6 +57,7 @@ fn free_room_with(areas: Vec<Area>) -> RoomHandle {
         chrono_tz::Asia::Tokyo,
         media(),
         Story::in_memory(),
+        Default::default(),
     )
 }
 
