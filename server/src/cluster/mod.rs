@@ -105,6 +105,21 @@ impl Cluster {
             .is_some())
     }
 
+    /// Whether `node` is subscribed to its channel now. A node that died is not (Redis drops
+    /// a killed process's connections at once), long before its leases expire.
+    pub async fn is_listening(&self, node: &str) -> Result<bool, ClusterError> {
+        let (_, subscribers): (String, u64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(self.key(&format!("node:{node}")))
+            .query_async::<Vec<(String, u64)>>(&mut self.conn())
+            .await?
+            .pop()
+            .ok_or_else(|| ClusterError::Malformed {
+                key: "PUBSUB NUMSUB".into(),
+            })?;
+        Ok(subscribers > 0)
+    }
+
     /// The full name of one of this space's keys.
     fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)

@@ -497,7 +497,7 @@ async fn watch_nodes(hub: &Hub, relay: &Relay) {
             Ok(holder) => holder.as_deref() == Some(&*node),
             Err(_) => continue, // Redis cannot tell now: ask again next time
         };
-        if !still || !cluster.is_alive(&node).await.unwrap_or(true) {
+        if !still || !cluster.is_listening(&node).await.unwrap_or(true) {
             tracing::info!(%room, %node, "the room's host changed: its members here reconnect");
             hub.rooms.forget(&room, &node);
             reconnect_relayed(relay, |r| r == &*room);

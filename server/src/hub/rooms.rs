@@ -176,7 +176,8 @@ impl Rooms {
 
     /// The room `id` wherever it is hosted (cluster mode), hosted here if nobody does. A host
     /// that died still holds the lease for a moment: this waits for it to expire. None for an
-    /// unknown room; Err when Redis cannot tell.
+    /// unknown room; Err when Redis cannot tell. Always asks Redis (a join is rare; the host
+    /// this node knew may have died a moment ago).
     pub async fn host(
         &self,
         id: &str,
@@ -186,8 +187,8 @@ impl Rooms {
         let Some((id, config)) = self.configs.get_key_value(id) else {
             return Ok(None);
         };
-        if let Some(room) = self.known(id, Some(relay)) {
-            return Ok(Some(room));
+        if let Some(room) = self.here(id) {
+            return Ok(Some(RoomRef::Here(room)));
         }
         let _one_at_a_time = self.hosting.lock().await;
         let lease = Lease::new(cluster, &format!("room:{id}"), ROOM_LEASE);
@@ -203,7 +204,7 @@ impl Rooms {
                         return Ok(Some(RoomRef::Here(room)));
                     }
                 }
-                Some(node) if node != cluster.node() && cluster.is_alive(&node).await? => {
+                Some(node) if node != cluster.node() && cluster.is_listening(&node).await? => {
                     let node: Arc<str> = node.into();
                     self.elsewhere.insert(id.clone(), node.clone());
                     return Ok(Some(RoomRef::Elsewhere {
