@@ -1,6 +1,6 @@
 // Registration from an invitation link (/register#t=…): nickname, avatar, and a passphrase
 // or log-in-by-e-mail. A used, expired or revoked link gets the API's kind message and a way on.
-import { show, wordPage } from "../words.js";
+import { show, wordPage } from "../words/page.js";
 import { $, busy, groupChoices, markField, say, send, takeToken } from "./common.js";
 
 const token = takeToken();

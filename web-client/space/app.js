@@ -6,7 +6,7 @@ import { bannersView } from "./banners.js";
 import { chatView } from "./chat.js";
 import { Connection } from "./connection.js";
 import { farewellView } from "./farewell.js";
-import { said, wordsFor } from "./i18n.js";
+import { said, wordsFor } from "../words/lookup.js";
 import { areaAt, mapView } from "./map.js";
 import { membersView } from "./members.js";
 import { roomsView } from "./rooms.js";

@@ -1,7 +1,8 @@
 // The room's chat: the log (lines, and quiet notes of stamps and of a gap), the
 // form to write, the stamps to send, and what the server said about a line it refused.
 // The log grows by what is new; it is drawn again only when it starts afresh.
-import { STAMPS, said, stampPicture, wordsFor } from "./i18n.js";
+import { said, wordsFor } from "../words/lookup.js";
+import { STAMPS, stampPicture } from "./pictures.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -4,7 +4,7 @@
 // voice in the room. A row is drawn again only when what it shows changed, so people walking
 // (positions, ~10 times a second) leave the list alone unless someone comes near or goes.
 import { SHAPE_EMOJI, areaAt, isNear } from "./map.js";
-import { wordsFor } from "./i18n.js";
+import { wordsFor } from "../words/lookup.js";
 
 /// `mute(member, muted)`: staff asked to mute or unmute a member.
 export function membersView(store, list, count, { mute }) {

@@ -1,7 +1,7 @@
 // The staff's corner of the space page: an announcement to everyone and who is where (for
 // those granted `oversee_space`), and applications waiting for review (`review_applications`).
 // Shown from the grants in `welcome` (docs/protocol.md); the server still decides each request.
-import { wordsFor } from "./i18n.js";
+import { wordsFor } from "../words/lookup.js";
 
 export function staffView(store, section, list, send) {
   const panel = new StaffPanel(section, list, send);
