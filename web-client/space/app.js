@@ -107,13 +107,17 @@ store.on(["members", "settings"], ({ members, you }) => {
   const sharing = [...members.values()].filter((m) => m.screen && m.id !== you?.id);
   const note = $("screen-note");
   note.hidden = sharing.length === 0;
-  note.textContent = sharing.length ? T().screenShared(sharing.map((m) => m.nickname).join("、")) : "";
+  note.textContent = sharing.length ? T().screenShared(sharing.map((m) => m.nickname).join(T().listSeparator)) : "";
   if (state.farewell) return;
   if (sharing.length) voice.watchScreens();
   else voice.screensGone();
 });
 store.on(["positions", "members"], () => voice.tiles.place());
-store.on(["settings"], () => voice.render());
+// The microphones are listed again too: their default and numbered names are worded.
+store.on(["settings"], () => {
+  voice.render();
+  voice.devices.refresh();
+});
 store.on(["resume"], ({ resume }) => {
   if (resume) sessionStorage.setItem(RESUME, JSON.stringify(resume));
   else sessionStorage.removeItem(RESUME);

@@ -6,7 +6,7 @@
 // scaled to the screen but avatars, names and stamps keep their size in screen pixels, so
 // they stay readable on a phone. An avatar is drawn again only when how it looks changed; a
 // move only moves it.
-import { stampPicture } from "./pictures.js";
+import { stampPicture } from "../pictures.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /// Within this many map pixels someone counts as near (the server's hearing distance).

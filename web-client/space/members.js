@@ -57,7 +57,7 @@ function item(T, m, shows, mute) {
   dot.setAttribute("aria-hidden", "true");
   const name = document.createElement("span");
   name.className = "who";
-  name.textContent = m.nickname + (shows.you ? `（${T.you}）` : "");
+  name.textContent = shows.you ? T.yourself(m.nickname) : m.nickname;
   li.append(dot, name);
   if (m.badge) {
     const badge = document.createElement("span");
@@ -72,7 +72,7 @@ function item(T, m, shows, mute) {
   if (shows.area) li.append(Object.assign(small(T.areaWord[shows.area]), { className: `area-tag ${shows.area}` }));
   if (shows.near) li.append(small(T.near));
   if (shows.speaker) li.append(small(T.speakerTag));
-  if (shows.hand) li.append(small(`✋ ${T.handUp}`));
+  if (shows.hand) li.append(small(T.handUp));
   if (shows.speaking) {
     li.classList.add("speaking");
     li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
