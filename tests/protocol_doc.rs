@@ -372,6 +372,25 @@ fn every_error_code_has_english_words_in_the_page_and_no_other() {
     );
 }
 
+/// Every avatar shape the server accepts has its drawn face (web-client/pictures.js `SHAPES`,
+/// web-client/space/avatars/NAME.svg), and the page draws no shape the server does not have.
+#[test]
+fn every_avatar_shape_is_drawn_and_no_other() {
+    let pictures = web_client("pictures.js");
+    let drawn: Vec<&str> = between(&pictures, "export const SHAPES = [", "];")
+        .split(',')
+        .map(|shape| shape.trim().trim_matches('"'))
+        .collect();
+    assert_eq!(drawn, ibasho::model::AVATAR_SHAPES, "pictures.js SHAPES");
+    for shape in drawn {
+        let svg = web_client(&format!("space/avatars/{shape}.svg"));
+        assert!(
+            svg.starts_with("<svg "),
+            "space/avatars/{shape}.svg is not a drawing"
+        );
+    }
+}
+
 /// The close codes the page acts on (connection.js's final ones, app.js's farewells) are codes
 /// the server sends. (Their words come from the `goodbye` or `error` before the close.)
 #[test]

@@ -217,6 +217,21 @@ await run(browser, async () => {
     }, null, { timeout: WAIT });
     const size = await a.evaluate(() => document.querySelector("#map g.avatar.you circle.body").getBoundingClientRect().width);
     assert.ok(size >= 32, `an avatar is ${size} px across`);
+    // Faces are drawn pictures (no emoji font needed), the same on the map and in the list.
+    const faces = await a.evaluate(async () => {
+      const loads = async (src) => {
+        const img = new Image();
+        img.src = src;
+        return img.decode().then(() => img.naturalWidth > 0, () => false);
+      };
+      const map = [...document.querySelectorAll("#map g.avatar")].map((g) => g.querySelector("image.face")?.getAttribute("href"));
+      const list = [...document.querySelectorAll("#members li .dot img")].map((img) => img.getAttribute("src"));
+      const drawn = [...map, ...list].every((src) => /^\/space\/avatars\/[a-z]+\.svg$/.test(src ?? ""));
+      return { map, list, drawn, load: (await Promise.all([...map, ...list].map(loads))).every(Boolean), text: [...document.querySelectorAll("#map text")].map((t) => t.textContent) };
+    });
+    assert.ok(faces.drawn && faces.load && faces.map.length === 2 && faces.list.length === 2, `faces: ${JSON.stringify(faces)}`);
+    assert.deepEqual(faces.map.toSorted(), faces.list.toSorted(), "the list shows the faces the map shows");
+    assert.deepEqual(faces.text.toSorted(), [sora.nickname, staff.nickname].toSorted(), "the map's only texts are the names");
     // Reached with the keyboard (Shift+Tab from the status), the map shows a focus ring.
     await a.focus("#status");
     await a.keyboard.press("Shift+Tab");

@@ -6,7 +6,7 @@
 // scaled to the screen but avatars, names and stamps keep their size in screen pixels, so
 // they stay readable on a phone. An avatar is drawn again only when how it looks changed; a
 // move only moves it.
-import { stampPicture } from "../pictures.js";
+import { avatarPicture, stampPicture } from "../pictures.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /// Within this many map pixels someone counts as near (the server's hearing distance).
@@ -139,13 +139,14 @@ function drawAvatar(m, classes, bubble) {
   g.dataset.id = m.id;
   // 36 screen pixels across (the group is scaled to the screen), a name of 14 pixels.
   const circle = svg("circle", { class: "body", r: "18", fill: m.avatar?.color ?? "#cfcfcf" });
-  const face = svg("text", { class: "face", "text-anchor": "middle", dy: "6" }, SHAPE_EMOJI[m.avatar?.shape] ?? "●");
+  const picture = avatarPicture(m.avatar?.shape);
+  const face = picture ? svg("image", { class: "face", href: picture, x: "-18", y: "-18", width: "36", height: "36" }) : null;
   const name = svg("text", { class: "name", "text-anchor": "middle", y: "36" }, m.nickname);
   // A soft ring around whoever is speaking (the member list says it in words).
   if (m.speaking) g.append(svg("circle", { class: "ring", r: "25" }));
-  g.append(circle, face, name);
-  const picture = stampPicture(bubble);
-  if (picture) g.append(svg("image", { class: "bubble", href: picture, x: "-16", y: "-58", width: "32", height: "32" }));
+  g.append(circle, ...(face ? [face] : []), name);
+  const stamp = stampPicture(bubble);
+  if (stamp) g.append(svg("image", { class: "bubble", href: stamp, x: "-16", y: "-58", width: "32", height: "32" }));
   return g;
 }
 
@@ -155,8 +156,3 @@ function svg(tag, attributes, text) {
   if (text !== undefined) el.textContent = text;
   return el;
 }
-
-export const SHAPE_EMOJI = {
-  cat: "🐱", dog: "🐶", rabbit: "🐰", bear: "🐻", bird: "🐦", fox: "🦊",
-  frog: "🐸", turtle: "🐢", leaf: "🍃", flower: "🌼", star: "⭐", cloud: "☁️",
-};
