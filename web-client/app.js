@@ -1,6 +1,6 @@
 // The public page: the space's name, whether it is open now, and the next opening days.
 // Plain ES module, no build step, nothing loaded from outside this server.
-import { reword, show, wordPage } from "./words.js";
+import { reword, show, wordPage } from "./words/page.js";
 
 const DAYS_AHEAD = 60;
 const FALLBACK_TIMEZONE = "Asia/Tokyo";

@@ -1,5 +1,5 @@
 // The application form (docs/accounts.md: POST /api/applications).
-import { language, show, wordPage } from "../words.js";
+import { language, show, wordPage } from "../words/page.js";
 import { $, busy, markField, say, send } from "./common.js";
 
 async function showForm() {

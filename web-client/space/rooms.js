@@ -1,6 +1,6 @@
 // The rooms: the list to move between them, and the header of the one we are in (its
 // note, the map or the gallery's videos, the way back to the free space).
-import { wordsFor } from "./i18n.js";
+import { wordsFor } from "../words/lookup.js";
 
 const $ = (id) => document.getElementById(id);
 
