@@ -367,23 +367,32 @@ impl Member {
     }
 }
 
-#[tokio::test]
-async fn the_host_killed_again_and_again_loses_and_repeats_nothing() {
-    const ROUNDS: usize = 6;
+/// How the room's host goes.
+#[derive(Clone, Copy, PartialEq)]
+enum Loss {
+    /// `kill -9`: without a word.
+    Killed,
+    /// SIGTERM: the node drains, hands the room over, asks everyone to reconnect, exits 0.
+    Drained,
+}
+
+/// Members spread over three nodes chatting in one room, whose host goes `rounds` times
+/// (restarted as a new node each time). Every accepted line reaches every member exactly once,
+/// in seq order, through all the moves.
+async fn host_goes_again_and_again(members_count: usize, rounds: usize, loss: Loss) {
     let Some(mut nodes) = Nodes::start(3).await else {
         return;
     };
     // The first to enter makes their node the room's host.
-    let names = ["あお", "きいろ", "みどり", "もも", "そら", "くり"];
     let mut members = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        members.push(Member::enter(&nodes, i % 3, name).await);
+    for i in 0..members_count {
+        members.push(Member::enter(&nodes, i % 3, &format!("なかま{i}")).await);
     }
     let mut host = 0;
     let mut said: Vec<(u64, String)> = Vec::new();
     let mut rid = 100;
     let mut takeovers = Vec::new();
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         // Everyone says something; each line is accepted (acked) before the next.
         for (i, m) in members.iter_mut().enumerate() {
             rid += 1;
@@ -392,18 +401,24 @@ async fn the_host_killed_again_and_again_loses_and_repeats_nothing() {
             said.push((seq, text));
         }
         for m in members.iter_mut() {
-            m.read(Duration::from_millis(300)).await;
+            m.read(Duration::from_millis(100)).await;
         }
-        // The host dies without a word.
-        nodes.servers[host].as_mut().unwrap().kill().await;
+        let lost_at = Instant::now();
+        match loss {
+            Loss::Killed => nodes.servers[host].as_mut().unwrap().kill().await,
+            Loss::Drained => {
+                let status = nodes.servers[host].as_mut().unwrap().stop().await;
+                assert!(status.success(), "a draining node exits 0, not {status}");
+            }
+        }
         nodes.servers[host] = None;
-        let killed_at = Instant::now();
         let survivor = (host + 1) % 3;
         // Members elsewhere are asked to reconnect (4007); members of the dead node lost
-        // their connection. Each comes back through a surviving node.
+        // their connection, those of a draining one are asked to reconnect too. Each comes
+        // back through a surviving node.
         for m in members.iter_mut() {
             let (code, _) = m.client.expect_close(TAKEOVER).await;
-            if m.node == host {
+            if m.node == host && loss == Loss::Killed {
                 assert_eq!(code, 1006, "the dead node's connections just broke");
             } else {
                 assert_eq!(code, 4007, "asked to reconnect");
@@ -412,18 +427,14 @@ async fn the_host_killed_again_and_again_loses_and_repeats_nothing() {
             let back_to = if m.node == host { survivor } else { m.node };
             m.resume(&nodes, back_to).await;
         }
-        takeovers.push(killed_at.elapsed());
-        // The dead node comes back as a new one; the room now lives where the first member
-        // came back.
+        takeovers.push(lost_at.elapsed());
+        // The node comes back as a new one; the room now lives where the first member came
+        // back.
         nodes.servers[host] = Some(nodes.launch().await);
-        host = if members[0].node == host {
-            survivor
-        } else {
-            members[0].node
-        };
+        host = members[0].node;
     }
     for m in members.iter_mut() {
-        m.read(Duration::from_millis(500)).await;
+        m.read(Duration::from_millis(300)).await;
     }
     said.sort();
     for (i, m) in members.iter().enumerate() {
@@ -445,5 +456,21 @@ async fn the_host_killed_again_and_again_loses_and_repeats_nothing() {
             "member {i} saw a line twice"
         );
     }
-    println!("kill -9 of the host to everyone back in, per round: {takeovers:?}");
+    takeovers.sort();
+    println!(
+        "{} of the host to all {members_count} members back in, over {rounds} rounds: median {:?}, max {:?}",
+        if loss == Loss::Killed { "kill -9" } else { "SIGTERM" },
+        takeovers[rounds / 2],
+        takeovers[rounds - 1]
+    );
+}
+
+#[tokio::test]
+async fn the_host_killed_twenty_times_loses_and_repeats_nothing() {
+    host_goes_again_and_again(20, 20, Loss::Killed).await;
+}
+
+#[tokio::test]
+async fn a_draining_host_hands_over_and_exits_cleanly() {
+    host_goes_again_and_again(20, 3, Loss::Drained).await;
 }

@@ -42,7 +42,14 @@ pub enum To {
 #[derive(Clone)]
 pub struct Bus {
     cluster: Cluster,
-    out: mpsc::Sender<(String, Vec<u8>)>,
+    out: mpsc::Sender<Out>,
+}
+
+/// What the publishing task is given: a message for a channel, or a question whether
+/// everything before it has been published.
+enum Out {
+    Publish(String, Vec<u8>),
+    Flushed(tokio::sync::oneshot::Sender<()>),
 }
 
 impl Bus {
@@ -62,7 +69,15 @@ impl Bus {
             To::Node(node) => self.cluster.key(&format!("node:{node}")),
             To::All => self.cluster.key("all"),
         };
-        self.out.try_send((channel, payload)).is_ok()
+        self.out.try_send(Out::Publish(channel, payload)).is_ok()
+    }
+
+    /// Returns once everything queued before has been published (or failed to be).
+    pub async fn flush(&self) {
+        let (done, flushed) = tokio::sync::oneshot::channel();
+        if self.out.send(Out::Flushed(done)).await.is_ok() {
+            let _ = flushed.await;
+        }
     }
 
     /// Starts listening on this node's channel and the space's; messages arrive on the
@@ -143,15 +158,27 @@ async fn listen(
 /// Publishes in the order queued, in pipelines of what is waiting. A failed pipeline is
 /// dropped (pub/sub is best effort; receivers make good a gap, and a sender that gets no
 /// answer asks again or gives up).
-async fn publish(cluster: Cluster, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
+async fn publish(cluster: Cluster, mut rx: mpsc::Receiver<Out>) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let mut pipe = redis::pipe();
-        for (channel, payload) in batch.drain(..) {
-            pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+        let (mut flushed, mut messages) = (Vec::new(), 0);
+        for out in batch.drain(..) {
+            match out {
+                Out::Publish(channel, payload) => {
+                    pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+                    messages += 1;
+                }
+                Out::Flushed(done) => flushed.push(done),
+            }
         }
-        if let Err(error) = pipe.query_async::<()>(&mut cluster.conn()).await {
-            tracing::warn!(%error, "publishing to the other nodes failed");
+        if messages > 0 {
+            if let Err(error) = pipe.query_async::<()>(&mut cluster.conn()).await {
+                tracing::warn!(%error, "publishing to the other nodes failed");
+            }
+        }
+        for done in flushed {
+            let _ = done.send(());
         }
     }
 }

@@ -61,7 +61,7 @@ pub struct Shared {
     keys: Arc<Keys>,
     media: Media,
     /// Where each room of rooms.toml is hosted.
-    rooms: Rooms,
+    rooms: Arc<Rooms>,
     /// Cluster mode: this node's link to the others (None: one node, every room here).
     relay: Option<Relay>,
     /// Connected members by public id: one connection each (a new one replaces the old).
@@ -72,6 +72,8 @@ pub struct Shared {
     /// instead of the process running out of file descriptors.
     connections: Arc<Semaphore>,
     shutdown: CancellationToken,
+    /// Cluster mode, on SIGTERM: the node hands its rooms and members over before it stops.
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl std::ops::Deref for Hub {
@@ -96,7 +98,12 @@ impl Hub {
         max_connections: usize,
         cluster: Option<&Cluster>,
     ) -> Hub {
-        let rooms = Rooms::new(&space, clock.clone(), media.clone(), cluster.is_none());
+        let rooms = Arc::new(Rooms::new(
+            &space,
+            clock.clone(),
+            media.clone(),
+            cluster.is_none(),
+        ));
         let relay = cluster.map(|cluster| Relay::new(cluster, Bus::start(cluster)));
         Hub {
             shared: Arc::new(Shared {
@@ -113,6 +120,7 @@ impl Hub {
                 sessions: TaskTracker::new(),
                 connections: Arc::new(Semaphore::new(max_connections)),
                 shutdown: CancellationToken::new(),
+                draining: Default::default(),
             }),
         }
     }
@@ -451,7 +459,9 @@ impl Hub {
     /// asked to reconnect: 4007), then asks its own members to reconnect (to another node,
     /// through the load balancer), and waits (briefly) for the sessions to finish.
     async fn drain(&self) {
-        self.rooms.stop_all();
+        tracing::info!("draining: handing the rooms over, then asking everyone to reconnect");
+        self.draining.store(true, Ordering::Relaxed);
+        self.rooms.hand_over().await;
         for session in self.online_sessions() {
             session.close(CloseCode::Moving);
         }
@@ -462,12 +472,17 @@ impl Hub {
         {
             tracing::warn!("some sessions did not finish within 5 s of draining");
         }
+        // What the rooms told members elsewhere (reconnect) is out before the process goes.
+        if let Some(relay) = &self.relay {
+            relay.flush().await;
+        }
         self.shutdown.cancel();
         self.media.close_all().await;
     }
 
+    /// Stopping or draining: no new connections.
     pub fn is_shutting_down(&self) -> bool {
-        self.shutdown.is_cancelled()
+        self.shutdown.is_cancelled() || self.draining.load(Ordering::Relaxed)
     }
 
     /// Runs a session task, tracked so shutdown can wait for it.

@@ -197,6 +197,11 @@ impl Relay {
             .send(&To::All, Wire::SignOut { member }.encode(None))
     }
 
+    /// Returns once everything sent so far has been handed to Redis (bounded: 2 s).
+    pub async fn flush(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.0.bus.flush()).await;
+    }
+
     fn answer(&self, node: &str, ask: u64, answer: Answer) {
         let wire = Wire::Answer { ask, answer };
         self.0

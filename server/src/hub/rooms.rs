@@ -4,12 +4,13 @@
 //! its story in Redis; every other node relays its members' commands there (hub/relay.rs).
 use super::relay::Relay;
 use super::room::{RoomCommand, RoomHandle, Story};
-use crate::cluster::{Cluster, ClusterError, Lease};
+use crate::cluster::{Cluster, ClusterError, Held, Lease};
 use crate::config::{RoomConfig, RoomKind, SpaceConfig};
 use crate::media::Media;
 use crate::schedule::Clock;
 use dashmap::DashMap;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -30,8 +31,12 @@ pub struct Rooms {
     here: DashMap<Arc<str>, RoomHandle>,
     /// Cluster mode: the node hosting each room this node relays to.
     elsewhere: DashMap<Arc<str>, Arc<str>>,
+    /// Cluster mode: the leases of the rooms this node runs, kept renewed.
+    leases: DashMap<Arc<str>, Held>,
     /// One room taken at a time on this node, so two joins never start it twice.
     hosting: tokio::sync::Mutex<()>,
+    /// The node drains: it takes no room any more.
+    draining: std::sync::atomic::AtomicBool,
     parts: Parts,
 }
 
@@ -96,7 +101,9 @@ impl Rooms {
             order,
             here: DashMap::new(),
             elsewhere: DashMap::new(),
+            leases: DashMap::new(),
             hosting: tokio::sync::Mutex::new(()),
+            draining: Default::default(),
             parts: Parts {
                 clock,
                 tz: space.space.timezone,
@@ -179,7 +186,7 @@ impl Rooms {
     /// unknown room; Err when Redis cannot tell. Always asks Redis (a join is rare; the host
     /// this node knew may have died a moment ago).
     pub async fn host(
-        &self,
+        self: &Arc<Self>,
         id: &str,
         cluster: &Cluster,
         relay: &Relay,
@@ -198,6 +205,11 @@ impl Rooms {
                 return Ok(Some(RoomRef::Here(room)));
             }
             match lease.holder().await? {
+                None if self.draining.load(Ordering::Relaxed) => {
+                    return Err(ClusterError::NoAnswer {
+                        what: format!("room {id} (this node is draining)"),
+                    });
+                }
                 None => {
                     if lease.acquire().await? {
                         let room = self.take(id, config, cluster, lease).await?;
@@ -230,7 +242,7 @@ impl Rooms {
     /// runs while the lease is kept; when it is lost the room stops (its members reconnect),
     /// and when the room stops the lease is given up.
     async fn take(
-        &self,
+        self: &Arc<Self>,
         id: &Arc<str>,
         config: &Arc<RoomConfig>,
         cluster: &Cluster,
@@ -245,17 +257,26 @@ impl Rooms {
         };
         let held = lease.keep();
         let stop = held.lost();
-        let room = self.start(id.clone(), config.clone(), story, Some(stop.clone()));
+        let room = self.start(id.clone(), config.clone(), story, Some(stop));
+        self.leases.insert(id.clone(), held);
         self.here.insert(id.clone(), room.clone());
         self.elsewhere.remove(id);
         tracing::info!(room = %id, "hosting the room here");
-        let ended = room.clone();
+        let (rooms, ended) = (self.clone(), room.clone());
         tokio::spawn(async move {
             ended.ended().await;
-            stop.cancel();
-            let _ = held.release().await;
+            rooms.release(&ended.id).await;
         });
         Ok(room)
+    }
+
+    /// Gives up a room's lease (its task has ended), so another node may host it at once.
+    async fn release(&self, id: &str) {
+        if let Some((_, held)) = self.leases.remove(id) {
+            if let Err(error) = held.release().await {
+                tracing::warn!(room = %id, %error, "releasing a room failed; it passes on when its lease expires");
+            }
+        }
     }
 
     /// Until the end of the space's day (at least an hour): a room's story in Redis is gone
@@ -273,10 +294,23 @@ impl Rooms {
         left.max(Duration::from_secs(3600))
     }
 
-    /// Stops every room this node runs (their members are asked to reconnect): a node draining.
+    /// Stops every room this node runs (their members are asked to reconnect).
     pub fn stop_all(&self) {
         for room in self.here.iter() {
             room.stop();
+        }
+    }
+
+    /// A node draining: takes no room any more, stops the rooms it runs and gives their
+    /// leases up, so their members (asked to reconnect) find them hosted elsewhere at once.
+    pub async fn hand_over(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        let _one_at_a_time = self.hosting.lock().await;
+        self.stop_all();
+        let rooms: Vec<RoomHandle> = self.here.iter().map(|r| r.clone()).collect();
+        for room in rooms {
+            let _ = tokio::time::timeout(Duration::from_secs(3), room.ended()).await;
+            self.release(&room.id).await;
         }
     }
 }

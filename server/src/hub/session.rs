@@ -97,7 +97,10 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
         if leaves_now {
             leave(room, &session).await;
         }
-        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, room_caught_up(room)).await;
+        // A room that moved (4007) may not answer: the member is back in a moment anyway.
+        if code != CloseCode::Moving {
+            let _ = tokio::time::timeout(CLOSE_HANDSHAKE, room_caught_up(room)).await;
+        }
     }
     finish(
         &mut socket,
