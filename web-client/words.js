@@ -59,6 +59,7 @@ const ja = {
   promiseNickname: "ニックネームとアバターで参加できます。本名は出ません。",
   promiseCamera: "カメラやマイクは、使いたいときだけ使えます。見るだけ、聞くだけでも大丈夫です。",
   promiseNotSaved: "会話は保存されません。",
+  contactHeading: "お問い合わせ",
 
   // Applying.
   applyTitle: "参加のお申し込み",
@@ -182,7 +183,9 @@ const en = {
     }
     if (body.error === "invalid") return EN_INVALID[body.field] ?? "We couldn't read what was sent. Please check what you entered and try again.";
     if (body.error === undefined || body.error === "network") return en.networkFailed;
-    return EN_PROBLEMS[body.error] ?? "Something went wrong on our side. Please try again a little later.";
+    // An answer that asks the person to get in touch names the office (rooms.toml `contact`).
+    const contact = body.contact ? ` Contact: ${body.contact_en ?? body.contact}` : "";
+    return EN_PROBLEMS[body.error] ? `${EN_PROBLEMS[body.error]}${contact}` : "Something went wrong on our side. Please try again a little later.";
   },
   enterSpace: "Enter the space",
   account: "Your account",
@@ -222,6 +225,7 @@ const en = {
   promiseNickname: "You take part with a nickname and an avatar. Your real name is never shown.",
   promiseCamera: "Your camera and microphone are used only when you choose. Just watching or just listening is perfectly fine.",
   promiseNotSaved: "Conversations are not recorded.",
+  contactHeading: "Contact",
 
   applyTitle: "Apply to join",
   applyAbout: "All you need is a nickname and an e-mail address. We won't ask for your real name or where you live. Once our staff have read your application, we will e-mail you an invitation to register.",
@@ -316,6 +320,11 @@ const live = new Map();
 /** The chosen language, "ja" or "en", for requests whose answer (or e-mail) is worded. */
 export function language() {
   return lang;
+}
+
+/** An operator's text (rooms.toml) in the chosen language: `key_en` in English when given. */
+export function operatorText(source, key) {
+  return (lang === "en" && source[`${key}_en`]) || source[key];
 }
 
 /** Words `el` with `paint(words)` now and again whenever the language changes. */

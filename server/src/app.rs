@@ -185,6 +185,7 @@ pub fn accounts(
             name: space.space.name.clone(),
             public_url: public_url.to_string(),
             timezone: space.space.timezone,
+            contact: space.space.contact.clone(),
             settings: space.accounts.clone(),
         },
         None,

@@ -1,5 +1,5 @@
 // The application form (docs/accounts.md: POST /api/applications).
-import { language, show, wordPage } from "../words.js";
+import { language, operatorText, show, wordPage } from "../words.js";
 import { $, busy, markField, say, send } from "./common.js";
 
 async function showForm() {
@@ -8,14 +8,16 @@ async function showForm() {
     say($("result"), (w) => w.problem(body), "problem");
     return;
   }
-  // The operator's own wording (rooms.toml), shown as written.
-  show($("eligibility"), (w) => `${body.eligibility}${w.required}`);
-  show($("privacy"), () => body.privacy_notice);
-  for (const choice of body.heard_from ?? []) {
+  // The operator's own wording (rooms.toml), shown as written, in English when given.
+  show($("eligibility"), (w) => `${operatorText(body, "eligibility")}${w.required}`);
+  show($("privacy"), () => operatorText(body, "privacy_notice"));
+  (body.heard_from ?? []).forEach((choice, i) => {
     const option = document.createElement("option");
-    option.value = option.textContent = choice;
+    // The Japanese is sent (staff read it), whichever the applicant reads.
+    option.value = choice;
+    show(option, () => (language() === "en" && body.heard_from_en?.[i]) || choice);
     $("heard_from").append(option);
-  }
+  });
 }
 
 async function apply(event) {

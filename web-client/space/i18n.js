@@ -360,6 +360,12 @@ export const STAMPS = ["wave", "nod", "clap", "heart", "laugh", "thanks", "spark
 /// machine, with or without an emoji font; its words are `stampNames`.
 export const stampPicture = (stamp) => (STAMPS.includes(stamp) ? `/space/stamps/${stamp}.svg` : null);
 
+/// An operator's text from rooms.toml (the space's `name`, a room's, an area's, a video's
+/// `title`) in the page's language: its `_en` on an English page when the operator gave one.
+export function operatorText(state, source, key) {
+  return (state.settings.lang === "en" && source?.[`${key}_en`]) || source?.[key];
+}
+
 /// The words of the page's language now.
 export function wordsFor(state) {
   return WORDS[state.settings.lang];

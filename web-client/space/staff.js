@@ -1,7 +1,7 @@
 // The staff's corner of the space page: an announcement to everyone and who is where (for
 // those granted `oversee_space`), and applications waiting for review (`review_applications`).
 // Shown from the grants in `welcome` (docs/protocol.md); the server still decides each request.
-import { wordsFor } from "./i18n.js";
+import { operatorText, wordsFor } from "./i18n.js";
 
 export function staffView(store, section, list, send) {
   const panel = new StaffPanel(section, list, send);
@@ -9,7 +9,9 @@ export function staffView(store, section, list, send) {
   store.on(["overview", "rooms", "settings"], (state) => {
     panel.words = wordsFor(state);
     panel.reword();
-    if (state.overview) panel.renderOverview(state.overview, (id) => state.rooms.find((r) => r.id === id)?.name ?? id);
+    if (state.overview) {
+      panel.renderOverview(state.overview, (id) => operatorText(state, state.rooms.find((r) => r.id === id), "name") ?? id);
+    }
   });
   store.on(["grants"], (state) => {
     const key = [...state.grants].sort().join();

@@ -16,13 +16,24 @@ const NOTE_CHARS: usize = 1000;
 const HEARD_FROM_CHARS: usize = 100;
 const EMAIL_CHARS: usize = 254;
 
-/// What the application form shows (`GET /api/applications/form`).
+/// What the application form shows (`GET /api/applications/form`): the operator's words,
+/// each `_en` beside when there is an English one.
 #[derive(Debug, Serialize)]
 pub struct ApplicationForm {
     pub space: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub space_en: Option<String>,
     pub eligibility: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligibility_en: Option<String>,
     pub privacy_notice: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_notice_en: Option<String>,
+    /// The values to send (and that staff read).
     pub heard_from: Vec<String>,
+    /// The same choices to show on an English page, in the same order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heard_from_en: Option<Vec<String>>,
 }
 
 /// The application form as posted.
@@ -80,11 +91,22 @@ impl InvitationView {
 impl Accounts {
     pub fn application_form(&self) -> ApplicationForm {
         let site = self.site();
+        let settings = &site.settings;
         ApplicationForm {
-            space: site.name.clone(),
-            eligibility: site.settings.eligibility.clone(),
-            privacy_notice: site.settings.privacy_notice.clone(),
-            heard_from: site.settings.heard_from.clone(),
+            space: site.name.ja.clone(),
+            space_en: site.name.en.clone(),
+            eligibility: settings.eligibility.ja.clone(),
+            eligibility_en: settings.eligibility.en.clone(),
+            privacy_notice: settings.privacy_notice.ja.clone(),
+            privacy_notice_en: settings.privacy_notice.en.clone(),
+            heard_from: settings.heard_from.iter().map(|c| c.ja.clone()).collect(),
+            heard_from_en: settings.heard_from.iter().any(|c| c.en.is_some()).then(|| {
+                settings
+                    .heard_from
+                    .iter()
+                    .map(|c| c.get(Lang::En).to_string())
+                    .collect()
+            }),
         }
     }
 
@@ -361,8 +383,12 @@ impl Accounts {
         match invitation.state(Utc::now()) {
             InvitationState::Open => Ok(invitation),
             InvitationState::Used => Err(AccountError::InvitationUsed),
-            InvitationState::Expired => Err(AccountError::InvitationExpired),
-            InvitationState::Revoked => Err(AccountError::InvitationRevoked),
+            InvitationState::Expired => Err(AccountError::InvitationExpired {
+                contact: self.site().contact.clone(),
+            }),
+            InvitationState::Revoked => Err(AccountError::InvitationRevoked {
+                contact: self.site().contact.clone(),
+            }),
         }
     }
 

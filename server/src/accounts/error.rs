@@ -1,6 +1,7 @@
 //! Every way an accounts request can fail, with its wire code, HTTP status and the kind
 //! Japanese sentence the page shows as it is.
 use super::nickname::{NicknameProblem, MAX_CHARS};
+use crate::config::Wording;
 use crate::store::StoreError;
 use std::time::Duration;
 
@@ -17,10 +18,11 @@ pub enum AccountError {
     InvitationUnknown,
     #[error("invitation used")]
     InvitationUsed,
+    /// `contact`: how to reach the office, whom the message asks the person to get in touch with.
     #[error("invitation expired")]
-    InvitationExpired,
+    InvitationExpired { contact: Option<Wording> },
     #[error("invitation revoked")]
-    InvitationRevoked,
+    InvitationRevoked { contact: Option<Wording> },
     #[error("nickname taken")]
     NicknameTaken,
     #[error("e-mail already registered")]
@@ -87,8 +89,8 @@ impl AccountError {
             RateLimited { .. } => "rate_limited",
             InvitationUnknown => "invitation_unknown",
             InvitationUsed => "invitation_used",
-            InvitationExpired => "invitation_expired",
-            InvitationRevoked => "invitation_revoked",
+            InvitationExpired { .. } => "invitation_expired",
+            InvitationRevoked { .. } => "invitation_revoked",
             NicknameTaken => "nickname_taken",
             EmailRegistered => "email_registered",
             LoginFailed => "login_failed",
@@ -113,7 +115,11 @@ impl AccountError {
             Forbidden => 403,
             InvitationUnknown | LinkUnknown | NotFound => 404,
             NicknameTaken | EmailRegistered | AlreadyDecided | InvitationClosed => 409,
-            InvitationUsed | InvitationExpired | InvitationRevoked | LinkUsed | LinkExpired => 410,
+            InvitationUsed
+            | InvitationExpired { .. }
+            | InvitationRevoked { .. }
+            | LinkUsed
+            | LinkExpired => 410,
             RateLimited { .. } => 429,
             Internal(_) => 500,
             MailFailed => 502,
@@ -131,8 +137,8 @@ impl AccountError {
             }
             InvitationUnknown => "この招待リンクは見つかりませんでした。メールのリンクが途中で切れていないか、もう一度確かめてください。".into(),
             InvitationUsed => "この招待リンクは、すでに登録に使われています。登録がお済みの方は、ログインのページからお入りください。".into(),
-            InvitationExpired => "この招待リンクは有効期限が過ぎています。お手数ですが、もう一度お申し込みいただくか、運営にご連絡ください。新しいリンクをお送りします。".into(),
-            InvitationRevoked => "この招待リンクは運営が取り消しました。ご不明な点は運営にお問い合わせください。".into(),
+            InvitationExpired { contact } => with_contact("この招待リンクは有効期限が過ぎています。お手数ですが、もう一度お申し込みいただくか、運営にご連絡ください。新しいリンクをお送りします。", contact),
+            InvitationRevoked { contact } => with_contact("この招待リンクは運営が取り消しました。ご不明な点は運営にお問い合わせください。", contact),
             NicknameTaken => "そのニックネームは、ほかの方が使っています。別のニックネームにしてください。".into(),
             EmailRegistered => "このメールアドレスは、すでに登録されています。ログインのページからお入りください。".into(),
             LoginFailed => "メールアドレスかパスフレーズが違うようです。パスフレーズを忘れたときは、ログイン用のリンクをメールで受け取れます。".into(),
@@ -156,7 +162,28 @@ impl AccountError {
             AccountError::RateLimited { retry_after } => {
                 serde_json::json!({ "retry_after_s": retry_after.as_secs().max(1) })
             }
+            // A page in English words the message itself, and names the office from these.
+            AccountError::InvitationExpired {
+                contact: Some(contact),
+            }
+            | AccountError::InvitationRevoked {
+                contact: Some(contact),
+            } => {
+                let mut details = serde_json::json!({ "contact": contact.ja });
+                if let Some(en) = &contact.en {
+                    details["contact_en"] = en.as_str().into();
+                }
+                details
+            }
             _ => serde_json::json!({}),
         }
+    }
+}
+
+/// A message asking the person to get in touch, followed by how, when the operator said.
+fn with_contact(message: &str, contact: &Option<Wording>) -> String {
+    match contact {
+        Some(contact) => format!("{message}お問い合わせ先: {}", contact.ja),
+        None => message.to_string(),
     }
 }
