@@ -896,6 +896,83 @@ async fn doors_are_rate_limited_and_a_wrong_passphrase_reveals_nothing() {
     space.assert_no_address_in_log();
 }
 
+/// The fields an `invalid` answer names in `problems`, in order, each with words to show.
+fn problem_fields(body: &Value) -> Vec<&str> {
+    let problems = body["problems"].as_array().expect("problems");
+    for p in problems {
+        assert!(
+            p["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+    assert_eq!(body["field"], problems[0]["field"], "{body}");
+    assert_eq!(body["message"], problems[0]["message"], "{body}");
+    problems
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_empty_form_hears_of_every_problem_at_once() {
+    let space = Space::start().await;
+    let (status, empty) = post(
+        &browser(),
+        &space.url("/api/applications"),
+        json!({"nickname": "", "email": "", "applicant": "self"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{empty}");
+    assert_eq!(empty["error"], "invalid");
+    assert_eq!(
+        problem_fields(&empty),
+        ["nickname", "email", "eligible", "consent"]
+    );
+    // One thing wrong is one problem.
+    let (status, one) = post(
+        &browser(),
+        &space.url("/api/applications"),
+        json!({"nickname": "そら", "email": "sora@example.org", "applicant": "self",
+               "eligible": true, "consent": true, "note": "あ".repeat(1001)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{one}");
+    assert_eq!(problem_fields(&one), ["note"]);
+    assert!(space.sink.to("sora@example.org").is_empty());
+
+    // Registering: a bad invitation is said first; then every field at once.
+    space
+        .admin(&["invite", "--email", "r@example.org", "--role", "staff"])
+        .await;
+    let token = space
+        .sink
+        .nth_to("r@example.org", 1)
+        .await
+        .token("/register#t=");
+    let (status, wrong) = post(
+        &browser(),
+        &space.url("/api/registrations"),
+        json!({"token": token, "nickname": "090-1234-5678", "avatar": {"shape": "dragon", "color": "#8fb8de"},
+               "group": "50s", "login_by_email": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}");
+    assert_eq!(
+        problem_fields(&wrong),
+        ["nickname", "avatar", "group", "passphrase"]
+    );
+    let (status, unknown) = post(
+        &browser(),
+        &space.url("/api/registrations"),
+        json!({"token": "nope", "nickname": ""}),
+    )
+    .await;
+    assert_eq!(
+        (status, unknown["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("invitation_unknown"))
+    );
+}
+
 #[tokio::test]
 async fn nicknames_carry_no_contact_details() {
     let space = Space::start().await;

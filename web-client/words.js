@@ -164,6 +164,7 @@ const EN_INVALID = {
   eligible: "To apply, please tick the box confirming who this space is for.",
   consent: "To apply, please tick the box agreeing to how your personal information is handled.",
   note: "Please keep your message to 1,000 characters or fewer.",
+  heard_from: "Please keep your answer to 100 characters or fewer.",
   avatar: "Please choose one of the avatars shown.",
   group: "Please choose one of the age bands shown (or choose not to answer).",
   passphrase: "Please choose a passphrase of 10 to 200 characters, or, where that is offered, choose to log in by e-mail instead.",

@@ -1,6 +1,6 @@
 // The application form (docs/accounts.md: POST /api/applications).
 import { language, operatorText, show, wordPage } from "../words.js";
-import { $, busy, markField, say, send } from "./common.js";
+import { $, busy, say, send, showProblems } from "./common.js";
 
 async function showForm() {
   const { ok, body } = await send("GET", "/api/applications/form");
@@ -45,11 +45,7 @@ async function apply(event) {
       $("result").focus();
       return;
     }
-    if (body.field && markField(form, body.field, (w) => w.problem(body))) {
-      $("result").hidden = true;
-    } else {
-      say($("result"), (w) => w.problem(body), "problem");
-    }
+    showProblems(form, body, $("result"));
   });
 }
 

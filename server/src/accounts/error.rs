@@ -5,13 +5,42 @@ use crate::config::Wording;
 use crate::store::StoreError;
 use std::time::Duration;
 
+/// What is wrong with one field of a request, worded for the person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn nickname(problem: NicknameProblem) -> Problem {
+        use NicknameProblem::*;
+        let message = match problem {
+            Empty => "ニックネームを入力してください。".to_string(),
+            TooLong => format!("ニックネームは{MAX_CHARS}文字までにしてください。"),
+            Email => "ニックネームにメールアドレスは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
+            Link => "ニックネームにURLやサイトのアドレスは使えません。".to_string(),
+            Phone => "ニックネームに電話番号のような数字の並びは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
+            Control => "ニックネームに使えない文字が含まれています。".to_string(),
+            Blocked => "そのニックネームには、この居場所で使えない言葉が含まれています。別のニックネームにしてください。".to_string(),
+        };
+        Problem::new("nickname", message)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("invalid {field}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    /// One field or more (never none), in the form's order: a form is told every problem at
+    /// once, not one per try.
+    #[error("invalid {}", .0.iter().map(|p| p.field).collect::<Vec<_>>().join(", "))]
+    Invalid(Vec<Problem>),
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
     #[error("invitation unknown")]
@@ -59,33 +88,22 @@ impl From<StoreError> for AccountError {
     }
 }
 
+impl From<Problem> for AccountError {
+    fn from(problem: Problem) -> Self {
+        AccountError::Invalid(vec![problem])
+    }
+}
+
 impl AccountError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        AccountError::Invalid {
-            field,
-            message: message.into(),
-        }
-    }
-
-    pub fn nickname(problem: NicknameProblem) -> Self {
-        use NicknameProblem::*;
-        let message = match problem {
-            Empty => "ニックネームを入力してください。".to_string(),
-            TooLong => format!("ニックネームは{MAX_CHARS}文字までにしてください。"),
-            Email => "ニックネームにメールアドレスは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
-            Link => "ニックネームにURLやサイトのアドレスは使えません。".to_string(),
-            Phone => "ニックネームに電話番号のような数字の並びは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
-            Control => "ニックネームに使えない文字が含まれています。".to_string(),
-            Blocked => "そのニックネームには、この居場所で使えない言葉が含まれています。別のニックネームにしてください。".to_string(),
-        };
-        AccountError::invalid("nickname", message)
+        Problem::new(field, message).into()
     }
 
     /// The wire code (`"error"` in the JSON body).
     pub fn code(&self) -> &'static str {
         use AccountError::*;
         match self {
-            Invalid { .. } => "invalid",
+            Invalid(_) => "invalid",
             RateLimited { .. } => "rate_limited",
             InvitationUnknown => "invitation_unknown",
             InvitationUsed => "invitation_used",
@@ -110,7 +128,7 @@ impl AccountError {
     pub fn status(&self) -> u16 {
         use AccountError::*;
         match self {
-            Invalid { .. } => 400,
+            Invalid(_) => 400,
             LoginFailed | NotLoggedIn => 401,
             Forbidden => 403,
             InvitationUnknown | LinkUnknown | NotFound => 404,
@@ -130,7 +148,10 @@ impl AccountError {
     pub fn message(&self) -> String {
         use AccountError::*;
         match self {
-            Invalid { message, .. } => message.clone(),
+            Invalid(problems) => problems
+                .first()
+                .map(|p| p.message.clone())
+                .unwrap_or_default(),
             RateLimited { retry_after } => {
                 let minutes = retry_after.as_secs().div_ceil(60).max(1);
                 format!("短い時間に何度も送られたため、いまは受け付けられません。{minutes}分ほどたってから、もう一度お試しください。")
@@ -158,7 +179,10 @@ impl AccountError {
     /// Extra fields of the JSON body.
     pub fn details(&self) -> serde_json::Value {
         match self {
-            AccountError::Invalid { field, .. } => serde_json::json!({ "field": field }),
+            AccountError::Invalid(problems) => serde_json::json!({
+                "field": problems.first().map(|p| p.field),
+                "problems": problems,
+            }),
             AccountError::RateLimited { retry_after } => {
                 serde_json::json!({ "retry_after_s": retry_after.as_secs().max(1) })
             }

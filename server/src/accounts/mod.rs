@@ -13,7 +13,7 @@ pub mod retention;
 pub mod secret;
 
 pub use admission::{ApplicationForm, ApplyRequest, InvitationView};
-pub use error::AccountError;
+pub use error::{AccountError, Problem};
 pub use login::{LoggedIn, RegisterRequest, SESSION_TTL};
 
 use crate::auth::Keys;
