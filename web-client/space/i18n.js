@@ -82,6 +82,9 @@ export const WORDS = {
     approve: "承認する",
     decline: "見送る",
     applicant: { self: "本人", family: "家族" },
+    declineWord: "見送るときに添える言葉（任意。メールに入ります）",
+    // What staff's approve or decline did (the server says it in Japanese).
+    decided: (outcome) => outcome.message ?? "",
     toTop: "トップへ",
     toLogin: "ログインへ",
     connecting: "接続しています…",
@@ -206,6 +209,16 @@ export const WORDS = {
     approve: "Approve",
     decline: "Decline",
     applicant: { self: "self", family: "family" },
+    declineWord: "A kind word to go with a decline (optional; it goes into the e-mail)",
+    decided: ({ action, ok, nickname, mailed, word, error, message }) => {
+      if (ok && action === "approve") {
+        return mailed
+          ? `Approved ${nickname}'s application and sent the invitation by e-mail.`
+          : "The invitation was made, but its e-mail could not be sent. Please resend it a little later.";
+      }
+      if (ok) return `Declined ${nickname}'s application and told them by e-mail${word ? ", with your words" : ""}.`;
+      return EN_DECISION_ERRORS[error] ?? message ?? "";
+    },
     toTop: "Home",
     toLogin: "Log in",
     connecting: "Connecting…",
@@ -275,6 +288,15 @@ const EN_ERRORS = {
   bad_sdp: "The voice connection details could not be read.",
   no_voice: "Voice isn't used in this room.",
   no_stage: "This room has no stage.",
+};
+
+// Why staff's approve or decline did not go through (docs/accounts.md).
+const EN_DECISION_ERRORS = {
+  already_decided: "This application has already been approved or declined.",
+  not_found: "This application could not be found: it may have been dealt with already.",
+  mail_failed: "We couldn't send the e-mail. Please try again a little later.",
+  forbidden: "You are not allowed to do this.",
+  not_logged_in: "You are not logged in. Please log in again.",
 };
 
 // Whom a room is for (rooms.toml for_groups, for_roles), from a room of `welcome` or a
