@@ -134,6 +134,16 @@ export function apply(state, msg) {
       state.banner = { kind: msg.kind, msg, until: msg.until };
       changed.add("banner");
       break;
+    case "space_changed":
+      // It opened, or closed while staff stay (they are told so by the note the space part
+      // shows); a closing countdown has nothing left to count.
+      state.space = msg.space;
+      changed.add("space");
+      if (!msg.space.open && state.banner?.kind === "closing") {
+        state.banner = null;
+        changed.add("banner");
+      }
+      break;
     case "announcement":
       state.banner = { kind: "announcement", announcement: msg };
       changed.add("banner");

@@ -506,6 +506,10 @@ pub enum ServerMessage {
         rid: Option<Rid>,
         rooms: Vec<RoomOccupancy>,
     },
+    /// The space opened, or closed while you stay (staff): its state now, as in `welcome`.
+    SpaceChanged {
+        space: SpaceInfo,
+    },
     /// The server is about to close this connection (see `reason`).
     Goodbye {
         reason: GoodbyeReason,
