@@ -319,7 +319,7 @@ fn the_lists_of_all_close_codes_and_roles_hold_every_variant() {
 }
 
 fn web_client(file: &str) -> String {
-    let path = format!("{}/../web-client/space/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../web-client/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -335,18 +335,18 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     &text[from..from + to]
 }
 
-/// The page's English: every error code has its own wording in web-client/space/i18n.js
-/// (the table `EN_ERRORS`, or a `case` of englishFromServer for those with a number or a date),
+/// The page's English: every error code has its own wording in web-client/words/en.js
+/// (the table `EN_ERRORS`, or a `case` of fromServer for those with a number or a date),
 /// and the page words no code the server does not have.
 #[test]
 fn every_error_code_has_english_words_in_the_page_and_no_other() {
-    let i18n = web_client("i18n.js");
-    let table: BTreeSet<String> = between(&i18n, "const EN_ERRORS = {", "\n};")
+    let english = web_client("words/en.js");
+    let table: BTreeSet<String> = between(&english, "const EN_ERRORS = {", "\n};")
         .lines()
         .filter_map(|line| line.trim().split_once(':'))
         .map(|(key, _)| key.trim().to_string())
         .collect();
-    let cases: BTreeSet<String> = between(&i18n, "case \"error\":", "default:")
+    let cases: BTreeSet<String> = between(&english, "case \"error\":", "default:")
         .split("case \"")
         .skip(1)
         .filter_map(|case| case.split('"').next())
@@ -356,20 +356,39 @@ fn every_error_code_has_english_words_in_the_page_and_no_other() {
     for code in &codes {
         assert!(
             table.contains(code) || cases.contains(code),
-            "error code `{code}` has no English words in web-client/space/i18n.js"
+            "error code `{code}` has no English words in web-client/words/en.js"
         );
     }
     for worded in table.iter().chain(&cases) {
         assert!(
             codes.contains(worded),
-            "web-client/space/i18n.js words an error code the server does not have: `{worded}`"
+            "web-client/words/en.js words an error code the server does not have: `{worded}`"
         );
     }
     assert!(
         table.is_disjoint(&cases),
-        "worded twice in i18n.js: {:?}",
+        "worded twice in words/en.js: {:?}",
         table.intersection(&cases).collect::<Vec<_>>()
     );
+}
+
+/// Every avatar shape the server accepts has its drawn face (web-client/pictures.js `SHAPES`,
+/// web-client/space/avatars/NAME.svg), and the page draws no shape the server does not have.
+#[test]
+fn every_avatar_shape_is_drawn_and_no_other() {
+    let pictures = web_client("pictures.js");
+    let drawn: Vec<&str> = between(&pictures, "export const SHAPES = [", "];")
+        .split(',')
+        .map(|shape| shape.trim().trim_matches('"'))
+        .collect();
+    assert_eq!(drawn, ibasho::model::AVATAR_SHAPES, "pictures.js SHAPES");
+    for shape in drawn {
+        let svg = web_client(&format!("space/avatars/{shape}.svg"));
+        assert!(
+            svg.starts_with("<svg "),
+            "space/avatars/{shape}.svg is not a drawing"
+        );
+    }
 }
 
 /// The close codes the page acts on (connection.js's final ones, app.js's farewells) are codes
@@ -377,9 +396,9 @@ fn every_error_code_has_english_words_in_the_page_and_no_other() {
 #[test]
 fn the_close_codes_the_page_knows_are_the_servers() {
     let codes: BTreeSet<u16> = CloseCode::ALL.iter().map(|c| c.code()).collect();
-    let connection = web_client("connection.js");
+    let connection = web_client("space/connection.js");
     let finals = between(&connection, "const FINAL = new Set([", "]);");
-    let app = web_client("app.js");
+    let app = web_client("space/app.js");
     let farewells = app
         .split("code === ")
         .skip(1)

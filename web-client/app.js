@@ -1,6 +1,7 @@
 // The public page: the space's name, whether it is open now, and the next opening days.
 // Plain ES module, no build step, nothing loaded from outside this server.
-import { operatorText, reword, show, wordPage } from "./words.js";
+import { operatorText } from "./words/lookup.js";
+import { language, reword, show, wordPage } from "./words/page.js";
 
 const DAYS_AHEAD = 60;
 const FALLBACK_TIMEZONE = "Asia/Tokyo";
@@ -87,7 +88,7 @@ function renderDays(list, days, rooms, fmt, w) {
       sessions.setAttribute("aria-label", w.sessionLabel);
       for (const s of day.sessions) {
         const li = document.createElement("li");
-        const name = rooms.has(s.room) ? operatorText(rooms.get(s.room), "name") : s.room;
+        const name = rooms.has(s.room) ? operatorText(language(), rooms.get(s.room), "name") : s.room;
         li.textContent = `${name} ${w.range(fmt.time(new Date(s.start)), fmt.time(new Date(s.end)))}`;
         sessions.append(li);
       }
@@ -115,12 +116,12 @@ async function main() {
 
   // The operator's name and description (rooms.toml) replace the default words.
   if (status.name) {
-    show($("space-name"), () => operatorText(status, "name"));
-    show(document.querySelector("title"), () => operatorText(status, "name"));
+    show($("space-name"), () => operatorText(language(), status, "name"));
+    show(document.querySelector("title"), () => operatorText(language(), status, "name"));
   }
-  if (status.about) show($("space-about"), () => operatorText(status, "about"));
+  if (status.about) show($("space-about"), () => operatorText(language(), status, "about"));
   if (status.contact) {
-    show($("contact"), () => operatorText(status, "contact"));
+    show($("contact"), () => operatorText(language(), status, "contact"));
     $("contact-card").hidden = false;
   }
 

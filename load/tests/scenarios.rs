@@ -21,6 +21,8 @@ async fn start() -> Running {
         data: data.path().to_path_buf(),
         signing_key_file: None,
         database: None,
+        redis: None,
+        cluster_name: None,
         web: repo.join("web-client"),
         // A Wednesday noon: open, whatever the hour the test runs at.
         clock: Some("2026-12-09T12:00:00+09:00".parse().unwrap()),

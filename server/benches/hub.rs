@@ -85,7 +85,7 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
     let _entered = rt.enter();
     // The room's voice engine on loopback; nobody here starts voice.
     let (media, _speaking) = Media::bind("127.0.0.1:0".parse().unwrap(), None, None).unwrap();
-    RoomHandle::spawn(
+    RoomHandle::spawn_alone(
         "free".into(),
         Arc::new(config),
         Arc::new(SystemClock),

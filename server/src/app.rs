@@ -1,6 +1,7 @@
 //! Putting the server together: settings in, a running space out.
 use crate::accounts::{Accounts, Site};
 use crate::auth::{KeyError, Keys};
+use crate::cluster::Cluster;
 use crate::config::RoomKind;
 use crate::config::{ConfigError, SpaceConfig};
 pub use crate::http::HttpLimits;
@@ -26,6 +27,12 @@ pub struct Settings {
     pub signing_key_file: Option<PathBuf>,
     /// `postgres://…` or `sqlite://PATH`; `None`: SQLite in `data`.
     pub database: Option<String>,
+    /// Cluster mode: the Redis the nodes of the space meet in (`redis://…`); needs a
+    /// PostgreSQL `database`. `None`: one node, rooms in this process.
+    pub redis: Option<String>,
+    /// The space's name in Redis (every node of one space gives the same); `None`: the space's
+    /// name from rooms.toml.
+    pub cluster_name: Option<String>,
     pub web: PathBuf,
     /// Start the clock at this instant (rehearsals, demos, tests) instead of now.
     pub clock: Option<DateTime<FixedOffset>>,
@@ -70,6 +77,10 @@ pub enum StartError {
     NoHttpTime,
     #[error("media: {0}")]
     Media(#[from] BindError),
+    #[error("--redis (several nodes) needs --database postgres://… (a store every node shares)")]
+    RedisWithoutPostgres,
+    #[error("redis: {0}")]
+    Redis(#[from] crate::cluster::ClusterError),
 }
 
 pub use crate::store::database_path;
@@ -124,6 +135,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         &settings.data,
         settings.signing_key_file.as_deref(),
     )?);
+    let cluster = cluster(settings, &space).await?;
     let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;
     let accounts = accounts(
         &space,
@@ -132,6 +144,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         &settings.data,
         &settings.public_url,
         &settings.mail,
+        cluster.clone(),
     )?;
     let (media, speaking) = Media::bind(
         settings.media_udp,
@@ -146,7 +159,9 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         keys,
         media,
         settings.max_connections,
+        cluster.as_ref(),
     );
+    hub.join_cluster().await?;
     tokio::spawn(hub.clone().relay_speaking(speaking));
     Ok(App {
         state: AppState {
@@ -174,6 +189,7 @@ pub fn accounts(
     data: &Path,
     public_url: &str,
     mail: &MailSettings,
+    cluster: Option<Cluster>,
 ) -> Result<Accounts, StartError> {
     let mailer = crate::mail::mailer(mail, data)?;
     tracing::info!(mail = %mailer.describe(), "mail");
@@ -188,8 +204,30 @@ pub fn accounts(
             contact: space.space.contact.clone(),
             settings: space.accounts.clone(),
         },
-        None,
+        cluster,
     ))
+}
+
+/// Cluster mode's link to Redis, when `--redis` is given (with PostgreSQL, which every node
+/// must share).
+async fn cluster(settings: &Settings, space: &SpaceConfig) -> Result<Option<Cluster>, StartError> {
+    let Some(url) = &settings.redis else {
+        return Ok(None);
+    };
+    let shared_store = settings
+        .database
+        .as_deref()
+        .is_some_and(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"));
+    if !shared_store {
+        return Err(StartError::RedisWithoutPostgres);
+    }
+    let name = settings
+        .cluster_name
+        .clone()
+        .unwrap_or_else(|| space.space.name.ja.clone());
+    let cluster = Cluster::connect(url, &name).await?;
+    tracing::info!(node = cluster.node(), space = %name, "cluster mode: rooms are shared through Redis");
+    Ok(Some(cluster))
 }
 
 /// A gallery file or map background that is not there shows as nothing: say so at start-up,

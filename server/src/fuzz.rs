@@ -251,6 +251,7 @@ async fn serve() -> (
         &data,
         "http://ibasho.fuzz",
         &mail,
+        None,
     )
     .expect("accounts");
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -263,6 +264,7 @@ async fn serve() -> (
         keys,
         media,
         1024,
+        None,
     );
     tokio::spawn(hub.clone().relay_speaking(speaking));
     tokio::spawn(crate::hub::run_doorkeeper(hub.clone()));

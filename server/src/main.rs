@@ -53,6 +53,12 @@ struct ServeArgs {
     /// The database: postgres://… (several nodes) or sqlite://PATH (default: SQLite in the data directory).
     #[arg(long, env = "IBASHO_DATABASE")]
     database: Option<String>,
+    /// Several nodes: the Redis they meet in (redis://HOST:PORT/DB); needs --database postgres://….
+    #[arg(long, env = "IBASHO_REDIS")]
+    redis: Option<String>,
+    /// Several nodes: the space's name in Redis, the same on every node (default: the space's name in rooms.toml).
+    #[arg(long, env = "IBASHO_CLUSTER_NAME")]
+    cluster_name: Option<String>,
     /// The web client's files.
     #[arg(long, env = "IBASHO_WEB", default_value = "web-client")]
     web: PathBuf,
@@ -126,6 +132,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data: args.data,
         signing_key_file: args.signing_key_file,
         database: args.database,
+        redis: args.redis,
+        cluster_name: args.cluster_name,
         web: args.web.clone(),
         clock: args.clock,
         clock_speed: args.clock_speed,

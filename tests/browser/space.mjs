@@ -2,7 +2,7 @@
 // registers the people). Each step says what a person would do and what they should see.
 // Screenshots go to $SCREENSHOTS when it is set (bench/screenshots.sh).
 import assert from "node:assert/strict";
-import { WAIT, axe, enter, env, launch, logIn, memberItem, run, shot, step } from "./common.mjs";
+import { WAIT, axe, chooseLanguage, enter, env, launch, logIn, memberItem, run, shot, step } from "./common.mjs";
 
 const OPEN = env("OPEN_URL");
 const [sora, staff] = JSON.parse(env("PEOPLE"));
@@ -12,6 +12,47 @@ const CLOSED = env("CLOSED_URL");
 const [yoru, nightStaff] = JSON.parse(env("CLOSED_PEOPLE"));
 // The space's own name in tests/support TEST_ROOMS.
 const SPACE_NAME = "テストの居場所";
+// The operator's names of the rooms (tests/support TEST_ROOMS and tests/browser.rs): shown as
+// written, in either language.
+const ROOM_NAMES = ["ひろば", "いっしょにランチ", "ちいさなギャラリー", "スタッフルーム", "ギャラリー", "家族のつどい"];
+
+// In the page: what it says (visible text, text for screen readers, the names and titles of
+// its controls) that is not in `lang`, once the texts of people and of the operator (`own`)
+// are taken out: Japanese script in English, words in Latin letters in Japanese.
+function foreignText([lang, own]) {
+  const foreign = lang === "en" ? /[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]/ : /[A-Za-z]{2,}/;
+  const said = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    // A select shows only its chosen option (below).
+    if (el.closest("option, script, style") || !el.checkVisibility()) continue;
+    said.push(node.textContent);
+  }
+  for (const el of document.querySelectorAll("[aria-label], [title], [alt], [placeholder]")) {
+    if (!el.checkVisibility()) continue;
+    for (const name of ["aria-label", "title", "alt", "placeholder"]) said.push(el.getAttribute(name) ?? "");
+  }
+  for (const select of document.querySelectorAll("select")) {
+    if (select.checkVisibility()) said.push(select.selectedOptions[0]?.textContent ?? "");
+  }
+  const longestFirst = [...own].sort((x, y) => y.length - x.length);
+  return said
+    .map((text) => longestFirst.reduce((rest, mine) => rest.split(mine).join(" "), text))
+    .filter((rest) => foreign.test(rest))
+    .map((rest) => rest.trim());
+}
+
+// Switches `page` to `lang` as a person would; everything it says is then in `lang` (a list
+// of microphones may follow a moment later: it is waited for), but for `own` texts.
+async function allIn(page, lang, own) {
+  await chooseLanguage(page, lang);
+  // Given to the page through the debugging protocol: its Content-Security-Policy refuses
+  // a predicate passed as a string.
+  await page.evaluate(`window.foreignText = ${foreignText}`);
+  await page.waitForFunction((args) => window.foreignText(args).length === 0, [lang, own], { timeout: WAIT }).catch(() => {});
+  assert.deepEqual(await page.evaluate(foreignText, [lang, own]), [], `in ${lang}, these are still in the other language`);
+}
 
 const browser = await launch();
 
@@ -176,6 +217,21 @@ await run(browser, async () => {
     }, null, { timeout: WAIT });
     const size = await a.evaluate(() => document.querySelector("#map g.avatar.you circle.body").getBoundingClientRect().width);
     assert.ok(size >= 32, `an avatar is ${size} px across`);
+    // Faces are drawn pictures (no emoji font needed), the same on the map and in the list.
+    const faces = await a.evaluate(async () => {
+      const loads = async (src) => {
+        const img = new Image();
+        img.src = src;
+        return img.decode().then(() => img.naturalWidth > 0, () => false);
+      };
+      const map = [...document.querySelectorAll("#map g.avatar")].map((g) => g.querySelector("image.face")?.getAttribute("href"));
+      const list = [...document.querySelectorAll("#members li .dot img")].map((img) => img.getAttribute("src"));
+      const drawn = [...map, ...list].every((src) => /^\/space\/avatars\/[a-z]+\.svg$/.test(src ?? ""));
+      return { map, list, drawn, load: (await Promise.all([...map, ...list].map(loads))).every(Boolean), text: [...document.querySelectorAll("#map text")].map((t) => t.textContent) };
+    });
+    assert.ok(faces.drawn && faces.load && faces.map.length === 2 && faces.list.length === 2, `faces: ${JSON.stringify(faces)}`);
+    assert.deepEqual(faces.map.toSorted(), faces.list.toSorted(), "the list shows the faces the map shows");
+    assert.deepEqual(faces.text.toSorted(), [sora.nickname, staff.nickname].toSorted(), "the map's only texts are the names");
     // Reached with the keyboard (Shift+Tab from the status), the map shows a focus ring.
     await a.focus("#status");
     await a.keyboard.press("Shift+Tab");
@@ -309,7 +365,7 @@ await run(browser, async () => {
     await b.click("#settings-toggle");
     await b.selectOption("#language", "en");
     await b.locator("#applications li", { hasText: "はじめて" }).locator("button", { hasText: "Approve" }).waitFor({ timeout: WAIT });
-    assert.match(await b.locator("#applications li", { hasText: "はじめて" }).innerText(), /はじめて（family）/);
+    assert.match(await b.locator("#applications li", { hasText: "はじめて" }).innerText(), /はじめて \(family\)/);
     assert.equal(await b.textContent("#connection"), "Connected");
     await b.selectOption("#language", "ja");
     await b.locator("#applications li button[aria-label='はじめて 承認する']").waitFor({ timeout: WAIT });
@@ -322,6 +378,22 @@ await run(browser, async () => {
     await a.locator(".banner.announcement", { hasText: "15時からお茶の時間です" }).waitFor({ timeout: WAIT });
     await b.click("#overview-refresh");
     await b.locator("#overview li", { hasText: sora.nickname }).waitFor({ timeout: WAIT });
+  });
+
+  await step("switching language rewords everything on both screens at once, ja → en → ja", async () => {
+    // Each page shows its chat with a stamp's note, the connection badge, who is here, the
+    // rooms, the voice controls and a refusal under them (a), an announcement (a), and the
+    // staff's lists (b). Only people's and the operator's own texts stay as written.
+    const own = [SPACE_NAME, ...ROOM_NAMES, sora.nickname, staff.nickname, "はな", "はじめて", "見学からはじめたいです",
+      "こんにちは、ブラウザからです", "15時からお茶の時間です"];
+    // 話す while 見てるだけ (a reload started afresh): the server's refusal, under the controls.
+    await a.click("#talk");
+    await a.waitForFunction(() => document.querySelector("#talk-note").textContent !== "", null, { timeout: WAIT });
+    await a.click("#listen"); // 聞くのをやめる: the note stays
+    await a.waitForSelector("#voice-state[data-state=off]", { timeout: WAIT });
+    for (const lang of ["en", "ja"]) {
+      for (const page of [a, b]) await allIn(page, lang, own);
+    }
   });
 
   await step("the space page passes the accessibility scan, in Japanese and in English", async () => {

@@ -1,6 +1,7 @@
-//! Shared by the browser tests (tests/browser.rs, tests/browser_voice.rs): whether Chromium
-//! and Playwright are here, a space with people registered the real way, and running one
-//! script of tests/browser. Needs Node.js, `npm ci` in tests/browser and /usr/bin/chromium
+//! Shared by the browser tests (tests/browser.rs, tests/browser_voice.rs,
+//! tests/browser_table.rs, tests/browser_map.rs): whether Chromium and Playwright are here, a
+//! space with people registered the real way, invitations, and running one script of
+//! tests/browser. Needs Node.js, `npm ci` in tests/browser and /usr/bin/chromium
 //! (`.ci/run` installs them): missing ones fail the test under `CI=true`, and skip it (with
 //! the reason) elsewhere.
 use super::smtp::SmtpSink;
@@ -82,22 +83,7 @@ pub async fn space_with(
     let mut people = Vec::new();
     for (nickname, role) in names {
         let email = format!("{}@example.org", people.len() + 1);
-        let (ok, out, err) = server
-            .admin(
-                &[
-                    "invite",
-                    "--email",
-                    &email,
-                    "--role",
-                    role,
-                    "--nickname",
-                    nickname,
-                ],
-                &flags,
-            )
-            .await;
-        assert!(ok, "{out}{err}");
-        let token = sink.nth_to(&email, 1).await.token("/register#t=");
+        let token = invitation(&server, &sink, &email, role, nickname).await;
         let response = reqwest::Client::new()
             .post(server.http_url("/api/registrations"))
             .json(&json!({"token": token, "nickname": nickname, "passphrase": PASSPHRASE}))
@@ -112,6 +98,29 @@ pub async fn space_with(
         people.push(json!({"email": email, "passphrase": PASSPHRASE, "nickname": nickname}));
     }
     (server, sink, people)
+}
+
+/// Invites `email` as `role` (suggesting `nickname`) from the command line, as an admin
+/// would; answers the token of the link in the mail that comes (`/register#t=…`).
+pub async fn invitation(
+    server: &Server,
+    sink: &SmtpSink,
+    email: &str,
+    role: &str,
+    nickname: &str,
+) -> String {
+    let args = [
+        "invite",
+        "--email",
+        email,
+        "--role",
+        role,
+        "--nickname",
+        nickname,
+    ];
+    let (ok, out, err) = server.admin(&args, &sink.flags()).await;
+    assert!(ok, "{out}{err}");
+    sink.nth_to(email, 1).await.token("/register#t=")
 }
 
 /// Runs one browser script with the servers' addresses; fails the test with its output.

@@ -252,6 +252,17 @@ impl Server {
         assert!(status.success(), "kill -TERM {pid} failed");
     }
 
+    /// SIGKILL (a node lost without warning), and wait for the process to be gone.
+    pub async fn kill(&mut self) {
+        let child = self.child.as_mut().expect("server is running");
+        child.start_kill().expect("kill -9");
+        timeout(WAIT, child.wait())
+            .await
+            .expect("killed server did not go")
+            .expect("wait for server");
+        self.child = None;
+    }
+
     /// SIGTERM, then wait (bounded) for the process to exit.
     pub async fn stop(&mut self) -> ExitStatus {
         self.terminate();

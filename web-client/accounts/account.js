@@ -1,5 +1,5 @@
 // One's own account: what others see, logging out, and deleting everything.
-import { show, wordPage } from "../words.js";
+import { show, wordPage } from "../words/page.js";
 import { $, busy, groupChoices, say, send, showProblems } from "./common.js";
 
 // The bands one may declare (server/src/model/group.rs); the server checks them again.

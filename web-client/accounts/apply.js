@@ -1,5 +1,6 @@
 // The application form (docs/accounts.md: POST /api/applications).
-import { language, operatorText, show, wordPage } from "../words.js";
+import { operatorText } from "../words/lookup.js";
+import { language, show, wordPage } from "../words/page.js";
 import { $, busy, say, send, showProblems } from "./common.js";
 
 async function showForm() {
@@ -9,8 +10,8 @@ async function showForm() {
     return;
   }
   // The operator's own wording (rooms.toml), shown as written, in English when given.
-  show($("eligibility"), (w) => `${operatorText(body, "eligibility")}${w.required}`);
-  show($("privacy"), () => operatorText(body, "privacy_notice"));
+  show($("eligibility"), (w) => `${operatorText(language(), body, "eligibility")}${w.required}`);
+  show($("privacy"), () => operatorText(language(), body, "privacy_notice"));
   (body.heard_from ?? []).forEach((choice, i) => {
     const option = document.createElement("option");
     // The Japanese is sent (staff read it), whichever the applicant reads.

@@ -1,12 +1,12 @@
 // What the account pages share: talking to the API and showing its answers. Their words
-// are in ../words.js.
+// are in ../words/ (ja.js, en.js).
 // Plain ES module, no build step, nothing loaded from outside this server.
-import { show } from "../words.js";
+import { show } from "../words/page.js";
 
 export const $ = (id) => document.getElementById(id);
 
 // POSTs (or another method) JSON; never throws for an HTTP error: the caller gets
-// { ok, status, body } and shows the problem (words.js `problem(body)`).
+// { ok, status, body } and shows the problem (the words' `problem(body)`).
 export async function send(method, url, body) {
   try {
     const response = await fetch(url, {

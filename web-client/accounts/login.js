@@ -1,5 +1,5 @@
 // Logging in: by passphrase, by asking for a link, or by opening that link (/login#t=…).
-import { language, wordPage } from "../words.js";
+import { language, wordPage } from "../words/page.js";
 import { $, busy, say, send, takeToken } from "./common.js";
 
 function loggedIn(body) {

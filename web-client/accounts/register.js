@@ -1,6 +1,7 @@
 // Registration from an invitation link (/register#t=…): nickname, avatar, and a passphrase
 // or log-in-by-e-mail. A used, expired or revoked link gets the API's kind message and a way on.
-import { show, wordPage } from "../words.js";
+import { avatarPicture } from "../pictures.js";
+import { show, wordPage } from "../words/page.js";
 import { $, busy, groupChoices, say, send, showProblems, takeToken } from "./common.js";
 
 const token = takeToken();
@@ -16,8 +17,8 @@ function swatches(container, name, values, label, paint) {
     input.checked = i === 0;
     const text = document.createElement("span");
     show(text, (w) => label(w, value, i));
-    paint(text, value);
     choice.append(input, text);
+    paint(text, value);
     container.append(choice);
   });
 }
@@ -52,11 +53,18 @@ async function showForm() {
   }
   say($("result"), (w) => w.registeringAs(body.role));
   $("nickname").value = body.nickname ?? "";
-  swatches($("shapes"), "shape", body.avatars.shapes, (w, v) => w.shapes[v] ?? v, () => {});
+  // Each shape shows its face, on the colour chosen below (as the space will show it).
+  swatches($("shapes"), "shape", body.avatars.shapes, (w, v) => w.shapes[v] ?? v, (el, v) => {
+    const face = avatarPicture(v);
+    if (face) el.before(Object.assign(document.createElement("img"), { src: face, alt: "", className: "face" }));
+  });
   swatches($("colors"), "color", body.avatars.colors, (w, v, i) => w.color(v, i + 1), (el, v) => {
     el.style.setProperty("--swatch", v);
     el.classList.add("colour");
   });
+  const faceColour = () => $("shapes").style.setProperty("--face", new FormData($("register")).get("color"));
+  $("colors").addEventListener("change", faceColour);
+  faceColour();
   groupChoices($("group"), body.groups ?? []);
   if (body.passphrase_required) $("by-email-choice").hidden = true;
   for (const radio of document.querySelectorAll("input[name=method]")) {

@@ -6,7 +6,7 @@ import { bannersView } from "./banners.js";
 import { chatView } from "./chat.js";
 import { Connection } from "./connection.js";
 import { farewellView } from "./farewell.js";
-import { operatorText, said, wordsFor } from "./i18n.js";
+import { operatorText, said, wordsFor } from "../words/lookup.js";
 import { areaAt, mapView } from "./map.js";
 import { membersView } from "./members.js";
 import { roomsView } from "./rooms.js";
@@ -80,7 +80,7 @@ store.on(["connection", "settings"], ({ connection: c }) => {
 store.on(["space", "settings"], (state) => {
   // The space's own name, also on a page that never got in (closed, logged out).
   const { space } = state;
-  const name = operatorText(state, space ?? state.spaceName, "name");
+  const name = operatorText(state.settings.lang, space ?? state.spaceName, "name");
   if (name) {
     $("space-name").textContent = name;
     document.title = name;
@@ -108,13 +108,17 @@ store.on(["members", "settings"], ({ members, you }) => {
   const sharing = [...members.values()].filter((m) => m.screen && m.id !== you?.id);
   const note = $("screen-note");
   note.hidden = sharing.length === 0;
-  note.textContent = sharing.length ? T().screenShared(sharing.map((m) => m.nickname).join("、")) : "";
+  note.textContent = sharing.length ? T().screenShared(sharing.map((m) => m.nickname).join(T().listSeparator)) : "";
   if (state.farewell) return;
   if (sharing.length) voice.watchScreens();
   else voice.screensGone();
 });
 store.on(["positions", "members"], () => voice.tiles.place());
-store.on(["settings"], () => voice.render());
+// The microphones are listed again too: their default and numbered names are worded.
+store.on(["settings"], () => {
+  voice.render();
+  voice.devices.refresh();
+});
 store.on(["resume"], ({ resume }) => {
   if (resume) sessionStorage.setItem(RESUME, JSON.stringify(resume));
   else sessionStorage.removeItem(RESUME);

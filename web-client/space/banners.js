@@ -2,7 +2,7 @@
 // that ended, one at a time. The countdown follows the server's clock, which may be a
 // rehearsal clock (--clock) running faster: `state.serverClock`, measured again with every
 // notice (app.js).
-import { said, wordsFor } from "./i18n.js";
+import { said, wordsFor } from "../words/lookup.js";
 
 const $ = (id) => document.getElementById(id);
 

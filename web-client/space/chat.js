@@ -1,7 +1,9 @@
 // The room's chat: the log (lines, and quiet notes of stamps and of a gap), the
 // form to write, the stamps to send, and what the server said about a line it refused.
-// The log grows by what is new; it is drawn again only when it starts afresh.
-import { STAMPS, said, stampPicture, wordsFor } from "./i18n.js";
+// The log grows by what is new; it is drawn again only when it starts afresh or the
+// language changes.
+import { said, wordsFor } from "../words/lookup.js";
+import { STAMPS, stampPicture } from "../pictures.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,14 +18,16 @@ export function chatView(store, { send, sent }) {
     if (send({ type: "chat", text }) !== null) input.value = "";
   });
 
-  const drawn = { entries: null, count: 0 };
-  store.on(["chat"], (state) => {
+  // The log's notes are worded by the page: another language draws the log again.
+  const drawn = { entries: null, count: 0, lang: null };
+  store.on(["chat", "settings"], (state) => {
     const { entries } = state.chat;
     const log = $("chat-log");
-    if (drawn.entries !== entries) {
+    if (drawn.entries !== entries || drawn.lang !== state.settings.lang) {
       log.replaceChildren();
       drawn.entries = entries;
       drawn.count = 0;
+      drawn.lang = state.settings.lang;
     }
     if (drawn.count === entries.length) return;
     log.append(...entries.slice(drawn.count).map((entry) => item(state, entry)));

@@ -1,5 +1,5 @@
 // The last screen: the space is put away and the person is told why, kindly.
-import { said, wordsFor } from "./i18n.js";
+import { said, wordsFor } from "../words/lookup.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -4,15 +4,20 @@
 // quiet corner) are highlighted, and a ring shows who is speaking. A map without a drawing
 // outlines its areas (a drawn map shows them in its picture). The map is
 // scaled to the screen but avatars, names and stamps keep their size in screen pixels, so
-// they stay readable on a phone. An avatar is drawn again only when how it looks changed; a
-// move only moves it.
-import { operatorText, stampPicture } from "./i18n.js";
+// they stay readable on a phone; names are placed so that none covers another (labels.js),
+// and a long one is shortened (the list of who is here has it in full). An avatar is drawn
+// again only when how it looks changed; a move only moves it.
+import { avatarPicture, stampPicture } from "../pictures.js";
+import { operatorText } from "../words/lookup.js";
+import { placeNames } from "./labels.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /// Within this many map pixels someone counts as near (the server's hearing distance).
 export const NEAR = 160;
 const STEP = 24;
 const MARGIN = 40;
+/// A name wider than this many screen pixels is shortened on the map, with "…".
+const LONGEST = 120;
 
 /// The area (rooms.toml `[[room.area]]`) holding `pos`, edges included, or null.
 export function areaAt(areas, pos) {
@@ -41,7 +46,7 @@ class MapView {
     this.svg = svg;
     this.size = null;
     this.me = null;
-    this.avatars = new Map(); // id → { g, look }
+    this.avatars = new Map(); // id → { g, look, name (its text), size (the name's, once measured), at }
     this.ground = document.createElementNS(SVG, "rect");
     this.ground.setAttribute("class", "ground");
     this.drawing = null; // the background image, when the room has one
@@ -69,7 +74,7 @@ class MapView {
     this.lang = state.settings.lang; // the outlines' area names are in it
     this.drawing = map.background
       ? svg("image", { class: "drawing", href: map.background, x: 0, y: 0, width: map.width, height: map.height, preserveAspectRatio: "none" })
-      : outlines(map.areas ?? [], (a) => operatorText(state, a, "name"));
+      : outlines(map.areas ?? [], (a) => operatorText(state.settings.lang, a, "name"));
     // A margin around the walkable area, so names and stamps at the edge stay visible.
     const m = MARGIN;
     this.svg.setAttribute("viewBox", `${-m} ${-m} ${map.width + 2 * m} ${map.height + 2 * m}`);
@@ -108,7 +113,8 @@ class MapView {
       const look = JSON.stringify([classes, m.nickname, m.avatar, bubble]);
       let avatar = this.avatars.get(m.id);
       if (avatar?.look !== look) {
-        avatar = { g: drawAvatar(m, classes, bubble), look };
+        const g = drawAvatar(m, classes, bubble);
+        avatar = { g, look, name: g.querySelector("text.name"), size: null, at: null };
         this.avatars.set(m.id, avatar);
       }
       avatar.g.setAttribute("transform", `translate(${m.pos.x} ${m.pos.y}) scale(${this.scale.toFixed(3)})`);
@@ -117,7 +123,50 @@ class MapView {
     for (const id of this.avatars.keys()) if (!seen.has(id)) this.avatars.delete(id);
     const children = this.svg.children;
     if (children.length !== nodes.length || nodes.some((n, i) => children[i] !== n)) this.svg.replaceChildren(...nodes);
+    this.placeNames(state, map);
   }
+
+  /// Puts each name where it covers no other (yours first, then in the order people came).
+  placeNames(state, map) {
+    const people = [];
+    const you = state.you?.id;
+    const members = [...state.members.values()].sort((a, b) => (b.id === you) - (a.id === you));
+    for (const m of members) {
+      const avatar = this.avatars.get(m.id);
+      if (!avatar || !m.pos) continue;
+      avatar.size ??= measure(avatar.name, m.nickname);
+      // Not measurable while the map is not shown (another tab on a phone): placed once it is.
+      if (!avatar.size) continue;
+      const [x, y] = [(m.pos.x + MARGIN) / this.scale, (m.pos.y + MARGIN) / this.scale];
+      people.push({ id: m.id, x, y, width: avatar.size.width, height: avatar.size.height });
+    }
+    const bounds = { width: (map.width + 2 * MARGIN) / this.scale, height: (map.height + 2 * MARGIN) / this.scale };
+    for (const [id, at] of placeNames(people, bounds)) {
+      const avatar = this.avatars.get(id);
+      const key = at ? `${at.x.toFixed(1)} ${at.y.toFixed(1)}` : "hidden";
+      if (avatar.at === key) continue;
+      avatar.at = key;
+      if (at) {
+        avatar.name.setAttribute("x", at.x.toFixed(1));
+        avatar.name.setAttribute("y", (at.y - avatar.size.middle).toFixed(1));
+      }
+      avatar.name.setAttribute("visibility", at ? "visible" : "hidden");
+    }
+  }
+}
+
+/// The size of a name as drawn (screen pixels), shortened first when it is too long; null
+/// while the map is not shown. `middle`: its box's centre below the baseline.
+function measure(name, full) {
+  if (name.getComputedTextLength() === 0) return null;
+  const chars = [...full];
+  while (chars.length > 1 && name.getComputedTextLength() > LONGEST) {
+    chars.pop();
+    name.textContent = `${chars.join("")}…`;
+  }
+  const box = name.getBBox();
+  const baseline = Number(name.getAttribute("y"));
+  return { width: box.width, height: box.height, middle: box.y + box.height / 2 - baseline };
 }
 
 /// The areas of a map without a drawing: a soft outline and the area's `name(area)`.
@@ -140,13 +189,17 @@ function drawAvatar(m, classes, bubble) {
   g.dataset.id = m.id;
   // 36 screen pixels across (the group is scaled to the screen), a name of 14 pixels.
   const circle = svg("circle", { class: "body", r: "18", fill: m.avatar?.color ?? "#cfcfcf" });
-  const face = svg("text", { class: "face", "text-anchor": "middle", dy: "6" }, SHAPE_EMOJI[m.avatar?.shape] ?? "●");
+  const picture = avatarPicture(m.avatar?.shape);
+  const face = picture ? svg("image", { class: "face", href: picture, x: "-18", y: "-18", width: "36", height: "36" }) : null;
+  // Placed by placeNames; until then (and when it cannot be) under the avatar.
   const name = svg("text", { class: "name", "text-anchor": "middle", y: "36" }, m.nickname);
+  // The full name on hovering, also when the one shown is shortened or has no place.
+  const title = svg("title", {}, m.nickname);
   // A soft ring around whoever is speaking (the member list says it in words).
   if (m.speaking) g.append(svg("circle", { class: "ring", r: "25" }));
-  g.append(circle, face, name);
-  const picture = stampPicture(bubble);
-  if (picture) g.append(svg("image", { class: "bubble", href: picture, x: "-16", y: "-58", width: "32", height: "32" }));
+  g.append(title, circle, ...(face ? [face] : []), name);
+  const stamp = stampPicture(bubble);
+  if (stamp) g.append(svg("image", { class: "bubble", href: stamp, x: "-16", y: "-58", width: "32", height: "32" }));
   return g;
 }
 
@@ -156,8 +209,3 @@ function svg(tag, attributes, text) {
   if (text !== undefined) el.textContent = text;
   return el;
 }
-
-export const SHAPE_EMOJI = {
-  cat: "🐱", dog: "🐶", rabbit: "🐰", bear: "🐻", bird: "🐦", fox: "🦊",
-  frog: "🐸", turtle: "🐢", leaf: "🍃", flower: "🌼", star: "⭐", cloud: "☁️",
-};

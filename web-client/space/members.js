@@ -3,8 +3,9 @@
 // stage, or speaking. Those granted `moderate` can mute someone's
 // voice in the room. A row is drawn again only when what it shows changed, so people walking
 // (positions, ~10 times a second) leave the list alone unless someone comes near or goes.
-import { SHAPE_EMOJI, areaAt, isNear } from "./map.js";
-import { wordsFor } from "./i18n.js";
+import { avatarPicture } from "../pictures.js";
+import { wordsFor } from "../words/lookup.js";
+import { areaAt, isNear } from "./map.js";
 
 /// `mute(member, muted)`: staff asked to mute or unmute a member.
 export function membersView(store, list, count, { mute }) {
@@ -53,11 +54,12 @@ function item(T, m, shows, mute) {
   const dot = document.createElement("span");
   dot.className = "dot";
   dot.style.background = m.avatar?.color ?? "#cfcfcf";
-  dot.textContent = SHAPE_EMOJI[m.avatar?.shape] ?? "";
   dot.setAttribute("aria-hidden", "true");
+  const face = avatarPicture(m.avatar?.shape);
+  if (face) dot.append(Object.assign(document.createElement("img"), { src: face, alt: "" }));
   const name = document.createElement("span");
   name.className = "who";
-  name.textContent = m.nickname + (shows.you ? `（${T.you}）` : "");
+  name.textContent = shows.you ? T.yourself(m.nickname) : m.nickname;
   li.append(dot, name);
   if (m.badge) {
     const badge = document.createElement("span");
@@ -72,7 +74,7 @@ function item(T, m, shows, mute) {
   if (shows.area) li.append(Object.assign(small(T.areaWord[shows.area]), { className: `area-tag ${shows.area}` }));
   if (shows.near) li.append(small(T.near));
   if (shows.speaker) li.append(small(T.speakerTag));
-  if (shows.hand) li.append(small(`✋ ${T.handUp}`));
+  if (shows.hand) li.append(small(T.handUp));
   if (shows.speaking) {
     li.classList.add("speaking");
     li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));

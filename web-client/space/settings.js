@@ -1,13 +1,13 @@
 // The display settings: calm colours, larger text and the page's language, kept in
 // localStorage for the next visit. The choice goes through the store; this view shows it.
-import { wordsFor } from "./i18n.js";
+import { storeLanguage, storedLanguage, wordFixed } from "../words/lookup.js";
 
 const $ = (id) => document.getElementById(id);
 
 /// The settings saved on this device.
 export function savedSettings() {
   return {
-    lang: localStorage.getItem("ibasho.lang") === "en" ? "en" : "ja",
+    lang: storedLanguage(),
     calm: localStorage.getItem("ibasho.calm") === "1",
     large: localStorage.getItem("ibasho.large") === "1",
   };
@@ -28,7 +28,7 @@ export function settingsView(store, { choose, opened }) {
   let shown = null;
   store.on(["settings"], (state) => {
     const s = state.settings;
-    localStorage.setItem("ibasho.lang", s.lang);
+    storeLanguage(s.lang);
     localStorage.setItem("ibasho.calm", s.calm ? "1" : "0");
     localStorage.setItem("ibasho.large", s.large ? "1" : "0");
     document.body.classList.toggle("calm", s.calm);
@@ -38,11 +38,6 @@ export function settingsView(store, { choose, opened }) {
     $("language").value = s.lang;
     if (shown === s.lang) return;
     shown = s.lang;
-    const T = wordsFor(state);
-    document.documentElement.lang = s.lang;
-    for (const el of document.querySelectorAll("[data-t]")) {
-      const word = T[el.dataset.t];
-      if (typeof word === "string") el.textContent = word;
-    }
+    wordFixed(s.lang);
   });
 }

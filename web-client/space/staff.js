@@ -1,7 +1,7 @@
 // The staff's corner of the space page: an announcement to everyone and who is where (for
 // those granted `oversee_space`), and applications waiting for review (`review_applications`).
 // Shown from the grants in `welcome` (docs/protocol.md); the server still decides each request.
-import { operatorText, wordsFor } from "./i18n.js";
+import { operatorText, wordsFor } from "../words/lookup.js";
 
 export function staffView(store, section, list, send) {
   const panel = new StaffPanel(section, list, send);
@@ -10,7 +10,7 @@ export function staffView(store, section, list, send) {
     panel.words = wordsFor(state);
     panel.reword();
     if (state.overview) {
-      panel.renderOverview(state.overview, (id) => operatorText(state, state.rooms.find((r) => r.id === id), "name") ?? id);
+      panel.renderOverview(state.overview, (id) => operatorText(state.settings.lang, state.rooms.find((r) => r.id === id), "name") ?? id);
     }
   });
   store.on(["grants"], (state) => {
@@ -65,7 +65,7 @@ class StaffPanel {
     list.replaceChildren(
       ...rooms.map((r) => {
         const li = document.createElement("li");
-        const who = r.members?.length ? r.members.map((m) => m.nickname).join("、") : T.inConsultation(r.count);
+        const who = r.members?.length ? r.members.map((m) => m.nickname).join(T.listSeparator) : T.inConsultation(r.count);
         li.textContent = `${roomName(r.room)}: ${who}`;
         return li;
       }),
@@ -131,7 +131,7 @@ class StaffPanel {
     for (const el of this.list.querySelectorAll("[data-outcome]")) el.textContent = T.decided(JSON.parse(el.dataset.outcome));
     for (const li of this.list.querySelectorAll("li[data-nickname]")) {
       const { nickname, applicant } = li.dataset;
-      li.querySelector("p.who").textContent = `${nickname}（${T.applicant[applicant] ?? applicant}）`;
+      li.querySelector("p.who").textContent = T.applicantLine(nickname, T.applicant[applicant] ?? applicant);
       for (const button of li.querySelectorAll("button[data-action]")) {
         const label = T[button.dataset.action];
         button.textContent = label;

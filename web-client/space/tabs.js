@@ -2,7 +2,7 @@
 // tools), the chat, who is here (and the staff tools), the rooms. These tabs switch between
 // them, always at hand under the bar with 退室. On a wide screen every part shows at once and
 // the tabs are not drawn (space.css); the choice is kept in the store either way.
-import { wordsFor } from "./i18n.js";
+import { wordsFor } from "../words/lookup.js";
 
 const $ = (id) => document.getElementById(id);
 const TABS = ["stage", "chat", "members", "rooms"];

@@ -9,6 +9,9 @@ import { answerOffer, candidateLine, openPeer } from "./peer.js";
 import { Recovery } from "./recovery.js";
 import { Tiles } from "./tiles.js";
 
+/// What `say` shows while voice is being started again (cleared once it is back).
+const RECONNECTING = (T) => T.voiceReconnecting;
+
 export class Voice {
   /// `el`: the page's voice controls; `request`: the connection's request (a promise of the
   /// reply, rejected with `Refused`); `state()`: the page's state now; `words()`; `said(msg)`:
@@ -28,13 +31,14 @@ export class Voice {
     // Voice was started only to show a screen someone shares: nothing is heard until the
     // person presses 聞く or 話す.
     this.screenOnly = false;
+    this.saying = null; // what the note under the controls says: a wording, for `say`
     this.tiles = new Tiles(el.media, state, words);
     this.devices = new Devices(el.device, el.deviceNote, words);
     this.recovery = new Recovery({
       attempt: () => this.recover(),
       giveUp: () => {
         this.stop();
-        this.say(this.words().voiceLost);
+        this.say((T) => T.voiceLost);
       },
     });
     // Counts stopSending calls: a microphone or camera granted after the person stopped,
@@ -60,10 +64,9 @@ export class Voice {
     return this.request(message).catch((refused) => refused.reply ?? { type: "error", code: "offline" });
   }
 
-  /// What to tell the person of a refused request.
+  /// What to tell the person of a refused request (a wording, for `say`).
   refusal(reply) {
-    const T = this.words();
-    return reply.code === "offline" ? T.voiceOffline : this.said(reply) || T.voiceLost;
+    return (T) => (reply.code === "offline" ? T.voiceOffline : this.said(reply) || T.voiceLost);
   }
 
   // --- Signalling ---------------------------------------------------------------------
@@ -86,10 +89,10 @@ export class Voice {
       });
     } else if (msg.type === "voice_muted") {
       if (msg.muted) this.stopSending();
-      this.say(this.said(msg));
+      this.say(() => this.said(msg));
     } else if (msg.type === "voice_place_free") {
       // Only said: the microphone goes on when the person presses 話す, never by itself.
-      this.say(this.said(msg));
+      this.say(() => this.said(msg));
     }
   }
 
@@ -137,7 +140,7 @@ export class Voice {
       this.say(this.refusal(reply));
       return false;
     }
-    if (!quietly) this.say("");
+    if (!quietly) this.say(null);
     return true;
   }
 
@@ -183,12 +186,12 @@ export class Voice {
         stream = await navigator.mediaDevices.getUserMedia({ audio: this.devices.constraints() });
       } catch {
         this.ask({ type: "voice_unpublish", kind: "audio" });
-        this.say(this.words().micUnavailable);
+        this.say((T) => T.micUnavailable);
         return;
       }
       if (!this.still(generation, stream)) return;
       this.setLocal("audio", stream.getAudioTracks()[0]);
-      this.say("");
+      this.say(null);
       this.devices.refresh();
     } finally {
       this.busy = false;
@@ -203,7 +206,6 @@ export class Voice {
       this.render();
       return;
     }
-    const T = this.words();
     const generation = this.generation;
     const reply = await this.ask({ type: "voice_publish", kind });
     if (reply.type !== "ack") {
@@ -224,10 +226,10 @@ export class Voice {
         }
       });
       this.setLocal(kind, track);
-      this.say("");
+      this.say(null);
     } catch {
       this.ask({ type: "voice_unpublish", kind });
-      this.say(kind === "video" ? T.cameraUnavailable : T.screenUnavailable);
+      this.say((T) => (kind === "video" ? T.cameraUnavailable : T.screenUnavailable));
     }
     this.render();
   }
@@ -244,7 +246,7 @@ export class Voice {
       track.enabled = enabled;
       this.setLocal("audio", track);
     } catch {
-      this.say(this.words().micUnavailable);
+      this.say((T) => T.micUnavailable);
     }
   }
 
@@ -287,7 +289,7 @@ export class Voice {
   /// started again by itself, keeping the microphone, camera or screen the person had on.
   lost() {
     if (!this.closePeer()) return;
-    this.say(this.words().voiceReconnecting);
+    this.say(RECONNECTING);
     this.recovery.lost();
     this.render();
   }
@@ -302,7 +304,7 @@ export class Voice {
       return;
     }
     // Started: what follows is up to the connection (the tries are counted until it connects).
-    if (this.el.note.textContent === this.words().voiceReconnecting) this.say("");
+    if (this.saying === RECONNECTING) this.say(null);
     const pc = this.pc;
     for (const kind of Object.keys(this.local)) {
       const reply = await this.ask({ type: "voice_publish", kind });
@@ -344,7 +346,7 @@ export class Voice {
   /// Another room: the person chooses again there whether to speak.
   roomChanged() {
     this.stopSending();
-    this.say("");
+    this.say(null);
   }
 
   /// 見てるだけ means nobody hears you: let go of the microphone too.
@@ -354,8 +356,11 @@ export class Voice {
 
   // --- What the controls say -------------------------------------------------------------
 
-  say(text) {
-    this.el.note.textContent = text;
+  /// Says `wording(words)` under the controls (null: nothing), in the page's language now
+  /// and again after a switch (`render`).
+  say(wording) {
+    this.saying = wording;
+    this.el.note.textContent = wording ? wording(this.words()) : "";
   }
 
   render() {
@@ -371,6 +376,9 @@ export class Voice {
     this.el.screen.textContent = this.local.screen ? T.screenStop : T.screenShare;
     this.el.state.dataset.state = mic ? (mic.enabled ? "talking" : "muted") : hearing ? "listening" : "off";
     this.el.state.textContent = mic ? (mic.enabled ? T.voiceTalking : T.voiceMuted) : hearing ? T.voiceListening : T.voiceOff;
+    // Set only when it changed: the note is a live region, read out on every change.
+    const said = this.saying ? this.saying(T) : "";
+    if (this.el.note.textContent !== said) this.el.note.textContent = said;
     this.tiles.render(this.local);
     this.changed();
   }

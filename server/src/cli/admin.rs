@@ -188,6 +188,7 @@ impl SiteArgs {
             &self.data,
             &self.public_url(),
             &self.mail.settings(),
+            None,
         )?)
     }
 

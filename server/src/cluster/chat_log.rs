@@ -17,8 +17,9 @@ use std::marker::PhantomData;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// A chat line as the room makes it; its seq is given by the log when it is appended.
+/// A chat line as the room makes it, under a seq the room reserved.
 pub trait Sequenced: Serialize + DeserializeOwned {
+    fn seq(&self) -> u64;
     fn set_seq(&mut self, seq: u64);
 }
 
@@ -45,28 +46,42 @@ static OPEN: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Gives the next seq (0: the epoch changed) and, with a line, keeps it: the list is trimmed
-/// to the ring and the highest trimmed seq recorded. Every key gets the expiry.
-static APPEND: LazyLock<Script> = LazyLock::new(|| {
+/// Reserves the next ARGV[3] seqs for the room's host (0: the epoch changed): returns the new
+/// last seq reserved. Every key gets the expiry.
+static RESERVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
             return 0
         end
-        local seq = redis.call('INCR', KEYS[2])
-        if ARGV[4] ~= '' then
-            redis.call('RPUSH', KEYS[3], seq .. ' ' .. ARGV[4])
-            local over = redis.call('LLEN', KEYS[3]) - tonumber(ARGV[3])
-            if over > 0 then
-                local last_dropped = redis.call('LINDEX', KEYS[3], over - 1)
-                redis.call('SET', KEYS[4], string.match(last_dropped, '^%d+'))
-                redis.call('LTRIM', KEYS[3], over, -1)
-            end
-        end
+        local seq = redis.call('INCRBY', KEYS[2], ARGV[3])
         for i = 1, 4 do
             redis.call('PEXPIRE', KEYS[i], ARGV[2])
         end
         return seq
+        ",
+    )
+});
+
+/// Keeps a line under its (reserved) seq (0: the epoch changed): the list is trimmed to the
+/// ring and the highest trimmed seq recorded. Every key gets the expiry.
+static KEEP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+            return 0
+        end
+        redis.call('RPUSH', KEYS[3], ARGV[4] .. ' ' .. ARGV[5])
+        local over = redis.call('LLEN', KEYS[3]) - tonumber(ARGV[3])
+        if over > 0 then
+            local last_dropped = redis.call('LINDEX', KEYS[3], over - 1)
+            redis.call('SET', KEYS[4], string.match(last_dropped, '^%d+'))
+            redis.call('LTRIM', KEYS[3], over, -1)
+        end
+        for i = 1, 4 do
+            redis.call('PEXPIRE', KEYS[i], ARGV[2])
+        end
+        return 1
         ",
     )
 });
@@ -112,7 +127,7 @@ impl<L: Sequenced> ChatLog<L> {
         &self.epoch
     }
 
-    /// The last seq given in this epoch (0 before the first).
+    /// The last seq reserved in this epoch (0 before the first).
     pub async fn seq(&self) -> Result<u64, ClusterError> {
         let (epoch, seq): (Option<String>, Option<u64>) = redis::pipe()
             .atomic()
@@ -126,32 +141,39 @@ impl<L: Sequenced> ChatLog<L> {
         Ok(seq.unwrap_or(0))
     }
 
-    /// The next seq, for a room event that is not a chat line (a join, a stamp…).
-    pub async fn advance(&self, keep_for: Duration) -> Result<u64, ClusterError> {
-        self.append_raw("", keep_for).await
+    /// Reserves the next `count` seqs for this host: the room gives them out itself, one per
+    /// event, and comes back for more. Returns the last one reserved; whoever hosts the room
+    /// next starts above it, so no seq is ever given twice (one host's unused ones are skipped).
+    pub async fn reserve(&self, count: u64, keep_for: Duration) -> Result<u64, ClusterError> {
+        let last: u64 = RESERVE
+            .key(&self.keys[..])
+            .arg(&self.epoch)
+            .arg(millis(keep_for))
+            .arg(count.max(1))
+            .invoke_async(&mut self.cluster.conn())
+            .await?;
+        if last == 0 {
+            return Err(ClusterError::EpochChanged);
+        }
+        Ok(last)
     }
 
-    /// Keeps `line` under the next seq, which it returns in the line.
-    pub async fn append(&self, mut line: L, keep_for: Duration) -> Result<L, ClusterError> {
-        let json = serde_json::to_string(&line).map_err(|_| self.malformed(2))?;
-        let seq = self.append_raw(&json, keep_for).await?;
-        line.set_seq(seq);
-        Ok(line)
-    }
-
-    async fn append_raw(&self, json: &str, keep_for: Duration) -> Result<u64, ClusterError> {
-        let seq: u64 = APPEND
+    /// Keeps `line` under its seq (one this host reserved, higher than the last line kept).
+    pub async fn keep(&self, line: &L, keep_for: Duration) -> Result<(), ClusterError> {
+        let json = serde_json::to_string(line).map_err(|_| self.malformed(2))?;
+        let kept: u64 = KEEP
             .key(&self.keys[..])
             .arg(&self.epoch)
             .arg(millis(keep_for))
             .arg(self.bounds.ring)
+            .arg(line.seq())
             .arg(json)
             .invoke_async(&mut self.cluster.conn())
             .await?;
-        if seq == 0 {
+        if kept == 0 {
             return Err(ClusterError::EpochChanged);
         }
-        Ok(seq)
+        Ok(())
     }
 
     /// Every line after `seq`; when some of them are already forgotten, the gap is reported
@@ -229,14 +251,17 @@ mod tests {
     }
 
     impl Sequenced for Line {
+        fn seq(&self) -> u64 {
+            self.seq
+        }
         fn set_seq(&mut self, seq: u64) {
             self.seq = seq;
         }
     }
 
-    fn line(text: &str) -> Line {
+    fn line(seq: u64, text: &str) -> Line {
         Line {
-            seq: 0,
+            seq,
             text: text.to_string(),
         }
     }
@@ -254,7 +279,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn two_writers_taking_turns_share_one_strictly_increasing_sequence() {
+    async fn hosts_taking_turns_never_give_a_seq_twice() {
         let Some(nodes) = testing::nodes(2).await else {
             return;
         };
@@ -262,30 +287,24 @@ mod tests {
         // The second node finds the room's epoch and continues it.
         let b = open(&nodes[1], "r_0000000b").await;
         assert_eq!(b.epoch(), "r_0000000a");
-        let mut given = Vec::new();
-        for turn in 0..5 {
-            let writer = if turn % 2 == 0 { &a } else { &b };
-            given.push(
-                writer
-                    .append(line(&format!("{turn}")), DAY)
-                    .await
-                    .unwrap()
-                    .seq,
-            );
-            given.push(writer.advance(DAY).await.unwrap());
-        }
-        assert_eq!(given, (1..=10).collect::<Vec<u64>>());
-        assert_eq!(a.seq().await.unwrap(), 10);
-        let (lines, gap) = b.since(4).await.unwrap();
+        // a hosts: reserves 4, uses 3 (a line at 2); b takes over above a's reservation.
+        assert_eq!(a.reserve(4, DAY).await.unwrap(), 4);
+        a.keep(&line(2, "a"), DAY).await.unwrap();
+        assert_eq!(b.reserve(4, DAY).await.unwrap(), 8);
+        b.keep(&line(5, "b"), DAY).await.unwrap();
+        b.keep(&line(7, "b2"), DAY).await.unwrap();
+        assert_eq!(a.seq().await.unwrap(), 8);
+        let (lines, gap) = b.since(2).await.unwrap();
         assert!(!gap);
         let seqs: Vec<u64> = lines.iter().map(|l| l.seq).collect();
-        assert_eq!(seqs, [5, 7, 9]);
-        assert_eq!(lines[0].text, "2");
+        assert_eq!(seqs, [5, 7]);
+        assert_eq!(lines[0].text, "b");
+        assert_eq!(a.recent().await.unwrap().len(), 3);
 
         // A node that reopens the log later continues where the others stopped.
         let c = open(&nodes[1], "r_0000000c").await;
-        assert_eq!((c.epoch(), c.seq().await.unwrap()), ("r_0000000a", 10));
-        assert_eq!(c.append(line("x"), DAY).await.unwrap().seq, 11);
+        assert_eq!((c.epoch(), c.seq().await.unwrap()), ("r_0000000a", 8));
+        assert_eq!(c.reserve(1, DAY).await.unwrap(), 9);
         nodes[0].clear().await.unwrap();
     }
 
@@ -295,27 +314,27 @@ mod tests {
             return;
         };
         let old = open(&nodes[0], "r_00000001").await;
-        old.append(line("before"), DAY).await.unwrap();
+        old.reserve(1, DAY).await.unwrap();
+        old.keep(&line(1, "before"), DAY).await.unwrap();
         // The day ended: every key of the room expired.
         assert!(nodes[0].clear().await.unwrap() >= 3);
         let new = open(&nodes[0], "r_00000002").await;
         assert_eq!((new.epoch(), new.seq().await.unwrap()), ("r_00000002", 0));
         assert!(matches!(
-            old.append(line("late"), DAY).await,
+            old.keep(&line(2, "late"), DAY).await,
+            Err(ClusterError::EpochChanged)
+        ));
+        assert!(matches!(
+            old.reserve(1, DAY).await,
             Err(ClusterError::EpochChanged)
         ));
         assert!(matches!(
             old.since(0).await,
             Err(ClusterError::EpochChanged)
         ));
-        assert_eq!(new.append(line("after"), DAY).await.unwrap().seq, 1);
-        assert_eq!(
-            new.since(0).await.unwrap().0,
-            vec![Line {
-                seq: 1,
-                text: "after".into()
-            }]
-        );
+        assert_eq!(new.reserve(1, DAY).await.unwrap(), 1);
+        new.keep(&line(1, "after"), DAY).await.unwrap();
+        assert_eq!(new.since(0).await.unwrap().0, vec![line(1, "after")]);
         nodes[0].clear().await.unwrap();
     }
 
@@ -326,8 +345,9 @@ mod tests {
         };
         let keep = Duration::from_secs(600);
         let log = open(&nodes[0], "r_00000001").await;
-        for i in 0..(BOUNDS.ring + 2) {
-            log.append(line(&i.to_string()), keep).await.unwrap();
+        let last = log.reserve(BOUNDS.ring as u64 + 2, keep).await.unwrap();
+        for seq in 1..=last {
+            log.keep(&line(seq, &seq.to_string()), keep).await.unwrap();
         }
         let mut conn = nodes[0].conn();
         for key in &log.keys {

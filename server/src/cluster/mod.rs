@@ -5,11 +5,13 @@
 //! itself, shared by every caller: cheap to clone) and the space's key prefix. Every Redis
 //! key the server uses is named in this module and nowhere else, so two spaces (or two tests)
 //! on one Redis never see each other's keys.
+mod bus;
 mod chat_log;
 mod duty;
 mod lease;
 mod rate_limit;
 
+pub use bus::{Bus, Heard, To};
 pub use chat_log::{Bounds, ChatLog, Sequenced};
 pub use duty::Duty;
 pub use lease::{Held, Lease};
@@ -27,6 +29,8 @@ const CLEAR_BATCH: usize = 500;
 
 #[derive(Clone)]
 pub struct Cluster {
+    /// For the connections that cannot be shared (a pub/sub subscription).
+    client: redis::Client,
     conn: ConnectionManager,
     /// `ibasho:<space>:`, before every key.
     prefix: Arc<str>,
@@ -56,6 +60,9 @@ pub enum ClusterError {
     /// epoch) since this log was opened: open it again.
     #[error("the room's chat epoch has changed")]
     EpochChanged,
+    /// The node named in a lease stopped answering and its lease did not expire in time.
+    #[error("{what} is held by a node that does not answer")]
+    NoAnswer { what: String },
 }
 
 impl Cluster {
@@ -67,9 +74,10 @@ impl Cluster {
             .set_connection_timeout(Some(REDIS_TIMEOUT))
             .set_response_timeout(Some(REDIS_TIMEOUT))
             .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config).await?;
+        let conn = ConnectionManager::new_with_config(client.clone(), config).await?;
         let node = format!("n_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         Ok(Cluster {
+            client,
             conn,
             prefix: format!("ibasho:{space}:").into(),
             node: node.into(),
@@ -79,6 +87,37 @@ impl Cluster {
     /// This node's id, as other nodes see it in the leases it holds.
     pub fn node(&self) -> &str {
         &self.node
+    }
+
+    /// This node's heartbeat, kept renewed while the returned lease is held: other nodes see
+    /// the node alive (`is_alive`) until it stops, and at most `ttl` after it died.
+    pub async fn heartbeat(&self, ttl: Duration) -> Result<Held, ClusterError> {
+        let lease = Lease::new(self, &format!("node:{}", self.node), ttl);
+        lease.acquire().await?;
+        Ok(lease.keep())
+    }
+
+    /// Whether `node`'s heartbeat is current.
+    pub async fn is_alive(&self, node: &str) -> Result<bool, ClusterError> {
+        Ok(Lease::new(self, &format!("node:{node}"), Duration::ZERO)
+            .holder()
+            .await?
+            .is_some())
+    }
+
+    /// Whether `node` is subscribed to its channel now. A node that died is not (Redis drops
+    /// a killed process's connections at once), long before its leases expire.
+    pub async fn is_listening(&self, node: &str) -> Result<bool, ClusterError> {
+        let (_, subscribers): (String, u64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(self.key(&format!("node:{node}")))
+            .query_async::<Vec<(String, u64)>>(&mut self.conn())
+            .await?
+            .pop()
+            .ok_or_else(|| ClusterError::Malformed {
+                key: "PUBSUB NUMSUB".into(),
+            })?;
+        Ok(subscribers > 0)
     }
 
     /// The full name of one of this space's keys.

@@ -17,7 +17,7 @@ use crate::model::PublicId;
 use crate::schedule::{RehearsalClock, Schedule};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use std::collections::HashSet;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 /// Never sleep longer than this: a wall clock may be adjusted while we sleep.
 const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
@@ -211,7 +211,8 @@ async fn act(hub: &Hub, event: Event) {
         }
         Event::SessionEnded { room } => {
             let next_session = hub.schedule.next_session(&room, now);
-            if let Some(handle) = hub.room(&room) {
+            // The room's host ends it (every node's doorkeeper sees the same event).
+            if let Some(handle) = hub.rooms.here(&room) {
                 handle
                     .send(RoomCommand::SessionEnded { next_session })
                     .await;
@@ -241,20 +242,17 @@ fn say_goodbye(hub: &Hub, session: &SessionHandle, now: DateTime<Utc>) {
 /// Everyone in a consultation room where a counsellor is present with someone else.
 async fn members_in_consultation(hub: &Hub) -> HashSet<PublicId> {
     let mut members = HashSet::new();
-    for room in hub
-        .rooms_in_order()
-        .filter(|r| matches!(r.config.kind, RoomKind::Consult { .. }))
-    {
-        let (reply, answer) = oneshot::channel();
-        if !room.send(RoomCommand::Occupants { reply }).await {
-            continue;
-        }
-        let occupants = answer.await.unwrap_or_default();
+    let consult_rooms = hub
+        .rooms
+        .ids_in_order()
+        .filter(|(_, config)| matches!(config.kind, RoomKind::Consult { .. }));
+    for (id, _) in consult_rooms {
+        let occupants = hub.present_in(id).await;
         let counsellor = occupants
             .iter()
-            .any(|s| s.role.has(Grant::TakeConsultations));
+            .any(|p| p.role.has(Grant::TakeConsultations));
         if counsellor && occupants.len() >= 2 {
-            members.extend(occupants.iter().map(|s| s.id.clone()));
+            members.extend(occupants.into_iter().map(|p| p.view.id));
         }
     }
     members

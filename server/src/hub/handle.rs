@@ -2,6 +2,8 @@
 //! frames and a close signal. Cheap to clone (one Arc).
 use super::limits::{OUTBOUND_QUEUE, REPLY_RESERVE};
 use super::protocol::{CloseCode, MemberView, Status};
+use super::wire::{How, Wire};
+use crate::cluster::{Bus, To};
 use crate::model::PublicId;
 use crate::model::Role;
 use axum::extract::ws::Utf8Bytes;
@@ -30,6 +32,31 @@ pub struct SessionShared {
     /// In a quiet corner of the free space: shown to everyone as resting (休憩中) whatever
     /// status they chose, which comes back as they step out. Set by the room they are in.
     in_quiet: AtomicBool,
+    /// Set for a member whose connection is on another node (a stand-in kept by the node
+    /// hosting their room, hub/relay.rs): what is queued for them goes to that node.
+    remote: Option<Remote>,
+}
+
+/// The node a remote member's connection is on, and the bus to it.
+pub struct Remote {
+    pub node: Arc<str>,
+    bus: Bus,
+}
+
+impl Remote {
+    pub fn new(node: Arc<str>, bus: Bus) -> Remote {
+        Remote { node, bus }
+    }
+
+    /// Queues `frame` for connections `conns` of this node; false if the bus is overfull.
+    pub fn frames(&self, conns: Vec<u64>, frame: &Frame, how: How) -> bool {
+        self.send(&Wire::Frames { conns, how }, Some(frame.as_str()))
+    }
+
+    fn send(&self, wire: &Wire, body: Option<&str>) -> bool {
+        self.bus
+            .send(&To::Node(self.node.to_string()), wire.encode(body))
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -54,14 +81,53 @@ impl SessionShared {
             room: Mutex::new(None),
             view: Mutex::new(view),
             in_quiet: AtomicBool::new(false),
+            remote: None,
         });
         (handle, rx)
+    }
+
+    /// The stand-in for a member connected to another node.
+    pub fn remote(conn: u64, role: Role, view: MemberView, remote: Remote) -> SessionHandle {
+        // No queue here: frames go to the member's node, which queues them.
+        let (outbox, _) = mpsc::channel(1);
+        Arc::new(SessionShared {
+            conn,
+            id: view.id.clone(),
+            role,
+            outbox,
+            close: OnceLock::new(),
+            closed: Notify::new(),
+            room: Mutex::new(None),
+            view: Mutex::new(view),
+            in_quiet: AtomicBool::new(false),
+            remote: Some(remote),
+        })
+    }
+
+    /// The member's node, when their connection is on another one.
+    pub fn remote_node(&self) -> Option<&Remote> {
+        self.remote.as_ref()
+    }
+
+    /// Sends to the member's node: `Full` if the bus is overfull.
+    fn send_remote(&self, remote: &Remote, frame: Frame, how: How) -> Delivery {
+        if self.close.get().is_some() {
+            return Delivery::Closed;
+        }
+        if remote.frames(vec![self.conn], &frame, how) {
+            Delivery::Queued
+        } else {
+            Delivery::Full
+        }
     }
 
     /// Queue a frame without waiting: a room never waits for one slow member. The last
     /// REPLY_RESERVE places are kept for replies: what others do never crowds out the answer to
     /// what this member did.
     pub fn deliver(&self, frame: Frame) -> Delivery {
+        if let Some(remote) = &self.remote {
+            return self.send_remote(remote, frame, How::Deliver);
+        }
         if self.close.get().is_some() {
             return Delivery::Closed;
         }
@@ -98,7 +164,11 @@ impl SessionShared {
     /// closes, since the session writes what is queued before its close frame: a line the room
     /// accepted is never left unacknowledged. Beyond the reserve the member is a slow consumer.
     pub fn reply(&self, frame: Frame) -> bool {
-        match self.queue(frame) {
+        let queued = match &self.remote {
+            Some(remote) => self.send_remote(remote, frame, How::Reply),
+            None => self.queue(frame),
+        };
+        match queued {
             Delivery::Queued => true,
             Delivery::Full => {
                 self.close(CloseCode::SlowConsumer);
@@ -113,6 +183,16 @@ impl SessionShared {
     pub fn close(&self, code: CloseCode) {
         if self.close.set(code).is_ok() {
             self.closed.notify_waiters();
+            if let Some(remote) = &self.remote {
+                let code = code.code();
+                remote.send(
+                    &Wire::Close {
+                        conn: self.conn,
+                        code,
+                    },
+                    None,
+                );
+            }
         }
     }
 
@@ -138,6 +218,15 @@ impl SessionShared {
     }
 
     pub fn set_room(&self, room: Option<Arc<str>>) {
+        if let Some(remote) = &self.remote {
+            let conn = self.conn;
+            let wire = Wire::Room {
+                conn,
+                room: room.as_deref().map(str::to_string),
+                only_if: None,
+            };
+            remote.send(&wire, None);
+        }
         if let Ok(mut current) = self.room.lock() {
             *current = room;
         }
@@ -145,6 +234,15 @@ impl SessionShared {
 
     /// Clear the room only if it is still `room` (a later join may have moved on).
     pub fn clear_room_if(&self, room: &str) {
+        if let Some(remote) = &self.remote {
+            let conn = self.conn;
+            let wire = Wire::Room {
+                conn,
+                room: None,
+                only_if: Some(room.to_string()),
+            };
+            remote.send(&wire, None);
+        }
         if let Ok(mut current) = self.room.lock() {
             if current.as_deref() == Some(room) {
                 *current = None;

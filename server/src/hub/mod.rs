@@ -7,8 +7,11 @@ mod inbound;
 pub mod limits;
 pub mod protocol;
 mod rate;
+mod relay;
 pub mod room;
+mod rooms;
 mod session;
+mod wire;
 mod words;
 mod writer;
 
@@ -19,6 +22,7 @@ pub(crate) use inbound::parse as parse_frame;
 pub use session::run as run_session;
 
 use crate::auth::{Grant, Keys};
+use crate::cluster::{Bus, Cluster, ClusterError};
 use crate::config::{AreaKind, RoomKind, SpaceConfig};
 use crate::media::{Media, Speaking};
 use crate::model::PublicId;
@@ -32,8 +36,8 @@ use protocol::{
     AreaInfo, AreaKindName, CloseCode, GoodbyeReason, MapSize, RoomInfo, RoomKindName,
     ServerMessage, SpaceInfo, VideoInfo,
 };
-use room::RoomHandle;
-use std::collections::HashMap;
+use relay::Relay;
+use rooms::{RoomRef, Rooms};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,10 +60,10 @@ pub struct Shared {
     store: Arc<Store>,
     keys: Arc<Keys>,
     media: Media,
-    /// Built once from rooms.toml and never changed, so read without a lock.
-    rooms: HashMap<Arc<str>, RoomHandle>,
-    /// Room ids in the order of rooms.toml (consultation pools expanded).
-    room_order: Vec<Arc<str>>,
+    /// Where each room of rooms.toml is hosted.
+    rooms: Rooms,
+    /// Cluster mode: this node's link to the others (None: one node, every room here).
+    relay: Option<Relay>,
     /// Connected members by public id: one connection each (a new one replaces the old).
     online: DashMap<PublicId, SessionHandle>,
     next_conn: AtomicU64,
@@ -78,7 +82,10 @@ impl std::ops::Deref for Hub {
 }
 
 impl Hub {
-    /// Spawns one task per room. Consultation pools become rooms `<id>-1` … `<id>-N`.
+    /// On one node (`cluster` None) every room starts now, each its own task (consultation
+    /// pools become rooms `<id>-1` … `<id>-N`); across nodes rooms start where first needed,
+    /// once `join_cluster` has run.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         space: Arc<SpaceConfig>,
         schedule: Arc<Schedule>,
@@ -87,26 +94,10 @@ impl Hub {
         keys: Arc<Keys>,
         media: Media,
         max_connections: usize,
+        cluster: Option<&Cluster>,
     ) -> Hub {
-        let tz = space.space.timezone;
-        let mut rooms = HashMap::new();
-        let mut room_order = Vec::new();
-        for config in &space.rooms {
-            let config = Arc::new(config.clone());
-            let ids: Vec<Arc<str>> = match config.kind {
-                RoomKind::Consult { pool } => (1..=pool)
-                    .map(|n| Arc::from(format!("{}-{n}", config.id)))
-                    .collect(),
-                _ => vec![Arc::from(config.id.as_str())],
-            };
-            for id in ids {
-                rooms.insert(
-                    id.clone(),
-                    RoomHandle::spawn(id.clone(), config.clone(), clock.clone(), tz, media.clone()),
-                );
-                room_order.push(id);
-            }
-        }
+        let rooms = Rooms::new(&space, clock.clone(), media.clone(), cluster.is_none());
+        let relay = cluster.map(|cluster| Relay::new(cluster, Bus::start(cluster)));
         Hub {
             shared: Arc::new(Shared {
                 space,
@@ -116,14 +107,39 @@ impl Hub {
                 keys,
                 media,
                 rooms,
-                room_order,
+                relay,
                 online: DashMap::new(),
-                next_conn: AtomicU64::new(1),
+                next_conn: AtomicU64::new(first_conn()),
                 sessions: TaskTracker::new(),
                 connections: Arc::new(Semaphore::new(max_connections)),
                 shutdown: CancellationToken::new(),
             }),
         }
+    }
+
+    /// Cluster mode: starts this node's heartbeat and begins listening to the other nodes.
+    /// Nothing to do on one node.
+    pub async fn join_cluster(&self) -> Result<(), ClusterError> {
+        let Some(relay) = self.relay.clone() else {
+            return Ok(());
+        };
+        let heartbeat = relay.cluster().heartbeat(rooms::ROOM_LEASE).await?;
+        let bus = Bus::start(relay.cluster());
+        let heard = bus.listen(self.shutdown.clone()).await?;
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let lost = heartbeat.lost();
+            tokio::select! {
+                _ = relay::run(hub.clone(), relay, heard) => {}
+                _ = lost.cancelled() => {
+                    tracing::error!("this node's heartbeat could not be kept: its rooms stop here");
+                    hub.rooms.stop_all();
+                }
+            }
+            drop(heartbeat);
+        });
+        tracing::info!(node = %self.relay.as_ref().map(|r| r.cluster().node().to_string()).unwrap_or_default(), "joined the cluster");
+        Ok(())
     }
 
     fn gate(&self) -> Gate<'_> {
@@ -133,12 +149,51 @@ impl Hub {
         }
     }
 
-    fn room(&self, id: &str) -> Option<&RoomHandle> {
-        self.rooms.get(id)
+    /// The room as this node knows it: run here, or (cluster mode) relayed to its host.
+    fn room(&self, id: &str) -> Option<RoomRef> {
+        self.rooms.known(id, self.relay.as_ref())
     }
 
-    fn rooms_in_order(&self) -> impl Iterator<Item = &RoomHandle> {
-        self.room_order.iter().filter_map(|id| self.rooms.get(id))
+    /// The room for someone entering it: across nodes, found (or hosted here) through Redis.
+    /// Ok(None): no such room.
+    async fn host(&self, id: &str) -> Result<Option<RoomRef>, ClusterError> {
+        match &self.relay {
+            Some(relay) => self.rooms.host(id, relay.cluster(), relay).await,
+            None => Ok(self.room(id)),
+        }
+    }
+
+    /// The room wherever it is hosted now, without hosting it here; None if nobody does.
+    async fn locate(&self, id: &str) -> Option<RoomRef> {
+        if let Some(room) = self.room(id) {
+            return Some(room);
+        }
+        let relay = self.relay.as_ref()?;
+        let cluster = relay.cluster();
+        let lease = crate::cluster::Lease::new(cluster, &format!("room:{id}"), Duration::ZERO);
+        let node = lease.holder().await.ok()??;
+        let (id, _) = self.rooms.ids_in_order().find(|(r, _)| &**r == id)?;
+        (node != cluster.node()).then(|| RoomRef::Elsewhere {
+            id: id.clone(),
+            node: node.into(),
+            relay: relay.clone(),
+        })
+    }
+
+    /// Who is in the room now (empty if nobody hosts it, or it does not answer in time).
+    async fn present_in(&self, id: &str) -> Vec<wire::Present> {
+        let Some(room) = self.locate(id).await else {
+            return Vec::new();
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !room.send(room::RoomCommand::Occupants { reply }).await {
+            return Vec::new();
+        }
+        tokio::time::timeout(Duration::from_secs(2), answer)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
     }
 
     /// A place for one more connection, held for as long as it is open; None when full.
@@ -175,53 +230,80 @@ impl Hub {
     }
 
     /// Closes a member's connection as if their token had failed (4001: log in again), e.g.
-    /// when their account was deleted.
+    /// when their account was deleted; on whichever node it is.
     pub fn sign_out(&self, id: &PublicId) {
+        self.sign_out_here(id);
+        if let Some(relay) = &self.relay {
+            relay.sign_out(id.clone());
+        }
+    }
+
+    fn sign_out_here(&self, id: &PublicId) {
         if let Some(session) = self.online.get(id) {
             session.close(CloseCode::AuthFailed);
         }
     }
 
-    /// Staff's announcement, to every member online, whatever room they are in.
+    /// Staff's announcement, to every member online, whatever room (and node) they are in.
     fn announce(&self, from: protocol::MemberView, text: String) {
         let at = self
             .clock
             .now()
             .with_timezone(&self.space.space.timezone)
             .fixed_offset();
-        let frame = handle::Frame::from(ServerMessage::Announcement { from, text, at }.to_text());
+        let frame = ServerMessage::Announcement { from, text, at }.to_text();
+        if let Some(relay) = &self.relay {
+            // Every node hands it to its own members, this one included.
+            relay.everyone(&frame, None);
+            return;
+        }
+        let frame = handle::Frame::from(frame);
         for session in self.online_sessions() {
             session.deliver_or_close(frame.clone());
         }
     }
 
+    /// A frame for one member, on whichever node they are connected; false if they are
+    /// surely not connected (on one node: not here).
+    fn tell_member(&self, id: &PublicId, frame: String) -> bool {
+        if let Some(session) = self.find(id) {
+            return session.deliver_or_close(handle::Frame::from(frame));
+        }
+        match &self.relay {
+            Some(relay) => relay.everyone(&frame, Some(id.clone())),
+            None => false,
+        }
+    }
+
     /// Who is in which room, as `role` may see it: consultation rooms only to those who take
-    /// consultations, and then only whether they are in use; staff rooms only to staff.
-    fn occupancy(&self, role: Role) -> Vec<protocol::RoomOccupancy> {
-        let mut by_room: HashMap<Arc<str>, Vec<protocol::MemberView>> = HashMap::new();
-        for session in self.online_sessions() {
-            if session.close_code().is_some() {
+    /// consultations, and then only whether they are in use; staff rooms only to staff. Each
+    /// room (wherever it is hosted) says who is in it.
+    async fn occupancy(&self, role: Role) -> Vec<protocol::RoomOccupancy> {
+        let mut rooms = Vec::new();
+        for (id, config) in self.rooms.ids_in_order() {
+            if !listed_for(role, &config.kind) {
                 continue;
             }
-            if let Some(room) = session.room() {
-                by_room.entry(room).or_default().push(session.view());
+            let members: Vec<protocol::MemberView> = self
+                .present_in(id)
+                .await
+                .into_iter()
+                .map(|p| p.view)
+                .collect();
+            if members.is_empty() {
+                continue;
             }
+            rooms.push(protocol::RoomOccupancy {
+                room: id.to_string(),
+                count: members.len(),
+                // Who is in a consultation is nobody else's business.
+                members: match config.kind {
+                    RoomKind::Consult { .. } => Vec::new(),
+                    _ => members,
+                },
+            });
         }
-        self.rooms_in_order()
-            .filter(|room| listed_for(role, &room.config.kind))
-            .filter_map(|room| {
-                let members = by_room.remove(&room.id)?;
-                Some(protocol::RoomOccupancy {
-                    room: room.id.to_string(),
-                    count: members.len(),
-                    // Who is in a consultation is nobody else's business.
-                    members: match room.config.kind {
-                        RoomKind::Consult { .. } => Vec::new(),
-                        _ => members,
-                    },
-                })
-            })
-            .collect()
+        rooms
     }
 
     /// Takes the media engine's speaking changes to the rooms the speakers are in.
@@ -230,7 +312,8 @@ impl Hub {
             let Some(session) = self.find(&change.member).filter(|s| s.conn == change.peer) else {
                 continue;
             };
-            if let Some(room) = session.room().and_then(|id| self.room(&id).cloned()) {
+            // Media stays on the room's host, so the room is here.
+            if let Some(room) = session.room().and_then(|id| self.rooms.here(&id)) {
                 room.send(room::RoomCommand::Speaking {
                     conn: change.peer,
                     member: change.member,
@@ -267,10 +350,10 @@ impl Hub {
     /// whether it is for them (`group` is the band they declared; it leaves only as that).
     fn rooms_for(&self, role: Role, group: Option<AgeGroup>) -> Vec<RoomInfo> {
         let now = self.clock.now();
-        self.rooms_in_order()
-            .filter(|room| listed_for(role, &room.config.kind))
-            .map(|room| {
-                let config = &room.config;
+        self.rooms
+            .ids_in_order()
+            .filter(|(_, config)| listed_for(role, &config.kind))
+            .map(|(id, config)| {
                 let (kind, map, stage, videos) = match &config.kind {
                     RoomKind::Free {
                         width,
@@ -312,7 +395,7 @@ impl Hub {
                 };
                 let is_program = kind == RoomKindName::Program;
                 RoomInfo {
-                    id: room.id.to_string(),
+                    id: id.to_string(),
                     kind,
                     name: config.name.ja.clone(),
                     name_en: config.name.en.clone(),
@@ -340,6 +423,9 @@ impl Hub {
     /// Says goodbye to everyone, closes every socket with 1001 and waits (briefly) for the
     /// sessions to finish writing.
     pub async fn shut_down(&self) {
+        if self.relay.is_some() {
+            return self.drain().await;
+        }
         self.shutdown.cancel();
         let goodbye = handle::Frame::from(
             ServerMessage::Goodbye {
@@ -365,6 +451,25 @@ impl Hub {
         self.media.close_all().await;
     }
 
+    /// Cluster mode: the node hands its rooms over (their members, here and elsewhere, are
+    /// asked to reconnect: 4007), then asks its own members to reconnect (to another node,
+    /// through the load balancer), and waits (briefly) for the sessions to finish.
+    async fn drain(&self) {
+        self.rooms.stop_all();
+        for session in self.online_sessions() {
+            session.close(CloseCode::Moving);
+        }
+        self.sessions.close();
+        if tokio::time::timeout(Duration::from_secs(5), self.sessions.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some sessions did not finish within 5 s of draining");
+        }
+        self.shutdown.cancel();
+        self.media.close_all().await;
+    }
+
     pub fn is_shutting_down(&self) -> bool {
         self.shutdown.is_cancelled()
     }
@@ -387,6 +492,13 @@ fn listed_for(role: Role, kind: &RoomKind) -> bool {
         RoomKind::Staff => role.has(Grant::EnterStaffRoom),
         _ => true,
     }
+}
+
+/// Where this node's connection numbers start: a random place, so connections of different
+/// nodes (which meet in rooms hosted across nodes) never share a number. Below 2^52, so a
+/// JavaScript number holds it exactly.
+fn first_conn() -> u64 {
+    (rand::random::<u64>() % (1 << 20)) << 32 | 1
 }
 
 /// How the page learns of an area of the map.

@@ -683,6 +683,8 @@ pub enum CloseCode {
     Flood,
     /// 4006: nothing heard from the client (not even a pong) for too long.
     Unresponsive,
+    /// 4007: the room (or this node) moves to another server: reconnect now and resume.
+    Moving,
     /// 1011: the server could not serve the request (a storage failure); try again later.
     Internal,
     /// 1013: the server is full (its connection limit); try again a little later.
@@ -690,7 +692,7 @@ pub enum CloseCode {
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 13] = [
+    pub const ALL: [CloseCode; 14] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
         CloseCode::BadText,
@@ -702,6 +704,7 @@ impl CloseCode {
         CloseCode::Replaced,
         CloseCode::Flood,
         CloseCode::Unresponsive,
+        CloseCode::Moving,
         CloseCode::Internal,
         CloseCode::TryAgainLater,
     ];
@@ -719,6 +722,7 @@ impl CloseCode {
             CloseCode::Replaced => 4004,
             CloseCode::Flood => 4005,
             CloseCode::Unresponsive => 4006,
+            CloseCode::Moving => 4007,
             CloseCode::Internal => 1011,
             CloseCode::TryAgainLater => 1013,
         }
@@ -729,7 +733,10 @@ impl CloseCode {
     pub fn may_come_back(self) -> bool {
         matches!(
             self,
-            CloseCode::SlowConsumer | CloseCode::Replaced | CloseCode::Unresponsive
+            CloseCode::SlowConsumer
+                | CloseCode::Replaced
+                | CloseCode::Unresponsive
+                | CloseCode::Moving
         )
     }
 
@@ -752,6 +759,7 @@ impl CloseCode {
             CloseCode::Replaced => "replaced",
             CloseCode::Flood => "flood",
             CloseCode::Unresponsive => "unresponsive",
+            CloseCode::Moving => "moving",
             CloseCode::Internal => "internal_error",
             CloseCode::TryAgainLater => "server_busy",
         }

@@ -5,20 +5,23 @@ use super::handle::{Delivery, Frame, SessionHandle};
 use super::inbound::error_body;
 use super::limits::TICK;
 use super::protocol::{
-    ChatLine, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume, Rid,
-    ServerMessage, Stamp,
+    ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Point, Position, Resume,
+    Rid, ServerMessage, Stamp,
 };
+use super::wire::{How, Present};
 use super::words;
 use crate::auth::Grant;
+use crate::cluster::ClusterError;
 use crate::config::{area_at, Area, AreaKind, RoomConfig, RoomKind};
 use crate::media::{Media, TrackKind};
 use crate::model::PublicId;
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
-use memory::ChatMemory;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+pub(in crate::hub) use story::Story;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 use voice::Voice;
 
 /// Commands waiting for a room. Bounded: a flood of commands makes senders wait, it does not
@@ -30,6 +33,8 @@ pub struct RoomHandle {
     pub id: Arc<str>,
     pub config: Arc<RoomConfig>,
     tx: mpsc::Sender<RoomCommand>,
+    /// Cancelled: the room stops hosting (its lease was lost, or the node drains).
+    stop: CancellationToken,
 }
 
 pub enum RoomCommand {
@@ -71,8 +76,9 @@ pub enum RoomCommand {
         member: PublicId,
         reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
+    /// Who is here (also a barrier: the answer comes after every command sent before).
     Occupants {
-        reply: oneshot::Sender<Vec<SessionHandle>>,
+        reply: oneshot::Sender<Vec<Present>>,
     },
     /// The program's session is over: its audience moves out.
     SessionEnded { next_session: Option<Window> },
@@ -115,12 +121,26 @@ pub enum RoomCommand {
 }
 
 impl RoomHandle {
-    pub fn spawn(
+    /// A room on one node, its story in this process's memory (benchmarks build one too).
+    pub fn spawn_alone(
         id: Arc<str>,
         config: Arc<RoomConfig>,
         clock: Arc<dyn Clock>,
         tz: chrono_tz::Tz,
         media: Media,
+    ) -> RoomHandle {
+        let stop = CancellationToken::new();
+        Self::spawn(id, config, clock, tz, media, Story::in_memory(), stop)
+    }
+
+    pub(in crate::hub) fn spawn(
+        id: Arc<str>,
+        config: Arc<RoomConfig>,
+        clock: Arc<dyn Clock>,
+        tz: chrono_tz::Tz,
+        media: Media,
+        story: Story,
+        stop: CancellationToken,
     ) -> RoomHandle {
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let room = Room {
@@ -128,22 +148,40 @@ impl RoomHandle {
             config: config.clone(),
             clock,
             tz,
-            epoch: new_epoch(),
-            seq: 0,
+            story,
             occupants: HashMap::new(),
-            chat: ChatMemory::default(),
             moved: HashSet::new(),
             invited: HashSet::new(),
             media,
             voice: Voice::default(),
         };
-        tokio::spawn(room.run(rx));
-        RoomHandle { id, config, tx }
+        tokio::spawn(room.run(rx, stop.clone()));
+        RoomHandle {
+            id,
+            config,
+            tx,
+            stop,
+        }
     }
 
-    /// False if the room task is gone (only at shutdown).
+    /// False if the room task is gone (at shutdown, or it stopped hosting the room).
     pub async fn send(&self, command: RoomCommand) -> bool {
         self.tx.send(command).await.is_ok()
+    }
+
+    /// The room task has ended: it no longer hosts the room.
+    pub fn is_gone(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Returns when the room task has ended.
+    pub async fn ended(&self) {
+        self.tx.closed().await
+    }
+
+    /// Asks the room to stop hosting: everyone in it is asked to reconnect (4007).
+    pub fn stop(&self) {
+        self.stop.cancel();
     }
 }
 
@@ -159,10 +197,8 @@ struct Room {
     config: Arc<RoomConfig>,
     clock: Arc<dyn Clock>,
     tz: chrono_tz::Tz,
-    epoch: String,
-    seq: u64,
+    story: Story,
     occupants: HashMap<PublicId, Occupant>,
-    chat: ChatMemory,
     moved: HashSet<PublicId>,
     invited: HashSet<PublicId>,
     media: Media,
@@ -170,13 +206,20 @@ struct Room {
 }
 
 impl Room {
-    async fn run(mut self, mut rx: mpsc::Receiver<RoomCommand>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<RoomCommand>, stop: CancellationToken) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let positions_pending =
                 !self.moved.is_empty() || self.occupants.values().any(|o| o.needs_all_positions);
+            // Every seq the next command or tick may give is at hand (across nodes, reserved
+            // in Redis): a room that cannot promise its sequence stops hosting.
+            let most_events = 2 * self.occupants.len() as u64 + 8;
+            if self.story.prepare(most_events).await.is_err() {
+                break;
+            }
             tokio::select! {
+                _ = stop.cancelled() => break,
                 command = rx.recv() => match command {
                     Some(command) => {
                         // Walking changes who hears whom only once per tick; chat, stamps
@@ -201,7 +244,9 @@ impl Room {
                                 command,
                                 RoomCommand::Publish { .. } | RoomCommand::Unpublish { .. }
                             );
-                        self.handle(command);
+                        if self.handle(command).await.is_err() {
+                            break;
+                        }
                         if may_change_hearing {
                             self.refresh_hearing();
                         }
@@ -212,7 +257,7 @@ impl Room {
                             self.tell_waiting_of_a_free_place();
                         }
                     }
-                    None => break,
+                    None => return,
                 },
                 _ = tick.tick(), if positions_pending => {
                     self.flush_positions();
@@ -223,9 +268,24 @@ impl Room {
                 }
             }
         }
+        self.stop_hosting();
     }
 
-    fn handle(&mut self, command: RoomCommand) {
+    /// The room stops hosting: its story can no longer be kept (across nodes: Redis is
+    /// unreachable, or another node began the room's story anew), its lease was lost, or the
+    /// node drains. Everyone here is asked to reconnect (4007), and comes back through
+    /// whichever node hosts the room next, resuming where they were.
+    fn stop_hosting(&mut self) {
+        tracing::info!(room = %self.id, members = self.occupants.len(), "the room stops here: members are asked to reconnect");
+        // Their sessions end, and close their own media peers, as for any other close.
+        for occupant in self.occupants.values() {
+            occupant.session.close(CloseCode::Moving);
+        }
+        self.occupants.clear();
+    }
+
+    /// Err: the room's story could not be kept, and the room stops hosting.
+    async fn handle(&mut self, command: RoomCommand) -> Result<(), ClusterError> {
         match command {
             RoomCommand::Join {
                 session,
@@ -233,14 +293,15 @@ impl Room {
                 rid,
                 reply,
             } => {
-                let _ = reply.send(self.join(session, resume, rid));
+                let joined = self.join(session, resume, rid).await?;
+                let _ = reply.send(joined);
             }
             RoomCommand::Leave {
                 session,
                 reason,
                 rid,
             } => self.leave(&session, reason, rid, None),
-            RoomCommand::Chat { session, text, rid } => self.chat(&session, &text, rid),
+            RoomCommand::Chat { session, text, rid } => self.chat(&session, &text, rid).await?,
             RoomCommand::Move { session, x, y } => self.walk(&session, x, y),
             RoomCommand::Stamp {
                 session,
@@ -256,7 +317,16 @@ impl Room {
                 let _ = reply.send(self.invite(&session, member));
             }
             RoomCommand::Occupants { reply } => {
-                let _ = reply.send(self.occupants.values().map(|o| o.session.clone()).collect());
+                let present = self
+                    .occupants
+                    .iter()
+                    .map(|(id, o)| Present {
+                        conn: o.session.conn,
+                        role: o.session.role,
+                        view: self.view_of(id),
+                    })
+                    .collect();
+                let _ = reply.send(present);
             }
             RoomCommand::SessionEnded { next_session } => self.session_ended(next_session),
             RoomCommand::Publish {
@@ -290,24 +360,29 @@ impl Room {
                 speaking,
             } => self.speaking(conn, &member, speaking),
         }
+        Ok(())
     }
 
-    fn join(
+    /// The inner result is the answer to the member; the outer error means the room's story
+    /// could not be read.
+    async fn join(
         &mut self,
         session: SessionHandle,
         resume: Option<Resume>,
         rid: Option<Rid>,
-    ) -> Result<(), ErrorCode> {
+    ) -> Result<Result<(), ErrorCode>, ClusterError> {
         if matches!(self.config.kind, RoomKind::Consult { .. })
             && !session.role.has(Grant::TakeConsultations)
             && !self.invited.contains(&session.id)
         {
-            return Err(ErrorCode::NotAllowed);
+            return Ok(Err(ErrorCode::NotAllowed));
         }
         let previous = self.occupants.get(&session.id).map(|o| o.pos);
         if previous.is_none() && self.occupants.len() >= self.config.capacity {
-            return Err(ErrorCode::RoomFull);
+            return Ok(Err(ErrorCode::RoomFull));
         }
+        // Read before anything changes: a failure leaves the room as it was.
+        let (chat, gap) = self.story.for_joiner(resume.as_ref()).await?;
         let pos = match (&self.config.kind, previous) {
             (_, Some(pos)) => pos,
             (RoomKind::Free { width, height, .. }, None) => {
@@ -331,28 +406,27 @@ impl Room {
         }
         session.set_in_quiet(self.in_quiet(pos));
         let view = self.view_of(&session.id);
-        self.seq += 1;
+        let seq = self.story.next();
         let event = if previous.is_some() {
             ServerMessage::MemberUpdated {
                 room: self.id.to_string(),
-                seq: self.seq,
+                seq,
                 member: view,
             }
         } else {
             ServerMessage::MemberJoined {
                 room: self.id.to_string(),
-                seq: self.seq,
+                seq,
                 member: view,
             }
         };
         self.broadcast(&event, Some(&session.id));
 
-        let (chat, gap) = self.chat_for(resume.as_ref());
         let joined = ServerMessage::Joined {
             rid,
             room: self.id.to_string(),
-            epoch: self.epoch.clone(),
-            seq: self.seq,
+            epoch: self.story.epoch().to_string(),
+            seq,
             members: self.occupants.keys().map(|id| self.view_of(id)).collect(),
             chat,
             gap,
@@ -360,19 +434,7 @@ impl Room {
         };
         session.set_room(Some(self.id.clone()));
         session.deliver_or_close(frame(&joined));
-        Ok(())
-    }
-
-    /// Chat for someone entering: everything after their resume point if memory still holds
-    /// it, otherwise the most recent lines.
-    fn chat_for(&self, resume: Option<&Resume>) -> (Vec<ChatLine>, bool) {
-        match resume {
-            Some(r) if r.epoch == self.epoch && r.seq <= self.seq => self.chat.since(r.seq),
-            // Another epoch (the room restarted, its memory-only chat is gone) or a seq from
-            // the future: what was missed cannot be replayed.
-            Some(_) => (self.chat.recent(), true),
-            None => (self.chat.recent(), false),
-        }
+        Ok(Ok(()))
     }
 
     fn leave(
@@ -404,10 +466,9 @@ impl Room {
         {
             self.invited.clear(); // no counsellor left to receive anyone
         }
-        self.seq += 1;
         let left = ServerMessage::MemberLeft {
             room: self.id.to_string(),
-            seq: self.seq,
+            seq: self.story.next(),
             id: session.id.clone(),
         };
         self.broadcast(&left, None);
@@ -422,29 +483,36 @@ impl Room {
         }
     }
 
-    fn chat(&mut self, session: &SessionHandle, text: &str, rid: Option<Rid>) {
+    /// Err: the line could not be kept (it is neither sent nor acknowledged, so the member's
+    /// page sends it again after reconnecting).
+    async fn chat(
+        &mut self,
+        session: &SessionHandle,
+        text: &str,
+        rid: Option<Rid>,
+    ) -> Result<(), ClusterError> {
         if !self.is_here(session, rid.clone()) {
-            return;
+            return Ok(());
         }
         let text = match screen_chat(text) {
             Ok(text) => text,
             Err(problem) => {
                 let error = chat_problem(rid, problem);
                 session.reply(frame(&ServerMessage::Error(error)));
-                return;
+                return Ok(());
             }
         };
-        self.seq += 1;
         let line = ChatLine {
-            seq: self.seq,
+            seq: self.story.next(),
             from: session.id.clone(),
             nickname: session.view().nickname,
             text,
             at: self.clock.now().with_timezone(&self.tz).fixed_offset(),
         };
-        self.chat.remember(line.clone());
+        self.story.remember(&line).await?;
         let room = self.id.to_string();
         self.publish_and_ack(session, rid, ServerMessage::Chat { room, line });
+        Ok(())
     }
 
     fn walk(&mut self, session: &SessionHandle, x: f32, y: f32) {
@@ -464,10 +532,9 @@ impl Room {
         }
         // Into or out of a quiet corner: everyone sees them resting, or their own status again.
         if session.set_in_quiet(self.in_quiet(Some(Point { x, y }))) {
-            self.seq += 1;
             let event = ServerMessage::MemberUpdated {
                 room: self.id.to_string(),
-                seq: self.seq,
+                seq: self.story.next(),
                 member: self.view_of(&session.id),
             };
             self.broadcast(&event, None);
@@ -493,10 +560,9 @@ impl Room {
         if !self.is_here(session, rid.clone()) {
             return;
         }
-        self.seq += 1;
         let event = ServerMessage::Stamp {
             room: self.id.to_string(),
-            seq: self.seq,
+            seq: self.story.next(),
             from: session.id.clone(),
             stamp,
         };
@@ -507,17 +573,16 @@ impl Room {
         if !self.is_here(session, rid.clone()) {
             return;
         }
-        self.seq += 1;
         let event = ServerMessage::MemberUpdated {
             room: self.id.to_string(),
-            seq: self.seq,
+            seq: self.story.next(),
             member: self.view_of(&session.id),
         };
         self.publish_and_ack(session, rid, event);
     }
 
     /// Sends a sequenced event to everyone, then tells its sender it was accepted, with the
-    /// event's place in the room (`self.seq`, already advanced for it).
+    /// event's place in the room (the story's seq, already advanced for it).
     /// The sender's echo and ack are replies (`SessionHandle::reply`): they reach even a member
     /// whose connection is closing, before its close frame.
     fn publish_and_ack(&self, session: &SessionHandle, rid: Option<Rid>, event: ServerMessage) {
@@ -525,7 +590,7 @@ impl Room {
         session.reply(echo);
         let ack = ServerMessage::Ack {
             rid,
-            seq: Some(self.seq),
+            seq: Some(self.story.seq()),
         };
         session.reply(frame(&ack));
     }
@@ -592,12 +657,35 @@ impl Room {
     }
 
     /// Serialize once, queue for every member (but `except`). Members who cannot take it are
-    /// closed by `deliver_or_close` and leave through their session's clean-up.
+    /// closed by `deliver_or_close` and leave through their session's clean-up. Members on
+    /// other nodes get it through one message per node.
     fn broadcast(&self, message: &ServerMessage, except: Option<&PublicId>) -> Frame {
         let frame = frame(message);
+        let mut elsewhere: HashMap<&str, Vec<&SessionHandle>> = HashMap::new();
         for (id, occupant) in &self.occupants {
-            if Some(id) != except {
-                occupant.session.deliver_or_close(frame.clone());
+            if Some(id) == except {
+                continue;
+            }
+            let session = &occupant.session;
+            match session.remote_node() {
+                Some(remote) if session.close_code().is_none() => {
+                    elsewhere.entry(&remote.node).or_default().push(session)
+                }
+                Some(_) => {}
+                None => {
+                    session.deliver_or_close(frame.clone());
+                }
+            }
+        }
+        for sessions in elsewhere.into_values() {
+            let Some(remote) = sessions[0].remote_node() else {
+                continue;
+            };
+            let conns = sessions.iter().map(|s| s.conn).collect();
+            if !remote.frames(conns, &frame, How::DeliverOrClose) {
+                sessions
+                    .iter()
+                    .for_each(|s| s.close(CloseCode::SlowConsumer));
             }
         }
         frame
@@ -700,6 +788,7 @@ fn spawn_point(width: u32, height: u32, taken: &[Point]) -> Point {
 const SPAWN_CANDIDATES: usize = 16;
 
 mod memory;
+mod story;
 #[cfg(test)]
 mod tests;
 mod voice;

@@ -12,7 +12,8 @@ use super::protocol::{
     ServerMessage, Status,
 };
 use super::rate::Limiters;
-use super::room::{chat_problem, RoomCommand, RoomHandle};
+use super::room::{chat_problem, RoomCommand};
+use super::rooms::RoomRef;
 use super::writer::{self, finish, send_direct, write_batch};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
@@ -90,7 +91,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     // A member who may come back keeps their place a moment, unreachable; anyone else leaves
     // at once. Either way the room first comes to what the member sent before the close (it
     // handles commands in order), so the replies to it are queued before the close frame.
-    let room = session.room().and_then(|id| hub.room(&id).cloned());
+    let room = session.room().and_then(|id| hub.room(&id));
     let leaves_now = !code.may_come_back();
     if let Some(room) = &room {
         if leaves_now {
@@ -120,7 +121,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
 }
 
 /// The connection ended: nobody is told `left`, the room's members see `member_left`.
-async fn leave(room: &RoomHandle, session: &SessionHandle) {
+async fn leave(room: &RoomRef, session: &SessionHandle) {
     room.send(RoomCommand::Leave {
         session: session.clone(),
         reason: None,
@@ -131,7 +132,7 @@ async fn leave(room: &RoomHandle, session: &SessionHandle) {
 
 /// Returns once the room has handled every command sent to it before (it handles them in
 /// order): a question is the barrier.
-async fn room_caught_up(room: &RoomHandle) {
+async fn room_caught_up(room: &RoomRef) {
     let (reply, answer) = oneshot::channel();
     if room.send(RoomCommand::Occupants { reply }).await {
         let _ = answer.await;
@@ -312,10 +313,10 @@ impl Reader<'_> {
     }
 
     /// The room the member is in, or `not_in_room`.
-    fn current_room(&self, rid: &Option<Rid>) -> Result<RoomHandle, Reject> {
+    fn current_room(&self, rid: &Option<Rid>) -> Result<RoomRef, Reject> {
         self.session
             .room()
-            .and_then(|id| self.hub.room(&id).cloned())
+            .and_then(|id| self.hub.room(&id))
             .ok_or_else(|| Box::new(error_body(rid.clone(), ErrorCode::NotInRoom)))
     }
 
@@ -397,7 +398,7 @@ impl Reader<'_> {
                 if !self.member.role.has(Grant::OverseeSpace) {
                     return Err(error_body(rid, ErrorCode::NotAllowed).into());
                 }
-                let rooms = self.hub.occupancy(self.member.role);
+                let rooms = self.hub.occupancy(self.member.role).await;
                 self.reply(ServerMessage::Overview { rid, rooms });
                 Ok(())
             }
@@ -435,23 +436,31 @@ impl Reader<'_> {
         room_id: String,
         resume: Option<Resume>,
     ) -> Result<(), Reject> {
-        let room = self
+        let config = self
             .hub
-            .room(&room_id)
-            .cloned()
+            .rooms
+            .config(&room_id)
             .ok_or_else(|| Box::new(error_body(rid.clone(), ErrorCode::UnknownRoom)))?;
         self.hub
             .gate()
             .admit_to_room(
-                &room.config,
+                config,
                 self.member.role,
                 self.member.group,
                 self.hub.clock.now(),
             )
             .map_err(|refusal| Box::new(refusal_error(rid.clone(), refusal)))?;
+        let room = match self.hub.host(&room_id).await {
+            Ok(Some(room)) => room,
+            Ok(None) => return Err(error_body(rid, ErrorCode::UnknownRoom).into()),
+            Err(error) => {
+                tracing::warn!(%error, room = %room_id, "the room's host cannot be found");
+                return Err(error_body(rid, ErrorCode::Internal).into());
+            }
+        };
         let current = self.session.room();
-        let rejoined = current.as_ref().is_some_and(|id| **id == *room.id);
-        let previous = current.filter(|id| **id != *room.id);
+        let rejoined = current.as_ref().is_some_and(|id| id == room.id());
+        let previous = current.filter(|id| id != room.id());
         let session = self.session.clone();
         let join_rid = rid.clone();
         ask(&room, &rid, |reply| RoomCommand::Join {
@@ -467,7 +476,7 @@ impl Reader<'_> {
             self.hub.media.unpublish_all(self.session.conn);
         }
         // Leave the old room only once the new one has said yes: a full room leaves you where you were.
-        if let Some(old) = previous.and_then(|id| self.hub.room(&id).cloned()) {
+        if let Some(old) = previous.and_then(|id| self.hub.room(&id)) {
             old.send(RoomCommand::Leave {
                 session: self.session.clone(),
                 reason: Some(LeaveReason::Left),
@@ -496,23 +505,24 @@ impl Reader<'_> {
             return Err(error_body(rid, ErrorCode::NotAllowed).into());
         }
         let room = self.current_room(&rid)?;
-        let Some(guest) = self.hub.find(&member) else {
+        if self.hub.find(&member).is_none() && self.hub.relay.is_none() {
             return Err(error_body(rid, ErrorCode::NotPresent).into());
-        };
+        }
         let session = self.session.clone();
+        let guest = member.clone();
         ask(&room, &rid, |reply| RoomCommand::Invite {
             session,
-            member,
+            member: guest,
             reply,
         })
         .await?;
-        guest.deliver_or_close(Frame::from(
-            ServerMessage::Invited {
-                room: room.id.to_string(),
-                by: self.session.view(),
-            }
-            .to_text(),
-        ));
+        let invited = ServerMessage::Invited {
+            room: room.id().to_string(),
+            by: self.session.view(),
+        };
+        if !self.hub.tell_member(&member, invited.to_text()) {
+            return Err(error_body(rid, ErrorCode::NotPresent).into());
+        }
         self.reply(ServerMessage::Ack { rid, seq: None });
         Ok(())
     }
@@ -520,7 +530,7 @@ impl Reader<'_> {
 
 /// Sends a room a command that answers yes or no, and waits for the answer.
 async fn ask(
-    room: &RoomHandle,
+    room: &RoomRef,
     rid: &Option<Rid>,
     command: impl FnOnce(oneshot::Sender<Result<(), ErrorCode>>) -> RoomCommand,
 ) -> Result<(), Reject> {
@@ -529,7 +539,7 @@ async fn ask(
     match answer.await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(code)) => Err(error_body(rid.clone(), code).into()),
-        // The room task is gone: only during shutdown.
+        // The room task is gone (shutdown), or its host did not answer.
         Err(_) => Err(error_body(rid.clone(), ErrorCode::Internal).into()),
     }
 }

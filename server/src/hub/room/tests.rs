@@ -56,6 +56,8 @@ fn free_room_with(areas: Vec<Area>) -> RoomHandle {
         Arc::new(SystemClock),
         chrono_tz::Asia::Tokyo,
         media(),
+        Story::in_memory(),
+        Default::default(),
     )
 }
 

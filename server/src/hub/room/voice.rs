@@ -246,10 +246,9 @@ impl Room {
             .collect();
         self.voice.screens = now;
         for id in changed {
-            self.seq += 1;
             let event = ServerMessage::MemberUpdated {
                 room: self.id.to_string(),
-                seq: self.seq,
+                seq: self.story.next(),
                 member: self.view_of(&id),
             };
             self.broadcast(&event, None);
@@ -392,10 +391,9 @@ impl Room {
     }
 
     fn publish_stage(&mut self, session: &SessionHandle, rid: Option<Rid>) {
-        self.seq += 1;
         let event = ServerMessage::Stage {
             room: self.id.to_string(),
-            seq: self.seq,
+            seq: self.story.next(),
             stage: self.stage_view().unwrap_or_default(),
         };
         self.publish_and_ack(session, rid, event);

@@ -1,0 +1,542 @@
+//! Rooms across nodes (cluster mode): a member's connection stays on whatever node it reached,
+//! and that node relays the member's commands to the node hosting their room; the host keeps
+//! a stand-in for the member (a `SessionHandle` whose frames go back over the bus) and sends
+//! each event once per node, which hands it to its own members.
+//!
+//! Nothing here is kept only in pub/sub: when this node may have missed messages (its
+//! subscription broke) or a host stops answering, the members concerned are asked to
+//! reconnect (4007) and resume from the room's story in Redis, so nothing they were told is
+//! lost or repeated.
+use super::handle::{Remote, SessionHandle, SessionShared};
+use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason};
+use super::room::RoomCommand;
+use super::wire::{self, Answer, Command, How, Present, Who, Wire};
+use super::Hub;
+use crate::cluster::{Bus, Cluster, Heard, To};
+use crate::model::PublicId;
+use dashmap::DashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+/// A question to another node not answered within this is given up (its asker hears no).
+const ASK_PATIENCE: Duration = Duration::from_secs(5);
+/// How often hosts and nodes are checked for being alive.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct Relay(Arc<Inner>);
+
+struct Inner {
+    cluster: Cluster,
+    bus: Bus,
+    node: Arc<str>,
+    asks: DashMap<u64, (Instant, Ask)>,
+    next_ask: AtomicU64,
+    /// Members of rooms hosted here whose connections are on other nodes: by node and conn.
+    stand_ins: DashMap<(Arc<str>, u64), SessionHandle>,
+    /// This node's connections in rooms hosted elsewhere, by conn.
+    locals: DashMap<u64, SessionHandle>,
+}
+
+/// Someone here waiting for another node's answer.
+enum Ask {
+    Done(oneshot::Sender<Result<(), ErrorCode>>),
+    Publish(oneshot::Sender<Result<(), Box<ErrorBody>>>),
+    Occupants(oneshot::Sender<Vec<Present>>),
+}
+
+impl Relay {
+    pub fn new(cluster: &Cluster, bus: Bus) -> Relay {
+        Relay(Arc::new(Inner {
+            cluster: cluster.clone(),
+            node: cluster.node().into(),
+            bus,
+            asks: DashMap::new(),
+            next_ask: AtomicU64::new(1),
+            stand_ins: DashMap::new(),
+            locals: DashMap::new(),
+        }))
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.0.cluster
+    }
+
+    fn ask(&self, ask: Ask) -> u64 {
+        let id = self.0.next_ask.fetch_add(1, Ordering::Relaxed);
+        self.0.asks.insert(id, (Instant::now(), ask));
+        id
+    }
+
+    /// Sends a room hosted on `node` a command; false if the bus is overfull. Commands only
+    /// a host gives its own rooms (the end of a program session, who is speaking) are not
+    /// relayed: that node's doorkeeper and media engine give them.
+    pub fn send(&self, room: &str, node: &str, command: RoomCommand) -> bool {
+        let who = |session: &SessionHandle, with_view: bool| {
+            Some(Who {
+                conn: session.conn,
+                member: session.id.clone(),
+                role: session.role,
+                view: with_view.then(|| Box::new(session.view())),
+            })
+        };
+        let mut ended: Option<u64> = None;
+        let (who, command) = match command {
+            RoomCommand::Join {
+                session,
+                resume,
+                rid,
+                reply,
+            } => {
+                self.0.locals.insert(session.conn, session.clone());
+                let ask = self.ask(Ask::Done(reply));
+                (who(&session, true), Command::Join { resume, rid, ask })
+            }
+            RoomCommand::Leave {
+                session,
+                reason,
+                rid,
+            } => {
+                if reason.is_none() {
+                    ended = Some(session.conn);
+                }
+                (who(&session, false), Command::Leave { reason, rid })
+            }
+            RoomCommand::Chat { session, text, rid } => {
+                (who(&session, false), Command::Chat { text, rid })
+            }
+            RoomCommand::Move { session, x, y } => (who(&session, false), Command::Move { x, y }),
+            RoomCommand::Stamp {
+                session,
+                stamp,
+                rid,
+            } => (who(&session, false), Command::Stamp { stamp, rid }),
+            RoomCommand::ViewChanged { session, rid } => {
+                (who(&session, true), Command::ViewChanged { rid })
+            }
+            RoomCommand::Invite {
+                session,
+                member,
+                reply,
+            } => {
+                let ask = self.ask(Ask::Done(reply));
+                (who(&session, false), Command::Invite { member, ask })
+            }
+            RoomCommand::Occupants { reply } => {
+                let ask = self.ask(Ask::Occupants(reply));
+                (None, Command::Occupants { ask })
+            }
+            RoomCommand::Publish {
+                session,
+                kind,
+                reply,
+            } => {
+                let ask = self.ask(Ask::Publish(reply));
+                (who(&session, false), Command::Publish { kind, ask })
+            }
+            RoomCommand::Unpublish { session, kind } => {
+                (who(&session, false), Command::Unpublish { kind })
+            }
+            RoomCommand::Mute {
+                session,
+                member,
+                muted,
+                rid,
+            } => (who(&session, false), Command::Mute { member, muted, rid }),
+            RoomCommand::RaiseHand {
+                session,
+                raised,
+                rid,
+            } => (who(&session, false), Command::RaiseHand { raised, rid }),
+            RoomCommand::SetSpeaker {
+                session,
+                member,
+                speaker,
+                rid,
+            } => (
+                who(&session, false),
+                Command::SetSpeaker {
+                    member,
+                    speaker,
+                    rid,
+                },
+            ),
+            RoomCommand::SessionEnded { .. } | RoomCommand::Speaking { .. } => return true,
+        };
+        let wire = Wire::Command {
+            room: room.to_string(),
+            from: self.0.node.to_string(),
+            who,
+            command,
+        };
+        let sent = self
+            .0
+            .bus
+            .send(&To::Node(node.to_string()), wire.encode(None));
+        if let Some(conn) = ended {
+            self.0.locals.remove(&conn);
+        }
+        sent
+    }
+
+    /// A frame for every member connected anywhere (`member` None), or for one member
+    /// wherever they are connected.
+    pub fn everyone(&self, frame: &str, member: Option<PublicId>) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::Everyone { member }.encode(Some(frame)))
+    }
+
+    /// Every node closes this member's connection (4001).
+    pub fn sign_out(&self, member: PublicId) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::SignOut { member }.encode(None))
+    }
+
+    fn answer(&self, node: &str, ask: u64, answer: Answer) {
+        let wire = Wire::Answer { ask, answer };
+        self.0
+            .bus
+            .send(&To::Node(node.to_string()), wire.encode(None));
+    }
+
+    /// Tells `node` to close one of its connections.
+    fn close_there(&self, node: &str, conn: u64, code: CloseCode) {
+        let wire = Wire::Close {
+            conn,
+            code: code.code(),
+        };
+        self.0
+            .bus
+            .send(&To::Node(node.to_string()), wire.encode(None));
+    }
+}
+
+/// Hands what other nodes say to this node's rooms and members, until the bus ends; and
+/// watches, every WATCH_EVERY, that the hosts this node relays to and the nodes its stand-ins
+/// come from are alive.
+pub async fn run(hub: Hub, relay: Relay, mut heard: mpsc::Receiver<Heard>) {
+    let mut watch = tokio::time::interval(WATCH_EVERY);
+    watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            message = heard.recv() => match message {
+                Some(Heard::Message(payload)) => match Wire::decode(&payload) {
+                    Some((wire, body)) => on_message(&hub, &relay, wire, body).await,
+                    None => tracing::warn!("a message from another node could not be read"),
+                },
+                Some(Heard::Gap) => reconnect_relayed(&relay, |_| true),
+                None => return,
+            },
+            _ = watch.tick() => watch_nodes(&hub, &relay).await,
+            _ = hub.shutdown.cancelled() => return,
+        }
+    }
+}
+
+async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
+    let inner = &relay.0;
+    match wire {
+        Wire::Command {
+            room,
+            from,
+            who,
+            command,
+        } => on_command(hub, relay, &room, from.into(), who, command).await,
+        Wire::Frames { conns, how } => {
+            let frame = super::handle::Frame::from(body);
+            for conn in conns {
+                if let Some(session) = inner.locals.get(&conn) {
+                    match how {
+                        How::Deliver => {
+                            session.deliver(frame.clone());
+                        }
+                        How::DeliverOrClose => {
+                            session.deliver_or_close(frame.clone());
+                        }
+                        How::Reply => {
+                            session.reply(frame.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Wire::Room {
+            conn,
+            room,
+            only_if,
+        } => {
+            if let Some(session) = inner.locals.get(&conn) {
+                match only_if {
+                    Some(only_if) => session.clear_room_if(&only_if),
+                    None => session.set_room(room.map(Arc::from)),
+                }
+            }
+        }
+        Wire::Close { conn, code } => {
+            if let (Some(session), Some(code)) = (inner.locals.get(&conn), wire::close_code(code)) {
+                session.close(code);
+            }
+        }
+        Wire::Answer { ask, answer } => {
+            let Some((_, (_, waiting))) = inner.asks.remove(&ask) else {
+                return; // given up already
+            };
+            match (waiting, answer) {
+                (Ask::Done(reply), Answer::Done { result }) => {
+                    let _ = reply.send(result);
+                }
+                (Ask::Publish(reply), Answer::Publish { result }) => {
+                    let _ = reply.send(result);
+                }
+                (Ask::Occupants(reply), Answer::Occupants { present }) => {
+                    let _ = reply.send(present);
+                }
+                _ => tracing::warn!(ask, "another node answered a question with something else"),
+            }
+        }
+        Wire::SignOut { member } => hub.sign_out_here(&member),
+        Wire::Everyone { member } => {
+            let frame = super::handle::Frame::from(body);
+            match member {
+                Some(member) => {
+                    if let Some(session) = hub.find(&member) {
+                        session.deliver_or_close(frame);
+                    }
+                }
+                None => {
+                    for session in hub.online_sessions() {
+                        session.deliver_or_close(frame.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A command for a room hosted here, from a member on node `from` (through their stand-in).
+async fn on_command(
+    hub: &Hub,
+    relay: &Relay,
+    room_id: &str,
+    from: Arc<str>,
+    who: Option<Who>,
+    command: Command,
+) {
+    let Some(room) = hub.rooms.here(room_id) else {
+        // The room moved on (this node stopped hosting it): the member reconnects and finds it.
+        match (&who, &command) {
+            (_, Command::Occupants { ask }) => relay.answer(
+                &from,
+                *ask,
+                Answer::Occupants {
+                    present: Vec::new(),
+                },
+            ),
+            (Some(who), _) => relay.close_there(&from, who.conn, CloseCode::Moving),
+            (None, _) => {}
+        }
+        return;
+    };
+    if let Command::Occupants { ask } = command {
+        let (reply, answer) = oneshot::channel();
+        room.send(RoomCommand::Occupants { reply }).await;
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            let present = answer.await.unwrap_or_default();
+            relay.answer(&from, ask, Answer::Occupants { present });
+        });
+        return;
+    }
+    let Some(who) = who else {
+        return;
+    };
+    let key = (from.clone(), who.conn);
+    let session = match (relay.0.stand_ins.get(&key), &command) {
+        (Some(session), _) => {
+            if let Some(view) = who.view {
+                session.update_view(|v| *v = *view);
+            }
+            session.clone()
+        }
+        (None, Command::Join { .. }) => {
+            let Some(view) = who.view else {
+                return;
+            };
+            let remote = Remote::new(from.clone(), relay.0.bus.clone());
+            let session = SessionShared::remote(who.conn, who.role, *view, remote);
+            relay.0.stand_ins.insert(key.clone(), session.clone());
+            session
+        }
+        // Not here (the room's host changed since they joined): they reconnect and resume.
+        (None, _) => {
+            relay.close_there(&from, who.conn, CloseCode::Moving);
+            return;
+        }
+    };
+    let answer_done = |ask: u64| {
+        let (reply, answer) = oneshot::channel::<Result<(), ErrorCode>>();
+        let (relay, from) = (relay.clone(), from.clone());
+        tokio::spawn(async move {
+            let result = answer.await.unwrap_or(Err(ErrorCode::Internal));
+            relay.answer(&from, ask, Answer::Done { result });
+        });
+        reply
+    };
+    let leaving = matches!(command, Command::Leave { .. });
+    let command = match command {
+        Command::Join { resume, rid, ask } => RoomCommand::Join {
+            session,
+            resume,
+            rid,
+            reply: answer_done(ask),
+        },
+        Command::Leave { reason, rid } => RoomCommand::Leave {
+            session,
+            reason,
+            rid,
+        },
+        Command::Chat { text, rid } => RoomCommand::Chat { session, text, rid },
+        Command::Move { x, y } => RoomCommand::Move { session, x, y },
+        Command::Stamp { stamp, rid } => RoomCommand::Stamp {
+            session,
+            stamp,
+            rid,
+        },
+        Command::ViewChanged { rid } => RoomCommand::ViewChanged { session, rid },
+        Command::Invite { member, ask } => RoomCommand::Invite {
+            session,
+            member,
+            reply: answer_done(ask),
+        },
+        Command::Publish { kind, ask } => {
+            let (reply, answer) = oneshot::channel();
+            let (relay, from) = (relay.clone(), from.clone());
+            tokio::spawn(async move {
+                let result = answer.await.unwrap_or_else(|_| {
+                    Err(Box::new(super::inbound::error_body(
+                        None,
+                        ErrorCode::Internal,
+                    )))
+                });
+                relay.answer(&from, ask, Answer::Publish { result });
+            });
+            RoomCommand::Publish {
+                session,
+                kind,
+                reply,
+            }
+        }
+        Command::Unpublish { kind } => RoomCommand::Unpublish { session, kind },
+        Command::Mute { member, muted, rid } => RoomCommand::Mute {
+            session,
+            member,
+            muted,
+            rid,
+        },
+        Command::RaiseHand { raised, rid } => RoomCommand::RaiseHand {
+            session,
+            raised,
+            rid,
+        },
+        Command::SetSpeaker {
+            member,
+            speaker,
+            rid,
+        } => RoomCommand::SetSpeaker {
+            session,
+            member,
+            speaker,
+            rid,
+        },
+        Command::Occupants { .. } => return, // answered above
+    };
+    room.send(command).await;
+    if leaving {
+        forget_when_out(relay.clone(), room, key);
+    }
+}
+
+/// Once the room has handled a leave, the stand-in goes if it is in no room here any more
+/// (a member who moved to another room of this node keeps it).
+fn forget_when_out(relay: Relay, room: super::room::RoomHandle, key: (Arc<str>, u64)) {
+    tokio::spawn(async move {
+        let (reply, answer) = oneshot::channel();
+        if room.send(RoomCommand::Occupants { reply }).await {
+            let _ = answer.await;
+        }
+        relay
+            .0
+            .stand_ins
+            .remove_if(&key, |_, session| session.room().is_none());
+    });
+}
+
+/// Asks this node's members in rooms hosted elsewhere (those `which` picks, by room) to
+/// reconnect: what their host said meanwhile may not have reached them.
+fn reconnect_relayed(relay: &Relay, which: impl Fn(&str) -> bool) {
+    for session in relay.0.locals.iter() {
+        if session.room().is_some_and(|room| which(&room)) {
+            session.close(CloseCode::Moving);
+        }
+    }
+}
+
+/// Hosts this node relays to that stopped hosting (or died): their rooms are looked up again
+/// and the members here reconnect. Nodes whose members have stand-ins here that died: those
+/// members leave their rooms (`member_left`). Questions unanswered too long are given up.
+async fn watch_nodes(hub: &Hub, relay: &Relay) {
+    let cluster = relay.cluster();
+    for (room, node) in hub.rooms.relayed() {
+        let lease = crate::cluster::Lease::new(cluster, &format!("room:{room}"), Duration::ZERO);
+        let still = match lease.holder().await {
+            Ok(holder) => holder.as_deref() == Some(&*node),
+            Err(_) => continue, // Redis cannot tell now: ask again next time
+        };
+        if !still || !cluster.is_listening(&node).await.unwrap_or(true) {
+            tracing::info!(%room, %node, "the room's host changed: its members here reconnect");
+            hub.rooms.forget(&room, &node);
+            reconnect_relayed(relay, |r| r == &*room);
+        }
+    }
+    let mut nodes: Vec<Arc<str>> = relay
+        .0
+        .stand_ins
+        .iter()
+        .map(|e| e.key().0.clone())
+        .collect();
+    nodes.sort();
+    nodes.dedup();
+    for node in nodes {
+        if cluster.is_alive(&node).await.unwrap_or(true) {
+            continue;
+        }
+        tracing::info!(%node, "a node is gone: its members leave their rooms");
+        let gone: Vec<SessionHandle> = relay
+            .0
+            .stand_ins
+            .iter()
+            .filter(|e| e.key().0 == node)
+            .map(|e| e.value().clone())
+            .collect();
+        for session in gone {
+            relay.0.stand_ins.remove(&(node.clone(), session.conn));
+            if let Some(room) = session.room().and_then(|id| hub.rooms.here(&id)) {
+                room.send(RoomCommand::Leave {
+                    session,
+                    reason: None::<LeaveReason>,
+                    rid: None,
+                })
+                .await;
+            }
+        }
+    }
+    relay
+        .0
+        .asks
+        .retain(|_, (asked, _)| asked.elapsed() < ASK_PATIENCE);
+}

@@ -1,0 +1,141 @@
+//! A room's story so far: its epoch, the seq of its latest event and its recent chat. On one
+//! node it lives in the room's memory; across nodes it lives in Redis (crate::cluster::ChatLog),
+//! so whichever node hosts the room next continues the same epoch and sequence and a member
+//! who resumes there gets exactly what they missed.
+//!
+//! Across nodes the room reserves seqs in blocks and gives them out itself, so only chat lines
+//! (which must be kept before they are acknowledged) wait for Redis; a new host starts above the
+//! last block reserved, so a seq is never given twice (a few may be skipped).
+use super::memory::ChatMemory;
+use crate::cluster::{Bounds, ChatLog, Cluster, ClusterError};
+use crate::hub::limits::{CHAT_ON_JOIN, CHAT_RING};
+use crate::hub::protocol::{ChatLine, Resume};
+use std::time::Duration;
+
+/// Seqs reserved at a time across nodes: one Redis round trip per this many events.
+const BLOCK: u64 = 1000;
+
+const BOUNDS: Bounds = Bounds {
+    ring: CHAT_RING,
+    on_join: CHAT_ON_JOIN,
+};
+
+pub(in crate::hub) struct Story {
+    epoch: String,
+    seq: u64,
+    chat: Chat,
+}
+
+enum Chat {
+    Memory(ChatMemory),
+    Shared {
+        log: Box<ChatLog<ChatLine>>,
+        /// The last seq reserved for this host.
+        reserved: u64,
+        /// How long Redis keeps the room's story after its last event (the room's day).
+        keep_for: Duration,
+    },
+}
+
+impl Story {
+    /// A new story in this process's memory, under a fresh epoch.
+    pub(in crate::hub) fn in_memory() -> Story {
+        Story {
+            epoch: super::new_epoch(),
+            seq: 0,
+            chat: Chat::Memory(ChatMemory::default()),
+        }
+    }
+
+    /// The room `room`'s story in Redis: continued if another host left one, else begun.
+    pub(in crate::hub) async fn shared(
+        cluster: &Cluster,
+        room: &str,
+        keep_for: Duration,
+    ) -> Result<Story, ClusterError> {
+        let log = ChatLog::open(cluster, room, BOUNDS, &super::new_epoch(), keep_for).await?;
+        let reserved = log.reserve(BLOCK, keep_for).await?;
+        Ok(Story {
+            epoch: log.epoch().to_string(),
+            // Everything up to the previous hosts' last reservation may have been given out.
+            seq: reserved - BLOCK,
+            chat: Chat::Shared {
+                log: Box::new(log),
+                reserved,
+                keep_for,
+            },
+        })
+    }
+
+    pub(super) fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// The seq of the room's latest event.
+    pub(super) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Makes sure the next `events` seqs can be given without waiting (across nodes: reserves
+    /// another block when fewer are left). An error means Redis cannot be reached: the room can
+    /// no longer promise a sequence nobody else gives.
+    pub(super) async fn prepare(&mut self, events: u64) -> Result<(), ClusterError> {
+        if let Chat::Shared {
+            log,
+            reserved,
+            keep_for,
+        } = &mut self.chat
+        {
+            if *reserved - self.seq < events {
+                *reserved = log.reserve(BLOCK.max(events), *keep_for).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next seq, for an event (a join, a stamp, a chat line…). Across nodes `prepare` has
+    /// reserved it.
+    pub(super) fn next(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Keeps a chat line (with its seq from `next`) for resumes and newcomers. Across nodes it
+    /// is in Redis when this returns: only then may the line be acknowledged.
+    pub(super) async fn remember(&mut self, line: &ChatLine) -> Result<(), ClusterError> {
+        match &mut self.chat {
+            Chat::Memory(memory) => {
+                memory.remember(line.clone());
+                Ok(())
+            }
+            Chat::Shared { log, keep_for, .. } => log.keep(line, *keep_for).await,
+        }
+    }
+
+    /// Chat for someone entering: everything after their resume point if the story still
+    /// holds it, otherwise the most recent lines (`true`: something was missed).
+    pub(super) async fn for_joiner(
+        &self,
+        resume: Option<&Resume>,
+    ) -> Result<(Vec<ChatLine>, bool), ClusterError> {
+        let since = match resume {
+            Some(r) if r.epoch == self.epoch && r.seq <= self.seq => Some(r.seq),
+            // Another epoch (the room's chat was started again) or a seq from the future:
+            // what was missed cannot be replayed.
+            Some(_) => return Ok((self.recent().await?, true)),
+            None => None,
+        };
+        match (&self.chat, since) {
+            (Chat::Memory(memory), Some(seq)) => Ok(memory.since(seq)),
+            (Chat::Shared { log, .. }, Some(seq)) => log.since(seq).await,
+            (_, None) => Ok((self.recent().await?, false)),
+        }
+    }
+
+    async fn recent(&self) -> Result<Vec<ChatLine>, ClusterError> {
+        match &self.chat {
+            Chat::Memory(memory) => Ok(memory.recent()),
+            Chat::Shared { log, .. } => log.recent().await,
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Where each room of rooms.toml is hosted. On one node every room runs here from the start.
+//! Across nodes (cluster mode) a room is hosted by one node at a time, chosen when someone
+//! first needs it: the node that takes the room's lease in Redis runs the room's task, with
+//! its story in Redis; every other node relays its members' commands there (hub/relay.rs).
+use super::relay::Relay;
+use super::room::{RoomCommand, RoomHandle, Story};
+use crate::cluster::{Cluster, ClusterError, Lease};
+use crate::config::{RoomConfig, RoomKind, SpaceConfig};
+use crate::media::Media;
+use crate::schedule::Clock;
+use dashmap::DashMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// A room's lease: how soon another node hosts the room after its host died.
+pub const ROOM_LEASE: Duration = Duration::from_secs(3);
+/// How long a join waits for a room whose host stopped answering to be free again.
+const HOSTING_PATIENCE: Duration = Duration::from_secs(5);
+/// Between two looks at a room's lease while waiting for it.
+const LEASE_POLL: Duration = Duration::from_millis(150);
+
+pub struct Rooms {
+    /// Room ids in the order of rooms.toml (consultation pools expanded), with their settings.
+    order: Vec<(Arc<str>, Arc<RoomConfig>)>,
+    configs: HashMap<Arc<str>, Arc<RoomConfig>>,
+    /// The rooms this node runs.
+    here: DashMap<Arc<str>, RoomHandle>,
+    /// Cluster mode: the node hosting each room this node relays to.
+    elsewhere: DashMap<Arc<str>, Arc<str>>,
+    /// One room taken at a time on this node, so two joins never start it twice.
+    hosting: tokio::sync::Mutex<()>,
+    parts: Parts,
+}
+
+/// What starting a room takes.
+struct Parts {
+    clock: Arc<dyn Clock>,
+    tz: chrono_tz::Tz,
+    media: Media,
+}
+
+/// A room as a session reaches it.
+#[derive(Clone)]
+pub enum RoomRef {
+    Here(RoomHandle),
+    Elsewhere {
+        id: Arc<str>,
+        node: Arc<str>,
+        relay: Relay,
+    },
+}
+
+impl RoomRef {
+    pub fn id(&self) -> &Arc<str> {
+        match self {
+            RoomRef::Here(room) => &room.id,
+            RoomRef::Elsewhere { id, .. } => id,
+        }
+    }
+
+    /// False if the room cannot be reached (its task ended, or its node is not listening).
+    pub async fn send(&self, command: RoomCommand) -> bool {
+        match self {
+            RoomRef::Here(room) => room.send(command).await,
+            RoomRef::Elsewhere {
+                id, node, relay, ..
+            } => relay.send(id, node, command),
+        }
+    }
+}
+
+impl Rooms {
+    /// The rooms of `space`; on one node (`hosted_here`), every one of them starts now.
+    pub fn new(
+        space: &SpaceConfig,
+        clock: Arc<dyn Clock>,
+        media: Media,
+        hosted_here: bool,
+    ) -> Rooms {
+        let mut order = Vec::new();
+        for config in &space.rooms {
+            let config = Arc::new(config.clone());
+            let ids: Vec<Arc<str>> = match config.kind {
+                RoomKind::Consult { pool } => (1..=pool)
+                    .map(|n| Arc::from(format!("{}-{n}", config.id)))
+                    .collect(),
+                _ => vec![Arc::from(config.id.as_str())],
+            };
+            order.extend(ids.into_iter().map(|id| (id, config.clone())));
+        }
+        let rooms = Rooms {
+            configs: order.iter().cloned().collect(),
+            order,
+            here: DashMap::new(),
+            elsewhere: DashMap::new(),
+            hosting: tokio::sync::Mutex::new(()),
+            parts: Parts {
+                clock,
+                tz: space.space.timezone,
+                media,
+            },
+        };
+        if hosted_here {
+            for (id, config) in &rooms.order {
+                let room = rooms.start(id.clone(), config.clone(), Story::in_memory(), None);
+                rooms.here.insert(id.clone(), room);
+            }
+        }
+        rooms
+    }
+
+    fn start(
+        &self,
+        id: Arc<str>,
+        config: Arc<RoomConfig>,
+        story: Story,
+        stop: Option<CancellationToken>,
+    ) -> RoomHandle {
+        let p = &self.parts;
+        RoomHandle::spawn(
+            id,
+            config,
+            p.clock.clone(),
+            p.tz,
+            p.media.clone(),
+            story,
+            stop.unwrap_or_default(),
+        )
+    }
+
+    /// Every room, in the order of rooms.toml.
+    pub fn ids_in_order(&self) -> impl Iterator<Item = &(Arc<str>, Arc<RoomConfig>)> {
+        self.order.iter()
+    }
+
+    pub fn config(&self, id: &str) -> Option<&Arc<RoomConfig>> {
+        self.configs.get(id)
+    }
+
+    /// The room, if this node runs it.
+    pub fn here(&self, id: &str) -> Option<RoomHandle> {
+        self.here
+            .get(id)
+            .map(|r| r.clone())
+            .filter(|r| !r.is_gone())
+    }
+
+    /// The room as this node last found it: run here, or relayed to its host.
+    pub fn known(&self, id: &str, relay: Option<&Relay>) -> Option<RoomRef> {
+        if let Some(room) = self.here(id) {
+            return Some(RoomRef::Here(room));
+        }
+        let node = self.elsewhere.get(id)?.clone();
+        Some(RoomRef::Elsewhere {
+            id: self.configs.get_key_value(id)?.0.clone(),
+            node,
+            relay: relay?.clone(),
+        })
+    }
+
+    /// Rooms relayed elsewhere, with their hosts.
+    pub fn relayed(&self) -> Vec<(Arc<str>, Arc<str>)> {
+        self.elsewhere
+            .iter()
+            .map(|e| (e.key().clone(), e.value().clone()))
+            .collect()
+    }
+
+    /// Forgets that `node` hosts `id` (it stopped): the next join looks again.
+    pub fn forget(&self, id: &str, node: &str) {
+        self.elsewhere.remove_if(id, |_, n| &**n == node);
+    }
+
+    /// The room `id` wherever it is hosted (cluster mode), hosted here if nobody does. A host
+    /// that died still holds the lease for a moment: this waits for it to expire. None for an
+    /// unknown room; Err when Redis cannot tell. Always asks Redis (a join is rare; the host
+    /// this node knew may have died a moment ago).
+    pub async fn host(
+        &self,
+        id: &str,
+        cluster: &Cluster,
+        relay: &Relay,
+    ) -> Result<Option<RoomRef>, ClusterError> {
+        let Some((id, config)) = self.configs.get_key_value(id) else {
+            return Ok(None);
+        };
+        if let Some(room) = self.here(id) {
+            return Ok(Some(RoomRef::Here(room)));
+        }
+        let _one_at_a_time = self.hosting.lock().await;
+        let lease = Lease::new(cluster, &format!("room:{id}"), ROOM_LEASE);
+        let patience = Instant::now() + HOSTING_PATIENCE;
+        loop {
+            if let Some(room) = self.here(id) {
+                return Ok(Some(RoomRef::Here(room)));
+            }
+            match lease.holder().await? {
+                None => {
+                    if lease.acquire().await? {
+                        let room = self.take(id, config, cluster, lease).await?;
+                        return Ok(Some(RoomRef::Here(room)));
+                    }
+                }
+                Some(node) if node != cluster.node() && cluster.is_listening(&node).await? => {
+                    let node: Arc<str> = node.into();
+                    self.elsewhere.insert(id.clone(), node.clone());
+                    return Ok(Some(RoomRef::Elsewhere {
+                        id: id.clone(),
+                        node,
+                        relay: relay.clone(),
+                    }));
+                }
+                // Its host died (or this node's own earlier run of it ended): the lease
+                // expires within ROOM_LEASE.
+                Some(_) => {}
+            }
+            if Instant::now() >= patience {
+                return Err(ClusterError::NoAnswer {
+                    what: format!("room {id}"),
+                });
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+    }
+
+    /// Starts the room here under the lease just acquired, with its story from Redis. The room
+    /// runs while the lease is kept; when it is lost the room stops (its members reconnect),
+    /// and when the room stops the lease is given up.
+    async fn take(
+        &self,
+        id: &Arc<str>,
+        config: &Arc<RoomConfig>,
+        cluster: &Cluster,
+        lease: Lease,
+    ) -> Result<RoomHandle, ClusterError> {
+        let story = match Story::shared(cluster, id, self.keep_story_for()).await {
+            Ok(story) => story,
+            Err(error) => {
+                let _ = lease.release().await;
+                return Err(error);
+            }
+        };
+        let held = lease.keep();
+        let stop = held.lost();
+        let room = self.start(id.clone(), config.clone(), story, Some(stop.clone()));
+        self.here.insert(id.clone(), room.clone());
+        self.elsewhere.remove(id);
+        tracing::info!(room = %id, "hosting the room here");
+        let ended = room.clone();
+        tokio::spawn(async move {
+            ended.ended().await;
+            stop.cancel();
+            let _ = held.release().await;
+        });
+        Ok(room)
+    }
+
+    /// Until the end of the space's day (at least an hour): a room's story in Redis is gone
+    /// the next day, as it is from memory when a single node restarts.
+    fn keep_story_for(&self) -> Duration {
+        let now = self.parts.clock.now().with_timezone(&self.parts.tz);
+        let tomorrow = now
+            .date_naive()
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0));
+        let left = tomorrow
+            .map(|t| t - now.naive_local())
+            .and_then(|d| d.to_std().ok())
+            .unwrap_or_default();
+        left.max(Duration::from_secs(3600))
+    }
+
+    /// Stops every room this node runs (their members are asked to reconnect): a node draining.
+    pub fn stop_all(&self) {
+        for room in self.here.iter() {
+            room.stop();
+        }
+    }
+}

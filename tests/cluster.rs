@@ -1,0 +1,449 @@
+//! Several nodes (cluster mode, docs/operations.md): real server processes on loopback that
+//! share the machine's Redis (each test under its own `--cluster-name`, so its own keys) and
+//! PostgreSQL (a schema per test), and one signing key. Members of one room spread over the
+//! nodes see one room; when the node hosting it is killed, everyone resumes through the
+//! others with nothing lost or repeated.
+//!
+//! Under `CI=true` a missing Redis or PostgreSQL fails these tests; elsewhere they are skipped
+//! with the reason.
+#[path = "support/mod.rs"]
+mod support;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use std::collections::HashMap;
+use std::time::Duration;
+use support::{Client, Server, TEST_ROOMS, WAIT};
+use tokio::time::{timeout, Instant};
+
+const OPEN: &str = "2026-12-09T11:00:00+09:00";
+const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+const REDIS: &str = "redis://127.0.0.1:6379";
+/// From a node's death to its members being told to reconnect, and its rooms hosted again:
+/// the heartbeat and room leases (3 s) and the watch (0.5 s), with room to spare.
+const TAKEOVER: Duration = Duration::from_secs(8);
+
+fn required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// The nodes of one test's space, and what starting one more takes.
+struct Nodes {
+    servers: Vec<Option<Server>>,
+    flags: Vec<String>,
+    database: String,
+    key_file: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Nodes {
+    /// `count` nodes on a fresh schema and key prefix; None (skipped) without the services.
+    async fn start(count: usize) -> Option<Nodes> {
+        let database = schema().await?;
+        let redis = std::env::var("IBASHO_TEST_REDIS").unwrap_or_else(|_| REDIS.to_string());
+        if let Err(e) = redis_answers(&redis).await {
+            if required() {
+                panic!("Redis is required under CI=true and did not answer at {redis}: {e}");
+            }
+            eprintln!("skipping: no Redis at {redis} ({e})");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key_file = dir.path().join("signing.key");
+        let key: [u8; 32] = rand::random();
+        std::fs::write(
+            &key_file,
+            base64::engine::general_purpose::STANDARD.encode(key),
+        )
+        .expect("write the key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let flags = vec![
+            "--database".to_string(),
+            database.clone(),
+            "--redis".to_string(),
+            redis,
+            "--cluster-name".to_string(),
+            format!("test-{}", uuid::Uuid::new_v4().simple()),
+            "--signing-key-file".to_string(),
+            key_file.display().to_string(),
+        ];
+        let mut nodes = Nodes {
+            servers: Vec::new(),
+            flags,
+            database,
+            key_file,
+            _dir: dir,
+        };
+        for _ in 0..count {
+            let server = nodes.launch().await;
+            nodes.servers.push(Some(server));
+        }
+        Some(nodes)
+    }
+
+    async fn launch(&self) -> Server {
+        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        Server::start_with(TEST_ROOMS, OPEN, 1.0, &flags).await
+    }
+
+    fn node(&self, i: usize) -> &Server {
+        self.servers[i].as_ref().expect("the node runs")
+    }
+
+    /// A token signed with the nodes' shared key, for a member in the shared database.
+    async fn token(&self, role: &str, nickname: &str) -> String {
+        let data = self._dir.path().join("cli");
+        let out = timeout(
+            WAIT * 3,
+            tokio::process::Command::new(support::BIN)
+                .args(["admin", "token", "--role", role, "--nickname", nickname])
+                .arg("--data")
+                .arg(&data)
+                .args(["--database", &self.database])
+                .arg("--signing-key-file")
+                .arg(&self.key_file)
+                .env_remove("IBASHO_REDIS")
+                .output(),
+        )
+        .await
+        .expect("admin token finishes")
+        .expect("run admin token");
+        assert!(
+            out.status.success(),
+            "admin token: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+/// A fresh schema on the test PostgreSQL, as the `--database` URL.
+async fn schema() -> Option<String> {
+    let url = std::env::var("IBASHO_TEST_POSTGRES").unwrap_or_else(|_| POSTGRES.to_string());
+    let options: PgConnectOptions = url.parse().expect("IBASHO_TEST_POSTGRES parses");
+    let mut conn = match options.connect().await {
+        Ok(conn) => conn,
+        Err(e) if required() => {
+            panic!("PostgreSQL is required under CI=true and did not answer at {url}: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping: no PostgreSQL at {url} ({e})");
+            return None;
+        }
+    };
+    let name = format!("cluster_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE SCHEMA {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create schema");
+    conn.close().await.ok();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{separator}options=-c%20search_path%3D{name}"))
+}
+
+async fn redis_answers(url: &str) -> Result<(), String> {
+    let client = redis::Client::open(url).map_err(|e| e.to_string())?;
+    let mut conn = timeout(
+        Duration::from_secs(3),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .map_err(|_| "timed out".to_string())?
+    .map_err(|e| e.to_string())?;
+    redis::cmd("PING")
+        .query_async::<String>(&mut conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+async fn member(nodes: &Nodes, node: usize, role: &str, nickname: &str) -> Client {
+    let token = nodes.token(role, nickname).await;
+    let mut client = Client::connect(nodes.node(node)).await;
+    client.auth(&token).await;
+    client
+}
+
+/// Sends a chat line and waits for its ack; returns the line's seq.
+async fn say(client: &mut Client, rid: u64, text: &str) -> u64 {
+    client
+        .send(json!({"type": "chat", "rid": rid, "text": text}))
+        .await;
+    let ack = client
+        .recv_where("ack", |f| f["type"] == "ack" && f["rid"] == rid)
+        .await;
+    ack["seq"].as_u64().expect("an ack with a seq")
+}
+
+async fn chat_texts(client: &mut Client, count: usize) -> Vec<(u64, String)> {
+    let mut lines = Vec::new();
+    for _ in 0..count {
+        let line = client.recv_type("chat").await;
+        lines.push((
+            line["seq"].as_u64().unwrap(),
+            line["text"].as_str().unwrap().to_string(),
+        ));
+    }
+    lines
+}
+
+#[tokio::test]
+async fn members_on_three_nodes_share_one_room() {
+    let Some(nodes) = Nodes::start(3).await else {
+        return;
+    };
+    let mut a = member(&nodes, 0, "participant", "あお").await;
+    let mut b = member(&nodes, 1, "participant", "きいろ").await;
+    let mut c = member(&nodes, 2, "participant", "みどり").await;
+    let joined = a.join("hiroba").await;
+    b.join("hiroba").await;
+    a.recv_member_joined(&b.id()).await;
+    let joined_c = c.join("hiroba").await;
+    a.recv_member_joined(&c.id()).await;
+    b.recv_member_joined(&c.id()).await;
+    assert_eq!(
+        joined_c["members"].as_array().unwrap().len(),
+        3,
+        "{joined_c}"
+    );
+    assert_eq!(joined_c["epoch"], joined["epoch"], "one room, one story");
+
+    // Chat in one order for everyone, whichever node each line came through.
+    let mut said = Vec::new();
+    for round in 0..3 {
+        for (i, client) in [&mut a, &mut b, &mut c].into_iter().enumerate() {
+            let text = format!("{i}-{round}");
+            let seq = say(client, 10 + round, &text).await;
+            said.push((seq, text));
+        }
+    }
+    said.sort();
+    for client in [&mut a, &mut b, &mut c] {
+        let mut seen = chat_texts(client, 9).await;
+        let order: Vec<u64> = seen.iter().map(|(s, _)| *s).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        seen.sort();
+        assert_eq!(seen, said);
+    }
+
+    // Stamps, status and walking reach the other nodes.
+    b.send(json!({"type": "stamp", "rid": 30, "stamp": "tea"}))
+        .await;
+    for client in [&mut a, &mut c] {
+        let stamp = client.recv_type("stamp").await;
+        assert_eq!(stamp["from"], b.id());
+    }
+    c.send(json!({"type": "status", "rid": 31, "status": "can_talk"}))
+        .await;
+    for client in [&mut a, &mut b] {
+        let id = c.id();
+        let updated = client
+            .recv_where("c's update", |f| {
+                f["type"] == "member_updated" && f["member"]["id"] == id
+            })
+            .await;
+        assert_eq!(updated["member"]["status"], "can_talk");
+    }
+    b.send(json!({"type": "move", "x": 120.0, "y": 80.0})).await;
+    let id = b.id();
+    let moved = a
+        .recv_where("b's position", |f| {
+            f["type"] == "positions"
+                && f["moves"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|p| p["id"] == id && p["x"] == 120.0))
+        })
+        .await;
+    assert_eq!(moved["room"], "hiroba");
+
+    // Staff on the third node see everyone in the overview, and announce to every node.
+    let mut staff = member(&nodes, 2, "staff", "受付").await;
+    staff.send(json!({"type": "overview", "rid": 40})).await;
+    let overview = staff.recv_type("overview").await;
+    let hiroba = overview["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["room"] == "hiroba")
+        .unwrap_or_else(|| panic!("hiroba in {overview}"));
+    assert_eq!(hiroba["count"], 3, "{overview}");
+    staff
+        .send(json!({"type": "announce", "rid": 41, "text": "まもなくランチです"}))
+        .await;
+    for client in [&mut a, &mut b, &mut c] {
+        let said = client.recv_type("announcement").await;
+        assert_eq!(said["text"], "まもなくランチです");
+    }
+
+    // Leaving is seen on the other nodes.
+    c.send(json!({"type": "leave", "rid": 50})).await;
+    c.recv_type("left").await;
+    for client in [&mut a, &mut b] {
+        let left = client.recv_type("member_left").await;
+        assert_eq!(left["id"], c.id());
+    }
+}
+
+/// One member, as a reconnecting client keeps them: where they are, what they saw.
+struct Member {
+    client: Client,
+    token: String,
+    node: usize,
+    epoch: String,
+    last_seq: u64,
+    /// Every chat line seen, live or replayed, in the order seen.
+    seen: Vec<(u64, String)>,
+}
+
+impl Member {
+    async fn enter(nodes: &Nodes, node: usize, nickname: &str) -> Member {
+        let token = nodes.token("participant", nickname).await;
+        let mut client = Client::connect(nodes.node(node)).await;
+        client.auth(&token).await;
+        let joined = client.join("hiroba").await;
+        let mut member = Member {
+            client,
+            token,
+            node,
+            epoch: joined["epoch"].as_str().unwrap().to_string(),
+            last_seq: joined["seq"].as_u64().unwrap(),
+            seen: Vec::new(),
+        };
+        member.take_chat(&joined);
+        member
+    }
+
+    fn take_chat(&mut self, joined: &Value) {
+        for line in joined["chat"].as_array().into_iter().flatten() {
+            self.note(line);
+        }
+    }
+
+    fn note(&mut self, line: &Value) {
+        let seq = line["seq"].as_u64().unwrap();
+        self.seen
+            .push((seq, line["text"].as_str().unwrap().to_string()));
+        self.last_seq = self.last_seq.max(seq);
+    }
+
+    /// Reads what arrived (within `wait`), noting chat and the latest seq.
+    async fn read(&mut self, wait: Duration) {
+        for frame in self.client.drain(wait).await {
+            if let Some(seq) = frame["seq"].as_u64() {
+                if frame["type"] == "chat" {
+                    self.note(&frame);
+                }
+                self.last_seq = self.last_seq.max(seq);
+            }
+        }
+    }
+
+    /// Back through node `node`, resuming where the member was.
+    async fn resume(&mut self, nodes: &Nodes, node: usize) {
+        let mut client = Client::connect(nodes.node(node)).await;
+        client.auth(&self.token).await;
+        client
+            .send(json!({"type": "join", "room": "hiroba",
+                "resume": {"epoch": self.epoch, "seq": self.last_seq}}))
+            .await;
+        let joined = client.recv_reply("joined").await;
+        assert_eq!(joined["type"], "joined", "{joined}");
+        assert_eq!(
+            joined["epoch"],
+            self.epoch.as_str(),
+            "the room's story goes on"
+        );
+        assert!(joined["gap"].is_null(), "nothing was missed: {joined}");
+        self.client = client;
+        self.node = node;
+        self.take_chat(&joined);
+        self.last_seq = self.last_seq.max(joined["seq"].as_u64().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_host_killed_again_and_again_loses_and_repeats_nothing() {
+    const ROUNDS: usize = 6;
+    let Some(mut nodes) = Nodes::start(3).await else {
+        return;
+    };
+    // The first to enter makes their node the room's host.
+    let names = ["あお", "きいろ", "みどり", "もも", "そら", "くり"];
+    let mut members = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        members.push(Member::enter(&nodes, i % 3, name).await);
+    }
+    let mut host = 0;
+    let mut said: Vec<(u64, String)> = Vec::new();
+    let mut rid = 100;
+    let mut takeovers = Vec::new();
+    for round in 0..ROUNDS {
+        // Everyone says something; each line is accepted (acked) before the next.
+        for (i, m) in members.iter_mut().enumerate() {
+            rid += 1;
+            let text = format!("r{round}-m{i}");
+            let seq = say(&mut m.client, rid, &text).await;
+            said.push((seq, text));
+        }
+        for m in members.iter_mut() {
+            m.read(Duration::from_millis(300)).await;
+        }
+        // The host dies without a word.
+        nodes.servers[host].as_mut().unwrap().kill().await;
+        nodes.servers[host] = None;
+        let killed_at = Instant::now();
+        let survivor = (host + 1) % 3;
+        // Members elsewhere are asked to reconnect (4007); members of the dead node lost
+        // their connection. Each comes back through a surviving node.
+        for m in members.iter_mut() {
+            let (code, _) = m.client.expect_close(TAKEOVER).await;
+            if m.node == host {
+                assert_eq!(code, 1006, "the dead node's connections just broke");
+            } else {
+                assert_eq!(code, 4007, "asked to reconnect");
+            }
+            m.read(Duration::ZERO).await;
+            let back_to = if m.node == host { survivor } else { m.node };
+            m.resume(&nodes, back_to).await;
+        }
+        takeovers.push(killed_at.elapsed());
+        // The dead node comes back as a new one; the room now lives where the first member
+        // came back.
+        nodes.servers[host] = Some(nodes.launch().await);
+        host = if members[0].node == host {
+            survivor
+        } else {
+            members[0].node
+        };
+    }
+    for m in members.iter_mut() {
+        m.read(Duration::from_millis(500)).await;
+    }
+    said.sort();
+    for (i, m) in members.iter().enumerate() {
+        let order: Vec<u64> = m.seen.iter().map(|(s, _)| *s).collect();
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "member {i} saw seqs out of order or twice: {order:?}"
+        );
+        let mut seen = m.seen.clone();
+        seen.sort();
+        let lost: Vec<_> = said.iter().filter(|l| !seen.contains(l)).collect();
+        assert!(lost.is_empty(), "member {i} never saw {lost:?}");
+        let counts = seen.iter().fold(HashMap::new(), |mut c, l| {
+            *c.entry(l).or_insert(0) += 1;
+            c
+        });
+        assert!(
+            counts.values().all(|n| *n == 1),
+            "member {i} saw a line twice"
+        );
+    }
+    println!("kill -9 of the host to everyone back in, per round: {takeovers:?}");
+}

@@ -1,0 +1,407 @@
+// Every word of the web client in English: the same keys as web-client/words/ja.js. The
+// server words its messages in Japanese; in English the page words them itself from their
+// typed fields (`problem` for the account API, `fromServer` for the space's messages).
+// Plain ES module, no build step, nothing loaded from outside this server.
+
+// The API's error messages are Japanese only, so in English the page words them itself from
+// the error code (and, for `invalid`, the field it names).
+const EN_PROBLEMS = {
+  invitation_unknown: "We couldn't find this invitation link. Please check that the link from your e-mail wasn't cut off partway.",
+  invitation_used: "This invitation link has already been used to register. If you have registered, please come in through the login page.",
+  invitation_expired: "This invitation link has expired. Sorry for the trouble: please apply again, or contact the space, and we will send you a new link.",
+  invitation_revoked: "This invitation link was withdrawn by the space. If anything is unclear, please contact the space.",
+  nickname_taken: "Someone else is already using that nickname. Please choose another one.",
+  email_registered: "This e-mail address is already registered. Please come in through the login page.",
+  login_failed: "That e-mail address and passphrase don't seem to match. If you have forgotten your passphrase, you can get a login link by e-mail instead.",
+  link_unknown: "We couldn't find this login link. Please check that the link from your e-mail wasn't cut off partway.",
+  link_used: "This login link has already been used. Please ask for a new one on the login page.",
+  link_expired: "This login link has expired. Please ask for a new one on the login page.",
+  not_logged_in: "You are not logged in. Please come in through the login page.",
+  mail_failed: "We couldn't send the e-mail. Please try again a little later.",
+};
+const EN_INVALID = {
+  nickname: "Please choose a different nickname. It can be up to 20 characters, but can't include an e-mail address, a web address, a phone number, or words this space doesn't allow.",
+  email: "This e-mail address doesn't look quite right. Could you check it once more?",
+  eligible: "To apply, please tick the box confirming who this space is for.",
+  consent: "To apply, please tick the box agreeing to how your personal information is handled.",
+  note: "Please keep your message to 1,000 characters or fewer.",
+  heard_from: "Please keep your answer to 100 characters or fewer.",
+  avatar: "Please choose one of the avatars shown.",
+  group: "Please choose one of the age bands shown (or choose not to answer).",
+  passphrase: "Please choose a passphrase of 10 to 200 characters, or, where that is offered, choose to log in by e-mail instead.",
+  confirm: "To delete your account, please type \"delete\".",
+};
+
+// Why staff's approve or decline did not go through (docs/accounts.md).
+const EN_DECISION_ERRORS = {
+  already_decided: "This application has already been approved or declined.",
+  not_found: "This application could not be found: it may have been dealt with already.",
+  mail_failed: "We couldn't send the e-mail. Please try again a little later.",
+  forbidden: "You are not allowed to do this.",
+  not_logged_in: "You are not logged in. Please log in again.",
+};
+
+// Whom a room is for (rooms.toml for_groups, for_roles), from a room of `welcome` or a
+// `not_for_you` error: "participants in their 40s and over".
+const BANDS = { "10s": "teens", "20s": "20s", "30s": "30s", "40s_plus": "40s and over" };
+function whom({ for_groups: groups = [], for_roles: roles = [] }) {
+  const list = (words) => (words.length > 1 ? `${words.slice(0, -1).join(", ")} or ${words.at(-1)}` : words[0] ?? "");
+  const bands = list(groups.map((g) => BANDS[g] ?? g));
+  const who = list(roles.map((r) => (r === "family" ? "family members" : "participants")));
+  if (bands && who) return `${who} in their ${bands}`;
+  return bands ? `people in their ${bands}` : who || "other members";
+}
+
+// The hub's errors in English, by code (docs/protocol.md, Errors); those with a number or a
+// date are worded in fromServer below.
+const EN_ERRORS = {
+  bad_frame: "The message could not be read.",
+  unknown_type: "This kind of message is not supported.",
+  bad_request: "Something in the message was not right.",
+  frame_too_large: "The message is too large.",
+  not_authenticated: "Please log in first.",
+  already_authenticated: "You are already logged in.",
+  token_invalid: "We couldn't confirm your login. Please log in again.",
+  token_expired: "Your login has expired. Please log in again.",
+  unknown_member: "This account could not be found.",
+  not_present: "That person is not here just now.",
+  unknown_room: "That room could not be found.",
+  room_full: "This room is full just now. Please try again a little later.",
+  not_allowed: "This isn't open to you, sorry.",
+  not_in_room: "You are not in a room yet.",
+  chat_empty: "The message is empty.",
+  rate_limited: "Please send a little more slowly.",
+  no_map: "You can't walk around in this room.",
+  server_busy: "It's very busy just now. Please come in again a little later.",
+  internal: "Sorry, something went wrong on our side.",
+  voice_not_started: "Voice hasn't started yet.",
+  bad_sdp: "The voice connection details could not be read.",
+  no_voice: "Voice isn't used in this room.",
+  no_stage: "This room has no stage.",
+};
+
+// Why someone may only listen for now (the error's `reason`).
+const EN_LISTEN_ONLY = {
+  watching: "You are only listening just now. To talk, choose “Happy to talk” under How you are.",
+  audience: "On the stage, the host and those they invite speak. Raise your hand if you would like to.",
+  muted: "Staff have muted your microphone.",
+};
+
+// What the server says, worded from the message's typed fields. A message this page does
+// not know yet keeps the server's Japanese rather than saying nothing.
+function fromServer(msg, timeZone) {
+  const at = (iso, options) => new Intl.DateTimeFormat("en-GB", { timeZone, ...options }).format(new Date(iso));
+  const time = (iso) => at(iso, { hour: "2-digit", minute: "2-digit" });
+  const day = (w) => `on ${at(w.start, { weekday: "short", day: "numeric", month: "short" })} at ${time(w.start)}`;
+  switch (msg.type) {
+    case "notice":
+      if (msg.kind === "closing") return `The space closes at ${time(msg.until)}. Thank you for today.`;
+      if (msg.kind === "consult_grace") return `It is closing time. Your consultation can go on until ${time(msg.until)}.`;
+      break;
+    case "goodbye":
+      if (msg.reason === "shutdown") return "We are closing the connection for server maintenance. Please come in again a little later.";
+      if (msg.reason === "closed") {
+        const next = msg.next_opening ? ` It opens again ${day(msg.next_opening)}.` : "";
+        return `The space has closed for today. Thank you for coming.${next}`;
+      }
+      break;
+    case "left":
+      if (msg.reason === "session_ended") return "The program has ended. Do come to the free space.";
+      break;
+    case "voice_muted":
+      return msg.muted ? "Staff have muted your microphone." : "Your microphone is no longer muted.";
+    case "voice_place_free":
+      return "A place to talk is free now. Press Talk again if you would like to speak.";
+    case "error":
+      switch (msg.code) {
+        case "space_closed":
+          return msg.next_opening
+            ? `The space is closed just now. It opens again ${day(msg.next_opening)}.`
+            : "The space is closed just now. The next opening day hasn't been decided yet.";
+        case "room_closed":
+          return msg.next_opening
+            ? `This room isn't open just now. Its next session is ${day(msg.next_opening)}.`
+            : "This room isn't open just now.";
+        case "chat_too_long":
+          return `The message is too long (up to ${msg.limit} characters).`;
+        case "not_for_you":
+          return `This room is for ${whom(msg)}. Every other room is open to you.${msg.for_groups?.length ? " You can choose your age band on your account page at any time (nobody else sees it)." : ""}`;
+        case "listen_only":
+          return EN_LISTEN_ONLY[msg.reason] ?? EN_LISTEN_ONLY.watching;
+        case "speakers_full":
+          return `Up to ${msg.limit} people can talk in this room at once, and that many are talking now. When someone stops, press Talk again. You can go on listening.`;
+        default:
+          if (EN_ERRORS[msg.code]) return EN_ERRORS[msg.code];
+      }
+      break;
+    default:
+      break;
+  }
+  return msg.message;
+}
+
+const en = {
+  skip: "Skip to the main content",
+  toTop: "Back to the top page",
+  loading: "Loading…",
+  sending: "Sending…",
+  networkFailed: "We couldn't reach the server. Please check your internet connection and try again.",
+  problem: (body) => {
+    if (body.error === "rate_limited") {
+      const minutes = Math.max(1, Math.ceil((body.retry_after_s ?? 60) / 60));
+      return `We received this several times in a short while, so we can't accept it just now. Please try again in about ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+    }
+    if (body.error === "invalid") return EN_INVALID[body.field] ?? "We couldn't read what was sent. Please check what you entered and try again.";
+    if (body.error === undefined || body.error === "network") return en.networkFailed;
+    // An answer that asks the person to get in touch names the office (rooms.toml `contact`).
+    const contact = body.contact ? ` Contact: ${body.contact_en ?? body.contact}` : "";
+    return EN_PROBLEMS[body.error] ? `${EN_PROBLEMS[body.error]}${contact}` : "Something went wrong on our side. Please try again a little later.";
+  },
+  enterSpace: "Enter the space",
+  account: "Your account",
+  logIn: "Log in",
+  toLogin: "Go to the login page",
+  toApply: "Go to the application page",
+  nickname: "Nickname",
+  nicknameRequired: "Nickname (required)",
+  email: "E-mail address",
+  passphrase: "Passphrase",
+  loginMethod: "How you log in",
+  required: " (required)",
+
+  // The public page. Dates the way English readers expect them: Wed 9 Dec 13:00–21:00
+  day: (date, timeZone) =>
+    new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", day: "numeric", month: "short" }).format(date),
+  range: (start, end) => `${start}–${end}`,
+  listSeparator: ", ",
+  defaultTitle: "Online drop-in space",
+  about: "A place online where people living in social withdrawal (hikikomori), and their families, can drop in under a nickname, at their own pace.",
+  nowHeading: "Is it open now?",
+  openNow: (until) => `The space is open now, until ${until}.`,
+  openNowNoEnd: "The space is open now.",
+  closedNext: (day, time) => `The space is closed just now. It opens again on ${day} at ${time}.`,
+  closedNoNext: "The space is closed just now. The next opening day hasn't been decided yet.",
+  statusFailed: "We couldn't check whether the space is open. Please try again a little later.",
+  daysHeading: "Upcoming opening days",
+  daysNote: (days) => `These are the plans for the next ${days} days. If anything changes, we will let you know on this page.`,
+  noDays: "No opening days are planned for the next 60 days.",
+  scheduleFailed: "We couldn't load the opening days. Please try again a little later.",
+  sessionLabel: "Programs",
+  addToCalendar: "Add to your calendar",
+  joinHeading: "How to join",
+  joinText: "Apply with a nickname and an e-mail address. Once our staff have read your application, an invitation will come to you by e-mail.",
+  applyButton: "Apply to join",
+  promiseHeading: "So that you can feel at ease",
+  promiseNickname: "You take part with a nickname and an avatar. Your real name is never shown.",
+  promiseCamera: "Your camera and microphone are used only when you choose. Just watching or just listening is perfectly fine.",
+  promiseNotSaved: "Conversations are not recorded.",
+  contactHeading: "Contact",
+
+  applyTitle: "Apply to join",
+  applyAbout: "All you need is a nickname and an e-mail address. We won't ask for your real name or where you live. Once our staff have read your application, we will e-mail you an invitation to register.",
+  applyNicknameHint: "Up to 20 characters. Please don't use your real name, a phone number, an e-mail address or a web address. You can change it later, when you register.",
+  emailRequired: "E-mail address (required)",
+  emailHint: "Used only for your invitation and for help with logging in. Other participants never see it.",
+  whoApplies: "Who is applying? (required)",
+  applicantSelf: "I am applying for myself",
+  applicantFamily: "I am a family member",
+  eligibilityLoading: "Loading who this space is for…",
+  heardFrom: "How did you hear about this space? (optional)",
+  noAnswer: "I'd rather not say",
+  noteLabel: "Anything you would like our staff to know (optional)",
+  trapLabel: "Website (please leave this empty)",
+  privacyLoading: "Loading how your personal information is handled…",
+  consent: "I agree to how my personal information is handled (required)",
+  applySubmit: "Send my application",
+
+  registerTitle: "Register",
+  registerAbout: "Please choose a nickname and an avatar. These two are all that other participants will see.",
+  checkingInvitation: "Checking your invitation…",
+  noInvitation: "We couldn't find an invitation link. Please open the link in your e-mail just as it is.",
+  registeringAs: (role) => `You are registering as ${en.roles[role] ?? role}.`,
+  roles: { participant: "a participant", family: "a family member", staff: "a member of staff", counsellor: "a counsellor", admin: "an administrator" },
+  registerNicknameHint: "Up to 20 characters. Please don't use your real name, a phone number, an e-mail address or a web address.",
+  avatarShape: "Avatar shape",
+  avatarColour: "Avatar colour",
+  byPassphrase: "Choose a passphrase",
+  byEmail: "No passphrase: get a login link by e-mail each time",
+  passphraseLabel: "Passphrase (10 characters or more)",
+  passphraseHint: "A few easy-to-remember words in a row work well (for example: saw a cat in the park this morning).",
+  groupLabel: "Age band (you don't have to answer)",
+  groupHint: "Used for rooms that meet by age, such as けやきの会. Neither other participants nor staff can see it. You can change it later on your account page.",
+  groups: { "": "I'd rather not say", "10s": "Teens", "20s": "20s", "30s": "30s", "40s_plus": "40s and over" },
+  registerSubmit: "Register",
+  registered: (nickname) => `You are registered. Welcome, ${nickname}! You can come into the space any time it is open.`,
+  shapes: {
+    cat: "cat", dog: "dog", rabbit: "rabbit", bear: "bear", bird: "bird", fox: "fox",
+    frog: "frog", turtle: "turtle", leaf: "leaf", flower: "flower", star: "star", cloud: "cloud",
+  },
+  colors: {
+    "#e8a87c": "orange", "#d5a6bd": "pink", "#a4c3b2": "green", "#8fb8de": "blue",
+    "#c3b1e1": "purple", "#f2d492": "yellow", "#b5c99a": "leaf green", "#f4a7a3": "blossom pink",
+    "#9ad1d4": "light blue", "#cfcfcf": "grey",
+  },
+  color: (hex, n) => en.colors[hex] ?? `colour ${n}`,
+
+  loginTitle: "Log in",
+  passphraseHeading: "Log in with your passphrase",
+  linkHeading: "Get a login link by e-mail",
+  linkHint: "For when you have no passphrase, or have forgotten it. Open the link we send you, and you are logged in straight away.",
+  sendLink: "Send me a link",
+  notRegistered: "Not registered yet? You are welcome to ",
+  applyLink: "apply to join",
+  notRegisteredEnd: ".",
+  checkingLink: "Checking your login link…",
+  loggedIn: (nickname) => `You are logged in. Hello, ${nickname}!`,
+
+  accountTitle: "Your account",
+  meHeading: "How others see you",
+  meText: "Other participants see only your nickname and your avatar.",
+  avatar: "Avatar",
+  methodPassphrase: "Passphrase",
+  methodEmail: "A link by e-mail",
+  groupHeading: "Age band",
+  groupText: "Used for rooms that meet by age (such as けやきの会). Nobody but you and the server can see it. A change counts from the next time you come into the space.",
+  groupSave: "Save my age band",
+  groupSaved: "Your age band is saved. It counts from the next time you come into the space.",
+  logOut: "Log out",
+  leaveHeading: "Leave and delete your account",
+  leaveText: "If you leave, everything you registered (your e-mail address, nickname, avatar and the rest) is deleted, and it can't be undone. If you ever want to come back, you are welcome to apply again at any time.",
+  confirmLabel: "To continue, please type \"delete\"",
+  deleteSubmit: "Leave and delete my information",
+  deleted: "You have left, and the information you registered has been deleted. Thank you for all the times you came.",
+
+  // The space.
+  skipToChat: "Skip to chat",
+  settings: "Display settings",
+  leave: "Leave",
+  calmTheme: "Calm display (fewer colours and no motion)",
+  largeText: "Larger text",
+  language: "Language",
+  rooms: "Rooms",
+  mapLabel: "Map. Click, tap, or use the arrow keys, to walk.",
+  tabsLabel: "Parts of the space",
+  tabMap: "Map",
+  tabRoom: "Room",
+  tabMembers: "People",
+  unreadChat: (n) => ` (${n} new ${n === 1 ? "line" : "lines"})`,
+  status: "How you are",
+  watching: "Just watching",
+  can_talk: "Happy to talk",
+  resting: "Taking a break",
+  talk: "Talk",
+  stopTalking: "Stop talking",
+  listen: "Listen",
+  stopListening: "Stop listening",
+  micOff: "Mute microphone",
+  micOn: "Unmute microphone",
+  cameraOn: "Turn camera on",
+  cameraOff: "Turn camera off",
+  screenShare: "Share screen",
+  screenStop: "Stop sharing",
+  voiceOff: "Voice is off. Press Listen to only listen, or Talk to speak.",
+  voiceListening: "Listening. Your microphone is not in use.",
+  voiceTalking: "Your microphone is on: people can hear you.",
+  voiceMuted: "Your microphone is muted: nobody hears you.",
+  voiceLost: "Voice was disconnected. Press Listen or Talk again.",
+  voiceReconnecting: "Voice was disconnected. Reconnecting now; please wait.",
+  voiceOffline: "Not connected just now. Please wait a moment.",
+  micUnavailable: "The microphone could not be used. Allow it in your browser to talk. Chat and stamps always work.",
+  cameraUnavailable: "The camera could not be used. Voice and chat go on as before.",
+  screenUnavailable: "Screen sharing did not start.",
+  micDevice: "Microphone",
+  defaultMic: "Default microphone",
+  micNumber: (n) => `Microphone ${n}`,
+  micLater: "Other microphones can be chosen after you press Talk.",
+  speaking: "speaking",
+  yourCamera: "Your camera",
+  yourScreen: "The screen you share",
+  screenOf: (who) => `${who}'s screen`,
+  screenShared: (who) => `${who} is sharing a screen. It shows below (press Listen to hear voices too).`,
+  stageTitle: "Stage",
+  audienceNote: "You are listening in the audience. Raise your hand if you would like to speak.",
+  handRaisedNote: "Your hand is up. Please wait a moment for the host to notice.",
+  invitedToSpeak: "You are invited to speak. Press Talk and everyone will hear you.",
+  hostNote: "Hosts speak without raising a hand, and can invite those whose hands are up.",
+  onStage: "You are speaking on the stage. Leaving it takes you back to the audience and turns your microphone off.",
+  raiseHand: "Raise hand",
+  lowerHand: "Lower hand",
+  leaveStage: "Leave the stage",
+  handUp: "hand raised",
+  speakerTag: "speaker",
+  hands: "Hands raised",
+  speakers: "Speakers",
+  nobodyYet: "Nobody just now.",
+  inviteSpeaker: "Invite to speak",
+  toAudience: "Back to the audience",
+  muteMember: "Mute",
+  unmuteMember: "Unmute",
+  members: "Here now",
+  chat: "Chat",
+  stamps: "Stamps",
+  chatLabel: "Message",
+  send: "Send",
+  staffView: "For staff",
+  announce: "Announcement to everyone",
+  whereIsEveryone: "Who is where",
+  refresh: "Refresh",
+  nobodyHere: "Nobody is here now.",
+  inConsultation: (n) => `in consultation (${n})`,
+  announcementFrom: (who) => `From ${who}: `,
+  pendingApplications: "Applications waiting",
+  noApplications: "No applications are waiting.",
+  approve: "Approve",
+  decline: "Decline",
+  applicant: { self: "self", family: "family" },
+  applicantLine: (nickname, who) => `${nickname} (${who})`,
+  declineWord: "A kind word to go with a decline (optional; it goes into the e-mail)",
+  decided: ({ action, ok, nickname, mailed, word, error, message }) => {
+    if (ok && action === "approve") {
+      return mailed
+        ? `Approved ${nickname}'s application and sent the invitation by e-mail.`
+        : "The invitation was made, but its e-mail could not be sent. Please resend it a little later.";
+    }
+    if (ok) return `Declined ${nickname}'s application and told them by e-mail${word ? ", with your words" : ""}.`;
+    return EN_DECISION_ERRORS[error] ?? message ?? "";
+  },
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: (s) => `Connection lost. Trying again in ${s} s…`,
+  offline: "Not connected",
+  yourself: (nickname) => `${nickname} (you)`,
+  near: "nearby",
+  badge: { staff: "Staff", counsellor: "Counsellor" },
+  statusWord: { watching: "just watching", can_talk: "happy to talk", resting: "taking a break" },
+  areaWord: { table: "at a table", quiet: "quiet corner" },
+  quietNote: "While you are in the quiet corner, others see you as taking a break, and no voice reaches you or leaves you. Step out and your own status comes back.",
+  tableNote: "You are at a table: only the people at this table hear you, and you hear only them.",
+  enter: "Enter",
+  here: "You are here",
+  nowOn: (s) => `Now: ${s}`,
+  nextOn: (s) => `Next: ${s}`,
+  free: "Walk around freely. People near you are highlighted.",
+  program: "You are in the audience. Just watching is fine.",
+  hosting: "You are hosting this room.",
+  gallery: "Videos introducing the programs. Sound plays only when you press play.",
+  videoMissing: "Sorry, this video is not available right now. The rooms list also describes each program.",
+  captionsLabel: "Japanese captions",
+  backToFree: "Back to the free space",
+  notForYou: (room) => `This room is for ${whom(room)}.${room.for_groups?.length ? " You can choose your age band on your account page (nobody else sees it)." : ""}`,
+  gap: "Some messages from while you were disconnected cannot be shown.",
+  countdown: (m, s) => `${m} min ${String(s).padStart(2, "0")} s left`,
+  closedTitle: "The space has closed for today",
+  closedNow: "The space is closed now",
+  shutdownTitle: "Closed for maintenance for a moment",
+  loginAgain: "Please log in again",
+  replacedTitle: "Opened somewhere else",
+  replaced: "The space was opened in another tab or device, so this one closed.",
+  leftTitle: "You have left",
+  leftText: "Thank you for coming. You are welcome any time.",
+  notLoggedIn: "You are not logged in. Please log in first.",
+  stampNames: { wave: "hello", nod: "nod", clap: "clap", heart: "like", laugh: "laugh", thanks: "thanks", sparkle: "sparkle", tea: "tea" },
+  stampFrom: (who, s) => `${who}: ${s}`,
+  closedForStaff: "The space is closed now. You are in as staff (participants cannot come in).",
+  fromServer,
+};
+
+export default en;
