@@ -11,6 +11,9 @@ use support::{Client, Server, TEST_ROOMS};
 /// 11:00 on an open Wednesday of the test space.
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
 const PASSPHRASE: &str = "みどりのかぜがふくころに";
+/// How to reach the office, as this space's rooms.toml gives it (`[space] contact`).
+const CONTACT: &str = "ひきこもり地域支援センター 022-000-0000（平日9時〜17時）";
+const CONTACT_EN: &str = "Hikikomori Regional Support Centre, 022-000-0000 (weekdays 9:00–17:00)";
 
 struct Space {
     server: Server,
@@ -25,7 +28,13 @@ impl Space {
     /// As `start`, with more `serve` flags.
     async fn start_with(flags: &[&str]) -> Space {
         let sink = SmtpSink::start().await;
-        let rooms = format!("{TEST_ROOMS}\n[accounts]\nnickname_blocklist = [\"運営\"]\n");
+        let space = format!(
+            "[space]\nname_en = \"The test space\"\ncontact = \"{CONTACT}\"\ncontact_en = \"{CONTACT_EN}\"\n"
+        );
+        let rooms = format!(
+            "{}\n[accounts]\nnickname_blocklist = [\"運営\"]\n",
+            TEST_ROOMS.replacen("[space]\n", &space, 1)
+        );
         let mail = sink.flags();
         let mut all = as_strs(&mail);
         all.extend_from_slice(flags);
@@ -389,6 +398,46 @@ async fn the_whole_way_in_from_the_form_to_the_free_space() {
     space.assert_no_address_in_log();
 }
 
+/// Someone who reads English gets the operator's English (rooms.toml `*_en`), on the form and
+/// in every e-mail, and the Japanese where the operator gave none.
+#[tokio::test]
+async fn english_readers_get_the_operators_english() {
+    let space = Space::start().await;
+    let (status, form) = get(&browser(), &space.url("/api/applications/form")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&form["space"], &form["space_en"]),
+        (&json!("テストの居場所"), &json!("The test space"))
+    );
+    // No `[accounts]` wording of its own: ours, in both languages.
+    assert!(form["eligibility_en"]
+        .as_str()
+        .is_some_and(|e| e.starts_with("I ")));
+    let english = form["heard_from_en"].as_array().expect("heard_from_en");
+    assert_eq!(english.len(), form["heard_from"].as_array().unwrap().len());
+
+    let (status, _) = post(
+        &browser(),
+        &space.url("/api/applications"),
+        json!({"nickname": "はな", "email": "hana@example.org", "applicant": "self", "eligible": true,
+               "consent": true, "heard_from": form["heard_from"][0], "lang": "en"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mail = space.sink.nth_to("hana@example.org", 1).await;
+    assert!(
+        mail.subject.starts_with("【The test space】"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.body.contains(&format!("Contact: {CONTACT_EN}")),
+        "{}",
+        mail.body
+    );
+    assert!(!mail.body.contains("テストの居場所"), "{}", mail.body);
+}
+
 #[tokio::test]
 async fn the_command_line_reviews_and_declines_kindly() {
     let space = Space::start().await;
@@ -489,6 +538,18 @@ async fn links_that_no_longer_work_say_so_kindly() {
         (status, revoked["error"].as_str()),
         (StatusCode::GONE, Some("invitation_revoked"))
     );
+    // It says whom to ask, in the message and for a page in English.
+    assert!(
+        revoked["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("お問い合わせ先: {CONTACT}")),
+        "{revoked}"
+    );
+    assert_eq!(
+        (&revoked["contact"], &revoked["contact_en"]),
+        (&json!(CONTACT), &json!(CONTACT_EN))
+    );
     let (_, status, body) = space.register(&token, "あおい", Some(PASSPHRASE)).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -570,6 +631,23 @@ async fn links_that_no_longer_work_say_so_kindly() {
     assert!(
         expired["message"].as_str().unwrap().contains("有効期限"),
         "{expired}"
+    );
+    assert!(
+        expired["message"].as_str().unwrap().contains(CONTACT),
+        "{expired}"
+    );
+    assert_eq!(expired["contact_en"], CONTACT_EN);
+    // The invitation said so too, and so does the public page's status.
+    let mail = space.sink.nth_to("c@example.org", 1).await;
+    assert!(
+        mail.body.contains(&format!("お問い合わせ先: {CONTACT}")),
+        "{}",
+        mail.body
+    );
+    let (_, status_now) = get(&browser(), &space.url("/api/status")).await;
+    assert_eq!(
+        (&status_now["contact"], &status_now["contact_en"]),
+        (&json!(CONTACT), &json!(CONTACT_EN))
     );
     let (_, status, _) = space.register(&token, "しずく", Some(PASSPHRASE)).await;
     assert_eq!(status, StatusCode::GONE);
@@ -816,6 +894,83 @@ async fn doors_are_rate_limited_and_a_wrong_passphrase_reveals_nothing() {
         ]
     );
     space.assert_no_address_in_log();
+}
+
+/// The fields an `invalid` answer names in `problems`, in order, each with words to show.
+fn problem_fields(body: &Value) -> Vec<&str> {
+    let problems = body["problems"].as_array().expect("problems");
+    for p in problems {
+        assert!(
+            p["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+    assert_eq!(body["field"], problems[0]["field"], "{body}");
+    assert_eq!(body["message"], problems[0]["message"], "{body}");
+    problems
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_empty_form_hears_of_every_problem_at_once() {
+    let space = Space::start().await;
+    let (status, empty) = post(
+        &browser(),
+        &space.url("/api/applications"),
+        json!({"nickname": "", "email": "", "applicant": "self"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{empty}");
+    assert_eq!(empty["error"], "invalid");
+    assert_eq!(
+        problem_fields(&empty),
+        ["nickname", "email", "eligible", "consent"]
+    );
+    // One thing wrong is one problem.
+    let (status, one) = post(
+        &browser(),
+        &space.url("/api/applications"),
+        json!({"nickname": "そら", "email": "sora@example.org", "applicant": "self",
+               "eligible": true, "consent": true, "note": "あ".repeat(1001)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{one}");
+    assert_eq!(problem_fields(&one), ["note"]);
+    assert!(space.sink.to("sora@example.org").is_empty());
+
+    // Registering: a bad invitation is said first; then every field at once.
+    space
+        .admin(&["invite", "--email", "r@example.org", "--role", "staff"])
+        .await;
+    let token = space
+        .sink
+        .nth_to("r@example.org", 1)
+        .await
+        .token("/register#t=");
+    let (status, wrong) = post(
+        &browser(),
+        &space.url("/api/registrations"),
+        json!({"token": token, "nickname": "090-1234-5678", "avatar": {"shape": "dragon", "color": "#8fb8de"},
+               "group": "50s", "login_by_email": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}");
+    assert_eq!(
+        problem_fields(&wrong),
+        ["nickname", "avatar", "group", "passphrase"]
+    );
+    let (status, unknown) = post(
+        &browser(),
+        &space.url("/api/registrations"),
+        json!({"token": "nope", "nickname": ""}),
+    )
+    .await;
+    assert_eq!(
+        (status, unknown["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("invitation_unknown"))
+    );
 }
 
 #[tokio::test]

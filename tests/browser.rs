@@ -5,7 +5,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::browser::{ready, run_script, shipped_free_space, space_with};
 use support::TEST_ROOMS;
 
@@ -86,4 +86,82 @@ async fn the_web_client_in_chromium() {
         ],
     )
     .await;
+}
+
+/// The office and the operator's words (tests/browser/office.mjs): how to reach the office on
+/// the public page and beside a withdrawn invitation, the operator's English, an empty
+/// application form showing all it lacks at once, staff deciding applications in words with a
+/// kind word that reaches the e-mail, and staff told when the space closes around them.
+#[tokio::test]
+async fn the_office_and_the_operators_words_in_chromium() {
+    if !ready() {
+        return;
+    }
+    const CONTACT: &str = "ひきこもり地域支援センター 022-000-0000（平日9時〜17時）";
+    const CONTACT_EN: &str = "Support Centre, 022-000-0000 (weekdays 9:00–17:00)";
+    const WORD: &str = "またお会いできる日を楽しみにしています";
+    let space = format!(
+        "[space]\nname_en = \"The test space\"\ncontact = \"{CONTACT}\"\ncontact_en = \"{CONTACT_EN}\"\n"
+    );
+    let rooms = TEST_ROOMS.replacen("[space]\n", &space, 1).replacen(
+        "name = \"ひろば\"\n",
+        "name = \"ひろば\"\nname_en = \"The plaza\"\n",
+        1,
+    );
+    // Half an hour before closing.
+    let (server, sink, people) = space_with(
+        &rooms,
+        "2026-12-09T17:30:00+09:00",
+        1.0,
+        &[("受付", "staff")],
+    )
+    .await;
+    for (nickname, email) in [
+        ("みどり", "midori@example.org"),
+        ("あおば", "aoba@example.org"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(server.http_url("/api/applications"))
+            .json(
+                &json!({"nickname": nickname, "email": email, "applicant": "self",
+                          "eligible": true, "consent": true}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    }
+    let flags = sink.flags();
+    let invite = ["invite", "--email", "gone@example.org", "--role", "family"];
+    let (ok, out, err) = server.admin(&invite, &flags).await;
+    assert!(ok, "{out}{err}");
+    let withdrawn = sink
+        .nth_to("gone@example.org", 1)
+        .await
+        .token("/register#t=");
+    let (_, listed, _) = server.admin(&["invitations", "list"], &flags).await;
+    let id = listed
+        .lines()
+        .find(|l| l.contains("gone@example.org"))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the invitation's id")
+        .to_string();
+    let (ok, out, err) = server.admin(&["invitations", "revoke", &id], &flags).await;
+    assert!(ok, "{out}{err}");
+    run_script(
+        "office.mjs",
+        &[
+            ("URL", server.http_url("")),
+            ("PEOPLE", Value::Array(people).to_string()),
+            ("CONTACT", CONTACT.into()),
+            ("CONTACT_EN", CONTACT_EN.into()),
+            ("WITHDRAWN", withdrawn),
+            ("ADMIN_TOKEN", server.token("admin", "時計係").await),
+            ("DECLINE_WORD", WORD.into()),
+        ],
+    )
+    .await;
+    // The kind word staff wrote went into the decline's e-mail.
+    let declined = sink.nth_to("midori@example.org", 2).await;
+    assert!(declined.body.contains(WORD), "{}", declined.body);
 }

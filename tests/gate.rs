@@ -66,6 +66,26 @@ async fn closed_space_refuses_participants_and_family_kindly_and_admits_staff() 
     }
 }
 
+/// Staff in before opening time are told when the space opens (their page stops saying it is
+/// closed); nobody is told anything at a seam between two windows.
+#[tokio::test]
+async fn staff_waiting_inside_are_told_when_the_space_opens() {
+    let server = Server::start(TEST_ROOMS, "2026-12-09T09:00:00+09:00", 1.0).await;
+    let (mut staff, welcome) = Client::login(&server, "staff", "早番").await;
+    assert_eq!(welcome["space"]["open"], false, "{welcome}");
+    staff.join("hiroba").await;
+    server.set_clock("2026-12-09T09:59:59.7+09:00").await;
+    let opened = staff
+        .recv_where("space_changed", |f| f["type"] == "space_changed")
+        .await;
+    assert_eq!(opened["space"]["open"], true, "{opened}");
+    assert_instant(
+        &opened["space"]["closes_at"],
+        "2026-12-09T18:00:00+09:00",
+        "space_changed.space.closes_at",
+    );
+}
+
 #[tokio::test]
 async fn after_closing_the_next_opening_is_the_next_day() {
     let server = Server::start(TEST_ROOMS, "2026-12-09T19:00:00+09:00", 1.0).await;
@@ -165,6 +185,17 @@ async fn closing_rehearsal(rooms: &str, clock: &str, closing: &str, next_start: 
     );
     let (code, _) = p.expect_close(WAIT).await;
     assert_eq!(code, 4002, "close code at closing");
+
+    // Staff stay, and are told the space is closed now (and when it opens).
+    let closed = staff
+        .recv_where("space_changed", |f| f["type"] == "space_changed")
+        .await;
+    assert_eq!(closed["space"]["open"], false, "{closed}");
+    assert_instant(
+        &closed["space"]["next_opening"]["start"],
+        next_start,
+        "space_changed.space.next_opening.start",
+    );
 
     // Staff are still there after closing and can still chat.
     staff

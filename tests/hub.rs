@@ -477,3 +477,39 @@ async fn a_resume_from_before_the_ring_gets_the_newcomers_lines_and_a_gap() {
         "a resume past the ring gets the last {ON_JOIN} lines"
     );
 }
+
+/// `welcome` carries the operator's English beside each text (rooms.toml `*_en`), so a page
+/// can switch language without connecting again; where there is none, only the Japanese.
+#[tokio::test]
+async fn welcome_carries_the_operators_english_beside_the_japanese() {
+    let server = Server::start(&support::shipped_rooms(), "2026-12-09T14:00:00+09:00", 1.0).await;
+    let (_client, welcome) = Client::login(&server, "staff", "ことば係").await;
+    assert_eq!(
+        welcome["space"]["name_en"],
+        "Koko ni iru yo: an online drop-in space"
+    );
+    let rooms = welcome["rooms"].as_array().expect("rooms");
+    for room in rooms {
+        for key in ["name_en", "description_en"] {
+            assert!(room[key].is_string(), "{key}: {room}");
+        }
+    }
+    let free = rooms.iter().find(|r| r["id"] == "free").expect("free");
+    let areas: Vec<&Value> = free["map"]["areas"].as_array().unwrap().iter().collect();
+    assert_eq!(areas[0]["name"], "大きなテーブル");
+    assert_eq!(areas[0]["name_en"], "The big table");
+    let gallery = rooms
+        .iter()
+        .find(|r| r["id"] == "gallery")
+        .expect("gallery");
+    assert_eq!(
+        gallery["videos"][0]["title_en"],
+        "Lunch together: an introduction"
+    );
+
+    // Without English, the field is absent (the page shows the Japanese).
+    let plain = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let (_client, welcome) = Client::login(&plain, "staff", "ことば係").await;
+    assert!(welcome["space"].get("name_en").is_none(), "{welcome}");
+    assert!(welcome["rooms"][0].get("name_en").is_none(), "{welcome}");
+}

@@ -372,8 +372,9 @@ fn broken_files_say_where() {
         ),
         (
             "[space]\nname = \"x\"\nopening_hours = 3\n",
-            "rooms.toml:3:1: unknown field `opening_hours`, expected one of `name`, `about`, `timezone`, \
-             `doors_open_minutes`, `closing_notices`, `consult_grace_minutes`",
+            "rooms.toml:3:1: unknown field `opening_hours`, expected one of `name`, `name_en`, `about`, \
+             `about_en`, `timezone`, `doors_open_minutes`, `closing_notices`, `consult_grace_minutes`, \
+             `contact`, `contact_en`",
         ),
     ];
     for (text, expected) in cases {

@@ -1,6 +1,7 @@
 // The public page: the space's name, whether it is open now, and the next opening days.
 // Plain ES module, no build step, nothing loaded from outside this server.
-import { reword, show, wordPage } from "./words/page.js";
+import { operatorText } from "./words/lookup.js";
+import { language, reword, show, wordPage } from "./words/page.js";
 
 const DAYS_AHEAD = 60;
 const FALLBACK_TIMEZONE = "Asia/Tokyo";
@@ -69,7 +70,7 @@ function groupByDay(windows, fmt) {
   return days;
 }
 
-function renderDays(list, days, roomNames, fmt, w) {
+function renderDays(list, days, rooms, fmt, w) {
   list.replaceChildren();
   for (const [iso, day] of days) {
     const item = document.createElement("li");
@@ -87,7 +88,7 @@ function renderDays(list, days, roomNames, fmt, w) {
       sessions.setAttribute("aria-label", w.sessionLabel);
       for (const s of day.sessions) {
         const li = document.createElement("li");
-        const name = roomNames.get(s.room) ?? s.room;
+        const name = rooms.has(s.room) ? operatorText(language(), rooms.get(s.room), "name") : s.room;
         li.textContent = `${name} ${w.range(fmt.time(new Date(s.start)), fmt.time(new Date(s.end)))}`;
         sessions.append(li);
       }
@@ -115,22 +116,26 @@ async function main() {
 
   // The operator's name and description (rooms.toml) replace the default words.
   if (status.name) {
-    show($("space-name"), () => status.name);
-    show(document.querySelector("title"), () => status.name);
+    show($("space-name"), () => operatorText(language(), status, "name"));
+    show(document.querySelector("title"), () => operatorText(language(), status, "name"));
   }
-  if (status.about) show($("space-about"), () => status.about);
+  if (status.about) show($("space-about"), () => operatorText(language(), status, "about"));
+  if (status.contact) {
+    show($("contact"), () => operatorText(language(), status, "contact"));
+    $("contact-card").hidden = false;
+  }
 
   const fmt = formatters(status.timezone || FALLBACK_TIMEZONE);
   show(statusEl, (w) => statusText(status, fmt, w));
 
-  const roomNames = new Map((status.rooms ?? []).map((r) => [r.id, r.name]));
+  const rooms = new Map((status.rooms ?? []).map((r) => [r.id, r]));
   // The server's "now", so a rehearsal clock (--clock) shows its own days.
   const from = fmt.isoDate(status.now ? new Date(status.now) : new Date());
   const to = addDays(from, DAYS_AHEAD);
   try {
     const schedule = await getJson(`/api/schedule?from=${from}&to=${to}`);
     const days = groupByDay(windowsOf(schedule), fmt);
-    reword(daysEl, (w) => renderDays(daysEl, days, roomNames, fmt, w));
+    reword(daysEl, (w) => renderDays(daysEl, days, rooms, fmt, w));
     show(noteEl, (w) => (days.size > 0 ? w.daysNote(DAYS_AHEAD) : w.noDays));
   } catch (error) {
     console.warn(error);

@@ -2,7 +2,7 @@
 //! fanned out to a room of 50, and the 100 ms positions batch. `cargo bench -p ibasho`.
 use chrono::FixedOffset;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ibasho::config::{RoomConfig, RoomKind};
+use ibasho::config::{RoomConfig, RoomKind, Wording};
 use ibasho::hub::handle::{Frame, SessionHandle, SessionShared};
 use ibasho::hub::protocol::{
     ChatLine, ClientMessage, MemberView, Point, Position, ServerMessage, Status,
@@ -71,7 +71,7 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
     let config = RoomConfig {
         id: "free".into(),
         name: "フリースペース".into(),
-        description: String::new(),
+        description: Wording::default(),
         capacity: ROOM + 1,
         max_speakers: 20,
         audience: Default::default(),

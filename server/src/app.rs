@@ -201,6 +201,7 @@ pub fn accounts(
             name: space.space.name.clone(),
             public_url: public_url.to_string(),
             timezone: space.space.timezone,
+            contact: space.space.contact.clone(),
             settings: space.accounts.clone(),
         },
         cluster,
@@ -223,7 +224,7 @@ async fn cluster(settings: &Settings, space: &SpaceConfig) -> Result<Option<Clus
     let name = settings
         .cluster_name
         .clone()
-        .unwrap_or_else(|| space.space.name.clone());
+        .unwrap_or_else(|| space.space.name.ja.clone());
     let cluster = Cluster::connect(url, &name).await?;
     tracing::info!(node = cluster.node(), space = %name, "cluster mode: rooms are shared through Redis");
     Ok(Some(cluster))

@@ -1,6 +1,6 @@
 // One's own account: what others see, logging out, and deleting everything.
 import { show, wordPage } from "../words/page.js";
-import { $, busy, groupChoices, markField, say, send } from "./common.js";
+import { $, busy, groupChoices, say, send, showProblems } from "./common.js";
 
 // The bands one may declare (server/src/model/group.rs); the server checks them again.
 const GROUPS = ["10s", "20s", "30s", "40s_plus"];
@@ -37,9 +37,7 @@ $("group-form").addEventListener("submit", async (event) => {
       say($("group-result"), (w) => w.groupSaved, "done");
       return;
     }
-    if (!(body.field && markField(form, body.field, (w) => w.problem(body)))) {
-      say($("group-result"), (w) => w.problem(body), "problem");
-    }
+    showProblems(form, body, $("group-result"));
   });
 });
 
@@ -59,9 +57,7 @@ $("delete").addEventListener("submit", async (event) => {
       say($("result"), (w) => w.deleted, "done");
       return;
     }
-    if (!(body.field && markField(form, body.field, (w) => w.problem(body)))) {
-      say($("result"), (w) => w.problem(body), "problem");
-    }
+    showProblems(form, body, $("result"));
   });
 });
 

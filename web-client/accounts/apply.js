@@ -1,6 +1,7 @@
 // The application form (docs/accounts.md: POST /api/applications).
+import { operatorText } from "../words/lookup.js";
 import { language, show, wordPage } from "../words/page.js";
-import { $, busy, markField, say, send } from "./common.js";
+import { $, busy, say, send, showProblems } from "./common.js";
 
 async function showForm() {
   const { ok, body } = await send("GET", "/api/applications/form");
@@ -8,14 +9,16 @@ async function showForm() {
     say($("result"), (w) => w.problem(body), "problem");
     return;
   }
-  // The operator's own wording (rooms.toml), shown as written.
-  show($("eligibility"), (w) => `${body.eligibility}${w.required}`);
-  show($("privacy"), () => body.privacy_notice);
-  for (const choice of body.heard_from ?? []) {
+  // The operator's own wording (rooms.toml), shown as written, in English when given.
+  show($("eligibility"), (w) => `${operatorText(language(), body, "eligibility")}${w.required}`);
+  show($("privacy"), () => operatorText(language(), body, "privacy_notice"));
+  (body.heard_from ?? []).forEach((choice, i) => {
     const option = document.createElement("option");
-    option.value = option.textContent = choice;
+    // The Japanese is sent (staff read it), whichever the applicant reads.
+    option.value = choice;
+    show(option, () => (language() === "en" && body.heard_from_en?.[i]) || choice);
     $("heard_from").append(option);
-  }
+  });
 }
 
 async function apply(event) {
@@ -43,11 +46,7 @@ async function apply(event) {
       $("result").focus();
       return;
     }
-    if (body.field && markField(form, body.field, (w) => w.problem(body))) {
-      $("result").hidden = true;
-    } else {
-      say($("result"), (w) => w.problem(body), "problem");
-    }
+    showProblems(form, body, $("result"));
   });
 }
 

@@ -38,18 +38,34 @@ export function say(box, words, kind = "info") {
   if (kind === "problem") box.focus();
 }
 
-// Marks the field the API named as the problem, and says why next to it.
-export function markField(form, field, words) {
+// Says what is wrong. Every field an `invalid` answer names (all at once: `problems`) gets
+// its reason beside it and is marked, and the first takes the focus; any other problem, or a
+// field this form has no place for, goes to the status box `box`.
+export function showProblems(form, body, box) {
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   for (const el of form.querySelectorAll(".field-error")) show(el, () => "");
-  const input = form.querySelector(`[name="${field}"]`);
-  const error = form.querySelector(`#${field}-error`);
-  if (input) {
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
+  const named = body.error === "invalid" ? body.problems ?? [{ field: body.field }]
+    : body.error === "nickname_taken" ? [{ field: "nickname" }] : [];
+  const problems = named.map((problem) => ({ ...body, ...problem }));
+  const elsewhere = [];
+  let first = null;
+  for (const problem of problems) {
+    const error = form.querySelector(`#${problem.field}-error`);
+    if (!error) {
+      elsewhere.push(problem);
+      continue;
+    }
+    show(error, (w) => w.problem(problem));
+    const input = form.querySelector(`[name="${problem.field}"]`);
+    input?.setAttribute("aria-invalid", "true");
+    first ??= input;
   }
-  if (error) show(error, words);
-  return Boolean(input);
+  if (problems.length === 0 || elsewhere.length > 0) {
+    say(box, (w) => w.problem(elsewhere[0] ?? body), "problem");
+  } else {
+    box.hidden = true;
+    first?.focus();
+  }
 }
 
 // Reads `#t=…` from the address and then removes it, so the token does not stay in the

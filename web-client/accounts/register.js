@@ -2,7 +2,7 @@
 // or log-in-by-e-mail. A used, expired or revoked link gets the API's kind message and a way on.
 import { avatarPicture } from "../pictures.js";
 import { show, wordPage } from "../words/page.js";
-import { $, busy, groupChoices, markField, say, send, takeToken } from "./common.js";
+import { $, busy, groupChoices, say, send, showProblems, takeToken } from "./common.js";
 
 const token = takeToken();
 
@@ -97,18 +97,10 @@ async function register(event) {
       $("welcome").hidden = false;
       return;
     }
-    const field = body.field;
-    if (body.error === "nickname_taken") {
-      markField(form, "nickname", (w) => w.problem(body));
-      $("result").hidden = true;
-    } else if (field && markField(form, field, (w) => w.problem(body))) {
-      $("result").hidden = true;
-    } else {
-      say($("result"), (w) => w.problem(body), "problem");
-      if (body.error?.startsWith("invitation_")) {
-        form.hidden = true;
-        wayOn(body.error);
-      }
+    showProblems(form, body, $("result"));
+    if (body.error?.startsWith("invitation_")) {
+      form.hidden = true;
+      wayOn(body.error);
     }
   });
 }

@@ -6,7 +6,7 @@ import { bannersView } from "./banners.js";
 import { chatView } from "./chat.js";
 import { Connection } from "./connection.js";
 import { farewellView } from "./farewell.js";
-import { said, wordsFor } from "../words/lookup.js";
+import { operatorText, said, wordsFor } from "../words/lookup.js";
 import { areaAt, mapView } from "./map.js";
 import { membersView } from "./members.js";
 import { roomsView } from "./rooms.js";
@@ -77,9 +77,10 @@ store.on(["connection", "settings"], ({ connection: c }) => {
   el.hidden = c.name === "ended";
   el.textContent = c.name === "reconnecting" ? T().reconnecting(c.detail) : T()[c.name] ?? c.name;
 });
-store.on(["space"], ({ space, spaceName }) => {
+store.on(["space", "settings"], (state) => {
   // The space's own name, also on a page that never got in (closed, logged out).
-  const name = space?.name ?? spaceName;
+  const { space } = state;
+  const name = operatorText(state.settings.lang, space ?? state.spaceName, "name");
   if (name) {
     $("space-name").textContent = name;
     document.title = name;

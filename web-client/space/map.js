@@ -8,6 +8,7 @@
 // and a long one is shortened (the list of who is here has it in full). An avatar is drawn
 // again only when how it looks changed; a move only moves it.
 import { avatarPicture, stampPicture } from "../pictures.js";
+import { operatorText } from "../words/lookup.js";
 import { placeNames } from "./labels.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -37,7 +38,7 @@ export function isNear(me, m, areas) {
 /// `move(point)`: the person asked to walk there.
 export function mapView(store, svg, move) {
   const view = new MapView(svg, move);
-  store.on(["room", "members", "positions", "speaking", "bubbles", "you"], (state) => view.render(state));
+  store.on(["room", "members", "positions", "speaking", "bubbles", "you", "settings"], (state) => view.render(state));
 }
 
 class MapView {
@@ -67,12 +68,13 @@ class MapView {
     });
   }
 
-  setSize(map) {
-    if (this.size === map) return;
+  setSize(map, state) {
+    if (this.size === map && this.lang === state.settings.lang) return;
     this.size = map;
+    this.lang = state.settings.lang; // the outlines' area names are in it
     this.drawing = map.background
       ? svg("image", { class: "drawing", href: map.background, x: 0, y: 0, width: map.width, height: map.height, preserveAspectRatio: "none" })
-      : outlines(map.areas ?? []);
+      : outlines(map.areas ?? [], (a) => operatorText(state.settings.lang, a, "name"));
     // A margin around the walkable area, so names and stamps at the edge stay visible.
     const m = MARGIN;
     this.svg.setAttribute("viewBox", `${-m} ${-m} ${map.width + 2 * m} ${map.height + 2 * m}`);
@@ -96,7 +98,7 @@ class MapView {
     this.state = state;
     const map = state.room?.map;
     if (!map) return;
-    this.setSize(map);
+    this.setSize(map, state);
     const shown = this.svg.getBoundingClientRect().width;
     this.scale = shown > 0 ? (map.width + 2 * MARGIN) / shown : 1;
     const youId = state.you?.id;
@@ -167,15 +169,15 @@ function measure(name, full) {
   return { width: box.width, height: box.height, middle: box.y + box.height / 2 - baseline };
 }
 
-/// The areas of a map without a drawing: a soft outline and the area's name.
-function outlines(areas) {
+/// The areas of a map without a drawing: a soft outline and the area's `name(area)`.
+function outlines(areas, name) {
   if (areas.length === 0) return null;
   const g = document.createElementNS(SVG, "g");
   g.setAttribute("class", "areas");
   for (const a of areas) {
     g.append(
       svg("rect", { class: `area ${a.kind}`, x: a.x, y: a.y, width: a.width, height: a.height, rx: 24 }),
-      svg("text", { class: "area-name", x: a.x + a.width / 2, y: a.y + 36, "text-anchor": "middle" }, a.name),
+      svg("text", { class: "area-name", x: a.x + a.width / 2, y: a.y + 36, "text-anchor": "middle" }, name(a)),
     );
   }
   return g;

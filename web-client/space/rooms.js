@@ -1,6 +1,6 @@
 // The rooms: the list to move between them, and the header of the one we are in (its
 // note, the map or the gallery's videos, the way back to the free space).
-import { wordsFor } from "../words/lookup.js";
+import { operatorText, wordsFor } from "../words/lookup.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,7 +19,7 @@ function renderList(state, join) {
       const li = document.createElement("li");
       const name = document.createElement("span");
       name.className = "room-name";
-      name.textContent = room.name;
+      name.textContent = operatorText(state.settings.lang, room, "name");
       li.append(name);
       if (room.session_now) li.append(small(T.nowOn(windowText(state, room.session_now))));
       else if (room.session_next) li.append(small(T.nextOn(windowText(state, room.session_next))));
@@ -37,7 +37,7 @@ function renderList(state, join) {
         button.type = "button";
         button.className = "button small";
         button.textContent = T.enter;
-        button.setAttribute("aria-label", `${room.name} ${T.enter}`);
+        button.setAttribute("aria-label", `${operatorText(state.settings.lang, room, "name")} ${T.enter}`);
         button.addEventListener("click", () => join(room.id));
         li.append(button);
       }
@@ -49,7 +49,7 @@ function renderList(state, join) {
 function renderHeader(state, join) {
   const T = wordsFor(state);
   const room = state.room;
-  $("room-name").textContent = room?.name ?? "";
+  $("room-name").textContent = operatorText(state.settings.lang, room, "name") ?? "";
   $("room-note").textContent = room ? T[room.host ? "hosting" : room.kind] ?? "" : "";
   $("map-wrap").hidden = !room?.map;
   const videos = $("videos");
@@ -59,7 +59,7 @@ function renderHeader(state, join) {
   if (room?.kind === "gallery" && videos.dataset.drawn !== drawn) {
     videos.dataset.drawn = drawn;
     videos.replaceChildren(
-      ...(room.videos ?? []).map((v) => galleryVideo(v, T)),
+      ...(room.videos ?? []).map((v) => galleryVideo(v, operatorText(state.settings.lang, v, "title"), T)),
     );
   }
   const free = state.rooms.find((r) => r.kind === "free");
@@ -75,7 +75,7 @@ function renderHeader(state, join) {
 
 /// One of the gallery's videos: a player with its poster and captions, or, when the file
 /// cannot be played (missing, unreachable), a kind note in its place, never a broken player.
-function galleryVideo(v, T) {
+function galleryVideo(v, title, T) {
   const figure = document.createElement("figure");
   const video = document.createElement("video");
   video.controls = true;
@@ -95,7 +95,7 @@ function galleryVideo(v, T) {
   });
   video.src = v.src;
   const caption = document.createElement("figcaption");
-  caption.textContent = v.title;
+  caption.textContent = title;
   figure.append(video, caption);
   return figure;
 }

@@ -1,7 +1,7 @@
 // The staff's corner of the space page: an announcement to everyone and who is where (for
 // those granted `oversee_space`), and applications waiting for review (`review_applications`).
 // Shown from the grants in `welcome` (docs/protocol.md); the server still decides each request.
-import { wordsFor } from "../words/lookup.js";
+import { operatorText, wordsFor } from "../words/lookup.js";
 
 export function staffView(store, section, list, send) {
   const panel = new StaffPanel(section, list, send);
@@ -9,7 +9,9 @@ export function staffView(store, section, list, send) {
   store.on(["overview", "rooms", "settings"], (state) => {
     panel.words = wordsFor(state);
     panel.reword();
-    if (state.overview) panel.renderOverview(state.overview, (id) => state.rooms.find((r) => r.id === id)?.name ?? id);
+    if (state.overview) {
+      panel.renderOverview(state.overview, (id) => operatorText(state.settings.lang, state.rooms.find((r) => r.id === id), "name") ?? id);
+    }
   });
   store.on(["grants"], (state) => {
     const key = [...state.grants].sort().join();
@@ -93,6 +95,19 @@ class StaffPanel {
           note.textContent = a.note;
           li.append(note);
         }
+        // A kind word for the e-mail, should staff decline (optional).
+        const word = document.createElement("p");
+        word.className = "decline";
+        const label = document.createElement("label");
+        label.htmlFor = `decline-word-${a.id}`;
+        label.dataset.word = "declineWord";
+        const input = document.createElement("textarea");
+        input.id = label.htmlFor;
+        input.className = "decline-word";
+        input.rows = 2;
+        input.maxLength = 1000;
+        word.append(label, input);
+        li.append(word);
         for (const action of ["approve", "decline"]) {
           const button = document.createElement("button");
           button.type = "button";
@@ -108,11 +123,12 @@ class StaffPanel {
   }
 
   /// Words the applications list in the page's language, in place: a switch of language
-  /// rewords it at once, keeping what was already decided.
+  /// rewords it at once, keeping what was already decided (and saying it in the new words).
   reword() {
     const T = this.words;
     if (!T) return;
     for (const el of this.list.querySelectorAll("[data-word]")) el.textContent = T[el.dataset.word];
+    for (const el of this.list.querySelectorAll("[data-outcome]")) el.textContent = T.decided(JSON.parse(el.dataset.outcome));
     for (const li of this.list.querySelectorAll("li[data-nickname]")) {
       const { nickname, applicant } = li.dataset;
       li.querySelector("p.who").textContent = T.applicantLine(nickname, T.applicant[applicant] ?? applicant);
@@ -124,16 +140,30 @@ class StaffPanel {
     }
   }
 
+  /// Approves or declines (with the kind word, if staff wrote one), and says in words what
+  /// happened where the buttons were.
   async decide(id, action, li) {
+    const word = action === "decline" ? li.querySelector("textarea.decline-word")?.value.trim() : "";
     const response = await fetch(`/api/admin/applications/${encodeURIComponent(id)}/${action}`, {
       method: "POST",
       credentials: "same-origin",
+      ...(word ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message: word }) } : {}),
     });
     const body = await response.json().catch(() => ({}));
+    const outcome = {
+      action,
+      ok: response.ok,
+      nickname: li.dataset.nickname,
+      mailed: body.invitation?.mailed !== false,
+      word: Boolean(word),
+      error: body.error,
+      message: body.message,
+    };
     const result = document.createElement("p");
     result.setAttribute("role", "status");
-    result.textContent = response.ok ? (body.message ?? "✓") : body.message ?? "";
-    li.querySelectorAll("button").forEach((b) => b.remove());
+    result.dataset.outcome = JSON.stringify(outcome);
+    result.textContent = this.words.decided(outcome);
+    for (const el of li.querySelectorAll("button, .decline")) el.remove();
     li.append(result);
   }
 }

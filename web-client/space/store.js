@@ -30,7 +30,7 @@ export function initialState(settings, resume) {
     // The server's clock (GET /api/status): its `now` read at `local` (Date.now()), and how
     // fast it runs (a rehearsal clock may run faster); countdowns follow it, not the device's.
     serverClock: { now: Date.now(), local: Date.now(), speed: 1 },
-    spaceName: null, // the space's own name, known before any welcome (GET /api/status)
+    spaceName: null, // { name, name_en }: the space's own, known before any welcome (GET /api/status)
     // On a phone, the part of the space shown ("stage", "chat", "members", "rooms"), and the
     // chat lines that came while the chat was not the one shown.
     tab: { shown: "stage", unread: 0 },
@@ -134,6 +134,16 @@ export function apply(state, msg) {
       state.banner = { kind: msg.kind, msg, until: msg.until };
       changed.add("banner");
       break;
+    case "space_changed":
+      // It opened, or closed while staff stay (they are told so by the note the space part
+      // shows); a closing countdown has nothing left to count.
+      state.space = msg.space;
+      changed.add("space");
+      if (!msg.space.open && state.banner?.kind === "closing") {
+        state.banner = null;
+        changed.add("banner");
+      }
+      break;
     case "announcement":
       state.banner = { kind: "announcement", announcement: msg };
       changed.add("banner");
@@ -166,8 +176,8 @@ export function apply(state, msg) {
     case "page:server":
       state.serverClock = { now: Date.parse(msg.status.now), local: msg.local, speed: msg.status.speed ?? 1 };
       changed.add("serverClock");
-      if (msg.status.name && state.spaceName !== msg.status.name) {
-        state.spaceName = msg.status.name;
+      if (msg.status.name && state.spaceName?.name !== msg.status.name) {
+        state.spaceName = { name: msg.status.name, name_en: msg.status.name_en };
         changed.add("space");
       }
       break;

@@ -25,10 +25,20 @@ const EN_INVALID = {
   eligible: "To apply, please tick the box confirming who this space is for.",
   consent: "To apply, please tick the box agreeing to how your personal information is handled.",
   note: "Please keep your message to 1,000 characters or fewer.",
+  heard_from: "Please keep your answer to 100 characters or fewer.",
   avatar: "Please choose one of the avatars shown.",
   group: "Please choose one of the age bands shown (or choose not to answer).",
   passphrase: "Please choose a passphrase of 10 to 200 characters, or, where that is offered, choose to log in by e-mail instead.",
   confirm: "To delete your account, please type \"delete\".",
+};
+
+// Why staff's approve or decline did not go through (docs/accounts.md).
+const EN_DECISION_ERRORS = {
+  already_decided: "This application has already been approved or declined.",
+  not_found: "This application could not be found: it may have been dealt with already.",
+  mail_failed: "We couldn't send the e-mail. Please try again a little later.",
+  forbidden: "You are not allowed to do this.",
+  not_logged_in: "You are not logged in. Please log in again.",
 };
 
 // Whom a room is for (rooms.toml for_groups, for_roles), from a room of `welcome` or a
@@ -143,7 +153,9 @@ const en = {
     }
     if (body.error === "invalid") return EN_INVALID[body.field] ?? "We couldn't read what was sent. Please check what you entered and try again.";
     if (body.error === undefined || body.error === "network") return en.networkFailed;
-    return EN_PROBLEMS[body.error] ?? "Something went wrong on our side. Please try again a little later.";
+    // An answer that asks the person to get in touch names the office (rooms.toml `contact`).
+    const contact = body.contact ? ` Contact: ${body.contact_en ?? body.contact}` : "";
+    return EN_PROBLEMS[body.error] ? `${EN_PROBLEMS[body.error]}${contact}` : "Something went wrong on our side. Please try again a little later.";
   },
   enterSpace: "Enter the space",
   account: "Your account",
@@ -183,6 +195,7 @@ const en = {
   promiseNickname: "You take part with a nickname and an avatar. Your real name is never shown.",
   promiseCamera: "Your camera and microphone are used only when you choose. Just watching or just listening is perfectly fine.",
   promiseNotSaved: "Conversations are not recorded.",
+  contactHeading: "Contact",
 
   applyTitle: "Apply to join",
   applyAbout: "All you need is a nickname and an e-mail address. We won't ask for your real name or where you live. Once our staff have read your application, we will e-mail you an invitation to register.",
@@ -341,6 +354,16 @@ const en = {
   decline: "Decline",
   applicant: { self: "self", family: "family" },
   applicantLine: (nickname, who) => `${nickname} (${who})`,
+  declineWord: "A kind word to go with a decline (optional; it goes into the e-mail)",
+  decided: ({ action, ok, nickname, mailed, word, error, message }) => {
+    if (ok && action === "approve") {
+      return mailed
+        ? `Approved ${nickname}'s application and sent the invitation by e-mail.`
+        : "The invitation was made, but its e-mail could not be sent. Please resend it a little later.";
+    }
+    if (ok) return `Declined ${nickname}'s application and told them by e-mail${word ? ", with your words" : ""}.`;
+    return EN_DECISION_ERRORS[error] ?? message ?? "";
+  },
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: (s) => `Connection lost. Trying again in ${s} s…`,

@@ -65,6 +65,7 @@ const ja = {
   promiseNickname: "ニックネームとアバターで参加できます。本名は出ません。",
   promiseCamera: "カメラやマイクは、使いたいときだけ使えます。見るだけ、聞くだけでも大丈夫です。",
   promiseNotSaved: "会話は保存されません。",
+  contactHeading: "お問い合わせ",
 
   // Applying.
   applyTitle: "参加のお申し込み",
@@ -229,6 +230,9 @@ const ja = {
   decline: "見送る",
   applicant: { self: "本人", family: "家族" },
   applicantLine: (nickname, who) => `${nickname}（${who}）`,
+  declineWord: "見送るときに添える言葉（任意。メールに入ります）",
+  // What staff's approve or decline did (the server says it in Japanese).
+  decided: (outcome) => outcome.message ?? "",
   connecting: "接続しています…",
   connected: "つながっています",
   reconnecting: (s) => `接続が切れました。${s}秒後につなぎ直します…`,

@@ -40,6 +40,13 @@ export function wordFixed(lang) {
   }
 }
 
+/// An operator's text from rooms.toml (the space's `name`, `about`, `contact`, a room's or an
+/// area's `name`, a video's `title`, the form's wording) in `lang`: its `key_en` on an English
+/// page when the operator gave one, else the Japanese as written.
+export function operatorText(lang, source, key) {
+  return (lang === "en" && source?.[`${key}_en`]) || source?.[key];
+}
+
 /// The space page's words now (its state holds the chosen language).
 export function wordsFor(state) {
   return wordsIn(state.settings.lang);

@@ -1,6 +1,6 @@
 //! The way in: the application form, staff's review, and invitations.
 use super::secret::{new_token, token_hash};
-use super::{limits, nickname, AccountError, Accounts, Actor};
+use super::{limits, nickname, AccountError, Accounts, Actor, Problem};
 use crate::mail::Letter;
 use crate::model::{
     email_key, Applicant, Application, ApplicationStatus, Invitation, InvitationState, Lang,
@@ -16,13 +16,24 @@ const NOTE_CHARS: usize = 1000;
 const HEARD_FROM_CHARS: usize = 100;
 const EMAIL_CHARS: usize = 254;
 
-/// What the application form shows (`GET /api/applications/form`).
+/// What the application form shows (`GET /api/applications/form`): the operator's words,
+/// each `_en` beside when there is an English one.
 #[derive(Debug, Serialize)]
 pub struct ApplicationForm {
     pub space: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub space_en: Option<String>,
     pub eligibility: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligibility_en: Option<String>,
     pub privacy_notice: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_notice_en: Option<String>,
+    /// The values to send (and that staff read).
     pub heard_from: Vec<String>,
+    /// The same choices to show on an English page, in the same order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heard_from_en: Option<Vec<String>>,
 }
 
 /// The application form as posted.
@@ -80,11 +91,22 @@ impl InvitationView {
 impl Accounts {
     pub fn application_form(&self) -> ApplicationForm {
         let site = self.site();
+        let settings = &site.settings;
         ApplicationForm {
-            space: site.name.clone(),
-            eligibility: site.settings.eligibility.clone(),
-            privacy_notice: site.settings.privacy_notice.clone(),
-            heard_from: site.settings.heard_from.clone(),
+            space: site.name.ja.clone(),
+            space_en: site.name.en.clone(),
+            eligibility: settings.eligibility.ja.clone(),
+            eligibility_en: settings.eligibility.en.clone(),
+            privacy_notice: settings.privacy_notice.ja.clone(),
+            privacy_notice_en: settings.privacy_notice.en.clone(),
+            heard_from: settings.heard_from.iter().map(|c| c.ja.clone()).collect(),
+            heard_from_en: settings.heard_from.iter().any(|c| c.en.is_some()).then(|| {
+                settings
+                    .heard_from
+                    .iter()
+                    .map(|c| c.get(Lang::En).to_string())
+                    .collect()
+            }),
         }
     }
 
@@ -95,23 +117,44 @@ impl Accounts {
             tracing::info!("an application filled in the honeypot field: ignored");
             return Ok(());
         }
-        if !request.eligible {
-            return Err(AccountError::invalid(
+        // Every field is checked, so an empty form hears of all it lacks at once.
+        let checked = (
+            nickname::check(&request.nickname, &self.site().settings.nickname_blocklist)
+                .map_err(Problem::nickname),
+            checked_email(&request.email),
+            ticked(
+                request.eligible,
                 "eligible",
                 "お申し込みには、対象についての確認にチェックが必要です。",
-            ));
-        }
-        if !request.consent {
-            return Err(AccountError::invalid(
+            ),
+            optional_text(request.heard_from, "heard_from", HEARD_FROM_CHARS),
+            optional_text(request.note, "note", NOTE_CHARS),
+            ticked(
+                request.consent,
                 "consent",
                 "お申し込みには、個人情報の取り扱いへの同意が必要です。",
-            ));
-        }
-        let nickname = nickname::check(&request.nickname, &self.site().settings.nickname_blocklist)
-            .map_err(AccountError::nickname)?;
-        let email = checked_email(&request.email)?;
-        let heard_from = optional_text(request.heard_from, "heard_from", HEARD_FROM_CHARS)?;
-        let note = optional_text(request.note, "note", NOTE_CHARS)?;
+            ),
+        );
+        let (nickname, email, heard_from, note) = match checked {
+            (Ok(nickname), Ok(email), Ok(()), Ok(heard_from), Ok(note), Ok(())) => {
+                (nickname, email, heard_from, note)
+            }
+            (nickname, email, eligible, heard_from, note, consent) => {
+                return Err(AccountError::Invalid(
+                    [
+                        nickname.err(),
+                        email.err(),
+                        eligible.err(),
+                        heard_from.err(),
+                        note.err(),
+                        consent.err(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                ))
+            }
+        };
         let limits = &self.inner.limits;
         limits::check_both(
             (&limits.apply_per_ip, &ip),
@@ -261,7 +304,7 @@ impl Accounts {
         let nickname = match nickname {
             Some(n) => Some(
                 nickname::check(&n, &self.site().settings.nickname_blocklist)
-                    .map_err(AccountError::nickname)?,
+                    .map_err(Problem::nickname)?,
             ),
             None => None,
         };
@@ -361,8 +404,12 @@ impl Accounts {
         match invitation.state(Utc::now()) {
             InvitationState::Open => Ok(invitation),
             InvitationState::Used => Err(AccountError::InvitationUsed),
-            InvitationState::Expired => Err(AccountError::InvitationExpired),
-            InvitationState::Revoked => Err(AccountError::InvitationRevoked),
+            InvitationState::Expired => Err(AccountError::InvitationExpired {
+                contact: self.site().contact.clone(),
+            }),
+            InvitationState::Revoked => Err(AccountError::InvitationRevoked {
+                contact: self.site().contact.clone(),
+            }),
         }
     }
 
@@ -406,7 +453,7 @@ fn invitation_closed(e: StoreError) -> AccountError {
 
 /// A plausible address, trimmed: one `@` with something on both sides, a dot in the
 /// domain, no spaces or control characters (which could also smuggle mail headers).
-pub(super) fn checked_email(email: &str) -> Result<String, AccountError> {
+pub(super) fn checked_email(email: &str) -> Result<String, Problem> {
     let email = email.trim();
     let plausible = email.chars().count() <= EMAIL_CHARS
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -420,7 +467,7 @@ pub(super) fn checked_email(email: &str) -> Result<String, AccountError> {
     if plausible {
         Ok(email.to_string())
     } else {
-        Err(AccountError::invalid(
+        Err(Problem::new(
             "email",
             "メールアドレスの形が正しくないようです。もう一度確かめてください。",
         ))
@@ -431,15 +478,24 @@ fn optional_text(
     text: Option<String>,
     field: &'static str,
     max_chars: usize,
-) -> Result<Option<String>, AccountError> {
+) -> Result<Option<String>, Problem> {
     let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     if text.as_ref().is_some_and(|t| t.chars().count() > max_chars) {
-        return Err(AccountError::invalid(
+        return Err(Problem::new(
             field,
             format!("{max_chars}文字までにしてください。"),
         ));
     }
     Ok(text)
+}
+
+/// A box the person must tick (`message` says why, when it is not).
+fn ticked(ticked: bool, field: &'static str, message: &str) -> Result<(), Problem> {
+    if ticked {
+        Ok(())
+    } else {
+        Err(Problem::new(field, message))
+    }
 }
 
 #[cfg(test)]

@@ -1,26 +1,57 @@
 //! Every way an accounts request can fail, with its wire code, HTTP status and the kind
 //! Japanese sentence the page shows as it is.
 use super::nickname::{NicknameProblem, MAX_CHARS};
+use crate::config::Wording;
 use crate::store::StoreError;
 use std::time::Duration;
 
+/// What is wrong with one field of a request, worded for the person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn nickname(problem: NicknameProblem) -> Problem {
+        use NicknameProblem::*;
+        let message = match problem {
+            Empty => "ニックネームを入力してください。".to_string(),
+            TooLong => format!("ニックネームは{MAX_CHARS}文字までにしてください。"),
+            Email => "ニックネームにメールアドレスは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
+            Link => "ニックネームにURLやサイトのアドレスは使えません。".to_string(),
+            Phone => "ニックネームに電話番号のような数字の並びは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
+            Control => "ニックネームに使えない文字が含まれています。".to_string(),
+            Blocked => "そのニックネームには、この居場所で使えない言葉が含まれています。別のニックネームにしてください。".to_string(),
+        };
+        Problem::new("nickname", message)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("invalid {field}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    /// One field or more (never none), in the form's order: a form is told every problem at
+    /// once, not one per try.
+    #[error("invalid {}", .0.iter().map(|p| p.field).collect::<Vec<_>>().join(", "))]
+    Invalid(Vec<Problem>),
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
     #[error("invitation unknown")]
     InvitationUnknown,
     #[error("invitation used")]
     InvitationUsed,
+    /// `contact`: how to reach the office, whom the message asks the person to get in touch with.
     #[error("invitation expired")]
-    InvitationExpired,
+    InvitationExpired { contact: Option<Wording> },
     #[error("invitation revoked")]
-    InvitationRevoked,
+    InvitationRevoked { contact: Option<Wording> },
     #[error("nickname taken")]
     NicknameTaken,
     #[error("e-mail already registered")]
@@ -57,38 +88,27 @@ impl From<StoreError> for AccountError {
     }
 }
 
+impl From<Problem> for AccountError {
+    fn from(problem: Problem) -> Self {
+        AccountError::Invalid(vec![problem])
+    }
+}
+
 impl AccountError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        AccountError::Invalid {
-            field,
-            message: message.into(),
-        }
-    }
-
-    pub fn nickname(problem: NicknameProblem) -> Self {
-        use NicknameProblem::*;
-        let message = match problem {
-            Empty => "ニックネームを入力してください。".to_string(),
-            TooLong => format!("ニックネームは{MAX_CHARS}文字までにしてください。"),
-            Email => "ニックネームにメールアドレスは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
-            Link => "ニックネームにURLやサイトのアドレスは使えません。".to_string(),
-            Phone => "ニックネームに電話番号のような数字の並びは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
-            Control => "ニックネームに使えない文字が含まれています。".to_string(),
-            Blocked => "そのニックネームには、この居場所で使えない言葉が含まれています。別のニックネームにしてください。".to_string(),
-        };
-        AccountError::invalid("nickname", message)
+        Problem::new(field, message).into()
     }
 
     /// The wire code (`"error"` in the JSON body).
     pub fn code(&self) -> &'static str {
         use AccountError::*;
         match self {
-            Invalid { .. } => "invalid",
+            Invalid(_) => "invalid",
             RateLimited { .. } => "rate_limited",
             InvitationUnknown => "invitation_unknown",
             InvitationUsed => "invitation_used",
-            InvitationExpired => "invitation_expired",
-            InvitationRevoked => "invitation_revoked",
+            InvitationExpired { .. } => "invitation_expired",
+            InvitationRevoked { .. } => "invitation_revoked",
             NicknameTaken => "nickname_taken",
             EmailRegistered => "email_registered",
             LoginFailed => "login_failed",
@@ -108,12 +128,16 @@ impl AccountError {
     pub fn status(&self) -> u16 {
         use AccountError::*;
         match self {
-            Invalid { .. } => 400,
+            Invalid(_) => 400,
             LoginFailed | NotLoggedIn => 401,
             Forbidden => 403,
             InvitationUnknown | LinkUnknown | NotFound => 404,
             NicknameTaken | EmailRegistered | AlreadyDecided | InvitationClosed => 409,
-            InvitationUsed | InvitationExpired | InvitationRevoked | LinkUsed | LinkExpired => 410,
+            InvitationUsed
+            | InvitationExpired { .. }
+            | InvitationRevoked { .. }
+            | LinkUsed
+            | LinkExpired => 410,
             RateLimited { .. } => 429,
             Internal(_) => 500,
             MailFailed => 502,
@@ -124,15 +148,18 @@ impl AccountError {
     pub fn message(&self) -> String {
         use AccountError::*;
         match self {
-            Invalid { message, .. } => message.clone(),
+            Invalid(problems) => problems
+                .first()
+                .map(|p| p.message.clone())
+                .unwrap_or_default(),
             RateLimited { retry_after } => {
                 let minutes = retry_after.as_secs().div_ceil(60).max(1);
                 format!("短い時間に何度も送られたため、いまは受け付けられません。{minutes}分ほどたってから、もう一度お試しください。")
             }
             InvitationUnknown => "この招待リンクは見つかりませんでした。メールのリンクが途中で切れていないか、もう一度確かめてください。".into(),
             InvitationUsed => "この招待リンクは、すでに登録に使われています。登録がお済みの方は、ログインのページからお入りください。".into(),
-            InvitationExpired => "この招待リンクは有効期限が過ぎています。お手数ですが、もう一度お申し込みいただくか、運営にご連絡ください。新しいリンクをお送りします。".into(),
-            InvitationRevoked => "この招待リンクは運営が取り消しました。ご不明な点は運営にお問い合わせください。".into(),
+            InvitationExpired { contact } => with_contact("この招待リンクは有効期限が過ぎています。お手数ですが、もう一度お申し込みいただくか、運営にご連絡ください。新しいリンクをお送りします。", contact),
+            InvitationRevoked { contact } => with_contact("この招待リンクは運営が取り消しました。ご不明な点は運営にお問い合わせください。", contact),
             NicknameTaken => "そのニックネームは、ほかの方が使っています。別のニックネームにしてください。".into(),
             EmailRegistered => "このメールアドレスは、すでに登録されています。ログインのページからお入りください。".into(),
             LoginFailed => "メールアドレスかパスフレーズが違うようです。パスフレーズを忘れたときは、ログイン用のリンクをメールで受け取れます。".into(),
@@ -152,11 +179,35 @@ impl AccountError {
     /// Extra fields of the JSON body.
     pub fn details(&self) -> serde_json::Value {
         match self {
-            AccountError::Invalid { field, .. } => serde_json::json!({ "field": field }),
+            AccountError::Invalid(problems) => serde_json::json!({
+                "field": problems.first().map(|p| p.field),
+                "problems": problems,
+            }),
             AccountError::RateLimited { retry_after } => {
                 serde_json::json!({ "retry_after_s": retry_after.as_secs().max(1) })
             }
+            // A page in English words the message itself, and names the office from these.
+            AccountError::InvitationExpired {
+                contact: Some(contact),
+            }
+            | AccountError::InvitationRevoked {
+                contact: Some(contact),
+            } => {
+                let mut details = serde_json::json!({ "contact": contact.ja });
+                if let Some(en) = &contact.en {
+                    details["contact_en"] = en.as_str().into();
+                }
+                details
+            }
             _ => serde_json::json!({}),
         }
+    }
+}
+
+/// A message asking the person to get in touch, followed by how, when the operator said.
+fn with_contact(message: &str, contact: &Option<Wording>) -> String {
+    match contact {
+        Some(contact) => format!("{message}お問い合わせ先: {}", contact.ja),
+        None => message.to_string(),
     }
 }

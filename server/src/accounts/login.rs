@@ -2,7 +2,7 @@
 //! link, web sessions, the short-lived access token, and deleting an account.
 use super::admission::checked_email;
 use super::secret::{hash_passphrase, new_token, token_hash, verify_passphrase};
-use super::{limits, nickname, AccountError, Accounts, Actor};
+use super::{limits, nickname, AccountError, Accounts, Actor, Problem};
 use crate::mail::Letter;
 use crate::model::{email_key, AccountId, AgeGroup, Avatar, Lang, Member, PublicId, Registration};
 use crate::store::{Conflict, StoreError};
@@ -46,33 +46,38 @@ pub struct LoggedIn {
 impl Accounts {
     pub async fn register(&self, request: RegisterRequest) -> Result<LoggedIn, AccountError> {
         let invitation = self.invitation_for_token(&request.token).await?;
-        let nickname = nickname::check(&request.nickname, &self.site().settings.nickname_blocklist)
-            .map_err(AccountError::nickname)?;
-        if !request.avatar.is_valid() {
-            return Err(AccountError::invalid(
-                "avatar",
-                "アバターは用意されたものから選んでください。",
-            ));
-        }
-        let group = checked_group(request.group.as_deref())?;
-        let passphrase = request.passphrase.filter(|p| !p.is_empty());
+        // Every field is checked, so the form hears of all its problems at once.
+        let checked = (
+            nickname::check(&request.nickname, &self.site().settings.nickname_blocklist)
+                .map_err(Problem::nickname),
+            if request.avatar.is_valid() {
+                Ok(())
+            } else {
+                Err(Problem::new(
+                    "avatar",
+                    "アバターは用意されたものから選んでください。",
+                ))
+            },
+            checked_group(request.group.as_deref()),
+            chosen_passphrase(
+                request.passphrase,
+                invitation.role.must_use_passphrase(),
+                request.login_by_email,
+            ),
+        );
+        let (nickname, group, passphrase) = match checked {
+            (Ok(nickname), Ok(()), Ok(group), Ok(passphrase)) => (nickname, group, passphrase),
+            (nickname, avatar, group, passphrase) => {
+                return Err(AccountError::Invalid(
+                    [nickname.err(), avatar.err(), group.err(), passphrase.err()]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                ))
+            }
+        };
         let passphrase_hash = match passphrase {
-            Some(p) => {
-                check_passphrase(&p)?;
-                Some(hash_passphrase(p).await.map_err(internal)?)
-            }
-            None if invitation.role.must_use_passphrase() => {
-                return Err(AccountError::invalid(
-                    "passphrase",
-                    "スタッフ・相談員・管理者のアカウントには、パスフレーズが必要です。",
-                ))
-            }
-            None if !request.login_by_email => {
-                return Err(AccountError::invalid(
-                    "passphrase",
-                    "パスフレーズを決めるか、「メールでログインする」を選んでください。",
-                ))
-            }
+            Some(p) => Some(hash_passphrase(p).await.map_err(internal)?),
             None => None,
         };
         let registered = self
@@ -334,11 +339,11 @@ impl Accounts {
 }
 
 /// An age band as the forms send it: one of the bands, or empty / none for 答えない.
-fn checked_group(group: Option<&str>) -> Result<Option<AgeGroup>, AccountError> {
+fn checked_group(group: Option<&str>) -> Result<Option<AgeGroup>, Problem> {
     match group.map(str::trim).filter(|g| !g.is_empty()) {
         None => Ok(None),
         Some(g) => g.parse().map(Some).map_err(|_| {
-            AccountError::invalid(
+            Problem::new(
                 "group",
                 "年代は、用意された中から選んでください（答えなくても大丈夫です）。",
             )
@@ -346,21 +351,42 @@ fn checked_group(group: Option<&str>) -> Result<Option<AgeGroup>, AccountError> 
     }
 }
 
-fn check_passphrase(passphrase: &str) -> Result<(), AccountError> {
+/// The passphrase to set, or none for someone who logs in by e-mail link (which staff,
+/// counsellors and admins, `required`, may not).
+fn chosen_passphrase(
+    passphrase: Option<String>,
+    required: bool,
+    login_by_email: bool,
+) -> Result<Option<String>, Problem> {
+    let Some(passphrase) = passphrase.filter(|p| !p.is_empty()) else {
+        return if required {
+            Err(Problem::new(
+                "passphrase",
+                "スタッフ・相談員・管理者のアカウントには、パスフレーズが必要です。",
+            ))
+        } else if login_by_email {
+            Ok(None)
+        } else {
+            Err(Problem::new(
+                "passphrase",
+                "パスフレーズを決めるか、「メールでログインする」を選んでください。",
+            ))
+        };
+    };
     let chars = passphrase.chars().count();
     if chars < PASSPHRASE_MIN_CHARS {
-        return Err(AccountError::invalid(
+        return Err(Problem::new(
             "passphrase",
             format!("パスフレーズは{PASSPHRASE_MIN_CHARS}文字以上にしてください。覚えやすい言葉をいくつか並べるのがおすすめです。"),
         ));
     }
     if chars > PASSPHRASE_MAX_CHARS {
-        return Err(AccountError::invalid(
+        return Err(Problem::new(
             "passphrase",
             format!("パスフレーズは{PASSPHRASE_MAX_CHARS}文字までにしてください。"),
         ));
     }
-    Ok(())
+    Ok(Some(passphrase))
 }
 
 fn internal(e: impl std::fmt::Display) -> AccountError {

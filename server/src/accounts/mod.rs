@@ -13,12 +13,12 @@ pub mod retention;
 pub mod secret;
 
 pub use admission::{ApplicationForm, ApplyRequest, InvitationView};
-pub use error::AccountError;
+pub use error::{AccountError, Problem};
 pub use login::{LoggedIn, RegisterRequest, SESSION_TTL};
 
 use crate::auth::Keys;
 use crate::cluster::Cluster;
-use crate::config::AccountsSettings;
+use crate::config::{AccountsSettings, Wording};
 use crate::mail::{Letter, Mail, Mailer};
 use crate::model::PublicId;
 use crate::model::{AuditEntry, Lang};
@@ -33,11 +33,14 @@ pub struct Accounts {
 }
 
 pub struct Site {
-    /// The space's name, signing every e-mail.
-    pub name: String,
+    /// The space's name, signing every e-mail (in English ones, its English when given).
+    pub name: Wording,
     /// Where people reach the space; links in e-mails start with it (no trailing slash).
     pub public_url: String,
     pub timezone: chrono_tz::Tz,
+    /// How to reach the office (rooms.toml `contact`): in every e-mail, and in the answers
+    /// that ask a person to get in touch.
+    pub contact: Option<Wording>,
     pub settings: AccountsSettings,
 }
 
@@ -96,7 +99,9 @@ impl Accounts {
 
     /// Sends one letter. The address never reaches a log line or an error message.
     async fn send(&self, to: &str, lang: Lang, letter: Letter<'_>) -> Result<(), AccountError> {
-        let mail = Mail::new(to, lang, &self.inner.site.name, &letter);
+        let site = &self.inner.site;
+        let contact = site.contact.as_ref().map(|c| c.get(lang));
+        let mail = Mail::new(to, lang, site.name.get(lang), contact, &letter);
         self.inner.mailer.send(&mail).await.map_err(|error| {
             tracing::error!(%error, "sending an e-mail failed");
             AccountError::MailFailed

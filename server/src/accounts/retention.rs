@@ -92,7 +92,7 @@ mod tests {
     use crate::accounts::Site;
     use crate::auth::Keys;
     use crate::cluster::{testing, Cluster};
-    use crate::config::AccountsSettings;
+    use crate::config::{AccountsSettings, Wording};
     use crate::mail::FileOutbox;
     use std::sync::Arc;
 
@@ -104,9 +104,10 @@ mod tests {
             Arc::new(FileOutbox::new(data.join("outbox"), from)),
             Arc::new(Keys::from_secret(&[7; 32])),
             Site {
-                name: "test".into(),
+                name: Wording::from("test"),
                 public_url: "http://127.0.0.1".into(),
                 timezone: chrono_tz::Asia::Tokyo,
+                contact: None,
                 settings: AccountsSettings::default(),
             },
             cluster,

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 pub use rooms::{
     area_at, AccountsSettings, Area, AreaKind, Audience, MediaFile, RoomConfig, RoomKind,
-    SessionRule, SpaceConfig, SpaceSettings, Video,
+    SessionRule, SpaceConfig, SpaceSettings, Video, Wording,
 };
 
 /// A mistake in a configuration file, located at the offending value.

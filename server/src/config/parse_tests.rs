@@ -1,6 +1,6 @@
 //! Parsing rooms.toml: what a good file becomes, and where each kind of mistake is reported.
 use super::*;
-use crate::model::Role;
+use crate::model::{Lang, Role};
 use crate::schedule::Pattern;
 use chrono::Weekday;
 
@@ -116,7 +116,7 @@ fn areas_of_the_free_space_are_read() {
         panic!("not free");
     };
     assert_eq!(areas.len(), 3);
-    assert_eq!(areas[0].name, "大きなテーブル");
+    assert_eq!(areas[0].name.ja, "大きなテーブル");
     assert_eq!(areas[0].kind, AreaKind::Table);
     assert_eq!(areas[1].kind, AreaKind::Quiet);
     assert_eq!(
@@ -209,8 +209,8 @@ fn mistakes_are_reported_where_they_are() {
         ),
         (
             with("kind = \"free\"", "kind = \"free\"\ncolour = \"red\""),
-            "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `description`, \
-             `capacity`, `max_speakers`, `for_groups`, `for_roles`, `width`, `height`, `background`, \
+            "rooms.toml:13:1: unknown field `colour`, expected one of `id`, `kind`, `name`, `name_en`, `description`, \
+             `description_en`, `capacity`, `max_speakers`, `for_groups`, `for_roles`, `width`, `height`, `background`, \
              `area`, `host_roles`, `stage`, `session`, `pool`, `video`",
         ),
         (
@@ -362,7 +362,11 @@ fn accounts_settings_have_defaults_and_take_the_operators_words() {
     let config = SpaceConfig::from_toml(BASE, "rooms.toml").unwrap();
     assert_eq!(config.accounts.invitation_days, 14);
     assert_eq!(config.accounts.forget_after_days, 30);
-    assert!(!config.accounts.eligibility.is_empty());
+    assert!(!config.accounts.eligibility.ja.is_empty());
+    assert!(
+        config.accounts.eligibility.en.is_some(),
+        "the default has its English"
+    );
     assert!(!config.accounts.heard_from.is_empty());
     assert!(config.accounts.nickname_blocklist.is_empty());
 
@@ -371,8 +375,11 @@ fn accounts_settings_have_defaults_and_take_the_operators_words() {
          nickname_blocklist = [\" 運営 \"]\ninvitation_days = 7\nforget_after_days = 90\n"
     );
     let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
-    assert_eq!(config.accounts.eligibility, "仙台市に住んでいます");
-    assert_eq!(config.accounts.heard_from, ["チラシ"]);
+    assert_eq!(
+        config.accounts.eligibility,
+        Wording::from("仙台市に住んでいます")
+    );
+    assert_eq!(config.accounts.heard_from, [Wording::from("チラシ")]);
     assert_eq!(config.accounts.nickname_blocklist, ["運営"]);
     assert_eq!(config.accounts.invitation_days, 7);
     assert_eq!(config.accounts.forget_after_days, 90);
@@ -400,7 +407,7 @@ fn accounts_mistakes_are_reported_where_they_are() {
         (
             "[accounts]\ninvitations = 3\n",
             "rooms.toml:16:1: unknown field `invitations`, expected one of `eligibility`, \
-             `privacy_notice`, `heard_from`, `nickname_blocklist`, `invitation_days`, `forget_after_days`",
+             `eligibility_en`, `privacy_notice`, `privacy_notice_en`, `heard_from`, `heard_from_en`, `nickname_blocklist`, `invitation_days`, `forget_after_days`",
         ),
     ];
     for (extra, expected) in cases {
@@ -501,5 +508,118 @@ fn rooms_for_a_group_say_what_is_wrong_and_where() {
             "id = \"g\"\nkind = \"gallery\"\nname = \"g\"\nfor_roles = [\"family\"]"
         )),
         "rooms.toml:19:13: `for_roles` does not belong to a room of kind \"gallery\""
+    );
+}
+
+#[test]
+fn the_offices_contact_is_read_with_its_english() {
+    let config = SpaceConfig::from_toml(BASE, "rooms.toml").unwrap();
+    assert_eq!(config.space.contact, None);
+    let text = with(
+        "name = \"test\"\n",
+        "name = \"test\"\ncontact = \" センター 022-000-0000 \"\ncontact_en = \"Centre 022-000-0000\"\n",
+    );
+    let contact = SpaceConfig::from_toml(&text, "rooms.toml")
+        .unwrap()
+        .space
+        .contact
+        .unwrap();
+    assert_eq!(contact.ja, "センター 022-000-0000");
+    assert_eq!(contact.get(Lang::En), "Centre 022-000-0000");
+    assert_eq!(contact.get(Lang::Ja), "センター 022-000-0000");
+    let japanese_only = with(
+        "name = \"test\"\n",
+        "name = \"test\"\ncontact = \"センター\"\n",
+    );
+    let contact = SpaceConfig::from_toml(&japanese_only, "rooms.toml")
+        .unwrap()
+        .space
+        .contact
+        .unwrap();
+    assert_eq!(
+        contact.get(Lang::En),
+        "センター",
+        "English falls back to the Japanese"
+    );
+
+    assert_eq!(
+        err(&with(
+            "name = \"test\"\n",
+            "name = \"test\"\ncontact = \" \"\n"
+        )),
+        "rooms.toml:3:11: contact is empty (leave it out when there is none)"
+    );
+    assert_eq!(
+        err(&with(
+            "name = \"test\"\n",
+            "name = \"test\"\ncontact_en = \"Centre\"\n"
+        )),
+        "rooms.toml:3:14: contact_en needs contact, the Japanese it stands beside"
+    );
+    assert_eq!(
+        err(&with(
+            "name = \"test\"\n",
+            "name = \"test\"\ncontact = \"センター\"\ncontact_en = \"\"\n"
+        )),
+        "rooms.toml:4:14: contact_en is empty (leave it out, and English pages show the Japanese)"
+    );
+}
+
+#[test]
+fn operator_texts_take_an_english_variant() {
+    let text = format!(
+        "{}\ndescription = \"ひろば\"\ndescription_en = \"The plaza\"\nname_en = \"Free space\"\n\
+         [[room.area]]\nname = \"机\"\nname_en = \"Table\"\nkind = \"table\"\nx = 0\ny = 0\nwidth = 10\nheight = 10\n\
+         \n[[room]]\nid = \"g\"\nkind = \"gallery\"\nname = \"ギャラリー\"\n\
+         [[room.video]]\ntitle = \"紹介\"\ntitle_en = \"Introduction\"\nsrc = \"/media/a.mp4\"\n\
+         \n[accounts]\neligibility = \"仙台市に住んでいます\"\neligibility_en = \"I live in Sendai\"\n\
+         heard_from = [\"チラシ\", \"その他\"]\nheard_from_en = [\"A leaflet\", \"Other\"]\n",
+        with(
+            "name = \"test\"\n",
+            "name = \"test\"\nname_en = \"Test\"\nabout = \"居場所\"\nabout_en = \"A place\"\n"
+        )
+    );
+    let config = SpaceConfig::from_toml(&text, "rooms.toml").unwrap();
+    assert_eq!(config.space.name.get(Lang::En), "Test");
+    assert_eq!(config.space.name.get(Lang::Ja), "test");
+    assert_eq!(config.space.about.get(Lang::En), "A place");
+    let free = config.room("free").unwrap();
+    assert_eq!(free.name.get(Lang::En), "Free space");
+    assert_eq!(free.description.get(Lang::En), "The plaza");
+    let RoomKind::Free { areas, .. } = &free.kind else {
+        panic!("not free")
+    };
+    assert_eq!(areas[0].name.get(Lang::En), "Table");
+    let RoomKind::Gallery { videos } = &config.room("g").unwrap().kind else {
+        panic!("not a gallery")
+    };
+    assert_eq!(videos[0].title.get(Lang::En), "Introduction");
+    assert_eq!(
+        config.accounts.eligibility.get(Lang::En),
+        "I live in Sendai"
+    );
+    let heard: Vec<&str> = config
+        .accounts
+        .heard_from
+        .iter()
+        .map(|c| c.get(Lang::En))
+        .collect();
+    assert_eq!(heard, ["A leaflet", "Other"]);
+    // Without an English variant, English readers see the Japanese.
+    let plain = SpaceConfig::from_toml(BASE, "rooms.toml").unwrap();
+    assert_eq!(
+        plain.room("free").unwrap().name.get(Lang::En),
+        "フリースペース"
+    );
+
+    assert_eq!(
+        err(&format!("{BASE}name_en = \" \"\n")),
+        "rooms.toml:14:11: name_en is empty (leave it out, and English pages show the Japanese)"
+    );
+    assert_eq!(
+        err(&format!(
+            "{BASE}\n[accounts]\nheard_from = [\"チラシ\"]\nheard_from_en = [\"A leaflet\", \"Other\"]\n"
+        )),
+        "rooms.toml:17:17: heard_from_en has 2 choices, but heard_from has 1 (give each choice its English, in the same order)"
     );
 }

@@ -23,8 +23,11 @@ pub(super) struct RawFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAccounts {
     pub eligibility: Option<S<String>>,
+    pub eligibility_en: Option<S<String>>,
     pub privacy_notice: Option<S<String>>,
+    pub privacy_notice_en: Option<S<String>>,
     pub heard_from: Option<S<Vec<S<String>>>>,
+    pub heard_from_en: Option<S<Vec<S<String>>>>,
     #[serde(default)]
     pub nickname_blocklist: Vec<S<String>>,
     pub invitation_days: Option<S<i64>>,
@@ -35,12 +38,16 @@ pub(super) struct RawAccounts {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSpace {
     pub name: S<String>,
+    pub name_en: Option<S<String>>,
     #[serde(default)]
     pub about: String,
+    pub about_en: Option<S<String>>,
     pub timezone: Option<S<String>>,
     pub doors_open_minutes: Option<S<i64>>,
     pub closing_notices: Option<S<Vec<S<i64>>>>,
     pub consult_grace_minutes: Option<S<i64>>,
+    pub contact: Option<S<String>>,
+    pub contact_en: Option<S<String>>,
 }
 
 /// An `[[opening]]` or a `[[room.session]]`. Dates and times are `Value`s so that both
@@ -85,8 +92,10 @@ pub(super) struct RawRoom {
     pub id: S<String>,
     pub kind: S<String>,
     pub name: S<String>,
+    pub name_en: Option<S<String>>,
     #[serde(default)]
     pub description: String,
+    pub description_en: Option<S<String>>,
     pub capacity: Option<S<i64>>,
     pub max_speakers: Option<S<i64>>,
     // free and program: who the room is for
@@ -111,6 +120,7 @@ pub(super) struct RawRoom {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawVideo {
     pub title: S<String>,
+    pub title_en: Option<S<String>>,
     pub src: S<String>,
     pub poster: Option<S<String>>,
     pub captions: Option<S<String>>,
@@ -122,6 +132,7 @@ pub(super) struct RawVideo {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawArea {
     pub name: S<String>,
+    pub name_en: Option<S<String>>,
     pub kind: S<String>,
     pub x: S<i64>,
     pub y: S<i64>,

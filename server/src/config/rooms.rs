@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::model::{AgeGroup, Role};
+use crate::model::{AgeGroup, Lang, Role};
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
@@ -27,11 +27,12 @@ pub struct SpaceConfig {
 #[derive(Debug, Clone)]
 pub struct AccountsSettings {
     /// The statement an applicant confirms, e.g. "I live, work or study in Sendai".
-    pub eligibility: String,
+    pub eligibility: Wording,
     /// Shown beside the consent box.
-    pub privacy_notice: String,
-    /// The choices for "how did you hear of us" (optional to answer).
-    pub heard_from: Vec<String>,
+    pub privacy_notice: Wording,
+    /// The choices for "how did you hear of us" (optional to answer); the Japanese is what an
+    /// application keeps, whichever the applicant read.
+    pub heard_from: Vec<Wording>,
     /// Words a nickname must not contain (compared without case and width).
     pub nickname_blocklist: Vec<String>,
     /// How long an invitation link works (default 14).
@@ -41,12 +42,40 @@ pub struct AccountsSettings {
     pub forget_after_days: u32,
 }
 
+/// An operator's text from rooms.toml (`key`), with its English variant (`key_en`) when the
+/// operator gave one: English pages and e-mails use it, and the Japanese where there is none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wording {
+    pub ja: String,
+    pub en: Option<String>,
+}
+
+/// Japanese only (English readers see it too).
+impl From<&str> for Wording {
+    fn from(ja: &str) -> Wording {
+        Wording {
+            ja: ja.to_string(),
+            en: None,
+        }
+    }
+}
+
+impl Wording {
+    /// The text for a reader of `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match (lang, &self.en) {
+            (Lang::En, Some(en)) => en,
+            _ => &self.ja,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SpaceSettings {
+    /// Shown on the public page, the space page and in every e-mail.
+    pub name: Wording,
     /// Shown on the public page.
-    pub name: String,
-    /// Shown on the public page.
-    pub about: String,
+    pub about: Wording,
     pub timezone: chrono_tz::Tz,
     /// Program rooms admit participants this many minutes before a session (default 10).
     pub doors_open_minutes: u32,
@@ -54,13 +83,16 @@ pub struct SpaceSettings {
     pub closing_notices: Vec<u32>,
     /// A consultation in progress may run on this long after closing (default 30).
     pub consult_grace_minutes: u32,
+    /// How to reach the office that runs the space (a phone number and its hours, say):
+    /// told wherever a person is asked to contact it.
+    pub contact: Option<Wording>,
 }
 
 #[derive(Debug, Clone)]
 pub struct RoomConfig {
     pub id: String,
-    pub name: String,
-    pub description: String,
+    pub name: Wording,
+    pub description: Wording,
     pub capacity: usize,
     /// How many members may send voice, camera or screen here at once (each costs every
     /// listener a stream): 0 in the gallery, everyone in a consultation.
@@ -130,7 +162,7 @@ impl RoomKind {
 /// A `[[room.area]]`: a rectangle of the free space's map, in map units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Area {
-    pub name: String,
+    pub name: Wording,
     pub kind: AreaKind,
     pub x: u32,
     pub y: u32,
@@ -178,7 +210,7 @@ pub fn area_at(areas: &[Area], x: f32, y: f32) -> Option<usize> {
 
 #[derive(Debug, Clone)]
 pub struct Video {
-    pub title: String,
+    pub title: Wording,
     pub src: String,
     /// An image shown before the video plays.
     pub poster: Option<String>,
@@ -535,8 +567,13 @@ fn room(src: Source, r: &RawRoom) -> Result<RoomConfig, ConfigError> {
     };
     Ok(RoomConfig {
         id: id.clone(),
-        name: r.name.get_ref().clone(),
-        description: r.description.clone(),
+        name: values::wording(src, "name", r.name.get_ref(), r.name_en.as_ref())?,
+        description: values::wording(
+            src,
+            "description",
+            &r.description,
+            r.description_en.as_ref(),
+        )?,
         capacity: capacity as usize,
         max_speakers: max_speakers as usize,
         audience,
@@ -641,7 +678,7 @@ fn areas(src: Source, raw: &[&RawArea], width: u32, height: u32) -> Result<Vec<A
             ));
         }
         let area = Area {
-            name: name.to_string(),
+            name: values::wording(src, "name", name, a.name_en.as_ref())?,
             kind,
             x,
             y,
@@ -653,7 +690,7 @@ fn areas(src: Source, raw: &[&RawArea], width: u32, height: u32) -> Result<Vec<A
                 a.x.span(),
                 format!(
                     "area \"{name}\" overlaps area \"{}\" (areas must not overlap: a place is in one area at most)",
-                    other.name
+                    other.name.ja
                 ),
             ));
         }
@@ -709,7 +746,7 @@ fn video(src: Source, v: &RawVideo) -> Result<Video, ConfigError> {
         .cloned()
         .collect();
     Ok(Video {
-        title: v.title.get_ref().clone(),
+        title: values::wording(src, "title", v.title.get_ref(), v.title_en.as_ref())?,
         src: video_src.path,
         poster: poster.map(|p| p.path),
         captions: captions.map(|c| c.path),

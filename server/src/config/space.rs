@@ -37,8 +37,8 @@ pub(super) fn settings(src: Source, raw: &S<RawSpace>) -> Result<SpaceSettings, 
         }
     };
     Ok(SpaceSettings {
-        name: raw.name.get_ref().clone(),
-        about: raw.about.clone(),
+        name: values::wording(src, "name", raw.name.get_ref(), raw.name_en.as_ref())?,
+        about: values::wording(src, "about", &raw.about, raw.about_en.as_ref())?,
         timezone,
         doors_open_minutes: number(
             src,
@@ -54,6 +54,12 @@ pub(super) fn settings(src: Source, raw: &S<RawSpace>) -> Result<SpaceSettings, 
             raw.consult_grace_minutes.as_ref(),
             30,
             0..=240,
+        )?,
+        contact: values::optional_wording(
+            src,
+            "contact",
+            raw.contact.as_ref(),
+            raw.contact_en.as_ref(),
         )?,
     })
 }

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use toml::Value;
 
 use super::raw::{RawRule, S};
-use super::{ConfigError, Source};
+use super::{ConfigError, Source, Wording};
 use crate::schedule::rules::{MonthDay, OpeningRule, Pattern};
 
 /// What a TOML value is, in words, for messages such as "expected a time, found a number".
@@ -297,5 +297,49 @@ pub(super) fn number(
                 allowed.end()
             ),
         )),
+    }
+}
+
+/// An operator's text and its English variant `<key>_en`, which may not be blank when given.
+pub(super) fn wording(
+    src: Source,
+    key: &str,
+    ja: &str,
+    en: Option<&S<String>>,
+) -> Result<Wording, ConfigError> {
+    let en = match en {
+        None => None,
+        Some(v) if v.get_ref().trim().is_empty() => {
+            return Err(src.error(
+                v.span(),
+                format!("{key}_en is empty (leave it out, and English pages show the Japanese)"),
+            ))
+        }
+        Some(v) => Some(v.get_ref().trim().to_string()),
+    };
+    Ok(Wording {
+        ja: ja.to_string(),
+        en,
+    })
+}
+
+/// An optional operator's text: `<key>_en` only beside the `<key>` it translates.
+pub(super) fn optional_wording(
+    src: Source,
+    key: &str,
+    ja: Option<&S<String>>,
+    en: Option<&S<String>>,
+) -> Result<Option<Wording>, ConfigError> {
+    match (ja, en) {
+        (None, None) => Ok(None),
+        (None, Some(v)) => Err(src.error(
+            v.span(),
+            format!("{key}_en needs {key}, the Japanese it stands beside"),
+        )),
+        (Some(v), _) if v.get_ref().trim().is_empty() => Err(src.error(
+            v.span(),
+            format!("{key} is empty (leave it out when there is none)"),
+        )),
+        (Some(v), en) => wording(src, key, v.get_ref().trim(), en).map(Some),
     }
 }

@@ -15,13 +15,13 @@ pub async fn ics(State(state): State<AppState>) -> impl IntoResponse {
         .schedule
         .windows(today, today + Duration::days(DAYS - 1));
     let name_of = |window: &Window| match &window.room {
-        None => format!("{}（開室）", state.space.space.name),
+        None => format!("{}（開室）", state.space.space.name.ja),
         Some(room) => state.space.room(room).map_or_else(
             || room.clone(),
-            |r| format!("{}（{}）", r.name, state.space.space.name),
+            |r| format!("{}（{}）", r.name.ja, state.space.space.name.ja),
         ),
     };
-    let body = render(&state.space.space.name, &windows, name_of, now);
+    let body = render(&state.space.space.name.ja, &windows, name_of, now);
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

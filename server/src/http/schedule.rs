@@ -61,11 +61,23 @@ pub async fn status(State(state): State<AppState>) -> Response {
                     | crate::config::RoomKind::Gallery { .. }
             )
         })
-        .map(|room| json!({ "id": room.id, "name": room.name, "kind": kind_name(&room.kind), "description": room.description }))
+        .map(|room| {
+            json!({
+                "id": room.id,
+                "name": room.name.ja,
+                "name_en": room.name.en,
+                "kind": kind_name(&room.kind),
+                "description": room.description.ja,
+                "description_en": room.description.en,
+            })
+        })
         .collect();
+    // Each of the operator's texts with its English (`_en`, null when there is none).
     Json(json!({
-        "name": settings.name,
-        "about": settings.about,
+        "name": settings.name.ja,
+        "name_en": settings.name.en,
+        "about": settings.about.ja,
+        "about_en": settings.about.en,
         "timezone": state.schedule.timezone().name(),
         "now": now.with_timezone(&state.schedule.timezone()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         // A page counting down to `closes_at` runs its clock this much faster (a rehearsal).
@@ -74,6 +86,9 @@ pub async fn status(State(state): State<AppState>) -> Response {
         "closes_at": status.closes_at,
         "next_opening": status.next_opening,
         "rooms": rooms,
+        // How to reach the office, for the pages that ask a person to get in touch.
+        "contact": settings.contact.as_ref().map(|c| &c.ja),
+        "contact_en": settings.contact.as_ref().and_then(|c| c.en.as_ref()),
     }))
     .into_response()
 }

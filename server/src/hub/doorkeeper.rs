@@ -1,5 +1,6 @@
 //! The doorkeeper watches the clock: it warns before closing, says goodbye at closing (letting
-//! a consultation in progress run on for its grace period), and ends program sessions.
+//! a consultation in progress run on for its grace period, and telling staff, who stay, that
+//! the space is now closed), tells whoever is in when it opens, and ends program sessions.
 //!
 //! Stateless by design: each wake-up fires every event whose instant passed since the last
 //! one, computed from the same schedule windows the calendar shows. A fast clock or a late
@@ -23,6 +24,7 @@ const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq)]
 enum Event {
+    Opened,
     ClosingSoon {
         minutes: u32,
         closes_at: DateTime<FixedOffset>,
@@ -118,6 +120,15 @@ fn planned(
     let mut planned = Vec::new();
     for window in schedule.windows(first, last) {
         let end = window.end.with_timezone(&Utc);
+        let start = window.start.with_timezone(&Utc);
+        // Back-to-back windows are one opening: nothing opens at the seam.
+        if window.room.is_none()
+            && schedule
+                .open_window_at(start - Duration::seconds(1))
+                .is_none()
+        {
+            planned.push((start, Event::Opened));
+        }
         match window.room {
             Some(room) => planned.push((end, Event::SessionEnded { room })),
             // Back-to-back windows are one opening: nothing closes at the seam.
@@ -150,6 +161,13 @@ async fn act(hub: &Hub, event: Event) {
     tracing::info!(?event, "doorkeeper");
     let now = hub.clock.now();
     match event {
+        // Only staff can be in before it opens: their page stops saying it is closed.
+        Event::Opened => {
+            let opened = space_changed(hub);
+            for session in hub.online_sessions() {
+                session.deliver_or_close(opened.clone());
+            }
+        }
         Event::ClosingSoon { minutes, closes_at } => {
             let notice = frame(&ServerMessage::Notice {
                 kind: NoticeKind::Closing,
@@ -167,11 +185,17 @@ async fn act(hub: &Hub, event: Event) {
                 message: words::consult_grace(&grace_until),
                 until: grace_until,
             });
+            let closed = space_changed(hub);
             for session in hub.online_sessions() {
+                let stays = session.role.has(Grant::EnterWhenClosed);
                 if in_consultation.contains(&session.id) {
                     session.deliver_or_close(grace.clone());
-                } else if !session.role.has(Grant::EnterWhenClosed) {
+                } else if !stays {
                     say_goodbye(hub, &session, now);
+                }
+                // Staff stay on in a closed space: they are told it is closed now.
+                if stays {
+                    session.deliver_or_close(closed.clone());
                 }
             }
         }
@@ -195,6 +219,13 @@ async fn act(hub: &Hub, event: Event) {
             }
         }
     }
+}
+
+/// The space as it is now (opened or closed a moment ago), as `welcome` gives it.
+fn space_changed(hub: &Hub) -> Frame {
+    frame(&ServerMessage::SpaceChanged {
+        space: hub.space_info(),
+    })
 }
 
 fn say_goodbye(hub: &Hub, session: &SessionHandle, now: DateTime<Utc>) {
@@ -289,6 +320,39 @@ mod tests {
         ];
         // The 19:00–20:30 peer salon ends at 20:30 on the 4th Wednesday only (12-23), not here.
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_space_opens_once_a_day_at_its_first_window() {
+        let (schedule, settings) = shipped();
+        let got = events(
+            &schedule,
+            &settings,
+            at("2026-12-09T00:00:00+09:00"),
+            at("2026-12-09T14:00:00+09:00"),
+        );
+        assert_eq!(got, vec![(at("2026-12-09T13:00:00+09:00"), Event::Opened)]);
+        // Two windows that touch are one opening: no second `Opened` at the seam.
+        let text = concat!(
+            "[space]\nname = \"t\"\n",
+            "[[opening]]\nrule = \"weekly\"\nweekdays = [\"wed\"]\nstart = \"10:00\"\nend = \"12:00\"\n",
+            "[[opening]]\nrule = \"weekly\"\nweekdays = [\"wed\"]\nstart = \"12:00\"\nend = \"15:00\"\n",
+            "[[room]]\nid = \"free\"\nkind = \"free\"\nname = \"ひろば\"\n",
+        );
+        let config = SpaceConfig::from_toml(text, "rooms.toml").unwrap();
+        let opened: Vec<_> = events(
+            &config.schedule(),
+            &config.space,
+            at("2026-12-09T00:00:00+09:00"),
+            at("2026-12-09T23:00:00+09:00"),
+        )
+        .into_iter()
+        .filter(|(_, e)| *e == Event::Opened)
+        .collect();
+        assert_eq!(
+            opened,
+            vec![(at("2026-12-09T10:00:00+09:00"), Event::Opened)]
+        );
     }
 
     #[test]

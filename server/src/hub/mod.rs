@@ -345,7 +345,8 @@ impl Hub {
     pub fn space_info(&self) -> SpaceInfo {
         let status = self.schedule.status(self.clock.now());
         SpaceInfo {
-            name: self.space.space.name.clone(),
+            name: self.space.space.name.ja.clone(),
+            name_en: self.space.space.name.en.clone(),
             timezone: self.space.space.timezone.name().to_string(),
             open: status.open,
             closes_at: status.closes_at,
@@ -389,7 +390,8 @@ impl Hub {
                         videos
                             .iter()
                             .map(|v| VideoInfo {
-                                title: v.title.clone(),
+                                title: v.title.ja.clone(),
+                                title_en: v.title.en.clone(),
                                 src: v.src.clone(),
                                 poster: v.poster.clone(),
                                 captions: v.captions.clone(),
@@ -403,8 +405,10 @@ impl Hub {
                 RoomInfo {
                     id: id.to_string(),
                     kind,
-                    name: config.name.clone(),
-                    description: config.description.clone(),
+                    name: config.name.ja.clone(),
+                    name_en: config.name.en.clone(),
+                    description: config.description.ja.clone(),
+                    description_en: config.description.en.clone(),
                     capacity: config.capacity,
                     map,
                     stage,
@@ -515,7 +519,8 @@ fn first_conn() -> u64 {
 /// How the page learns of an area of the map.
 fn area_info(area: &crate::config::Area) -> AreaInfo {
     AreaInfo {
-        name: area.name.clone(),
+        name: area.name.ja.clone(),
+        name_en: area.name.en.clone(),
         kind: match area.kind {
             AreaKind::Table => AreaKindName::Table,
             AreaKind::Quiet => AreaKindName::Quiet,

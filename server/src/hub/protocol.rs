@@ -252,7 +252,13 @@ pub struct RoomInfo {
     pub id: String,
     pub kind: RoomKindName,
     pub name: String,
+    /// The operator's English for `name` and `description`, when given: an English page
+    /// shows them (and `name` without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_en: Option<String>,
     pub capacity: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub map: Option<MapSize>,
@@ -315,6 +321,8 @@ pub struct MapSize {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AreaInfo {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub kind: AreaKindName,
     pub x: u32,
     pub y: u32,
@@ -332,6 +340,8 @@ pub enum AreaKindName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VideoInfo {
     pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
     pub src: String,
     /// An image shown before the video plays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -346,6 +356,8 @@ pub struct VideoInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpaceInfo {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub timezone: String,
     pub open: bool,
     #[serde(
@@ -493,6 +505,10 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rid: Option<Rid>,
         rooms: Vec<RoomOccupancy>,
+    },
+    /// The space opened, or closed while you stay (staff): its state now, as in `welcome`.
+    SpaceChanged {
+        space: SpaceInfo,
     },
     /// The server is about to close this connection (see `reason`).
     Goodbye {

@@ -34,15 +34,22 @@ const NOT_YOU_EN: &str =
     "If you did not ask for this, you can simply delete this e-mail; nothing else will happen.";
 
 impl Letter<'_> {
-    /// Subject and body in `lang`, signed with the space's name.
-    pub fn render(&self, lang: Lang, space: &str) -> (String, String) {
+    /// Subject and body in `lang`, signed with the space's name and, when the operator gave
+    /// one, how to reach the office (the letters that ask a person to get in touch point here).
+    pub fn render(&self, lang: Lang, space: &str, contact: Option<&str>) -> (String, String) {
         let (subject, body) = match lang {
             Lang::Ja => self.japanese(),
             Lang::En => self.english(),
         };
         let signature = match lang {
-            Lang::Ja => format!("\n\n――\n{space}\nこのメールは送信専用のアドレスからお送りしています。"),
-            Lang::En => format!("\n\n--\n{space}\nThis e-mail was sent from an address that does not receive replies."),
+            Lang::Ja => format!(
+                "\n\n――\n{space}\nこのメールは送信専用のアドレスからお送りしています。{}",
+                contact.map(|c| format!("\nお問い合わせ先: {c}")).unwrap_or_default()
+            ),
+            Lang::En => format!(
+                "\n\n--\n{space}\nThis e-mail was sent from an address that does not receive replies.{}",
+                contact.map(|c| format!("\nContact: {c}")).unwrap_or_default()
+            ),
         };
         (
             format!("【{space}】{subject}"),
@@ -266,7 +273,7 @@ mod tests {
     fn every_letter_in_both_languages_carries_its_values_and_no_placeholder() {
         for (letter, values) in every_letter() {
             for lang in [Lang::Ja, Lang::En] {
-                let (subject, body) = letter.render(lang, "ここにいるよ。");
+                let (subject, body) = letter.render(lang, "ここにいるよ。", None);
                 assert!(subject.starts_with("【ここにいるよ。】"), "{subject}");
                 assert!(body.contains("ここにいるよ。"), "{body}");
                 for value in values {
@@ -284,11 +291,23 @@ mod tests {
             link: "https://x.jp/register#t=abc",
             expires: "12月23日(水) 13:00",
         }
-        .render(Lang::Ja, "居場所");
+        .render(Lang::Ja, "居場所", None);
         assert!(
             body.lines().any(|l| l == "https://x.jp/register#t=abc"),
             "{body}"
         );
         assert!(body.contains("参加者として"));
+    }
+
+    #[test]
+    fn every_letter_says_how_to_reach_the_office_when_the_operator_gave_it() {
+        for (letter, _) in every_letter() {
+            let (_, ja) = letter.render(Lang::Ja, "居場所", Some("センター 022-000-0000"));
+            assert!(ja.contains("お問い合わせ先: センター 022-000-0000"), "{ja}");
+            let (_, en) = letter.render(Lang::En, "Ibasho", Some("Centre 022-000-0000"));
+            assert!(en.contains("Contact: Centre 022-000-0000"), "{en}");
+            let (_, none) = letter.render(Lang::Ja, "居場所", None);
+            assert!(!none.contains("お問い合わせ先"), "{none}");
+        }
     }
 }

@@ -28,8 +28,15 @@ pub struct Mail {
 }
 
 impl Mail {
-    pub fn new(to: &str, lang: Lang, space: &str, letter: &Letter<'_>) -> Mail {
-        let (subject, body) = letter.render(lang, space);
+    /// `contact`: how to reach the office, in `lang`, for the signature.
+    pub fn new(
+        to: &str,
+        lang: Lang,
+        space: &str,
+        contact: Option<&str>,
+        letter: &Letter<'_>,
+    ) -> Mail {
+        let (subject, body) = letter.render(lang, space, contact);
         Mail {
             to: to.to_string(),
             subject,

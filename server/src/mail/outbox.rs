@@ -94,6 +94,7 @@ mod tests {
             "sora@example.org",
             Lang::Ja,
             "テストの居場所",
+            None,
             &Letter::LoginLink {
                 link: "http://127.0.0.1:8080/login#t=abc",
                 minutes: 20,

@@ -3,7 +3,7 @@
 //! missed a positions batch gets a complete one next. Also the free space's hearing rule
 //! (areas before distance) and the quiet corner's 休憩中.
 use super::*;
-use crate::config::{Area, AreaKind};
+use crate::config::{Area, AreaKind, Wording};
 use crate::hub::handle::SessionShared;
 use crate::hub::limits::OUTBOUND_QUEUE;
 use crate::hub::protocol::{CloseCode, Status};
@@ -18,7 +18,7 @@ fn free_room() -> RoomHandle {
 
 fn area(kind: AreaKind, x: u32, y: u32, width: u32, height: u32) -> Area {
     Area {
-        name: format!("{kind:?}"),
+        name: Wording::from(format!("{kind:?}").as_str()),
         kind,
         x,
         y,
@@ -39,7 +39,7 @@ fn free_room_with(areas: Vec<Area>) -> RoomHandle {
     let config = RoomConfig {
         id: "free".into(),
         name: "フリースペース".into(),
-        description: String::new(),
+        description: Wording::default(),
         capacity: 10,
         max_speakers: 20,
         audience: Default::default(),
