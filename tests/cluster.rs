@@ -10,11 +10,13 @@
 mod support;
 
 use base64::Engine;
+use rtc_peer::Peer;
 use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use std::collections::HashMap;
 use std::time::Duration;
+use support::voice::Member as VoiceMember;
 use support::{Client, Server, TEST_ROOMS, WAIT};
 use tokio::time::{timeout, Instant};
 
@@ -473,4 +475,52 @@ async fn the_host_killed_twenty_times_loses_and_repeats_nothing() {
 #[tokio::test]
 async fn a_draining_host_hands_over_and_exits_cleanly() {
     host_goes_again_and_again(20, 3, Loss::Drained).await;
+}
+
+/// A member with voice whose WebSocket is on node `node`, in `hiroba`.
+async fn speaker(nodes: &Nodes, node: usize, token: &str) -> VoiceMember {
+    let mut ws = Client::connect(nodes.node(node)).await;
+    ws.auth(token).await;
+    ws.join("hiroba").await;
+    VoiceMember::start_voice(ws, Peer::new().await).await
+}
+
+/// Two members hear each other: each publishes, the other answers the offer and receives
+/// fresh RTP from them.
+async fn hear_each_other(a: &mut VoiceMember, b: &mut VoiceMember) {
+    a.walk(100.0, 150.0).await;
+    b.walk(150.0, 150.0).await;
+    a.set_status("can_talk").await;
+    a.publish().await;
+    b.answer_all_offers().await;
+    b.hears(a).await;
+    b.set_status("can_talk").await;
+    b.publish().await;
+    a.answer_all_offers().await;
+    a.hears(b).await;
+}
+
+#[tokio::test]
+async fn voice_goes_through_the_room_hosts_media_engine_and_comes_back_after_it_dies() {
+    let Some(mut nodes) = Nodes::start(3).await else {
+        return;
+    };
+    let (sora, umi) = (
+        nodes.token("participant", "そら").await,
+        nodes.token("participant", "うみ").await,
+    );
+    // そら's node hosts the room; うみ's WebSocket is on another node, her voice on the host's.
+    let mut a = speaker(&nodes, 0, &sora).await;
+    let mut b = speaker(&nodes, 1, &umi).await;
+    hear_each_other(&mut a, &mut b).await;
+
+    // The host dies: both come back through the nodes left, start voice again (as the page
+    // does), and hear each other through the new host's media engine.
+    nodes.servers[0].as_mut().unwrap().kill().await;
+    nodes.servers[0] = None;
+    assert_eq!(a.ws.expect_close(TAKEOVER).await.0, 1006);
+    assert_eq!(b.ws.expect_close(TAKEOVER).await.0, 4007);
+    let mut b = speaker(&nodes, 1, &umi).await;
+    let mut a = speaker(&nodes, 2, &sora).await;
+    hear_each_other(&mut a, &mut b).await;
 }

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod smtp;
+pub mod voice;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};

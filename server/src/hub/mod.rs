@@ -317,7 +317,12 @@ impl Hub {
     /// Takes the media engine's speaking changes to the rooms the speakers are in.
     pub async fn relay_speaking(self, mut changes: tokio::sync::mpsc::Receiver<Speaking>) {
         while let Some(change) = changes.recv().await {
-            let Some(session) = self.find(&change.member).filter(|s| s.conn == change.peer) else {
+            // A member connected here, or one of another node in a room hosted here.
+            let session = self
+                .find(&change.member)
+                .filter(|s| s.conn == change.peer)
+                .or_else(|| self.relay.as_ref()?.stand_in(change.peer));
+            let Some(session) = session else {
                 continue;
             };
             // Media stays on the room's host, so the room is here.

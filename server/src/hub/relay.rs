@@ -8,9 +8,9 @@
 //! reconnect (4007) and resume from the room's story in Redis, so nothing they were told is
 //! lost or repeated.
 use super::handle::{Remote, SessionHandle, SessionShared};
-use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason};
+use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
 use super::room::RoomCommand;
-use super::wire::{self, Answer, Command, How, Present, Who, Wire};
+use super::wire::{self, Answer, Command, How, Present, VoiceOp, Who, Wire};
 use super::Hub;
 use crate::cluster::{Bus, Cluster, Heard, To};
 use crate::model::PublicId;
@@ -182,6 +182,33 @@ impl Relay {
         sent
     }
 
+    /// Sends a voice request of a member connected here to the node hosting their room.
+    pub fn voice(&self, node: &str, session: &SessionHandle, rid: Option<Rid>, op: VoiceOp) {
+        let wire = Wire::Voice {
+            from: self.0.node.to_string(),
+            who: Who {
+                conn: session.conn,
+                member: session.id.clone(),
+                role: session.role,
+                view: None,
+            },
+            rid,
+            op,
+        };
+        self.0
+            .bus
+            .send(&To::Node(node.to_string()), wire.encode(None));
+    }
+
+    /// The stand-in for a member of another node on connection `conn`, if one is here.
+    pub fn stand_in(&self, conn: u64) -> Option<SessionHandle> {
+        self.0
+            .stand_ins
+            .iter()
+            .find(|e| e.key().1 == conn)
+            .map(|e| e.value().clone())
+    }
+
     /// A frame for every member connected anywhere (`member` None), or for one member
     /// wherever they are connected.
     pub fn everyone(&self, frame: &str, member: Option<PublicId>) -> bool {
@@ -302,6 +329,19 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                     let _ = reply.send(present);
                 }
                 _ => tracing::warn!(ask, "another node answered a question with something else"),
+            }
+        }
+        Wire::Voice { from, who, rid, op } => {
+            let key: (Arc<str>, u64) = (from.as_str().into(), who.conn);
+            let Some(session) = inner.stand_ins.get(&key).map(|s| s.clone()) else {
+                // Not in a room here (it moved): they reconnect and start voice again.
+                relay.close_there(&from, who.conn, CloseCode::Moving);
+                return;
+            };
+            if let Err(error) = super::session::run_voice(hub, &session, rid, op).await {
+                session.reply(super::handle::Frame::from(
+                    super::protocol::ServerMessage::Error(*error).to_text(),
+                ));
             }
         }
         Wire::SignOut { member } => hub.sign_out_here(&member),
@@ -530,6 +570,7 @@ async fn watch_nodes(hub: &Hub, relay: &Relay) {
             .collect();
         for session in gone {
             relay.0.stand_ins.remove(&(node.clone(), session.conn));
+            hub.media.close(session.conn);
             if let Some(room) = session.room().and_then(|id| hub.rooms.here(&id)) {
                 room.send(RoomCommand::Leave {
                     session,

@@ -14,6 +14,7 @@ use super::protocol::{
 use super::rate::Limiters;
 use super::room::{chat_problem, RoomCommand};
 use super::rooms::RoomRef;
+use super::wire::VoiceOp;
 use super::writer::{self, finish, send_direct, write_batch};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
@@ -24,6 +25,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 mod voice;
+pub(super) use voice::run as run_voice;
 
 /// `until_auth` (the connection's place among its address's unauthenticated ones) is let go
 /// once `auth` succeeds.
@@ -111,7 +113,13 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     .await;
     drop(socket);
     drop(place);
-    hub.media.close(session.conn);
+    // The peer connection is on the media engine of the room's host.
+    match &room {
+        Some(RoomRef::Elsewhere { node, relay, .. }) => {
+            relay.voice(node, &session, None, VoiceOp::Stop)
+        }
+        _ => hub.media.close(session.conn),
+    }
     if let Some(room) = room.filter(|_| !leaves_now) {
         tokio::select! {
             _ = tokio::time::sleep(COMEBACK_GRACE) => {}
@@ -405,21 +413,19 @@ impl Reader<'_> {
                 self.reply(ServerMessage::Overview { rid, rooms });
                 Ok(())
             }
-            ClientMessage::VoiceStart { rid } => {
-                self.voice_start(rid);
-                Ok(())
+            ClientMessage::VoiceStart { rid } => self.voice(rid, VoiceOp::Start).await,
+            ClientMessage::VoiceStop { rid } => self.voice(rid, VoiceOp::Stop).await,
+            ClientMessage::VoiceAnswer { rid, sdp } => {
+                self.voice(rid, VoiceOp::Answer { sdp }).await
             }
-            ClientMessage::VoiceStop { rid } => {
-                self.voice_stop(rid).await;
-                Ok(())
-            }
-            ClientMessage::VoiceAnswer { rid, sdp } => self.voice_answer(rid, sdp).await,
             ClientMessage::VoiceCandidate { rid, candidate } => {
-                self.voice_candidate(rid, candidate).await
+                self.voice(rid, VoiceOp::Candidate { candidate }).await
             }
-            ClientMessage::VoicePublish { rid, kind } => self.voice_publish(rid, kind, true).await,
+            ClientMessage::VoicePublish { rid, kind } => {
+                self.voice(rid, VoiceOp::Publish { kind }).await
+            }
             ClientMessage::VoiceUnpublish { rid, kind } => {
-                self.voice_publish(rid, kind, false).await
+                self.voice(rid, VoiceOp::Unpublish { kind }).await
             }
             ClientMessage::VoiceMute { rid, member, muted } => {
                 self.voice_mute(rid, member, muted).await
@@ -463,7 +469,9 @@ impl Reader<'_> {
         };
         let current = self.session.room();
         let rejoined = current.as_ref().is_some_and(|id| id == room.id());
-        let previous = current.filter(|id| id != room.id());
+        let previous = current
+            .filter(|id| id != room.id())
+            .and_then(|id| self.hub.room(&id));
         let session = self.session.clone();
         let join_rid = rid.clone();
         ask(&room, &rid, |reply| RoomCommand::Join {
@@ -476,10 +484,10 @@ impl Reader<'_> {
         // Whatever was sent in another room stops: here the member chooses again whether to
         // speak, and asks for a place among this room's speakers.
         if !rejoined {
-            self.hub.media.unpublish_all(self.session.conn);
+            self.voice_moves(previous.as_ref(), &room);
         }
         // Leave the old room only once the new one has said yes: a full room leaves you where you were.
-        if let Some(old) = previous.and_then(|id| self.hub.room(&id)) {
+        if let Some(old) = previous {
             old.send(RoomCommand::Leave {
                 session: self.session.clone(),
                 reason: Some(LeaveReason::Left),

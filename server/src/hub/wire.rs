@@ -37,6 +37,15 @@ pub enum Wire {
     Close { conn: u64, code: u16 },
     /// To the node that asked: the answer to question `ask`.
     Answer { ask: u64, answer: Answer },
+    /// To the node hosting the member's room, whose media engine carries the room's voice: a
+    /// voice request of the member on connection `who.conn` of node `from`.
+    Voice {
+        from: String,
+        who: Who,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<Rid>,
+        op: VoiceOp,
+    },
     /// To every node: close this member's connection (4001), e.g. their account was deleted.
     SignOut { member: PublicId },
     /// To every node: a frame (the text after the line) for every member connected there, or
@@ -127,6 +136,28 @@ pub enum Command {
         speaker: bool,
         rid: Option<Rid>,
     },
+}
+
+/// A member's request to the media engine (docs/protocol.md, Voice), wherever it is served.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "v", rename_all = "snake_case")]
+pub enum VoiceOp {
+    Start,
+    Stop,
+    Answer {
+        sdp: String,
+    },
+    Candidate {
+        candidate: String,
+    },
+    Publish {
+        kind: TrackKind,
+    },
+    Unpublish {
+        kind: TrackKind,
+    },
+    /// The member moved to another room of the same host: whatever they sent stops.
+    UnpublishAll,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,10 +1,12 @@
 //! One connection's voice requests: signalling relayed to the media engine, publishing only
 //! where the room says this member may speak, and the room's stage and mute controls.
-use super::super::handle::Frame;
+use super::super::handle::{Frame, SessionHandle};
 use super::super::inbound::{error_body, Reject};
 use super::super::protocol::{ErrorBody, ErrorCode, Rid, ServerMessage};
 use super::super::room::RoomCommand;
-use super::super::words;
+use super::super::rooms::RoomRef;
+use super::super::wire::VoiceOp;
+use super::super::{words, Hub};
 use super::Reader;
 use crate::auth::Grant;
 use crate::media::{MediaError, Reply, TrackKind};
@@ -12,122 +14,35 @@ use crate::model::PublicId;
 use tokio::sync::oneshot;
 
 impl Reader<'_> {
-    /// Starts (or starts over) the peer connection; the media engine sends the offers, and
-    /// the reply before the first of them.
-    pub(super) fn voice_start(&self, rid: Option<Rid>) {
-        let session = self.session.clone();
-        let replied = self.session.clone();
-        self.hub.media.open(
-            session.conn,
-            session.id.clone(),
-            Box::new(move |offer| {
-                let message = ServerMessage::VoiceOffer {
-                    sdp: offer.sdp,
-                    tracks: offer.tracks,
-                    uplinks: offer.uplinks,
-                };
-                session.deliver_or_close(Frame::from(message.to_text()));
-            }),
-            Box::new(move |result| {
-                let message = match result {
-                    Ok(()) => ServerMessage::Ack { rid, seq: None },
-                    Err(error) => ServerMessage::Error(media_error(rid, error)),
-                };
-                replied.deliver_or_close(Frame::from(message.to_text()));
-            }),
-        );
-    }
-
-    pub(super) async fn voice_stop(&self, rid: Option<Rid>) {
-        self.hub.media.close(self.session.conn);
-        self.release_publish(None).await;
-        self.reply(ServerMessage::Ack { rid, seq: None });
-    }
-
-    pub(super) async fn voice_answer(&self, rid: Option<Rid>, sdp: String) -> Result<(), Reject> {
-        let (reply, outcome) = self.media_reply(&rid);
-        self.hub.media.answer(self.session.conn, sdp, reply);
-        outcome_of(rid, outcome).await
-    }
-
-    pub(super) async fn voice_candidate(
-        &self,
-        rid: Option<Rid>,
-        candidate: String,
-    ) -> Result<(), Reject> {
-        let (reply, outcome) = self.media_reply(&rid);
-        self.hub
-            .media
-            .candidate(self.session.conn, candidate, reply);
-        outcome_of(rid, outcome).await
-    }
-
-    /// Publishing is the room's decision (status, stage, mute, places left); the engine only
-    /// adds the line.
-    pub(super) async fn voice_publish(
-        &self,
-        rid: Option<Rid>,
-        kind: TrackKind,
-        publish: bool,
-    ) -> Result<(), Reject> {
-        if !publish {
-            let (reply, outcome) = self.media_reply(&rid);
-            self.hub
-                .media
-                .publish(self.session.conn, kind, false, reply);
-            let result = outcome_of(rid, outcome).await;
-            self.release_publish(Some(kind)).await;
-            return result;
+    /// A voice request: served by this node's media engine, or by the one of the node hosting
+    /// the member's room (a room's media stays with its host), which answers through the
+    /// member's stand-in there.
+    pub(super) async fn voice(&self, rid: Option<Rid>, op: VoiceOp) -> Result<(), Reject> {
+        let room = self.session.room().and_then(|id| self.hub.room(&id));
+        if let Some(RoomRef::Elsewhere { node, relay, .. }) = room {
+            relay.voice(&node, &self.session, rid, op);
+            return Ok(());
         }
-        let room = self.current_room(&rid)?;
-        let (reply, answer) = oneshot::channel();
-        room.send(RoomCommand::Publish {
-            session: self.session.clone(),
-            kind,
-            reply,
-        })
-        .await;
-        match answer.await {
-            Ok(Ok(())) => {}
-            Ok(Err(mut refusal)) => {
-                refusal.rid = rid;
-                return Err(refusal);
+        run(self.hub, &self.session, rid, op).await
+    }
+
+    /// The member moved from one room to another: whatever they sent stops. When the new room
+    /// is hosted by another node than the old one, the peer connection on the old node's media
+    /// engine closes (the page starts voice again, then with the new room's host).
+    pub(super) fn voice_moves(&self, from: Option<&RoomRef>, to: &RoomRef) {
+        let host = |room: Option<&RoomRef>| match room {
+            Some(RoomRef::Elsewhere { node, relay, .. }) => Some((node.clone(), relay.clone())),
+            _ => None,
+        };
+        let (old, new) = (host(from), host(Some(to)));
+        let same = old.as_ref().map(|(n, _)| n) == new.as_ref().map(|(n, _)| n);
+        match (old, same) {
+            (None, true) => self.hub.media.unpublish_all(self.session.conn),
+            (None, false) => self.hub.media.close(self.session.conn),
+            (Some((node, relay)), true) => {
+                relay.voice(&node, &self.session, None, VoiceOp::UnpublishAll)
             }
-            Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
-        }
-        let (reply, outcome) = self.media_reply(&rid);
-        self.hub.media.publish(self.session.conn, kind, true, reply);
-        let result = outcome_of(rid, outcome).await;
-        if result.is_err() {
-            self.release_publish(Some(kind)).await;
-        }
-        result
-    }
-
-    /// A reply for the media engine: it queues the `ack` itself, before any offer the request
-    /// sets off (docs/protocol.md: the ack, then the offer); the outcome comes back for errors.
-    fn media_reply(&self, rid: &Option<Rid>) -> (Reply, oneshot::Receiver<Result<(), MediaError>>) {
-        let session = self.session.clone();
-        let rid = rid.clone();
-        let (tx, rx) = oneshot::channel();
-        let reply: Reply = Box::new(move |result| {
-            if result.is_ok() {
-                let ack = ServerMessage::Ack { rid, seq: None };
-                session.deliver_or_close(Frame::from(ack.to_text()));
-            }
-            let _ = tx.send(result);
-        });
-        (reply, rx)
-    }
-
-    /// Tells the room this connection no longer sends `kind` (`None`: anything).
-    async fn release_publish(&self, kind: Option<TrackKind>) {
-        if let Ok(room) = self.current_room(&None) {
-            room.send(RoomCommand::Unpublish {
-                session: self.session.clone(),
-                kind,
-            })
-            .await;
+            (Some((node, relay)), false) => relay.voice(&node, &self.session, None, VoiceOp::Stop),
         }
     }
 
@@ -177,6 +92,142 @@ impl Reader<'_> {
         })
         .await;
         Ok(())
+    }
+}
+
+/// Serves a voice request on this node's media engine, for a member connected here or (a
+/// stand-in) on another node; the member's room, if any, is hosted here.
+pub(in crate::hub) async fn run(
+    hub: &Hub,
+    session: &SessionHandle,
+    rid: Option<Rid>,
+    op: VoiceOp,
+) -> Result<(), Reject> {
+    match op {
+        VoiceOp::Start => {
+            start(hub, session, rid);
+            Ok(())
+        }
+        VoiceOp::Stop => {
+            hub.media.close(session.conn);
+            release_publish(hub, session, None).await;
+            session.reply(Frame::from(ServerMessage::Ack { rid, seq: None }.to_text()));
+            Ok(())
+        }
+        VoiceOp::Answer { sdp } => {
+            let (reply, outcome) = media_reply(session, &rid);
+            hub.media.answer(session.conn, sdp, reply);
+            outcome_of(rid, outcome).await
+        }
+        VoiceOp::Candidate { candidate } => {
+            let (reply, outcome) = media_reply(session, &rid);
+            hub.media.candidate(session.conn, candidate, reply);
+            outcome_of(rid, outcome).await
+        }
+        VoiceOp::Publish { kind } => publish(hub, session, rid, kind).await,
+        VoiceOp::Unpublish { kind } => {
+            let (reply, outcome) = media_reply(session, &rid);
+            hub.media.publish(session.conn, kind, false, reply);
+            let result = outcome_of(rid, outcome).await;
+            release_publish(hub, session, Some(kind)).await;
+            result
+        }
+        VoiceOp::UnpublishAll => {
+            hub.media.unpublish_all(session.conn);
+            Ok(())
+        }
+    }
+}
+
+/// Starts (or starts over) the peer connection; the media engine sends the offers, and the
+/// reply before the first of them.
+fn start(hub: &Hub, session: &SessionHandle, rid: Option<Rid>) {
+    let offered = session.clone();
+    let replied = session.clone();
+    hub.media.open(
+        session.conn,
+        session.id.clone(),
+        Box::new(move |offer| {
+            let message = ServerMessage::VoiceOffer {
+                sdp: offer.sdp,
+                tracks: offer.tracks,
+                uplinks: offer.uplinks,
+            };
+            offered.deliver_or_close(Frame::from(message.to_text()));
+        }),
+        Box::new(move |result| {
+            let message = match result {
+                Ok(()) => ServerMessage::Ack { rid, seq: None },
+                Err(error) => ServerMessage::Error(media_error(rid, error)),
+            };
+            replied.deliver_or_close(Frame::from(message.to_text()));
+        }),
+    );
+}
+
+/// Publishing is the room's decision (status, stage, mute, places left); the engine only
+/// adds the line.
+async fn publish(
+    hub: &Hub,
+    session: &SessionHandle,
+    rid: Option<Rid>,
+    kind: TrackKind,
+) -> Result<(), Reject> {
+    let room = session
+        .room()
+        .and_then(|id| hub.room(&id))
+        .ok_or_else(|| Box::new(error_body(rid.clone(), ErrorCode::NotInRoom)))?;
+    let (reply, answer) = oneshot::channel();
+    room.send(RoomCommand::Publish {
+        session: session.clone(),
+        kind,
+        reply,
+    })
+    .await;
+    match answer.await {
+        Ok(Ok(())) => {}
+        Ok(Err(mut refusal)) => {
+            refusal.rid = rid;
+            return Err(refusal);
+        }
+        Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
+    }
+    let (reply, outcome) = media_reply(session, &rid);
+    hub.media.publish(session.conn, kind, true, reply);
+    let result = outcome_of(rid, outcome).await;
+    if result.is_err() {
+        release_publish(hub, session, Some(kind)).await;
+    }
+    result
+}
+
+/// A reply for the media engine: it queues the `ack` itself, before any offer the request sets
+/// off (docs/protocol.md: the ack, then the offer); the outcome comes back for errors.
+fn media_reply(
+    session: &SessionHandle,
+    rid: &Option<Rid>,
+) -> (Reply, oneshot::Receiver<Result<(), MediaError>>) {
+    let session = session.clone();
+    let rid = rid.clone();
+    let (tx, rx) = oneshot::channel();
+    let reply: Reply = Box::new(move |result| {
+        if result.is_ok() {
+            let ack = ServerMessage::Ack { rid, seq: None };
+            session.deliver_or_close(Frame::from(ack.to_text()));
+        }
+        let _ = tx.send(result);
+    });
+    (reply, rx)
+}
+
+/// Tells the room this connection no longer sends `kind` (`None`: anything).
+async fn release_publish(hub: &Hub, session: &SessionHandle, kind: Option<TrackKind>) {
+    if let Some(room) = session.room().and_then(|id| hub.room(&id)) {
+        room.send(RoomCommand::Unpublish {
+            session: session.clone(),
+            kind,
+        })
+        .await;
     }
 }
 
