@@ -20,10 +20,10 @@ impl Reader<'_> {
     pub(super) async fn voice(&self, rid: Option<Rid>, op: VoiceOp) -> Result<(), Reject> {
         let room = self.session.room().and_then(|id| self.hub.room(&id));
         if let Some(RoomRef::Elsewhere { node, relay, .. }) = room {
-            relay.voice(&node, &self.session, rid, op);
+            relay.voice(&node, self.session, rid, op);
             return Ok(());
         }
-        run(self.hub, &self.session, rid, op).await
+        run(self.hub, self.session, rid, op).await
     }
 
     /// The member moved from one room to another: whatever they sent stops. When the new room
@@ -40,9 +40,9 @@ impl Reader<'_> {
             (None, true) => self.hub.media.unpublish_all(self.session.conn),
             (None, false) => self.hub.media.close(self.session.conn),
             (Some((node, relay)), true) => {
-                relay.voice(&node, &self.session, None, VoiceOp::UnpublishAll)
+                relay.voice(&node, self.session, None, VoiceOp::UnpublishAll)
             }
-            (Some((node, relay)), false) => relay.voice(&node, &self.session, None, VoiceOp::Stop),
+            (Some((node, relay)), false) => relay.voice(&node, self.session, None, VoiceOp::Stop),
         }
     }
 
