@@ -34,6 +34,7 @@ fn required() -> bool {
 /// The nodes of one test's space, and what starting one more takes.
 struct Nodes {
     servers: Vec<Option<Server>>,
+    rooms: String,
     flags: Vec<String>,
     database: String,
     key_file: std::path::PathBuf,
@@ -41,8 +42,13 @@ struct Nodes {
 }
 
 impl Nodes {
-    /// `count` nodes on a fresh schema and key prefix; None (skipped) without the services.
+    /// `count` nodes of the test space on a fresh schema and key prefix; None (skipped)
+    /// without the services.
     async fn start(count: usize) -> Option<Nodes> {
+        Nodes::start_with(TEST_ROOMS, count).await
+    }
+
+    async fn start_with(rooms: &str, count: usize) -> Option<Nodes> {
         let database = schema().await?;
         let redis = std::env::var("IBASHO_TEST_REDIS").unwrap_or_else(|_| REDIS.to_string());
         if let Err(e) = redis_answers(&redis).await {
@@ -77,6 +83,7 @@ impl Nodes {
         ];
         let mut nodes = Nodes {
             servers: Vec::new(),
+            rooms: rooms.to_string(),
             flags,
             database,
             key_file,
@@ -91,7 +98,7 @@ impl Nodes {
 
     async fn launch(&self) -> Server {
         let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
-        Server::start_with(TEST_ROOMS, OPEN, 1.0, &flags).await
+        Server::start_with(&self.rooms, OPEN, 1.0, &flags).await
     }
 
     fn node(&self, i: usize) -> &Server {
@@ -523,4 +530,68 @@ async fn voice_goes_through_the_room_hosts_media_engine_and_comes_back_after_it_
     let mut b = speaker(&nodes, 1, &umi).await;
     let mut a = speaker(&nodes, 2, &sora).await;
     hear_each_other(&mut a, &mut b).await;
+}
+
+#[tokio::test]
+async fn a_consultation_across_nodes_stays_invisible_to_everyone_else() {
+    let rooms = format!(
+        "{TEST_ROOMS}
+[[room]]
+id = \"consult\"
+kind = \"consult\"
+name = \"個別相談\"
+capacity = 3
+pool = 1
+"
+    );
+    let Some(nodes) = Nodes::start_with(&rooms, 3).await else {
+        return;
+    };
+    let mut counsellor = member(&nodes, 0, "counsellor", "相談員").await;
+    let mut guest = member(&nodes, 1, "participant", "あお").await;
+    let mut other = member(&nodes, 2, "participant", "きいろ").await;
+    // The third member is in the free space with the guest, and watches everything it gets.
+    guest.join("hiroba").await;
+    other.join("hiroba").await;
+    guest.recv_member_joined(&other.id()).await;
+    counsellor.join("consult-1").await;
+
+    // The invitation crosses from the counsellor's node to the guest's.
+    counsellor
+        .send(json!({"type": "invite", "rid": 1, "member": guest.id()}))
+        .await;
+    let ack = counsellor.recv_reply("ack").await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let invited = guest.recv_type("invited").await;
+    assert_eq!(invited["room"], "consult-1");
+    let joined = guest.join("consult-1").await;
+    assert_eq!(joined["members"].as_array().unwrap().len(), 2, "{joined}");
+    say(&mut guest, 2, "ここだけの話です").await;
+    let line = counsellor.recv_type("chat").await;
+    assert_eq!(line["text"], "ここだけの話です");
+
+    // The third member, on a third node, can neither get in nor learn of it.
+    other
+        .send(json!({"type": "join", "rid": 3, "room": "consult-1"}))
+        .await;
+    let refused = other.recv_reply("joined").await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+    other
+        .send(json!({"type": "chat", "rid": 4, "room": "consult-1", "text": "のぞき"}))
+        .await;
+    other.send(json!({"type": "overview", "rid": 5})).await;
+    other
+        .recv_where("the refused overview", |f| f["rid"] == 5)
+        .await;
+    let seen: Vec<String> = other.log.clone();
+    for frame in &seen {
+        assert!(
+            !frame.contains("consult") && !frame.contains("ここだけの話"),
+            "the third member learned of the consultation: {frame}"
+        );
+    }
+    assert!(
+        seen.iter().any(|f| f.contains("member_left")),
+        "the third member saw the guest leave the free space: {seen:?}"
+    );
 }
