@@ -49,8 +49,12 @@ impl Nodes {
     }
 
     async fn start_with(rooms: &str, count: usize) -> Option<Nodes> {
-        let database = schema().await?;
         let redis = std::env::var("IBASHO_TEST_REDIS").unwrap_or_else(|_| REDIS.to_string());
+        Nodes::start_on(rooms, redis, count).await
+    }
+
+    async fn start_on(rooms: &str, redis: String, count: usize) -> Option<Nodes> {
+        let database = schema().await?;
         if let Err(e) = redis_answers(&redis).await {
             if required() {
                 panic!("Redis is required under CI=true and did not answer at {redis}: {e}");
@@ -353,6 +357,32 @@ impl Member {
         }
     }
 
+    /// Back through node `node` once the room can be reached again: tries every 200 ms
+    /// (bounded), as the page does on 4007. After a Redis restart the room's story begins
+    /// anew (Redis keeps nothing), so the resume reports `gap` and the latest seq starts over.
+    async fn rejoin_until_in(&mut self, nodes: &Nodes, node: usize) {
+        for _ in 0..50 {
+            let mut client = Client::connect(nodes.node(node)).await;
+            client.auth(&self.token).await;
+            client
+                .send(json!({"type": "join", "room": "hiroba",
+                    "resume": {"epoch": self.epoch, "seq": self.last_seq}}))
+                .await;
+            let reply = client.recv_reply("joined").await;
+            if reply["type"] == "joined" {
+                self.epoch = reply["epoch"].as_str().unwrap().to_string();
+                self.last_seq = reply["seq"].as_u64().unwrap();
+                self.client = client;
+                self.node = node;
+                self.take_chat(&reply);
+                return;
+            }
+            assert_eq!(reply["code"], "unavailable", "{reply}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the room could not be joined again within 10 s of Redis being back");
+    }
+
     /// Back through node `node`, resuming where the member was.
     async fn resume(&mut self, nodes: &Nodes, node: usize) {
         let mut client = Client::connect(nodes.node(node)).await;
@@ -594,4 +624,126 @@ pool = 1
         seen.iter().any(|f| f.contains("member_left")),
         "the third member saw the guest leave the free space: {seen:?}"
     );
+}
+
+/// A Redis of the test's own on a free loopback port, without persistence (as the shipped
+/// compose file runs it), that the test may stop and start.
+struct PrivateRedis {
+    port: u16,
+    child: Option<tokio::process::Child>,
+}
+
+impl PrivateRedis {
+    /// None (skipped) when there is no `redis-server` to run, outside CI.
+    async fn start() -> Option<PrivateRedis> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = PrivateRedis { port, child: None };
+        if let Err(e) = redis.run().await {
+            if required() {
+                panic!("redis-server is required under CI=true: {e}");
+            }
+            eprintln!("skipping: {e}");
+            return None;
+        }
+        Some(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn run(&mut self) -> Result<(), String> {
+        let child = tokio::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot run redis-server: {e}"))?;
+        self.child = Some(child);
+        let deadline = Instant::now() + WAIT;
+        while redis_answers(&self.url()).await.is_err() {
+            if Instant::now() > deadline {
+                return Err("redis-server did not answer".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
+    async fn kill(&mut self) {
+        let mut child = self.child.take().expect("redis runs");
+        child.start_kill().unwrap();
+        child.wait().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn redis_restarting_is_a_calm_reconnect_and_nothing_accepted_is_lost() {
+    let Some(mut redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let Some(nodes) = Nodes::start_on(TEST_ROOMS, redis.url(), 2).await else {
+        return;
+    };
+    let mut members = Vec::new();
+    for i in 0..4 {
+        members.push(Member::enter(&nodes, i % 2, &format!("なかま{i}")).await);
+    }
+    let mut said = Vec::new();
+    for (i, m) in members.iter_mut().enumerate() {
+        let text = format!("before-{i}");
+        said.push((say(&mut m.client, 200 + i as u64, &text).await, text));
+    }
+    for m in members.iter_mut() {
+        m.read(Duration::from_millis(200)).await;
+    }
+
+    // Redis goes: every room stops, and everyone is asked to reconnect.
+    redis.kill().await;
+    for m in members.iter_mut() {
+        let (code, _) = m.client.expect_close(TAKEOVER).await;
+        assert_eq!(code, 4007, "asked to reconnect");
+        m.read(Duration::ZERO).await;
+    }
+    // While it is away, coming back is refused kindly, and the connection asks to retry.
+    let mut early = Client::connect(nodes.node(0)).await;
+    early.auth(&members[0].token).await;
+    early
+        .send(json!({"type": "join", "rid": 1, "room": "hiroba"}))
+        .await;
+    let refused = early.recv_error("unavailable").await;
+    assert!(refused["retry_after_ms"].as_u64().is_some(), "{refused}");
+    assert_eq!(early.expect_close(WAIT).await.0, 4007);
+
+    // Redis is back (empty: it keeps nothing): everyone is in again within moments.
+    redis.run().await.expect("redis-server again");
+    let back_at = Instant::now();
+    for m in members.iter_mut() {
+        let node = m.node;
+        m.rejoin_until_in(&nodes, node).await;
+    }
+    let resumed_in = back_at.elapsed();
+    for (i, m) in members.iter_mut().enumerate() {
+        let text = format!("after-{i}");
+        said.push((say(&mut m.client, 300 + i as u64, &text).await, text));
+    }
+    for m in members.iter_mut() {
+        m.read(Duration::from_millis(300)).await;
+    }
+    for (i, m) in members.iter().enumerate() {
+        let seen: Vec<&String> = m.seen.iter().map(|(_, t)| t).collect();
+        for (_, text) in &said {
+            assert_eq!(
+                seen.iter().filter(|t| **t == text).count(),
+                1,
+                "member {i} saw {text} not exactly once: {seen:?}"
+            );
+        }
+    }
+    println!("Redis back to all 4 members in again: {resumed_in:?}");
 }

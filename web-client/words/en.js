@@ -73,6 +73,7 @@ const EN_ERRORS = {
   rate_limited: "Please send a little more slowly.",
   no_map: "You can't walk around in this room.",
   server_busy: "It's very busy just now. Please come in again a little later.",
+  unavailable: "The connection is a little unsteady just now. We are reconnecting; please wait a moment.",
   internal: "Sorry, something went wrong on our side.",
   voice_not_started: "Voice hasn't started yet.",
   bad_sdp: "The voice connection details could not be read.",

@@ -26,7 +26,8 @@ const RESUBSCRIBE: Duration = Duration::from_millis(250);
 pub enum Heard {
     /// A message for this node (or for every node).
     Message(Vec<u8>),
-    /// The subscription broke and was made again: messages may have been lost in between.
+    /// The subscription broke (and again once it is made again): messages may have been
+    /// lost in between.
     Gap,
 }
 
@@ -147,6 +148,10 @@ async fn listen(
                     }
                     None => {
                         tracing::warn!("the subscription to the other nodes broke");
+                        // Messages are lost from now until it is made again.
+                        if tx.send(Heard::Gap).await.is_err() {
+                            return;
+                        }
                         break;
                     }
                 },

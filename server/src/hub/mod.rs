@@ -134,18 +134,8 @@ impl Hub {
         let heartbeat = relay.cluster().heartbeat(rooms::ROOM_LEASE).await?;
         let bus = Bus::start(relay.cluster());
         let heard = bus.listen(self.shutdown.clone()).await?;
-        let hub = self.clone();
-        tokio::spawn(async move {
-            let lost = heartbeat.lost();
-            tokio::select! {
-                _ = relay::run(hub.clone(), relay, heard) => {}
-                _ = lost.cancelled() => {
-                    tracing::error!("this node's heartbeat could not be kept: its rooms stop here");
-                    hub.rooms.stop_all();
-                }
-            }
-            drop(heartbeat);
-        });
+        tokio::spawn(relay::run(self.clone(), relay.clone(), heard));
+        tokio::spawn(relay::keep_heartbeat(self.clone(), relay, heartbeat));
         tracing::info!(node = %self.relay.as_ref().map(|r| r.cluster().node().to_string()).unwrap_or_default(), "joined the cluster");
         Ok(())
     }

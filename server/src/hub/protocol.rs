@@ -642,6 +642,9 @@ pub enum ErrorCode {
     NoMap,
     /// The server has as many connections as it may hold; try again a little later.
     ServerBusy,
+    /// Several nodes: the room cannot be reached for a moment (the nodes lost their Redis);
+    /// close 4007 follows, and rejoining works again once it is back.
+    Unavailable,
     /// A voice request before `voice_start`.
     VoiceNotStarted,
     /// Publishing refused: the member only listens here (見てるだけ, the audience of a

@@ -248,6 +248,32 @@ impl Relay {
     }
 }
 
+/// Keeps this node's heartbeat. When it cannot be kept (Redis is gone for longer than the
+/// lease allows), the node can promise nothing to the others: its rooms stop and its members
+/// in rooms hosted elsewhere are asked to reconnect; it beats again once Redis is back.
+pub async fn keep_heartbeat(hub: Hub, relay: Relay, mut heartbeat: crate::cluster::Held) {
+    loop {
+        let lost = heartbeat.lost();
+        tokio::select! {
+            _ = lost.cancelled() => {}
+            _ = hub.shutdown.cancelled() => return,
+        }
+        tracing::error!("this node's heartbeat could not be kept: its rooms stop here");
+        hub.rooms.stop_all();
+        reconnect_relayed(&relay, |_| true);
+        heartbeat = loop {
+            tokio::select! {
+                _ = tokio::time::sleep(WATCH_EVERY) => {}
+                _ = hub.shutdown.cancelled() => return,
+            }
+            if let Ok(held) = relay.cluster().heartbeat(super::rooms::ROOM_LEASE).await {
+                tracing::info!("this node's heartbeat is back");
+                break held;
+            }
+        };
+    }
+}
+
 /// Hands what other nodes say to this node's rooms and members, until the bus ends; and
 /// watches, every WATCH_EVERY, that the hosts this node relays to and the nodes its stand-ins
 /// come from are alive.

@@ -463,8 +463,15 @@ impl Reader<'_> {
             Ok(Some(room)) => room,
             Ok(None) => return Err(error_body(rid, ErrorCode::UnknownRoom).into()),
             Err(error) => {
+                // Redis is out of reach: the member reconnects (as the page does on 4007)
+                // until it is back, and resumes where they were.
                 tracing::warn!(%error, room = %room_id, "the room's host cannot be found");
-                return Err(error_body(rid, ErrorCode::Internal).into());
+                self.session.close(CloseCode::Moving);
+                return Err(ErrorBody {
+                    retry_after_ms: Some(1000),
+                    ..error_body(rid, ErrorCode::Unavailable)
+                }
+                .into());
             }
         };
         let current = self.session.room();

@@ -32,6 +32,9 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         RateLimited => "少しゆっくり送ってください。",
         NoMap => "このお部屋では移動できません。",
         ServerBusy => "ただいま混み合っています。少し時間をおいてから、もう一度お入りください。",
+        Unavailable => {
+            "いま少しつながりにくくなっています。すぐにつなぎ直しますので、そのままお待ちください。"
+        }
         Internal => "申し訳ありません。サーバーで問題が起きました。",
         VoiceNotStarted => "まだ音声をはじめていません。",
         ListenOnly => {
