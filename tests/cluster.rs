@@ -136,6 +136,63 @@ impl Nodes {
     }
 }
 
+impl Nodes {
+    /// An admin logged in through `node` (a browser's cookie): invited with `ibasho admin
+    /// staff add` on the shared database, registered through the invitation link.
+    async fn logged_in_admin(&self, node: &Server) -> reqwest::Client {
+        let data = self._dir.path().join("cli");
+        let out = tokio::process::Command::new(support::BIN)
+            .args(["admin", "staff", "add", "--email", "kanri@example.org"])
+            .args(["--role", "admin", "--nickname", "管理"])
+            .arg("--data")
+            .arg(&data)
+            .args(["--database", &self.database])
+            .arg("--signing-key-file")
+            .arg(&self.key_file)
+            .args(["--public-url", &node.http_url("")])
+            .arg("--rooms")
+            .arg(node.rooms_path())
+            .output()
+            .await
+            .expect("run admin staff add");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let outbox = data.join("outbox");
+        let file = std::fs::read_dir(&outbox)
+            .expect("the outbox")
+            .map(|e| e.unwrap().path())
+            .max()
+            .expect("an invitation");
+        let raw = std::fs::read(file).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let body = message.body_text(0).unwrap().to_string();
+        let token = body
+            .split_whitespace()
+            .find_map(|w| w.split_once("/register#t=").map(|(_, t)| t.to_string()))
+            .unwrap_or_else(|| panic!("no invitation link in {body}"));
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let registered = browser
+            .post(node.http_url("/api/registrations"))
+            .json(&json!({"token": token, "nickname": "管理", "passphrase": "かんりのための長いことば"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            registered.status().as_u16(),
+            201,
+            "{:?}",
+            registered.text().await
+        );
+        browser
+    }
+}
+
 /// A fresh schema on the test PostgreSQL, as the `--database` URL.
 async fn schema() -> Option<String> {
     let url = std::env::var("IBASHO_TEST_POSTGRES").unwrap_or_else(|_| POSTGRES.to_string());
@@ -746,4 +803,43 @@ async fn redis_restarting_is_a_calm_reconnect_and_nothing_accepted_is_lost() {
         }
     }
     println!("Redis back to all 4 members in again: {resumed_in:?}");
+}
+
+#[tokio::test]
+async fn limits_count_across_nodes_and_a_deleted_member_is_signed_out_on_their_node() {
+    let Some(nodes) = Nodes::start(3).await else {
+        return;
+    };
+    // Five wrong passphrases for one address, spread over the nodes: the sixth is refused,
+    // on whichever node it comes.
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for attempt in 0..6 {
+        let node = nodes.node(attempt % 3);
+        let response = http
+            .post(node.http_url("/api/login"))
+            .json(&json!({"email": "someone@example.org", "passphrase": "ちがうことば"}))
+            .send()
+            .await
+            .expect("POST /api/login");
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{statuses:?}");
+
+    // An admin deletes, through one node, a member connected to another: that node closes
+    // their connection (4001: log in again).
+    let mut gone = member(&nodes, 1, "participant", "さよなら").await;
+    gone.join("hiroba").await;
+    let admin = nodes.logged_in_admin(nodes.node(0)).await;
+    let response = admin
+        .delete(
+            nodes
+                .node(0)
+                .http_url(&format!("/api/admin/members/{}", gone.id())),
+        )
+        .send()
+        .await
+        .expect("DELETE member");
+    assert_eq!(response.status().as_u16(), 204);
+    assert_eq!(gone.expect_close(WAIT).await.0, 4001);
 }
