@@ -843,3 +843,59 @@ async fn limits_count_across_nodes_and_a_deleted_member_is_signed_out_on_their_n
     assert_eq!(response.status().as_u16(), 204);
     assert_eq!(gone.expect_close(WAIT).await.0, 4001);
 }
+
+#[tokio::test]
+async fn a_stage_is_shared_across_nodes_and_a_dead_nodes_members_leave() {
+    let stage = support::STAGE_ROOM
+        .replace("12:00", "10:00")
+        .replace("13:00", "18:00");
+    let Some(mut nodes) = Nodes::start_with(&format!("{TEST_ROOMS}\n{stage}"), 3).await else {
+        return;
+    };
+    let mut host = member(&nodes, 0, "staff", "うたのせんせい").await;
+    let mut singer = member(&nodes, 1, "participant", "うたいて").await;
+    let mut listener = member(&nodes, 2, "participant", "ききて").await;
+    host.join("cafe").await;
+    singer.join("cafe").await;
+    listener.join("cafe").await;
+
+    // A hand raised on one node, and the host's invitation from another, reach everyone.
+    singer
+        .send(json!({"type": "raise_hand", "rid": 1, "raised": true}))
+        .await;
+    let id = singer.id();
+    for client in [&mut host, &mut listener] {
+        client
+            .recv_where("the raised hand", |f| {
+                f["type"] == "stage"
+                    && f["hands"]
+                        .as_array()
+                        .is_some_and(|h| h.iter().any(|m| m == &id))
+            })
+            .await;
+    }
+    host.send(json!({"type": "set_speaker", "rid": 2, "member": id, "speaker": true}))
+        .await;
+    for client in [&mut singer, &mut listener] {
+        client
+            .recv_where("the new speaker", |f| {
+                f["type"] == "stage"
+                    && f["speakers"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|m| m == &id))
+            })
+            .await;
+    }
+
+    // The listener's node dies: the others see the listener leave, once its heartbeat ends.
+    let gone = listener.id();
+    nodes.servers[2].as_mut().unwrap().kill().await;
+    for client in [&mut host, &mut singer] {
+        let left = client
+            .recv_where_within(TAKEOVER, "the dead node's member leaving", |f| {
+                f["type"] == "member_left" && f["id"] == gone
+            })
+            .await;
+        assert_eq!(left["room"], "cafe");
+    }
+}
