@@ -415,8 +415,8 @@ impl Member {
     }
 
     /// Back through node `node` once the room can be reached again: tries every 200 ms
-    /// (bounded), as the page does on 4007. After a Redis restart the room's story begins
-    /// anew (Redis keeps nothing), so the resume reports `gap` and the latest seq starts over.
+    /// (bounded), as the page does on 4007. Redis restarted empty, but the room's last host
+    /// put its story back: the resume goes on in the same epoch, with nothing missed.
     async fn rejoin_until_in(&mut self, nodes: &Nodes, node: usize) {
         for _ in 0..50 {
             let mut client = Client::connect(nodes.node(node)).await;
@@ -427,7 +427,13 @@ impl Member {
                 .await;
             let reply = client.recv_reply("joined").await;
             if reply["type"] == "joined" {
-                self.epoch = reply["epoch"].as_str().unwrap().to_string();
+                assert_eq!(
+                    reply["epoch"],
+                    self.epoch.as_str(),
+                    "the story goes on: {reply}"
+                );
+                assert!(reply["gap"].is_null(), "nothing was missed: {reply}");
+                assert!(reply["seq"].as_u64().unwrap() >= self.last_seq, "{reply}");
                 self.last_seq = reply["seq"].as_u64().unwrap();
                 self.client = client;
                 self.node = node;

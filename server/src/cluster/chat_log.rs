@@ -86,6 +86,84 @@ static KEEP: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Puts a room's story back after Redis lost it (restarted empty): only if the room has no
+/// epoch now (1), or already this one (2); another epoch began meanwhile (0): nothing is
+/// written. ARGV: epoch, keep_for, seq, forgotten, then the lines (`<seq> <json>`).
+static SEED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local epoch = redis.call('GET', KEYS[1])
+        if epoch == ARGV[1] then
+            return 2
+        end
+        if epoch then
+            return 0
+        end
+        redis.call('DEL', KEYS[3])
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+        redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[2])
+        for i = 5, #ARGV do
+            redis.call('RPUSH', KEYS[3], ARGV[i])
+        end
+        redis.call('PEXPIRE', KEYS[3], ARGV[2])
+        return 1
+        ",
+    )
+});
+
+/// What a room's host still holds of its story when Redis lost it: enough to put it back.
+#[derive(Debug, Clone)]
+pub struct Snapshot<L> {
+    pub epoch: String,
+    /// The last seq given.
+    pub seq: u64,
+    /// The highest seq of a line no longer kept.
+    pub forgotten: u64,
+    /// The lines kept, oldest first.
+    pub lines: Vec<L>,
+}
+
+/// What `seed` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seeded {
+    /// The story is back in Redis.
+    Restored,
+    /// Redis still had it (it was never lost, or another node put it back).
+    AlreadyThere,
+    /// Another epoch began meanwhile: this one is over.
+    Superseded,
+}
+
+/// Puts `snapshot` back as room `room`'s story, unless the room has a story already.
+pub async fn seed<L: Sequenced>(
+    cluster: &Cluster,
+    room: &str,
+    snapshot: &Snapshot<L>,
+    keep_for: Duration,
+) -> Result<Seeded, ClusterError> {
+    let keys = ["epoch", "seq", "chat", "forgotten"]
+        .map(|part| cluster.key(&format!("room:{room}:{part}")));
+    let mut invocation = SEED.key(&keys[..]);
+    invocation
+        .arg(&snapshot.epoch)
+        .arg(millis(keep_for))
+        .arg(snapshot.seq)
+        .arg(snapshot.forgotten);
+    for line in &snapshot.lines {
+        let json = serde_json::to_string(line).map_err(|_| ClusterError::Malformed {
+            key: keys[2].clone(),
+        })?;
+        invocation.arg(format!("{} {json}", line.seq()));
+    }
+    let done: u64 = invocation.invoke_async(&mut cluster.conn()).await?;
+    Ok(match done {
+        1 => Seeded::Restored,
+        2 => Seeded::AlreadyThere,
+        _ => Seeded::Superseded,
+    })
+}
+
 /// One room's chat log, as opened by the node hosting the room.
 pub struct ChatLog<L> {
     cluster: Cluster,
@@ -203,6 +281,25 @@ impl<L: Sequenced> ChatLog<L> {
             .map(|(_, l)| l)
             .collect();
         Ok((missed, false))
+    }
+
+    /// Every line kept, oldest first, and the highest seq no longer kept (0: none).
+    pub async fn kept(&self) -> Result<(Vec<L>, u64), ClusterError> {
+        let (epoch, forgotten, entries): (Option<String>, Option<u64>, Vec<String>) = redis::pipe()
+            .atomic()
+            .get(&self.keys[0])
+            .get(&self.keys[3])
+            .lrange(&self.keys[2], 0, -1)
+            .query_async(&mut self.cluster.conn())
+            .await?;
+        if epoch.as_deref() != Some(self.epoch.as_str()) {
+            return Err(ClusterError::EpochChanged);
+        }
+        let lines = entries
+            .iter()
+            .map(|entry| self.parse(entry).map(|(_, line)| line))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((lines, forgotten.unwrap_or(0)))
     }
 
     /// The lines a newcomer sees.
@@ -335,6 +432,42 @@ mod tests {
         assert_eq!(new.reserve(1, DAY).await.unwrap(), 1);
         new.keep(&line(1, "after"), DAY).await.unwrap();
         assert_eq!(new.since(0).await.unwrap().0, vec![line(1, "after")]);
+        nodes[0].clear().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lost_story_is_put_back_once_and_never_over_a_newer_one() {
+        let Some(nodes) = testing::nodes(1).await else {
+            return;
+        };
+        let snapshot = Snapshot {
+            epoch: "r_0000000a".to_string(),
+            seq: 9,
+            forgotten: 3,
+            lines: vec![line(5, "a"), line(8, "b")],
+        };
+        assert_eq!(
+            seed(&nodes[0], "lounge", &snapshot, DAY).await.unwrap(),
+            Seeded::Restored
+        );
+        let log = open(&nodes[0], "r_0000000f").await;
+        assert_eq!((log.epoch(), log.seq().await.unwrap()), ("r_0000000a", 9));
+        assert_eq!(log.since(5).await.unwrap(), (vec![line(8, "b")], false));
+        assert!(
+            log.since(2).await.unwrap().1,
+            "a resume from before 3 has a gap"
+        );
+        assert_eq!(
+            seed(&nodes[0], "lounge", &snapshot, DAY).await.unwrap(),
+            Seeded::AlreadyThere
+        );
+        nodes[0].clear().await.unwrap();
+        let newer = open(&nodes[0], "r_0000000b").await;
+        assert_eq!(newer.epoch(), "r_0000000b");
+        assert_eq!(
+            seed(&nodes[0], "lounge", &snapshot, DAY).await.unwrap(),
+            Seeded::Superseded
+        );
         nodes[0].clear().await.unwrap();
     }
 

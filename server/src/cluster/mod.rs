@@ -12,7 +12,7 @@ mod lease;
 mod rate_limit;
 
 pub use bus::{Bus, Heard, To};
-pub use chat_log::{Bounds, ChatLog, Sequenced};
+pub use chat_log::{seed, Bounds, ChatLog, Seeded, Sequenced, Snapshot};
 pub use duty::Duty;
 pub use lease::{Held, Lease};
 pub use rate_limit::RateLimit;

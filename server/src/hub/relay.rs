@@ -268,6 +268,8 @@ pub async fn keep_heartbeat(hub: Hub, relay: Relay, mut heartbeat: crate::cluste
             }
             if let Ok(held) = relay.cluster().heartbeat(super::rooms::ROOM_LEASE).await {
                 tracing::info!("this node's heartbeat is back");
+                hub.rooms.rejoined();
+                hub.rooms.put_back(relay.cluster()).await;
                 break held;
             }
         };
@@ -611,4 +613,6 @@ async fn watch_nodes(hub: &Hub, relay: &Relay) {
         .0
         .asks
         .retain(|_, (asked, _)| asked.elapsed() < ASK_PATIENCE);
+    // Stories of rooms that stopped here while Redis was away go back as soon as it answers.
+    hub.rooms.put_back(cluster).await;
 }

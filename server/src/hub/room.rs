@@ -11,7 +11,7 @@ use super::protocol::{
 use super::wire::{How, Present};
 use super::words;
 use crate::auth::Grant;
-use crate::cluster::ClusterError;
+use crate::cluster::{ClusterError, Snapshot};
 use crate::config::{area_at, Area, AreaKind, RoomConfig, RoomKind};
 use crate::media::{Media, TrackKind};
 use crate::model::PublicId;
@@ -35,6 +35,9 @@ pub struct RoomHandle {
     tx: mpsc::Sender<RoomCommand>,
     /// Cancelled: the room stops hosting (its lease was lost, or the node drains).
     stop: CancellationToken,
+    /// Across nodes, once the room has stopped: its story as it held it (Redis may have lost
+    /// it: crate::hub::rooms puts it back).
+    left_story: Arc<std::sync::Mutex<Option<Snapshot<ChatLine>>>>,
 }
 
 pub enum RoomCommand {
@@ -155,12 +158,14 @@ impl RoomHandle {
             media,
             voice: Voice::default(),
         };
-        tokio::spawn(room.run(rx, stop.clone()));
+        let left_story = Arc::new(std::sync::Mutex::new(None));
+        tokio::spawn(room.run(rx, stop.clone(), left_story.clone()));
         RoomHandle {
             id,
             config,
             tx,
             stop,
+            left_story,
         }
     }
 
@@ -182,6 +187,11 @@ impl RoomHandle {
     /// Asks the room to stop hosting: everyone in it is asked to reconnect (4007).
     pub fn stop(&self) {
         self.stop.cancel();
+    }
+
+    /// Across nodes, after the room stopped: its story as it held it.
+    pub fn take_left_story(&self) -> Option<Snapshot<ChatLine>> {
+        self.left_story.lock().ok()?.take()
     }
 }
 
@@ -206,7 +216,12 @@ struct Room {
 }
 
 impl Room {
-    async fn run(mut self, mut rx: mpsc::Receiver<RoomCommand>, stop: CancellationToken) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<RoomCommand>,
+        stop: CancellationToken,
+        left_story: Arc<std::sync::Mutex<Option<Snapshot<ChatLine>>>>,
+    ) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -269,6 +284,9 @@ impl Room {
             }
         }
         self.stop_hosting();
+        if let Ok(mut left) = left_story.lock() {
+            *left = self.story.snapshot();
+        }
     }
 
     /// The room stops hosting: its story can no longer be kept (across nodes: Redis is

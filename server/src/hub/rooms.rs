@@ -4,8 +4,9 @@
 //! its story in Redis; every other node relays its members' commands there (hub/relay.rs).
 use super::relay::Relay;
 use super::room::{RoomCommand, RoomHandle, Story};
-use crate::cluster::{Cluster, ClusterError, Held, Lease};
+use crate::cluster::{seed, Cluster, ClusterError, Held, Lease, Seeded, Snapshot};
 use crate::config::{RoomConfig, RoomKind, SpaceConfig};
+use crate::hub::protocol::ChatLine;
 use crate::media::Media;
 use crate::schedule::Clock;
 use dashmap::DashMap;
@@ -22,6 +23,9 @@ pub const ROOM_LEASE: Duration = Duration::from_secs(3);
 const HOSTING_PATIENCE: Duration = Duration::from_secs(5);
 /// Between two looks at a room's lease while waiting for it.
 const LEASE_POLL: Duration = Duration::from_millis(150);
+/// After Redis came back, how long rooms wait before starting afresh: every node's heartbeat
+/// comes back within a watch or two, and each then puts back the stories it holds.
+const SETTLE: Duration = Duration::from_millis(1500);
 
 pub struct Rooms {
     /// Room ids in the order of rooms.toml (consultation pools expanded), with their settings.
@@ -37,6 +41,12 @@ pub struct Rooms {
     hosting: tokio::sync::Mutex<()>,
     /// The node drains: it takes no room any more.
     draining: std::sync::atomic::AtomicBool,
+    /// Stories of rooms that stopped here, as this node held them, until Redis has them
+    /// (a Redis restarted empty lost them: they are put back as soon as it answers).
+    stash: DashMap<Arc<str>, Snapshot<ChatLine>>,
+    /// When this node's heartbeat came back after being lost (Redis was away): for a moment
+    /// after it no room starts afresh, so every node can put back the stories it holds first.
+    rejoined_at: std::sync::Mutex<Option<Instant>>,
     parts: Parts,
 }
 
@@ -104,6 +114,8 @@ impl Rooms {
             leases: DashMap::new(),
             hosting: tokio::sync::Mutex::new(()),
             draining: Default::default(),
+            stash: DashMap::new(),
+            rejoined_at: std::sync::Mutex::new(None),
             parts: Parts {
                 clock,
                 tz: space.space.timezone,
@@ -210,6 +222,7 @@ impl Rooms {
                         what: format!("room {id} (this node is draining)"),
                     });
                 }
+                None if self.settling() => {}
                 None => {
                     if lease.acquire().await? {
                         let room = self.take(id, config, cluster, lease).await?;
@@ -248,6 +261,7 @@ impl Rooms {
         cluster: &Cluster,
         lease: Lease,
     ) -> Result<RoomHandle, ClusterError> {
+        self.put_back(cluster).await;
         let story = match Story::shared(cluster, id, self.keep_story_for()).await {
             Ok(story) => story,
             Err(error) => {
@@ -262,12 +276,54 @@ impl Rooms {
         self.here.insert(id.clone(), room.clone());
         self.elsewhere.remove(id);
         tracing::info!(room = %id, "hosting the room here");
-        let (rooms, ended) = (self.clone(), room.clone());
+        let (rooms, ended, cluster) = (self.clone(), room.clone(), cluster.clone());
         tokio::spawn(async move {
             ended.ended().await;
+            if let Some(story) = ended.take_left_story() {
+                rooms.stash.insert(ended.id.clone(), story);
+            }
             rooms.release(&ended.id).await;
+            rooms.put_back(&cluster).await;
         });
         Ok(room)
+    }
+
+    /// Puts back in Redis the stories of rooms that stopped here, where Redis lost them (it
+    /// restarted empty); one another node began anew meanwhile is dropped. What Redis cannot
+    /// take now stays for the next try (when this node's heartbeat is back).
+    pub async fn put_back(&self, cluster: &Cluster) {
+        let rooms: Vec<Arc<str>> = self.stash.iter().map(|e| e.key().clone()).collect();
+        for id in rooms {
+            let Some(story) = self.stash.get(&id).map(|s| s.clone()) else {
+                continue;
+            };
+            match seed(cluster, &id, &story, self.keep_story_for()).await {
+                Ok(seeded) => {
+                    if seeded == Seeded::Restored {
+                        tracing::info!(room = %id, epoch = %story.epoch, "the room's story is back in Redis");
+                    }
+                    self.stash.remove(&id);
+                }
+                Err(error) => {
+                    tracing::debug!(room = %id, %error, "the room's story waits for Redis")
+                }
+            }
+        }
+    }
+
+    /// This node's heartbeat is back after Redis was away.
+    pub fn rejoined(&self) {
+        if let Ok(mut at) = self.rejoined_at.lock() {
+            *at = Some(Instant::now());
+        }
+    }
+
+    fn settling(&self) -> bool {
+        self.rejoined_at
+            .lock()
+            .ok()
+            .and_then(|at| *at)
+            .is_some_and(|at| at.elapsed() < SETTLE)
     }
 
     /// Gives up a room's lease (its task has ended), so another node may host it at once.

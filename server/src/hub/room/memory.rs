@@ -13,6 +13,14 @@ pub(super) struct ChatMemory {
 }
 
 impl ChatMemory {
+    /// A memory holding `lines` (oldest first), having forgotten up to `forgotten`.
+    pub(super) fn from_kept(lines: Vec<ChatLine>, forgotten: u64) -> ChatMemory {
+        ChatMemory {
+            lines: lines.into(),
+            forgotten_up_to: forgotten,
+        }
+    }
+
     pub(super) fn remember(&mut self, line: ChatLine) {
         self.lines.push_back(line);
         while self.lines.len() > CHAT_RING {
@@ -31,6 +39,11 @@ impl ChatMemory {
         }
         let missed = self.lines.iter().filter(|l| l.seq > seq).cloned().collect();
         (missed, false)
+    }
+
+    /// Every line kept, oldest first, and the highest seq forgotten.
+    pub(super) fn kept(&self) -> (Vec<ChatLine>, u64) {
+        (self.lines.iter().cloned().collect(), self.forgotten_up_to)
     }
 
     pub(super) fn recent(&self) -> Vec<ChatLine> {

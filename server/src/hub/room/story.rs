@@ -7,7 +7,7 @@
 //! (which must be kept before they are acknowledged) wait for Redis; a new host starts above the
 //! last block reserved, so a seq is never given twice (a few may be skipped).
 use super::memory::ChatMemory;
-use crate::cluster::{Bounds, ChatLog, Cluster, ClusterError};
+use crate::cluster::{Bounds, ChatLog, Cluster, ClusterError, Snapshot};
 use crate::hub::limits::{CHAT_ON_JOIN, CHAT_RING};
 use crate::hub::protocol::{ChatLine, Resume};
 use std::time::Duration;
@@ -34,6 +34,9 @@ enum Chat {
         reserved: u64,
         /// How long Redis keeps the room's story after its last event (the room's day).
         keep_for: Duration,
+        /// The same lines in this node's memory, to put the story back if Redis loses it
+        /// (a Redis restarted empty: it keeps nothing on disk).
+        mirror: ChatMemory,
     },
 }
 
@@ -54,6 +57,7 @@ impl Story {
         keep_for: Duration,
     ) -> Result<Story, ClusterError> {
         let log = ChatLog::open(cluster, room, BOUNDS, &super::new_epoch(), keep_for).await?;
+        let (lines, forgotten) = log.kept().await?;
         let reserved = log.reserve(BLOCK, keep_for).await?;
         Ok(Story {
             epoch: log.epoch().to_string(),
@@ -63,6 +67,7 @@ impl Story {
                 log: Box::new(log),
                 reserved,
                 keep_for,
+                mirror: ChatMemory::from_kept(lines, forgotten),
             },
         })
     }
@@ -84,6 +89,7 @@ impl Story {
             log,
             reserved,
             keep_for,
+            ..
         } = &mut self.chat
         {
             if *reserved - self.seq < events {
@@ -108,8 +114,32 @@ impl Story {
                 memory.remember(line.clone());
                 Ok(())
             }
-            Chat::Shared { log, keep_for, .. } => log.keep(line, *keep_for).await,
+            Chat::Shared {
+                log,
+                keep_for,
+                mirror,
+                ..
+            } => {
+                log.keep(line, *keep_for).await?;
+                mirror.remember(line.clone());
+                Ok(())
+            }
         }
+    }
+
+    /// Across nodes: the story as this host holds it (read from Redis when it took the room,
+    /// then kept alongside), to put back should Redis lose it.
+    pub(super) fn snapshot(&self) -> Option<Snapshot<ChatLine>> {
+        let Chat::Shared { mirror, .. } = &self.chat else {
+            return None;
+        };
+        let (lines, forgotten) = mirror.kept();
+        Some(Snapshot {
+            epoch: self.epoch.clone(),
+            seq: self.seq,
+            forgotten,
+            lines,
+        })
     }
 
     /// Chat for someone entering: everything after their resume point if the story still
