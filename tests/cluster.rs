@@ -12,8 +12,6 @@ mod support;
 use base64::Engine;
 use rtc_peer::Peer;
 use serde_json::{json, Value};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection};
 use std::collections::HashMap;
 use std::time::Duration;
 use support::voice::Member as VoiceMember;
@@ -21,7 +19,6 @@ use support::{Client, Server, TEST_ROOMS, WAIT};
 use tokio::time::{timeout, Instant};
 
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
-const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 const REDIS: &str = "redis://127.0.0.1:6379";
 /// From a node's death to its members being told to reconnect, and its rooms hosted again:
 /// the heartbeat and room leases (3 s) and the watch (0.5 s), with room to spare.
@@ -195,26 +192,9 @@ impl Nodes {
 
 /// A fresh schema on the test PostgreSQL, as the `--database` URL.
 async fn schema() -> Option<String> {
-    let url = std::env::var("IBASHO_TEST_POSTGRES").unwrap_or_else(|_| POSTGRES.to_string());
-    let options: PgConnectOptions = url.parse().expect("IBASHO_TEST_POSTGRES parses");
-    let mut conn = match options.connect().await {
-        Ok(conn) => conn,
-        Err(e) if required() => {
-            panic!("PostgreSQL is required under CI=true and did not answer at {url}: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipping: no PostgreSQL at {url} ({e})");
-            return None;
-        }
-    };
-    let name = format!("cluster_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {name}"))
-        .execute(&mut conn)
+    support::postgres_schema("cluster")
         .await
-        .expect("create schema");
-    conn.close().await.ok();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    Some(format!("{url}{separator}options=-c%20search_path%3D{name}"))
+        .map(|(_, url, _)| url)
 }
 
 async fn redis_answers(url: &str) -> Result<(), String> {

@@ -7,35 +7,14 @@ mod support;
 
 use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::ConnectOptions;
 use support::{Client, Server, TEST_ROOMS};
 
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A fresh schema and the `--database` URL that points into it.
 async fn schema() -> Option<(String, String, PgConnectOptions)> {
-    let url = std::env::var("IBASHO_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_URL.to_string());
-    let options: PgConnectOptions = url.parse().expect("IBASHO_TEST_POSTGRES parses");
-    let mut conn = match options.connect().await {
-        Ok(conn) => conn,
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("PostgreSQL is required under CI=true and did not answer at {url}: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipping: no PostgreSQL at {url} ({e})");
-            return None;
-        }
-    };
-    let name = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create schema");
-    conn.close().await.ok();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let database = format!("{url}{separator}options=-c%20search_path%3D{name}");
-    Some((name, database, options))
+    support::postgres_schema("e2e").await
 }
 
 /// The newest `.eml` in the server's outbox, decoded, and the token of its link.

@@ -730,3 +730,36 @@ pub fn assert_instant(value: &Value, expected: &str, what: &str) {
         "{what}: got {got}, expected {expected}"
     );
 }
+
+/// A fresh schema on the test PostgreSQL (`IBASHO_TEST_POSTGRES`, default the machine's):
+/// its name, the `--database` URL that points into it, and the connection options. `None`
+/// (with the reason printed) when no PostgreSQL answers outside CI; under `CI=true` a
+/// missing PostgreSQL fails the test instead of letting it pass silently.
+pub async fn postgres_schema(
+    prefix: &str,
+) -> Option<(String, String, sqlx::postgres::PgConnectOptions)> {
+    use sqlx::{ConnectOptions, Connection};
+    let url = std::env::var("IBASHO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let options: sqlx::postgres::PgConnectOptions =
+        url.parse().expect("IBASHO_TEST_POSTGRES parses");
+    let mut conn = match options.connect().await {
+        Ok(conn) => conn,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("PostgreSQL is required under CI=true and did not answer at {url}: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping: no PostgreSQL at {url} ({e})");
+            return None;
+        }
+    };
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE SCHEMA {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create schema");
+    conn.close().await.ok();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let database = format!("{url}{separator}options=-c%20search_path%3D{name}");
+    Some((name, database, options))
+}

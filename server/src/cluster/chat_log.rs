@@ -257,21 +257,8 @@ impl<L: Sequenced> ChatLog<L> {
     /// Every line after `seq`; when some of them are already forgotten, the gap is reported
     /// and only the lines a newcomer sees are given (as `ChatMemory::since`).
     pub async fn since(&self, seq: u64) -> Result<(Vec<L>, bool), ClusterError> {
-        let (epoch, forgotten, entries): (Option<String>, Option<u64>, Vec<String>) = redis::pipe()
-            .atomic()
-            .get(&self.keys[0])
-            .get(&self.keys[3])
-            .lrange(&self.keys[2], 0, -1)
-            .query_async(&mut self.cluster.conn())
-            .await?;
-        if epoch.as_deref() != Some(self.epoch.as_str()) {
-            return Err(ClusterError::EpochChanged);
-        }
-        let lines = entries
-            .iter()
-            .map(|entry| self.parse(entry))
-            .collect::<Result<Vec<_>, _>>()?;
-        if seq < forgotten.unwrap_or(0) {
+        let (lines, forgotten) = self.read_all().await?;
+        if seq < forgotten {
             let skip = lines.len().saturating_sub(self.bounds.on_join);
             return Ok((lines.into_iter().skip(skip).map(|(_, l)| l).collect(), true));
         }
@@ -285,6 +272,12 @@ impl<L: Sequenced> ChatLog<L> {
 
     /// Every line kept, oldest first, and the highest seq no longer kept (0: none).
     pub async fn kept(&self) -> Result<(Vec<L>, u64), ClusterError> {
+        let (lines, forgotten) = self.read_all().await?;
+        Ok((lines.into_iter().map(|(_, l)| l).collect(), forgotten))
+    }
+
+    /// The lines with their seqs, and the highest seq forgotten, read at one instant.
+    async fn read_all(&self) -> Result<(Vec<(u64, L)>, u64), ClusterError> {
         let (epoch, forgotten, entries): (Option<String>, Option<u64>, Vec<String>) = redis::pipe()
             .atomic()
             .get(&self.keys[0])
@@ -297,7 +290,7 @@ impl<L: Sequenced> ChatLog<L> {
         }
         let lines = entries
             .iter()
-            .map(|entry| self.parse(entry).map(|(_, line)| line))
+            .map(|entry| self.parse(entry))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((lines, forgotten.unwrap_or(0)))
     }

@@ -75,14 +75,7 @@ impl Relay {
     /// a host gives its own rooms (the end of a program session, who is speaking) are not
     /// relayed: that node's doorkeeper and media engine give them.
     pub fn send(&self, room: &str, node: &str, command: RoomCommand) -> bool {
-        let who = |session: &SessionHandle, with_view: bool| {
-            Some(Who {
-                conn: session.conn,
-                member: session.id.clone(),
-                role: session.role,
-                view: with_view.then(|| Box::new(session.view())),
-            })
-        };
+        let who = |session: &SessionHandle, with_view: bool| Some(who(session, with_view));
         let mut ended: Option<u64> = None;
         let (who, command) = match command {
             RoomCommand::Join {
@@ -186,12 +179,7 @@ impl Relay {
     pub fn voice(&self, node: &str, session: &SessionHandle, rid: Option<Rid>, op: VoiceOp) {
         let wire = Wire::Voice {
             from: self.0.node.to_string(),
-            who: Who {
-                conn: session.conn,
-                member: session.id.clone(),
-                role: session.role,
-                view: None,
-            },
+            who: who(session, false),
             rid,
             op,
         };
@@ -245,6 +233,16 @@ impl Relay {
         self.0
             .bus
             .send(&To::Node(node.to_string()), wire.encode(None));
+    }
+}
+
+/// A member of this node as the host sees them (`with_view`: with how others see them).
+fn who(session: &SessionHandle, with_view: bool) -> Who {
+    Who {
+        conn: session.conn,
+        member: session.id.clone(),
+        role: session.role,
+        view: with_view.then(|| Box::new(session.view())),
     }
 }
 
