@@ -5,6 +5,7 @@ mod gate;
 pub mod handle;
 mod inbound;
 pub mod limits;
+mod media_requests;
 pub mod protocol;
 mod rate;
 mod relay;
@@ -36,8 +37,8 @@ use protocol::{
     AreaInfo, AreaKindName, CloseCode, GoodbyeReason, MapSize, RoomInfo, RoomKindName,
     ServerMessage, SpaceInfo, VideoInfo,
 };
-use relay::Relay;
-use rooms::{RoomRef, Rooms};
+use relay::{Relay, RoomRef};
+use rooms::Rooms;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -149,14 +150,18 @@ impl Hub {
 
     /// The room as this node knows it: run here, or (cluster mode) relayed to its host.
     fn room(&self, id: &str) -> Option<RoomRef> {
-        self.rooms.known(id, self.relay.as_ref())
+        RoomRef::to(self.rooms.known(id)?, self.relay.as_ref())
     }
 
     /// The room for someone entering it: across nodes, found (or hosted here) through Redis.
     /// Ok(None): no such room.
     async fn host(&self, id: &str) -> Result<Option<RoomRef>, ClusterError> {
         match &self.relay {
-            Some(relay) => self.rooms.host(id, relay.cluster(), relay).await,
+            Some(relay) => Ok(self
+                .rooms
+                .host(id, relay.cluster())
+                .await?
+                .and_then(|located| RoomRef::to(located, Some(relay)))),
             None => Ok(self.room(id)),
         }
     }

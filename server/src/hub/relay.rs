@@ -9,7 +9,8 @@
 //! lost or repeated.
 use super::handle::{Remote, SessionHandle, SessionShared};
 use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
-use super::room::RoomCommand;
+use super::room::{RoomCommand, RoomHandle};
+use super::rooms::Located;
 use super::wire::{self, Answer, Command, How, Present, VoiceOp, Who, Wire};
 use super::Hub;
 use crate::cluster::{Bus, Cluster, Heard, To};
@@ -28,6 +29,47 @@ const WATCH_EVERY: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct Relay(Arc<Inner>);
+
+/// A room as a session reaches it: run here, or hosted by another node and reached through
+/// the relay.
+#[derive(Clone)]
+pub enum RoomRef {
+    Here(RoomHandle),
+    Elsewhere {
+        id: Arc<str>,
+        node: Arc<str>,
+        relay: Relay,
+    },
+}
+
+impl RoomRef {
+    /// The room where `rooms` found it (`relay`: this node's, in cluster mode).
+    pub fn to(located: Located, relay: Option<&Relay>) -> Option<RoomRef> {
+        Some(match located {
+            Located::Here(room) => RoomRef::Here(room),
+            Located::Elsewhere { id, node } => RoomRef::Elsewhere {
+                id,
+                node,
+                relay: relay?.clone(),
+            },
+        })
+    }
+
+    pub fn id(&self) -> &Arc<str> {
+        match self {
+            RoomRef::Here(room) => &room.id,
+            RoomRef::Elsewhere { id, .. } => id,
+        }
+    }
+
+    /// False if the room cannot be reached (its task ended, or the bus is overfull).
+    pub async fn send(&self, command: RoomCommand) -> bool {
+        match self {
+            RoomRef::Here(room) => room.send(command).await,
+            RoomRef::Elsewhere { id, node, relay } => relay.send(id, node, command),
+        }
+    }
+}
 
 struct Inner {
     cluster: Cluster,
@@ -364,7 +406,7 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                 relay.close_there(&from, who.conn, CloseCode::Moving);
                 return;
             };
-            if let Err(error) = super::session::run_voice(hub, &session, rid, op).await {
+            if let Err(error) = super::media_requests::run(hub, &session, rid, op).await {
                 session.reply(super::handle::Frame::from(
                     super::protocol::ServerMessage::Error(*error).to_text(),
                 ));
@@ -534,7 +576,7 @@ async fn on_command(
 
 /// Once the room has handled a leave, the stand-in goes if it is in no room here any more
 /// (a member who moved to another room of this node keeps it).
-fn forget_when_out(relay: Relay, room: super::room::RoomHandle, key: (Arc<str>, u64)) {
+fn forget_when_out(relay: Relay, room: RoomHandle, key: (Arc<str>, u64)) {
     tokio::spawn(async move {
         let (reply, answer) = oneshot::channel();
         if room.send(RoomCommand::Occupants { reply }).await {

@@ -2,8 +2,7 @@
 //! Across nodes (cluster mode) a room is hosted by one node at a time, chosen when someone
 //! first needs it: the node that takes the room's lease in Redis runs the room's task, with
 //! its story in Redis; every other node relays its members' commands there (hub/relay.rs).
-use super::relay::Relay;
-use super::room::{RoomCommand, RoomHandle, Story};
+use super::room::{RoomHandle, Story};
 use crate::cluster::{seed, Cluster, ClusterError, Held, Lease, Seeded, Snapshot};
 use crate::config::{RoomConfig, RoomKind, SpaceConfig};
 use crate::hub::protocol::ChatLine;
@@ -57,34 +56,10 @@ struct Parts {
     media: Media,
 }
 
-/// A room as a session reaches it.
-#[derive(Clone)]
-pub enum RoomRef {
+/// Where a room is hosted, as this node found it.
+pub enum Located {
     Here(RoomHandle),
-    Elsewhere {
-        id: Arc<str>,
-        node: Arc<str>,
-        relay: Relay,
-    },
-}
-
-impl RoomRef {
-    pub fn id(&self) -> &Arc<str> {
-        match self {
-            RoomRef::Here(room) => &room.id,
-            RoomRef::Elsewhere { id, .. } => id,
-        }
-    }
-
-    /// False if the room cannot be reached (its task ended, or its node is not listening).
-    pub async fn send(&self, command: RoomCommand) -> bool {
-        match self {
-            RoomRef::Here(room) => room.send(command).await,
-            RoomRef::Elsewhere {
-                id, node, relay, ..
-            } => relay.send(id, node, command),
-        }
-    }
+    Elsewhere { id: Arc<str>, node: Arc<str> },
 }
 
 impl Rooms {
@@ -168,15 +143,14 @@ impl Rooms {
     }
 
     /// The room as this node last found it: run here, or relayed to its host.
-    pub fn known(&self, id: &str, relay: Option<&Relay>) -> Option<RoomRef> {
+    pub fn known(&self, id: &str) -> Option<Located> {
         if let Some(room) = self.here(id) {
-            return Some(RoomRef::Here(room));
+            return Some(Located::Here(room));
         }
         let node = self.elsewhere.get(id)?.clone();
-        Some(RoomRef::Elsewhere {
+        Some(Located::Elsewhere {
             id: self.configs.get_key_value(id)?.0.clone(),
             node,
-            relay: relay?.clone(),
         })
     }
 
@@ -201,20 +175,19 @@ impl Rooms {
         self: &Arc<Self>,
         id: &str,
         cluster: &Cluster,
-        relay: &Relay,
-    ) -> Result<Option<RoomRef>, ClusterError> {
+    ) -> Result<Option<Located>, ClusterError> {
         let Some((id, config)) = self.configs.get_key_value(id) else {
             return Ok(None);
         };
         if let Some(room) = self.here(id) {
-            return Ok(Some(RoomRef::Here(room)));
+            return Ok(Some(Located::Here(room)));
         }
         let _one_at_a_time = self.hosting.lock().await;
         let lease = Lease::new(cluster, &format!("room:{id}"), ROOM_LEASE);
         let patience = Instant::now() + HOSTING_PATIENCE;
         loop {
             if let Some(room) = self.here(id) {
-                return Ok(Some(RoomRef::Here(room)));
+                return Ok(Some(Located::Here(room)));
             }
             match lease.holder().await? {
                 None if self.draining.load(Ordering::Relaxed) => {
@@ -226,16 +199,15 @@ impl Rooms {
                 None => {
                     if lease.acquire().await? {
                         let room = self.take(id, config, cluster, lease).await?;
-                        return Ok(Some(RoomRef::Here(room)));
+                        return Ok(Some(Located::Here(room)));
                     }
                 }
                 Some(node) if node != cluster.node() && cluster.is_listening(&node).await? => {
                     let node: Arc<str> = node.into();
                     self.elsewhere.insert(id.clone(), node.clone());
-                    return Ok(Some(RoomRef::Elsewhere {
+                    return Ok(Some(Located::Elsewhere {
                         id: id.clone(),
                         node,
-                        relay: relay.clone(),
                     }));
                 }
                 // Its host died (or this node's own earlier run of it ended): the lease

@@ -12,8 +12,8 @@ use super::protocol::{
     ServerMessage, Status,
 };
 use super::rate::Limiters;
+use super::relay::RoomRef;
 use super::room::{chat_problem, RoomCommand};
-use super::rooms::RoomRef;
 use super::wire::VoiceOp;
 use super::writer::{self, finish, send_direct, write_batch};
 use super::{words, Hub};
@@ -25,7 +25,6 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 mod voice;
-pub(super) use voice::run as run_voice;
 
 /// `until_auth` (the connection's place among its address's unauthenticated ones) is let go
 /// once `auth` succeeds.
