@@ -7,7 +7,7 @@
 //! subscription broke) or a host stops answering, the members concerned are asked to
 //! reconnect (4007) and resume from the room's story in Redis, so nothing they were told is
 //! lost or repeated.
-use super::handle::{Remote, SessionHandle, SessionShared};
+use super::handle::{Delivery, Remote, SessionHandle, SessionShared};
 use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
 use super::room::{RoomCommand, RoomHandle};
 use super::rooms::Located;
@@ -144,6 +144,9 @@ impl Relay {
                 (who(&session, false), Command::Chat { text, rid })
             }
             RoomCommand::Move { session, x, y } => (who(&session, false), Command::Move { x, y }),
+            RoomCommand::MissedPositions { session } => {
+                (who(&session, false), Command::MissedPositions)
+            }
             RoomCommand::Stamp {
                 session,
                 stamp,
@@ -353,7 +356,10 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                 if let Some(session) = inner.locals.get(&conn) {
                     match how {
                         How::Deliver => {
-                            session.deliver(frame.clone());
+                            // A dropped positions batch is made good by the room's next one.
+                            if session.deliver(frame.clone()) == Delivery::Full {
+                                missed_positions(hub, &session);
+                            }
                         }
                         How::DeliverOrClose => {
                             session.deliver_or_close(frame.clone());
@@ -428,6 +434,16 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                 }
             }
         }
+    }
+}
+
+/// Tells the member's room (hosted elsewhere) that a positions batch did not fit their queue.
+fn missed_positions(hub: &Hub, session: &SessionHandle) {
+    if let Some(room) = session.room().and_then(|id| hub.room(&id)) {
+        let session = session.clone();
+        tokio::spawn(async move {
+            room.send(RoomCommand::MissedPositions { session }).await;
+        });
     }
 }
 
@@ -515,6 +531,7 @@ async fn on_command(
         },
         Command::Chat { text, rid } => RoomCommand::Chat { session, text, rid },
         Command::Move { x, y } => RoomCommand::Move { session, x, y },
+        Command::MissedPositions => RoomCommand::MissedPositions { session },
         Command::Stamp { stamp, rid } => RoomCommand::Stamp {
             session,
             stamp,

@@ -115,6 +115,9 @@ pub enum RoomCommand {
         speaker: bool,
         rid: Option<Rid>,
     },
+    /// A positions batch could not be queued for this member on their own node: the next one
+    /// they get is complete.
+    MissedPositions { session: SessionHandle },
     /// The media engine heard `member` (on connection `conn`) start or stop speaking.
     Speaking {
         conn: u64,
@@ -248,6 +251,7 @@ impl Room {
                                 | RoomCommand::Publish { .. }
                                 | RoomCommand::Unpublish { .. }
                                 | RoomCommand::Speaking { .. }
+                                | RoomCommand::MissedPositions { .. }
                         );
                         // A place to speak frees only when someone may no longer speak,
                         // leaves, or stops sending: never on walking or chat.
@@ -377,6 +381,11 @@ impl Room {
                 member,
                 speaking,
             } => self.speaking(conn, &member, speaking),
+            RoomCommand::MissedPositions { session } => {
+                if let Some(o) = self.occupants.get_mut(&session.id) {
+                    o.needs_all_positions |= o.session.conn == session.conn;
+                }
+            }
         }
         Ok(())
     }

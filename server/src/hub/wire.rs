@@ -101,6 +101,7 @@ pub enum Command {
         x: f32,
         y: f32,
     },
+    MissedPositions,
     Stamp {
         stamp: Stamp,
         rid: Option<Rid>,
