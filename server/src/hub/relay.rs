@@ -456,7 +456,7 @@ async fn on_command(
     who: Option<Who>,
     command: Command,
 ) {
-    let Some(room) = hub.rooms.here(room_id) else {
+    let Some(room) = hub.rooms.here_soon(room_id).await else {
         // The room moved on (this node stopped hosting it): the member reconnects and finds it.
         match (&who, &command) {
             (_, Command::Occupants { ask }) => relay.answer(

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -38,6 +39,9 @@ pub struct Rooms {
     leases: DashMap<Arc<str>, Held>,
     /// One room taken at a time on this node, so two joins never start it twice.
     hosting: tokio::sync::Mutex<()>,
+    /// Rooms this node is taking now (its lease asked for, its story being read): a member's
+    /// join relayed by another node meanwhile waits for the room instead of missing it.
+    starting: DashMap<Arc<str>, Arc<Notify>>,
     /// The node drains: it takes no room any more.
     draining: std::sync::atomic::AtomicBool,
     /// Stories of rooms that stopped here, as this node held them, until Redis has them
@@ -54,6 +58,33 @@ struct Parts {
     clock: Arc<dyn Clock>,
     tz: chrono_tz::Tz,
     media: Media,
+}
+
+/// A room being taken by this node, from before its lease is asked for until it runs (or
+/// could not be taken): whoever waits for it is woken when this is dropped.
+struct Starting<'a> {
+    starting: &'a DashMap<Arc<str>, Arc<Notify>>,
+    id: Arc<str>,
+    started: Arc<Notify>,
+}
+
+impl<'a> Starting<'a> {
+    fn mark(starting: &'a DashMap<Arc<str>, Arc<Notify>>, id: &Arc<str>) -> Starting<'a> {
+        let started = Arc::new(Notify::new());
+        starting.insert(id.clone(), started.clone());
+        Starting {
+            starting,
+            id: id.clone(),
+            started,
+        }
+    }
+}
+
+impl Drop for Starting<'_> {
+    fn drop(&mut self) {
+        self.starting.remove(&self.id);
+        self.started.notify_waiters();
+    }
 }
 
 /// Where a room is hosted, as this node found it.
@@ -88,6 +119,7 @@ impl Rooms {
             elsewhere: DashMap::new(),
             leases: DashMap::new(),
             hosting: tokio::sync::Mutex::new(()),
+            starting: DashMap::new(),
             draining: Default::default(),
             stash: DashMap::new(),
             rejoined_at: std::sync::Mutex::new(None),
@@ -197,6 +229,7 @@ impl Rooms {
                 }
                 None if self.settling() => {}
                 None => {
+                    let _starting = Starting::mark(&self.starting, id);
                     if lease.acquire().await? {
                         let room = self.take(id, config, cluster, lease).await?;
                         return Ok(Some(Located::Here(room)));
@@ -296,6 +329,21 @@ impl Rooms {
             .ok()
             .and_then(|at| *at)
             .is_some_and(|at| at.elapsed() < SETTLE)
+    }
+
+    /// The room, if this node runs it or is taking it now (then once it runs, at most 3 s).
+    pub async fn here_soon(&self, id: &str) -> Option<RoomHandle> {
+        if let Some(room) = self.here(id) {
+            return Some(room);
+        }
+        let started = self.starting.get(id).map(|s| s.clone())?;
+        let notified = started.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.starting.contains_key(id) {
+            let _ = tokio::time::timeout(Duration::from_secs(3), notified).await;
+        }
+        self.here(id)
     }
 
     /// Gives up a room's lease (its task has ended), so another node may host it at once.
