@@ -7,7 +7,7 @@ mod scenarios;
 mod voice;
 
 use clap::{Parser, ValueEnum};
-use scenarios::{ChatPlan, Target};
+use scenarios::{ChatPlan, Node, Target};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,15 +33,25 @@ enum Scenario {
 struct Args {
     #[arg(long, value_enum)]
     scenario: Scenario,
-    /// The WebSocket to load: ws://127.x.x.x:PORT/ws.
+    /// The WebSocket to load: ws://127.x.x.x:PORT/ws. Several nodes of one space: give it once
+    /// per node; each room's members are spread over them in turn.
+    #[arg(long, required = true)]
+    target: Vec<String>,
+    /// The server's pid, for its memory and CPU time (once per node).
     #[arg(long)]
-    target: String,
-    /// The server's pid, for its memory and CPU time.
+    server_pid: Vec<u32>,
+    /// Another process whose CPU time counts with the servers' (the nodes' redis-server).
     #[arg(long)]
-    server_pid: Option<u32>,
+    extra_pid: Vec<u32>,
     /// The server's data directory: members and tokens are made with its store and key.
     #[arg(long, default_value = "data")]
     data: PathBuf,
+    /// The nodes' shared store (`postgres://…`), instead of the data directory's SQLite.
+    #[arg(long)]
+    database: Option<String>,
+    /// The nodes' signing key (their --signing-key-file), instead of the data directory's.
+    #[arg(long)]
+    signing_key_file: Option<PathBuf>,
     /// The target is a peer (bench/peers/): it takes any token, so none are minted.
     #[arg(long)]
     peer: bool,
@@ -85,15 +95,30 @@ async fn main() -> anyhow::Result<()> {
             voice::MAX_MEMBERS
         );
     }
+    let nodes = args
+        .target
+        .iter()
+        .map(|url| {
+            Ok(Node {
+                addr: client::loopback_target(url)?,
+                url: url.clone(),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
     let target = Target {
-        addr: client::loopback_target(&args.target)?,
-        url: args.target.clone(),
-        pid: args.server_pid,
+        nodes,
+        server_pids: args.server_pid,
+        extra_pids: args.extra_pid,
     };
     let tokens = if args.peer {
         vec!["peer".to_string(); args.members]
     } else {
-        mint::tokens(&args.data, args.members, Duration::from_secs(3600)).await?
+        let signer = mint::Signer {
+            data: &args.data,
+            database: args.database.as_deref(),
+            key_file: args.signing_key_file.as_deref(),
+        };
+        mint::tokens(&signer, args.members, Duration::from_secs(3600)).await?
     };
     let window = Duration::from_secs(args.seconds);
     let chat_plan = |stall_one| ChatPlan {

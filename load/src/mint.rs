@@ -8,10 +8,22 @@ use ibasho::model::Role;
 use std::path::Path;
 use std::time::Duration;
 
+/// Where the server under test keeps its members and key: its data directory, or (several
+/// nodes) the shared `--database` and `--signing-key-file`.
+pub struct Signer<'a> {
+    pub data: &'a Path,
+    pub database: Option<&'a str>,
+    pub key_file: Option<&'a Path>,
+}
+
 /// Tokens for `count` members named `load-00001` …, valid for `ttl`.
-pub async fn tokens(data: &Path, count: usize, ttl: Duration) -> anyhow::Result<Vec<String>> {
-    let keys = Keys::load_or_create(data)?;
-    let store = ibasho::store::open(None, data).await?;
+pub async fn tokens(
+    signer: &Signer<'_>,
+    count: usize,
+    ttl: Duration,
+) -> anyhow::Result<Vec<String>> {
+    let keys = Keys::load(signer.data, signer.key_file)?;
+    let store = ibasho::store::open(signer.database, signer.data).await?;
     let mut tokens = Vec::with_capacity(count);
     for n in 1..=count {
         let nickname = format!("load-{n:05}");

@@ -20,11 +20,43 @@ const DRAIN: Duration = Duration::from_secs(2);
 /// Chat lines are this long, like a short sentence (the goal's "100-byte messages").
 const CHAT_BYTES: usize = 100;
 
+/// What is loaded: one node, or several of one space (cluster mode).
 pub struct Target {
+    pub nodes: Vec<Node>,
+    /// The nodes' pids, for memory and CPU; none measures the clients' side only.
+    pub server_pids: Vec<u32>,
+    /// Other processes whose CPU counts too (the nodes' Redis).
+    pub extra_pids: Vec<u32>,
+}
+
+/// One node's WebSocket.
+pub struct Node {
     pub url: String,
     pub addr: SocketAddr,
-    /// The server's pid, for memory and CPU; `None` measures the clients' side only.
-    pub pid: Option<u32>,
+}
+
+impl Target {
+    /// Member `i`'s node when members are spread over `rooms` rooms (`room_of`): each room's
+    /// k-th member on node k mod n, so every room has members on every node.
+    pub fn node(&self, i: usize, rooms: usize) -> &Node {
+        &self.nodes[(i / rooms.max(1)) % self.nodes.len()]
+    }
+
+    /// CPU time used so far by every node and extra process; `None` without pids, or if one
+    /// has gone.
+    pub(crate) fn cpu(&self) -> Option<Duration> {
+        let pids = self.server_pids.iter().chain(&self.extra_pids);
+        let mut total = None;
+        for &pid in pids {
+            total = Some(total.unwrap_or(Duration::ZERO) + procstat::cpu_time(pid).ok()?);
+        }
+        total
+    }
+}
+
+/// Member `i`'s room: round-robin, so the first members are spread over every room.
+fn room_of(i: usize, rooms: usize) -> String {
+    format!("r{}", i % rooms.max(1) + 1)
 }
 
 #[derive(Debug, Serialize, Default, Clone)]
@@ -60,10 +92,6 @@ fn now_us() -> u64 {
     ORIGIN.get_or_init(Instant::now).elapsed().as_micros() as u64
 }
 
-fn cpu(pid: Option<u32>) -> Option<Duration> {
-    pid.and_then(|p| procstat::cpu_time(p).ok())
-}
-
 /// Connects every member with `connect(index, token)`, a batch at a time.
 async fn connect_all<F, Fut>(tokens: &[String], connect: F) -> anyhow::Result<Vec<Ws>>
 where
@@ -81,14 +109,11 @@ where
     Ok(sockets)
 }
 
-/// Everyone enters their room.
-async fn enter_all(
-    target: &Target,
-    tokens: &[String],
-    room_of: impl Fn(usize) -> String,
-) -> anyhow::Result<Vec<Ws>> {
+/// Everyone enters their room, of `rooms`.
+async fn enter_all(target: &Target, tokens: &[String], rooms: usize) -> anyhow::Result<Vec<Ws>> {
     connect_all(tokens, |i, token| {
-        let (url, addr, room) = (target.url.clone(), target.addr, room_of(i));
+        let node = target.node(i, rooms);
+        let (url, addr, room) = (node.url.clone(), node.addr, room_of(i, rooms));
         async move { Ok(client::enter(&url, addr, i, &token, &room).await?.0) }
     })
     .await
@@ -103,17 +128,23 @@ pub struct IdleReport {
 }
 
 pub async fn idle(target: &Target, tokens: &[String]) -> anyhow::Result<IdleReport> {
-    let pid = target
-        .pid
-        .ok_or_else(|| anyhow::anyhow!("idle needs --server-pid"))?;
-    let before = procstat::rss_kib(pid)?;
+    anyhow::ensure!(!target.server_pids.is_empty(), "idle needs --server-pid");
+    let rss = || -> anyhow::Result<u64> {
+        target
+            .server_pids
+            .iter()
+            .map(|&p| procstat::rss_kib(p))
+            .sum()
+    };
+    let before = rss()?;
     let sockets = connect_all(tokens, |i, token| {
-        let (url, addr) = (target.url.clone(), target.addr);
+        let node = target.node(i, 1);
+        let (url, addr) = (node.url.clone(), node.addr);
         async move { client::authenticate(&url, addr, i, &token).await }
     })
     .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = procstat::rss_kib(pid)?;
+    let after = rss()?;
     let report = IdleReport {
         connections: sockets.len(),
         rss_before_kib: before,
@@ -142,6 +173,7 @@ pub struct ChatReport {
     pub expected_total: u64,
     pub deliveries_per_s: f64,
     pub latency: Latency,
+    /// Over the window, every node and extra process together.
     pub server_cpu_s: Option<f64>,
     pub cpu_s_per_100k_deliveries: Option<f64>,
     pub deliveries_per_cpu_s: Option<f64>,
@@ -177,8 +209,7 @@ pub async fn chat(
     let members = tokens.len();
     let room_size = plan.room_size.clamp(1, members);
     let rooms = members.div_ceil(room_size);
-    // Round-robin, so the first `senders` members are spread over every room.
-    let sockets = enter_all(target, tokens, |i| format!("r{}", i % rooms + 1)).await?;
+    let sockets = enter_all(target, tokens, rooms).await?;
     // Each member may send one line a second (the hub's limit): as many senders as lines a second.
     let senders = (plan.rate.ceil() as usize).clamp(1, members);
     let period = Duration::from_secs_f64(senders as f64 / plan.rate.max(0.001));
@@ -215,13 +246,13 @@ pub async fn chat(
         }
     }
     tokio::time::sleep(WARM_UP).await;
-    let cpu_before = cpu(target.pid);
+    let cpu_before = target.cpu();
     counters.measuring.store(true, Ordering::SeqCst);
     let started = Instant::now();
     tokio::time::sleep(plan.window).await;
     counters.measuring.store(false, Ordering::SeqCst);
     let window = started.elapsed();
-    let cpu_after = cpu(target.pid);
+    let cpu_after = target.cpu();
     counters.sending.store(false, Ordering::SeqCst);
     tokio::time::sleep(DRAIN).await;
     counters.reading.store(false, Ordering::SeqCst);
@@ -356,7 +387,7 @@ pub async fn walk(
     let members = tokens.len();
     let room_size = room_size.clamp(1, members);
     let rooms = members.div_ceil(room_size);
-    let sockets = enter_all(target, tokens, |i| format!("r{}", i % rooms + 1)).await?;
+    let sockets = enter_all(target, tokens, rooms).await?;
     let measuring = Arc::new(AtomicBool::new(false));
     let frames = Arc::new(AtomicU64::new(0));
     let moves = Arc::new(AtomicU64::new(0));
@@ -396,13 +427,13 @@ pub async fn walk(
         }));
     }
     tokio::time::sleep(WARM_UP).await;
-    let before = cpu(target.pid);
+    let before = target.cpu();
     measuring.store(true, Ordering::SeqCst);
     let started = Instant::now();
     tokio::time::sleep(window).await;
     measuring.store(false, Ordering::SeqCst);
     let secs = started.elapsed().as_secs_f64();
-    let after = cpu(target.pid);
+    let after = target.cpu();
     for t in tasks {
         t.abort();
     }
@@ -435,9 +466,10 @@ pub async fn join_storm(
     let spread = Duration::from_secs(1);
     let tasks: Vec<_> = (0..tokens.len())
         .map(|i| {
-            let (url, addr, token) = (target.url.clone(), target.addr, tokens[i].clone());
+            let node = target.node(i, rooms);
+            let (url, addr, token) = (node.url.clone(), node.addr, tokens[i].clone());
             let delay = spread.mul_f64(i as f64 / tokens.len() as f64);
-            let room = format!("r{}", i % rooms + 1);
+            let room = room_of(i, rooms);
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 client::enter(&url, addr, i, &token, &room).await

@@ -90,12 +90,9 @@ pub async fn run(
     let refused = Arc::new(AtomicU64::new(0));
     // Everyone stands in place before anyone starts voice: who hears whom is by position.
     let entering = tokens.iter().enumerate().map(|(i, token)| {
-        let (url, addr, token, refused) = (
-            target.url.clone(),
-            target.addr,
-            token.clone(),
-            refused.clone(),
-        );
+        let node = target.node(i, 1);
+        let (url, addr, token, refused) =
+            (node.url.clone(), node.addr, token.clone(), refused.clone());
         let angle = std::f32::consts::TAU * i as f32 / tokens.len() as f32;
         let spot = (
             (CENTRE.0 + RADIUS * angle.cos()).round(),
@@ -115,7 +112,7 @@ pub async fn run(
     let receptions: Vec<Reception> = members.iter().map(|m| m.peer.reception()).collect();
     let talkers = if everyone_talks { n } else { 1 };
     let cpu = || {
-        let server = target.pid.and_then(|p| procstat::cpu_time(p).ok());
+        let server = target.cpu();
         (server, procstat::cpu_time(std::process::id()).ok())
     };
     let span =

@@ -3,6 +3,7 @@
 use ibasho::app::{self, Settings};
 use ibasho::mail::MailSettings;
 use serde_json::Value;
+use sqlx::{Connection, PgConnection};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,16 +14,30 @@ struct Running {
 
 async fn start() -> Running {
     let data = tempfile::tempdir().expect("temp dir");
+    let url = serve(data.path(), None).await;
+    Running { url, data }
+}
+
+/// What every node of one space shares in cluster mode.
+struct Space {
+    database: String,
+    redis: String,
+    name: String,
+    key_file: PathBuf,
+}
+
+/// Serves ibasho on loopback from `data` (a node of `space` if given); returns its WebSocket.
+async fn serve(data: &Path, space: Option<&Space>) -> String {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let settings = Settings {
         rooms: repo.join("bench/rooms.toml"),
-        data: data.path().to_path_buf(),
-        signing_key_file: None,
-        database: None,
-        redis: None,
-        cluster_name: None,
+        data: data.to_path_buf(),
+        signing_key_file: space.map(|s| s.key_file.clone()),
+        database: space.map(|s| s.database.clone()),
+        redis: space.map(|s| s.redis.clone()),
+        cluster_name: space.map(|s| s.name.clone()),
         web: repo.join("web-client"),
         // A Wednesday noon: open, whatever the hour the test runs at.
         clock: Some("2026-12-09T12:00:00+09:00".parse().unwrap()),
@@ -46,19 +61,21 @@ async fn start() -> Running {
         settings.web.clone(),
         std::future::pending(),
     ));
-    Running {
-        url: format!("ws://{address}/ws"),
-        data,
-    }
+    format!("ws://{address}/ws")
 }
 
 /// Runs `ibasho-load` with `args` against `server`; returns its JSON result and its table.
 async fn load(server: &Running, args: &[&str]) -> (Value, String) {
-    let json: PathBuf = server.data.path().join("result.json");
+    let data = server.data.path().display().to_string();
+    let target = ["--target", &server.url, "--data", &data];
+    run_load(server.data.path(), &[&target[..], args].concat()).await
+}
+
+/// Runs `ibasho-load` with `args`, its own pid as the server's and its JSON written in `dir`.
+async fn run_load(dir: &Path, args: &[&str]) -> (Value, String) {
+    let json: PathBuf = dir.join("result.json");
     let mut command = Command::new(env!("CARGO_BIN_EXE_ibasho-load"));
     command
-        .args(["--target", &server.url, "--data"])
-        .arg(server.data.path())
         .args(["--server-pid", &std::process::id().to_string(), "--json"])
         .arg(&json)
         .args(args);
@@ -201,6 +218,101 @@ async fn voice_reaches_every_listener_through_the_sfu() {
     .await;
     assert_eq!(room["tracks_flowing"], 6, "{room}");
     assert!(room["delivered_total"].as_u64().unwrap() > 0, "{room}");
+}
+
+/// Several nodes (cluster mode) on the machine's Redis and PostgreSQL, as tests/cluster.rs
+/// uses them: skipped with the reason when either is missing, failed under `CI=true`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_through_three_nodes_reaches_the_whole_room() {
+    let postgres = std::env::var("IBASHO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let redis =
+        std::env::var("IBASHO_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis_addr = redis.trim_start_matches("redis://").split('/').next();
+    let redis_addr = redis_addr.unwrap_or_default().to_string();
+    let services = async {
+        tokio::net::TcpStream::connect(&redis_addr)
+            .await
+            .map_err(|e| format!("no Redis at {redis_addr} ({e})"))?;
+        PgConnection::connect(&postgres)
+            .await
+            .map_err(|e| format!("no PostgreSQL at {postgres} ({e})"))
+    };
+    let mut conn = match services.await {
+        Ok(conn) => conn,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("Redis and PostgreSQL are required under CI=true: {e}")
+        }
+        Err(e) => return eprintln!("skipping: {e}"),
+    };
+    let name = format!("load_{}", unique_name());
+    sqlx::query(&format!("CREATE SCHEMA {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("signing.key");
+    std::fs::write(&key_file, "aWJhc2hvLWxvYWQgdGVzdDogbm90IGEgcmVhbCBrZXk=").unwrap();
+    let space = Space {
+        database: format!("{postgres}?options=-c%20search_path%3D{name}"),
+        redis,
+        name: name.clone(),
+        key_file: key_file.clone(),
+    };
+    let mut args = Vec::new();
+    for n in 0..3 {
+        let url = serve(&dir.path().join(format!("node-{n}")), Some(&space)).await;
+        args.extend(["--target".to_string(), url]);
+    }
+    let key_file = key_file.display().to_string();
+    let cli = dir.path().join("cli").display().to_string();
+    args.extend(
+        [
+            "--database",
+            &space.database,
+            "--signing-key-file",
+            &key_file,
+            "--data",
+            &cli,
+            "--scenario",
+            "chat",
+            "--members",
+            "30",
+            "--room-size",
+            "10",
+            "--rate",
+            "6",
+            "--seconds",
+            "2",
+        ]
+        .map(String::from),
+    );
+    // The schema goes whatever the run's outcome; a failed run's panic is raised after.
+    let dir_path = dir.path().to_path_buf();
+    let ran = tokio::spawn(async move {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_load(&dir_path, &args).await
+    })
+    .await;
+    sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))
+        .execute(&mut conn)
+        .await
+        .ok();
+    let (r, _) = ran.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    assert_eq!(r["rooms"], 3);
+    assert!(r["acked"].as_u64().unwrap() >= 6, "{r}");
+    assert_eq!(r["refused"], 0, "{r}");
+    // Each room's members are on all three nodes: a line reaches them all through Redis.
+    assert_eq!(r["delivered_total"], r["expected_total"], "{r}");
+}
+
+/// A name no other run uses (schema and Redis keys), from the clock and the pid.
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}_{nanos}", std::process::id())
 }
 
 #[test]
