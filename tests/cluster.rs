@@ -831,7 +831,7 @@ async fn limits_count_across_nodes_and_a_deleted_member_is_signed_out_on_their_n
 }
 
 #[tokio::test]
-async fn a_stage_is_shared_across_nodes_and_a_dead_nodes_members_leave() {
+async fn a_stage_and_staff_mute_work_across_nodes_and_a_dead_nodes_members_leave() {
     let stage = support::STAGE_ROOM
         .replace("12:00", "10:00")
         .replace("13:00", "18:00");
@@ -872,6 +872,18 @@ async fn a_stage_is_shared_across_nodes_and_a_dead_nodes_members_leave() {
             })
             .await;
     }
+
+    // Staff on one node mute a member on another: told so, and the host's SFU refuses their
+    // microphone.
+    host.send(json!({"type": "voice_mute", "rid": 3, "member": id, "muted": true}))
+        .await;
+    let muted = singer.recv_type("voice_muted").await;
+    assert_eq!(muted["muted"], true, "{muted}");
+    singer
+        .send(json!({"type": "voice_publish", "rid": 4, "kind": "audio"}))
+        .await;
+    let refused = singer.recv_error("listen_only").await;
+    assert_eq!(refused["reason"], "muted", "{refused}");
 
     // The listener's node dies: the others see the listener leave, once its heartbeat ends.
     let gone = listener.id();
