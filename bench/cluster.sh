@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Several nodes (issue 13): the chat scenario against (a) one node on its own (SQLite, no
 # Redis), (b) one node in cluster mode (PostgreSQL + Redis: the Redis hop alone) and (c) three
-# nodes in cluster mode with every room's members spread over them. CPU counts every node and
+# nodes in cluster mode with every room's members spread over them; then (d) kill -9 of the
+# rooms' host among three nodes, IBASHO_BENCH_KILLS times (default 5), and the time until each
+# member is back in through another node (the failover scenario). CPU counts every node and
 # the Redis server. Servers and Redis are pinned to core 0, the load tool to core 1, all on
 # loopback. Uses a private redis-server (no persistence) on a free loopback port and a fresh
 # schema on the machine's PostgreSQL (dropped at the end).
@@ -110,9 +112,30 @@ run() {
   stop_nodes
 }
 
+# failover ROUND: three fresh nodes (a cluster name of the round's own, so every room is
+# hosted anew by the first node), FAILOVER_MEMBERS members in rooms of 20, then kill -9 of the
+# rooms' host and the time until each member is back in through another node.
+FAILOVER_MEMBERS=${IBASHO_BENCH_FAILOVER_MEMBERS:-60}
+KILLS=${IBASHO_BENCH_KILLS:-5}
+failover() {
+  local name=failover-$1 i load=()
+  URLS=()
+  for i in 1 2 3; do
+    start_node "$name-$i" --database "$DATABASE" --redis "redis://127.0.0.1:$REDIS_PORT" \
+      --cluster-name "bench-$name-$$" --signing-key-file "$KEY"
+  done
+  for pid in "${PIDS[@]}"; do load+=(--server-pid "$pid"); done
+  echo "==> $name: kill -9 of the rooms' host under $FAILOVER_MEMBERS members"
+  taskset -c 1 "$BIN/ibasho-load" --scenario failover "${URLS[@]}" "${load[@]}" \
+    --database "$DATABASE" --signing-key-file "$KEY" --data "$WORK/load" \
+    --members "$FAILOVER_MEMBERS" --room-size 20 --json "$OUT/cluster-$name.json"
+  stop_nodes
+}
+
 run single 1 single
 run cluster1 1 cluster
 run cluster3 3 cluster
+for k in $(seq "$KILLS"); do failover "$k"; done
 
 python3 - "$OUT" <<'EOF'
 import json, sys
@@ -124,4 +147,13 @@ for name, label in [("single", "1 node, single-node mode"), ("cluster1", "1 node
     per_cpu = r["deliveries_per_cpu_s"]
     print(f"| {label} | {r['deliveries_per_s']:,.0f} | {per_cpu:,.0f} | {r['latency']['p50_ms']:.2f} "
           f"| {r['latency']['p99_ms']:.2f} | {r['delivered_total']} / {r['expected_total']} |")
+import glob
+rounds = [json.load(open(f)) for f in sorted(glob.glob(f"{sys.argv[1]}/cluster-failover-*.json"))]
+if rounds:
+    print("\n| kill | members back in | with a gap | p50 s | p99 s | max s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for k, r in enumerate(rounds, 1):
+        b = r["back_in"]
+        print(f"| {k} | {r['resumed']} / {r['members']} | {r['gaps']} | {b['p50_ms']/1000:.2f} "
+              f"| {b['p99_ms']/1000:.2f} | {b['max_ms']/1000:.2f} |")
 EOF

@@ -1,6 +1,7 @@
 //! `ibasho-load`: drives a running ibasho (or a peer under bench/peers/) with simulated
 //! members, on loopback only, bounded in time and count, and reports what it measured.
 mod client;
+mod failover;
 mod mint;
 mod procstat;
 mod scenarios;
@@ -23,6 +24,9 @@ enum Scenario {
     VoiceFanout,
     /// Every member talks and hears all the others.
     VoiceRoom,
+    /// Several nodes: the rooms' host (the first target, the first --server-pid) is killed
+    /// with `kill -9`; how long until every member is back in through another node.
+    Failover,
 }
 
 #[derive(Parser)]
@@ -142,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Scenario::VoiceFanout => json!(voice::run(&target, &tokens, false, window).await?),
         Scenario::VoiceRoom => json!(voice::run(&target, &tokens, true, window).await?),
+        Scenario::Failover => json!(failover::run(&target, &tokens, args.room_size).await?),
     };
     print!("{}", table(&format!("{:?}", args.scenario), &result));
     if let Some(path) = args.json {
