@@ -108,13 +108,22 @@ impl Nodes {
 
     /// A token signed with the nodes' shared key, for a member in the shared database.
     async fn token(&self, role: &str, nickname: &str) -> String {
-        let data = self._dir.path().join("cli");
+        let stdout = self
+            .admin(&["token", "--role", role, "--nickname", nickname])
+            .await;
+        stdout.trim().to_string()
+    }
+
+    /// `ibasho admin ARGS…` on the nodes' shared database and key (its own data directory,
+    /// for the outbox), as an operator runs it beside them; its standard output.
+    async fn admin(&self, args: &[&str]) -> String {
         let out = timeout(
             WAIT * 3,
             tokio::process::Command::new(support::BIN)
-                .args(["admin", "token", "--role", role, "--nickname", nickname])
+                .arg("admin")
+                .args(args)
                 .arg("--data")
-                .arg(&data)
+                .arg(self.cli_data())
                 .args(["--database", &self.database])
                 .arg("--signing-key-file")
                 .arg(&self.key_file)
@@ -122,14 +131,18 @@ impl Nodes {
                 .output(),
         )
         .await
-        .expect("admin token finishes")
-        .expect("run admin token");
+        .expect("ibasho admin finishes")
+        .expect("run ibasho admin");
         assert!(
             out.status.success(),
-            "admin token: {}",
+            "ibasho admin {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn cli_data(&self) -> std::path::PathBuf {
+        self._dir.path().join("cli")
     }
 }
 
@@ -137,27 +150,24 @@ impl Nodes {
     /// An admin logged in through `node` (a browser's cookie): invited with `ibasho admin
     /// staff add` on the shared database, registered through the invitation link.
     async fn logged_in_admin(&self, node: &Server) -> reqwest::Client {
-        let data = self._dir.path().join("cli");
-        let out = tokio::process::Command::new(support::BIN)
-            .args(["admin", "staff", "add", "--email", "kanri@example.org"])
-            .args(["--role", "admin", "--nickname", "管理"])
-            .arg("--data")
-            .arg(&data)
-            .args(["--database", &self.database])
-            .arg("--signing-key-file")
-            .arg(&self.key_file)
-            .args(["--public-url", &node.http_url("")])
-            .arg("--rooms")
-            .arg(node.rooms_path())
-            .output()
-            .await
-            .expect("run admin staff add");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let outbox = data.join("outbox");
+        let public_url = node.http_url("");
+        let rooms = node.rooms_path().display().to_string();
+        self.admin(&[
+            "staff",
+            "add",
+            "--email",
+            "kanri@example.org",
+            "--role",
+            "admin",
+            "--nickname",
+            "管理",
+            "--public-url",
+            &public_url,
+            "--rooms",
+            &rooms,
+        ])
+        .await;
+        let outbox = self.cli_data().join("outbox");
         let file = std::fs::read_dir(&outbox)
             .expect("the outbox")
             .map(|e| e.unwrap().path())

@@ -168,19 +168,11 @@ impl Hub {
 
     /// The room wherever it is hosted now, without hosting it here; None if nobody does.
     async fn locate(&self, id: &str) -> Option<RoomRef> {
-        if let Some(room) = self.room(id) {
-            return Some(room);
-        }
-        let relay = self.relay.as_ref()?;
-        let cluster = relay.cluster();
-        let lease = crate::cluster::Lease::new(cluster, &format!("room:{id}"), Duration::ZERO);
-        let node = lease.holder().await.ok()??;
-        let (id, _) = self.rooms.ids_in_order().find(|(r, _)| &**r == id)?;
-        (node != cluster.node()).then(|| RoomRef::Elsewhere {
-            id: id.clone(),
-            node: node.into(),
-            relay: relay.clone(),
-        })
+        let located = match &self.relay {
+            Some(relay) => self.rooms.locate(id, relay.cluster()).await?,
+            None => self.rooms.known(id)?,
+        };
+        RoomRef::to(located, self.relay.as_ref())
     }
 
     /// Who is in the room now (empty if nobody hosts it, or it does not answer in time).

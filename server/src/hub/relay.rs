@@ -10,7 +10,7 @@
 use super::handle::{Delivery, Remote, SessionHandle, SessionShared};
 use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
 use super::room::{RoomCommand, RoomHandle};
-use super::rooms::Located;
+use super::rooms::{room_lease, Located};
 use super::wire::{self, Answer, Command, How, Present, VoiceOp, Who, Wire};
 use super::Hub;
 use crate::cluster::{Bus, Cluster, Heard, To};
@@ -117,7 +117,6 @@ impl Relay {
     /// a host gives its own rooms (the end of a program session, who is speaking) are not
     /// relayed: that node's doorkeeper and media engine give them.
     pub fn send(&self, room: &str, node: &str, command: RoomCommand) -> bool {
-        let who = |session: &SessionHandle, with_view: bool| Some(who(session, with_view));
         let mut ended: Option<u64> = None;
         let (who, command) = match command {
             RoomCommand::Join {
@@ -128,7 +127,10 @@ impl Relay {
             } => {
                 self.0.locals.insert(session.conn, session.clone());
                 let ask = self.ask(Ask::Done(reply));
-                (who(&session, true), Command::Join { resume, rid, ask })
+                (
+                    Some(who(&session, true)),
+                    Command::Join { resume, rid, ask },
+                )
             }
             RoomCommand::Leave {
                 session,
@@ -138,22 +140,24 @@ impl Relay {
                 if reason.is_none() {
                     ended = Some(session.conn);
                 }
-                (who(&session, false), Command::Leave { reason, rid })
+                (Some(who(&session, false)), Command::Leave { reason, rid })
             }
             RoomCommand::Chat { session, text, rid } => {
-                (who(&session, false), Command::Chat { text, rid })
+                (Some(who(&session, false)), Command::Chat { text, rid })
             }
-            RoomCommand::Move { session, x, y } => (who(&session, false), Command::Move { x, y }),
+            RoomCommand::Move { session, x, y } => {
+                (Some(who(&session, false)), Command::Move { x, y })
+            }
             RoomCommand::MissedPositions { session } => {
-                (who(&session, false), Command::MissedPositions)
+                (Some(who(&session, false)), Command::MissedPositions)
             }
             RoomCommand::Stamp {
                 session,
                 stamp,
                 rid,
-            } => (who(&session, false), Command::Stamp { stamp, rid }),
+            } => (Some(who(&session, false)), Command::Stamp { stamp, rid }),
             RoomCommand::ViewChanged { session, rid } => {
-                (who(&session, true), Command::ViewChanged { rid })
+                (Some(who(&session, true)), Command::ViewChanged { rid })
             }
             RoomCommand::Invite {
                 session,
@@ -161,7 +165,7 @@ impl Relay {
                 reply,
             } => {
                 let ask = self.ask(Ask::Done(reply));
-                (who(&session, false), Command::Invite { member, ask })
+                (Some(who(&session, false)), Command::Invite { member, ask })
             }
             RoomCommand::Occupants { reply } => {
                 let ask = self.ask(Ask::Occupants(reply));
@@ -173,29 +177,35 @@ impl Relay {
                 reply,
             } => {
                 let ask = self.ask(Ask::Publish(reply));
-                (who(&session, false), Command::Publish { kind, ask })
+                (Some(who(&session, false)), Command::Publish { kind, ask })
             }
             RoomCommand::Unpublish { session, kind } => {
-                (who(&session, false), Command::Unpublish { kind })
+                (Some(who(&session, false)), Command::Unpublish { kind })
             }
             RoomCommand::Mute {
                 session,
                 member,
                 muted,
                 rid,
-            } => (who(&session, false), Command::Mute { member, muted, rid }),
+            } => (
+                Some(who(&session, false)),
+                Command::Mute { member, muted, rid },
+            ),
             RoomCommand::RaiseHand {
                 session,
                 raised,
                 rid,
-            } => (who(&session, false), Command::RaiseHand { raised, rid }),
+            } => (
+                Some(who(&session, false)),
+                Command::RaiseHand { raised, rid },
+            ),
             RoomCommand::SetSpeaker {
                 session,
                 member,
                 speaker,
                 rid,
             } => (
-                who(&session, false),
+                Some(who(&session, false)),
                 Command::SetSpeaker {
                     member,
                     speaker,
@@ -622,8 +632,7 @@ fn reconnect_relayed(relay: &Relay, which: impl Fn(&str) -> bool) {
 async fn watch_nodes(hub: &Hub, relay: &Relay) {
     let cluster = relay.cluster();
     for (room, node) in hub.rooms.relayed() {
-        let lease = crate::cluster::Lease::new(cluster, &format!("room:{room}"), Duration::ZERO);
-        let still = match lease.holder().await {
+        let still = match room_lease(cluster, &room).holder().await {
             Ok(holder) => holder.as_deref() == Some(&*node),
             Err(_) => continue, // Redis cannot tell now: ask again next time
         };

@@ -60,6 +60,11 @@ struct Parts {
     media: Media,
 }
 
+/// Room `id`'s lease in Redis: which node hosts it.
+pub fn room_lease(cluster: &Cluster, id: &str) -> Lease {
+    Lease::new(cluster, &format!("room:{id}"), ROOM_LEASE)
+}
+
 /// A room being taken by this node, from before its lease is asked for until it runs (or
 /// could not be taken): whoever waits for it is woken when this is dropped.
 struct Starting<'a> {
@@ -186,6 +191,20 @@ impl Rooms {
         })
     }
 
+    /// Where room `id` is hosted now, as Redis says, without hosting it here; None if nobody
+    /// hosts it (or Redis cannot tell).
+    pub async fn locate(&self, id: &str, cluster: &Cluster) -> Option<Located> {
+        if let Some(room) = self.known(id) {
+            return Some(room);
+        }
+        let node = room_lease(cluster, id).holder().await.ok()??;
+        let (id, _) = self.configs.get_key_value(id)?;
+        (node != cluster.node()).then(|| Located::Elsewhere {
+            id: id.clone(),
+            node: node.into(),
+        })
+    }
+
     /// Rooms relayed elsewhere, with their hosts.
     pub fn relayed(&self) -> Vec<(Arc<str>, Arc<str>)> {
         self.elsewhere
@@ -215,7 +234,7 @@ impl Rooms {
             return Ok(Some(Located::Here(room)));
         }
         let _one_at_a_time = self.hosting.lock().await;
-        let lease = Lease::new(cluster, &format!("room:{id}"), ROOM_LEASE);
+        let lease = room_lease(cluster, id);
         let patience = Instant::now() + HOSTING_PATIENCE;
         loop {
             if let Some(room) = self.here(id) {
