@@ -39,7 +39,9 @@ async function legible(page, where) {
   await page.evaluate(`window.namesShown = ${namesShown}`);
   await page.waitForFunction(() => {
     const { names, meeting } = window.namesShown();
-    return document.getAnimations().length === 0 && names.length === 5 && meeting.length === 0;
+    // Heights too: a resized page redraws its names at their screen size one frame later.
+    return document.getAnimations().length === 0 && names.length === 5 && meeting.length === 0
+      && names.every((n) => n.bottom - n.top >= 14);
   }, null, { timeout: WAIT }).catch(() => {});
   const { names, meeting } = await page.evaluate(namesShown);
   assert.deepEqual(meeting, [], `${where}: names that cover each other`);

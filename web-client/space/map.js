@@ -99,8 +99,9 @@ class MapView {
     const map = state.room?.map;
     if (!map) return;
     this.setSize(map, state);
-    const shown = this.svg.getBoundingClientRect().width;
-    this.scale = shown > 0 ? (map.width + 2 * MARGIN) / shown : 1;
+    // Screen pixels per map unit as drawn (the map may be fitted to the height, not the width).
+    const drawn = this.svg.getScreenCTM()?.a;
+    this.scale = drawn > 0 ? 1 / drawn : 1;
     const youId = state.you?.id;
     this.me = state.members.get(youId);
     const nodes = [this.ground, ...(this.drawing ? [this.drawing] : [])];
