@@ -3,6 +3,7 @@
 //! the crate, so every module can use them without importing the one that uses it.
 mod account;
 mod audit;
+mod consultation;
 mod group;
 mod lang;
 mod member;
@@ -10,6 +11,7 @@ mod role;
 
 pub use account::*;
 pub use audit::{AuditEntry, AuditRecord};
+pub use consultation::{Profession, TalkMode};
 pub use group::AgeGroup;
 pub use lang::Lang;
 pub use member::*;
