@@ -79,6 +79,8 @@ const EN_ERRORS = {
   bad_sdp: "The voice connection details could not be read.",
   no_voice: "Voice isn't used in this room.",
   no_stage: "This room has no stage.",
+  not_waiting: "That person is no longer waiting to talk.",
+  no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
 };
 
 // Why someone may only listen for now (the error's `reason`).
@@ -108,6 +110,7 @@ function fromServer(msg, timeZone) {
       break;
     case "left":
       if (msg.reason === "session_ended") return "The program has ended. Do come to the free space.";
+      if (msg.reason === "consultation_ended") return "The consultation has ended. Thank you for talking with us.";
       break;
     case "voice_muted":
       return msg.muted ? "Staff have muted your microphone." : "Your microphone is no longer muted.";

@@ -131,9 +131,7 @@ impl WaitingLine {
         for member in members {
             command.arg(now).arg(member);
         }
-        command
-            .query_async::<i64>(&mut self.cluster.conn())
-            .await?;
+        command.query_async::<i64>(&mut self.cluster.conn()).await?;
         Ok(())
     }
 
@@ -190,7 +188,9 @@ mod tests {
         // m_2 is touched, m_3 is not: only m_3 goes.
         assert!(a.join("m_3", "third").await.unwrap());
         tokio::time::sleep(Duration::from_millis(30)).await;
-        b.touch(&["m_2".to_string(), "m_9".to_string()]).await.unwrap();
+        b.touch(&["m_2".to_string(), "m_9".to_string()])
+            .await
+            .unwrap();
         let gone = a.prune(Duration::from_millis(20)).await.unwrap();
         assert_eq!(gone, vec!["m_3".to_string()]);
         let left: Vec<String> = a.all().await.unwrap().into_iter().map(|(m, _)| m).collect();

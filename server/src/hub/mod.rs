@@ -12,6 +12,7 @@ mod relay;
 pub mod room;
 mod rooms;
 mod session;
+mod talk;
 mod wire;
 mod words;
 mod writer;
@@ -21,6 +22,7 @@ pub use doorkeeper::run as run_doorkeeper;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use inbound::parse as parse_frame;
 pub use session::run as run_session;
+pub use talk::keep_talk_line;
 
 use crate::auth::{Grant, Keys};
 use crate::cluster::{Bus, Cluster, ClusterError};
@@ -65,6 +67,8 @@ pub struct Shared {
     rooms: Arc<Rooms>,
     /// Cluster mode: this node's link to the others (None: one node, every room here).
     relay: Option<Relay>,
+    /// Members waiting to talk with a counsellor (shared by every node in cluster mode).
+    talk: talk::TalkLine,
     /// Connected members by public id: one connection each (a new one replaces the old).
     online: DashMap<PublicId, SessionHandle>,
     next_conn: AtomicU64,
@@ -106,6 +110,12 @@ impl Hub {
             cluster.is_none(),
         ));
         let relay = cluster.map(|cluster| Relay::new(cluster, Bus::start(cluster)));
+        let talk = match cluster {
+            Some(cluster) => {
+                talk::TalkLine::Shared(Box::new(crate::cluster::WaitingLine::new(cluster, "talk")))
+            }
+            None => talk::TalkLine::here(),
+        };
         Hub {
             shared: Arc::new(Shared {
                 space,
@@ -116,6 +126,7 @@ impl Hub {
                 media,
                 rooms,
                 relay,
+                talk,
                 online: DashMap::new(),
                 next_conn: AtomicU64::new(first_conn()),
                 sessions: TaskTracker::new(),

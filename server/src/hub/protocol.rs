@@ -5,7 +5,7 @@
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::model::{AgeGroup, Avatar, PublicId, Role};
+use crate::model::{AgeGroup, Avatar, Profession, PublicId, Role, TalkMode};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,38 @@ pub enum ClientMessage {
         member: PublicId,
         speaker: bool,
     },
+    /// Ask privately to talk with a counsellor now (今話したい); asking again changes how.
+    TalkAsk {
+        #[serde(default)]
+        rid: Option<Rid>,
+        #[serde(default)]
+        mode: TalkMode,
+        #[serde(default)]
+        profession: Option<Profession>,
+    },
+    /// Stop waiting to talk.
+    TalkWithdraw {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
+    /// A counsellor: take a waiting member into a free consultation room (the counsellor
+    /// enters it; the member is invited).
+    TalkAccept {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+    },
+    /// Say "not now" to an invitation into a consultation room.
+    TalkDecline {
+        #[serde(default)]
+        rid: Option<Rid>,
+        room: String,
+    },
+    /// End the consultation one is in, for everyone in it.
+    TalkEnd {
+        #[serde(default)]
+        rid: Option<Rid>,
+    },
 }
 
 impl ClientMessage {
@@ -160,7 +192,12 @@ impl ClientMessage {
             | ClientMessage::VoiceUnpublish { rid, .. }
             | ClientMessage::VoiceMute { rid, .. }
             | ClientMessage::RaiseHand { rid, .. }
-            | ClientMessage::SetSpeaker { rid, .. } => rid.as_ref(),
+            | ClientMessage::SetSpeaker { rid, .. }
+            | ClientMessage::TalkAsk { rid, .. }
+            | ClientMessage::TalkWithdraw { rid }
+            | ClientMessage::TalkAccept { rid, .. }
+            | ClientMessage::TalkDecline { rid, .. }
+            | ClientMessage::TalkEnd { rid } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -377,6 +414,8 @@ pub enum LeaveReason {
     Left,
     /// The program's session ended.
     SessionEnded,
+    /// Someone in the consultation ended it.
+    ConsultationEnded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -481,10 +520,38 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seq: Option<u64>,
     },
-    /// A counsellor has opened a consultation room for you.
+    /// A counsellor has opened a consultation room for you; `mode` when it answers your own
+    /// request to talk.
     Invited {
         room: String,
         by: MemberView,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<TalkMode>,
+    },
+    /// Your own request to talk: whether you are waiting, and your place in line.
+    TalkRequest {
+        waiting: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<TalkMode>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profession: Option<Profession>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "crate::schedule::rfc3339_opt"
+        )]
+        since: Option<DateTime<FixedOffset>>,
+    },
+    /// Counsellors: everyone waiting to talk, first first.
+    TalkLine {
+        requests: Vec<TalkRequestView>,
+    },
+    /// To those in a consultation room: the member invited said "not now".
+    TalkDeclined {
+        room: String,
+        member: PublicId,
     },
     Notice {
         kind: NoticeKind,
@@ -656,6 +723,11 @@ pub enum ErrorCode {
     NoVoice,
     /// Raising a hand or inviting a speaker in a room without a stage.
     NoStage,
+    /// `talk_accept`: the member is no longer waiting (withdrew, left, or another counsellor
+    /// took them).
+    NotWaiting,
+    /// `talk_accept`: every consultation room is in use.
+    NoRoomFree,
     /// Publishing refused: as many members as the room allows are sending already.
     SpeakersFull,
     Internal,
@@ -785,7 +857,38 @@ pub struct Limits {
     pub auth_timeout_secs: u64,
 }
 
+/// A member waiting to talk, as counsellors see them (no position: only who and how).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TalkRequestView {
+    pub member: MemberView,
+    pub mode: TalkMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profession: Option<Profession>,
+    #[serde(serialize_with = "crate::schedule::rfc3339")]
+    pub since: DateTime<FixedOffset>,
+}
+
 impl ServerMessage {
+    /// The member's request to talk: `Some((place, request))` while waiting.
+    pub fn talk_request(waiting: Option<(usize, &TalkRequestView)>) -> ServerMessage {
+        match waiting {
+            Some((place, request)) => ServerMessage::TalkRequest {
+                waiting: true,
+                place: Some(place),
+                mode: Some(request.mode),
+                profession: request.profession,
+                since: Some(request.since),
+            },
+            None => ServerMessage::TalkRequest {
+                waiting: false,
+                place: None,
+                mode: None,
+                profession: None,
+                since: None,
+            },
+        }
+    }
+
     /// Serialize once; the text is shared by every recipient of a broadcast.
     pub fn to_text(&self) -> String {
         // Serializing these plain data types cannot fail: no maps with non-string keys,

@@ -171,6 +171,11 @@ impl Relay {
                 let ask = self.ask(Ask::Occupants(reply));
                 (None, Command::Occupants { ask })
             }
+            RoomCommand::Decline { member, reply } => {
+                let ask = self.ask(Ask::Done(reply));
+                (None, Command::Decline { member, ask })
+            }
+            RoomCommand::End { session, rid } => (Some(who(&session, false)), Command::End { rid }),
             RoomCommand::Publish {
                 session,
                 kind,
@@ -258,6 +263,11 @@ impl Relay {
         self.0
             .bus
             .send(&To::All, Wire::Everyone { member }.encode(Some(frame)))
+    }
+
+    /// Every node tells its counsellors and waiting members the line to talk as it is now.
+    pub fn talk_line_changed(&self) -> bool {
+        self.0.bus.send(&To::All, Wire::TalkLine.encode(None))
     }
 
     /// Every node closes this member's connection (4001).
@@ -429,6 +439,10 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             }
         }
         Wire::SignOut { member } => hub.sign_out_here(&member),
+        Wire::TalkLine => {
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.show_talk_line().await });
+        }
         Wire::Everyone { member } => {
             let frame = super::handle::Frame::from(body);
             match member {
@@ -476,6 +490,14 @@ async fn on_command(
                     present: Vec::new(),
                 },
             ),
+            // Nobody hosts the room: nobody is waiting in it either.
+            (_, Command::Decline { ask, .. }) => relay.answer(
+                &from,
+                *ask,
+                Answer::Done {
+                    result: Err(ErrorCode::NotAllowed),
+                },
+            ),
             (Some(who), _) => relay.close_there(&from, who.conn, CloseCode::Moving),
             (None, _) => {}
         }
@@ -488,6 +510,16 @@ async fn on_command(
         tokio::spawn(async move {
             let present = answer.await.unwrap_or_default();
             relay.answer(&from, ask, Answer::Occupants { present });
+        });
+        return;
+    }
+    if let Command::Decline { member, ask } = command {
+        let (reply, answer) = oneshot::channel();
+        room.send(RoomCommand::Decline { member, reply }).await;
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            let result = answer.await.unwrap_or(Err(ErrorCode::Internal));
+            relay.answer(&from, ask, Answer::Done { result });
         });
         return;
     }
@@ -593,7 +625,8 @@ async fn on_command(
             speaker,
             rid,
         },
-        Command::Occupants { .. } => return, // answered above
+        Command::End { rid } => RoomCommand::End { session, rid },
+        Command::Occupants { .. } | Command::Decline { .. } => return, // answered above
     };
     room.send(command).await;
     if leaving {

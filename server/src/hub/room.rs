@@ -79,6 +79,16 @@ pub enum RoomCommand {
         member: PublicId,
         reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
+    /// The member invited here says "not now": the invitation ends and those inside are told.
+    Decline {
+        member: PublicId,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
+    },
+    /// Someone inside ends the consultation: everyone leaves.
+    End {
+        session: SessionHandle,
+        rid: Option<Rid>,
+    },
     /// Who is here (also a barrier: the answer comes after every command sent before).
     Occupants {
         reply: oneshot::Sender<Vec<Present>>,
@@ -338,6 +348,10 @@ impl Room {
             } => {
                 let _ = reply.send(self.invite(&session, member));
             }
+            RoomCommand::Decline { member, reply } => {
+                let _ = reply.send(self.decline(member));
+            }
+            RoomCommand::End { session, rid } => self.end(&session, rid),
             RoomCommand::Occupants { reply } => {
                 let present = self
                     .occupants
@@ -398,11 +412,16 @@ impl Room {
         resume: Option<Resume>,
         rid: Option<Rid>,
     ) -> Result<Result<(), ErrorCode>, ClusterError> {
-        if matches!(self.config.kind, RoomKind::Consult { .. })
-            && !session.role.has(Grant::TakeConsultations)
-            && !self.invited.contains(&session.id)
-        {
-            return Ok(Err(ErrorCode::NotAllowed));
+        if matches!(self.config.kind, RoomKind::Consult { .. }) {
+            if !session.role.has(Grant::TakeConsultations) && !self.invited.contains(&session.id) {
+                return Ok(Err(ErrorCode::NotAllowed));
+            }
+            // A consultation is for the people in it: another counsellor finds it taken.
+            if session.role.has(Grant::TakeConsultations)
+                && self.occupants.keys().any(|id| id != &session.id)
+            {
+                return Ok(Err(ErrorCode::RoomFull));
+            }
         }
         let previous = self.occupants.get(&session.id).map(|o| o.pos);
         if previous.is_none() && self.occupants.len() >= self.config.capacity {
@@ -633,6 +652,45 @@ impl Room {
         }
         self.invited.insert(member);
         Ok(())
+    }
+
+    fn decline(&mut self, member: PublicId) -> Result<(), ErrorCode> {
+        if !self.invited.remove(&member) {
+            return Err(ErrorCode::NotAllowed);
+        }
+        let declined = ServerMessage::TalkDeclined {
+            room: self.id.to_string(),
+            member,
+        };
+        self.broadcast(&declined, None);
+        Ok(())
+    }
+
+    /// Everyone leaves the consultation (the one who ended it last, with the reply).
+    fn end(&mut self, session: &SessionHandle, rid: Option<Rid>) {
+        let inside = self
+            .occupants
+            .get(&session.id)
+            .is_some_and(|o| o.session.conn == session.conn);
+        if !matches!(self.config.kind, RoomKind::Consult { .. }) || !inside {
+            session.reply(frame(&ServerMessage::error(
+                rid,
+                ErrorCode::NotAllowed,
+                super::words::error_message(ErrorCode::NotAllowed),
+            )));
+            return;
+        }
+        self.invited.clear();
+        let others: Vec<SessionHandle> = self
+            .occupants
+            .values()
+            .map(|o| o.session.clone())
+            .filter(|s| s.id != session.id)
+            .collect();
+        for other in others {
+            self.leave(&other, Some(LeaveReason::ConsultationEnded), None, None);
+        }
+        self.leave(session, Some(LeaveReason::ConsultationEnded), rid, None);
     }
 
     fn session_ended(&mut self, next_session: Option<Window>) {

@@ -286,11 +286,17 @@ impl Rooms {
         lease: Lease,
     ) -> Result<RoomHandle, ClusterError> {
         self.put_back(cluster).await;
-        let story = match Story::shared(cluster, id, self.keep_story_for()).await {
-            Ok(story) => story,
-            Err(error) => {
-                let _ = lease.release().await;
-                return Err(error);
+        // Nothing said in a consultation is stored, not even in Redis: its chat lives and
+        // ends with the room on its host.
+        let story = if matches!(config.kind, RoomKind::Consult { .. }) {
+            Story::in_memory()
+        } else {
+            match Story::shared(cluster, id, self.keep_story_for()).await {
+                Ok(story) => story,
+                Err(error) => {
+                    let _ = lease.release().await;
+                    return Err(error);
+                }
             }
         };
         let held = lease.keep();

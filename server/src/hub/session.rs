@@ -24,6 +24,7 @@ use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+mod talk;
 mod voice;
 
 /// `until_auth` (the connection's place among its address's unauthenticated ones) is let go
@@ -67,7 +68,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     tracing::info!(conn = session.conn, member = %session.id, role = member.role.as_str(), "entered");
     let welcome = ServerMessage::Welcome {
         rid,
-        you: view,
+        you: view.clone(),
         grants: member.role.grants().to_vec(),
         space: hub.space_info(),
         rooms: hub.rooms_for(member.role, member.group),
@@ -75,6 +76,12 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
         ice_servers: hub.media.ice_servers(&member.public_id),
     };
     session.deliver_or_close(Frame::from(welcome.to_text()));
+    for frame in hub
+        .talk_on_welcome(&view, member.role.has(Grant::TakeConsultations))
+        .await
+    {
+        session.deliver_or_close(frame);
+    }
 
     let mut reader = Reader {
         hub: &hub,
@@ -94,6 +101,10 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     // handles commands in order), so the replies to it are queued before the close frame.
     let room = session.room().and_then(|id| hub.room(&id));
     let leaves_now = !code.may_come_back();
+    if code == CloseCode::Normal {
+        // Gone on purpose: no longer waiting to talk (a dropped connection keeps its place).
+        hub.talk_gone(&session.id).await;
+    }
     if let Some(room) = &room {
         if leaves_now {
             leave(room, &session).await;
@@ -435,6 +446,15 @@ impl Reader<'_> {
                 member,
                 speaker,
             } => self.set_speaker(rid, member, speaker).await,
+            ClientMessage::TalkAsk {
+                rid,
+                mode,
+                profession,
+            } => self.talk_ask(rid, mode, profession).await,
+            ClientMessage::TalkWithdraw { rid } => self.talk_withdraw(rid).await,
+            ClientMessage::TalkAccept { rid, member } => self.talk_accept(rid, member).await,
+            ClientMessage::TalkDecline { rid, room } => self.talk_decline(rid, room).await,
+            ClientMessage::TalkEnd { rid } => self.talk_end(rid).await,
         }
     }
 
@@ -536,6 +556,7 @@ impl Reader<'_> {
         let invited = ServerMessage::Invited {
             room: room.id().to_string(),
             by: self.session.view(),
+            mode: None,
         };
         if !self.hub.tell_member(&member, invited.to_text()) {
             return Err(error_body(rid, ErrorCode::NotPresent).into());

@@ -46,6 +46,8 @@ pub enum Wire {
         rid: Option<Rid>,
         op: VoiceOp,
     },
+    /// To every node: the line of members waiting to talk changed (hub::talk).
+    TalkLine,
     /// To every node: close this member's connection (4001), e.g. their account was deleted.
     SignOut { member: PublicId },
     /// To every node: a frame (the text after the line) for every member connected there, or
@@ -115,6 +117,14 @@ pub enum Command {
     },
     Occupants {
         ask: u64,
+    },
+    /// Not the command of someone in the room: the member invited answers from elsewhere.
+    Decline {
+        member: PublicId,
+        ask: u64,
+    },
+    End {
+        rid: Option<Rid>,
     },
     Publish {
         kind: TrackKind,

@@ -44,6 +44,8 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         NoVoice => "このお部屋では音声は使えません。",
         NoStage => "このお部屋にはステージがありません。",
         SpeakersFull => "いまは話している人数がいっぱいです。聞くことはそのままできます。",
+        NotWaiting => "その方はいま、相談を待っていません。",
+        NoRoomFree => "いま空いている相談室がありません。ほかの相談が終わるまでお待ちください。",
     }
 }
 
