@@ -165,3 +165,36 @@ async fn the_office_and_the_operators_words_in_chromium() {
     let declined = sink.nth_to("midori@example.org", 2).await;
     assert!(declined.body.contains(WORD), "{}", declined.body);
 }
+
+/// "I'd like to talk" (tests/browser/talk.mjs): a participant asks in text-only mode, a
+/// counsellor accepts, they exchange messages, and the participant leaves with one press.
+#[tokio::test]
+async fn asking_to_talk_and_a_consultation_in_chromium() {
+    if !ready() {
+        return;
+    }
+    let rooms = format!(
+        "{TEST_ROOMS}
+[[room]]
+id = \"consult\"
+kind = \"consult\"
+name = \"個別相談\"
+pool = 2
+"
+    );
+    let (server, _sink, people) = space_with(
+        &rooms,
+        "2026-12-09T11:00:00+09:00",
+        1.0,
+        &[("そら", "participant"), ("たなか", "counsellor")],
+    )
+    .await;
+    run_script(
+        "talk.mjs",
+        &[
+            ("URL", server.http_url("")),
+            ("PEOPLE", Value::Array(people).to_string()),
+        ],
+    )
+    .await;
+}

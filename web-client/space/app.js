@@ -15,6 +15,7 @@ import { StageTools } from "./stage.js";
 import { staffView } from "./staff.js";
 import { Store, initialState } from "./store.js";
 import { tabsView } from "./tabs.js";
+import { talkView } from "./talk.js";
 import { Voice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,6 +71,7 @@ bannersView(store);
 staffView(store, $("staff"), $("applications"), send);
 farewellView(store);
 tabsView(store);
+talkView(store, { request, send, join, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
 
 store.on(["connection", "settings"], ({ connection: c }) => {
   const el = $("connection");
@@ -180,7 +182,7 @@ function onMessage(msg) {
       if (before.room === msg.room) {
         voice.stopSending();
         const free = state.rooms.find((r) => r.kind === "free");
-        if (free && msg.reason === "session_ended") join(free.id);
+        if (free && ["session_ended", "consultation_ended"].includes(msg.reason)) join(free.id);
       }
       break;
     case "member_updated":

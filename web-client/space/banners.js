@@ -25,9 +25,11 @@ export function bannersView(store) {
     box.className = `banner ${banner.kind}`;
     box.setAttribute("role", banner.kind === "error" ? "alert" : "status");
     const text = document.createElement("span");
+    const words = banner.words && T[banner.words];
     text.textContent = banner.announcement
       ? T.announcementFrom(banner.announcement.from.nickname) + banner.announcement.text
-      : said(state, banner.msg) || (banner.msg?.code === "offline" ? T.voiceOffline : "");
+      : typeof words === "function" ? words(banner.who)
+      : words || said(state, banner.msg) || (banner.msg?.code === "offline" ? T.voiceOffline : "");
     box.append(text);
     if (banner.until) {
       const count = document.createElement("strong");

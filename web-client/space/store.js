@@ -26,6 +26,11 @@ export function initialState(settings, resume) {
     resume,
     banner: null, // { kind, msg | text, until }
     overview: null,
+    // Talking with a counsellor (docs/protocol.md talk_*): our own request (place in line…),
+    // the line a counsellor sees, a counsellor's invitation waiting for an answer, and the
+    // nicknames of those who asked (for a counsellor's "not now" note).
+    // `rooms`: the consultation rooms we were invited into (not listed in welcome for us).
+    talk: { request: null, line: [], invitation: null, asked: new Map(), rooms: new Set() },
     farewell: null, // { title, text | msg, login }
     // The server's clock (GET /api/status): its `now` read at `local` (Date.now()), and how
     // fast it runs (a rehearsal clock may run faster); countdowns follow it, not the device's.
@@ -62,6 +67,10 @@ export function apply(state, msg) {
     case "joined":
       joined(state, msg);
       add(changed, "room", "members", "positions", "stage", "chat", "resume");
+      if (state.talk.invitation?.room === msg.room) {
+        state.talk.invitation = null;
+        changed.add("talk");
+      }
       break;
     case "left":
       if (state.room?.id !== msg.room) break;
@@ -71,6 +80,9 @@ export function apply(state, msg) {
       add(changed, "room", "members", "positions", "stage");
       if (msg.message) {
         state.banner = { kind: "left", msg };
+        changed.add("banner");
+      } else if (msg.reason === "consultation_ended") {
+        state.banner = { kind: "left", words: "consultationEnded" };
         changed.add("banner");
       }
       break;
@@ -152,6 +164,25 @@ export function apply(state, msg) {
       state.overview = msg.rooms;
       changed.add("overview");
       break;
+    case "talk_request":
+      state.talk.request = msg.waiting ? msg : null;
+      changed.add("talk");
+      break;
+    case "talk_line":
+      state.talk.line = msg.requests;
+      for (const r of msg.requests) state.talk.asked.set(r.member.id, r.member.nickname);
+      changed.add("talk");
+      break;
+    case "invited":
+      state.talk.invitation = msg;
+      state.talk.rooms.add(msg.room);
+      state.talk.request = null;
+      changed.add("talk");
+      break;
+    case "talk_declined":
+      state.banner = { kind: "notice", words: "talkDeclined", who: state.talk.asked.get(msg.member) ?? "" };
+      changed.add("banner");
+      break;
     case "goodbye":
       farewell(state, changed, { title: msg.reason === "closed" ? "closedTitle" : "shutdownTitle", msg });
       forget(state, changed);
@@ -222,6 +253,10 @@ export function apply(state, msg) {
       farewell(state, changed, { title, text, login });
       break;
     }
+    case "page:not_now":
+      state.talk.invitation = null;
+      changed.add("talk");
+      break;
     case "page:leave":
       farewell(state, changed, { title: "leftTitle", text: "leftText" });
       forget(state, changed);
@@ -242,7 +277,8 @@ function add(set, ...names) {
 }
 
 function joined(state, msg) {
-  const info = state.rooms.find((r) => r.id === msg.room) ?? { id: msg.room, kind: "free" };
+  const info = state.rooms.find((r) => r.id === msg.room)
+    ?? { id: msg.room, kind: state.talk.rooms.has(msg.room) ? "consult" : "free" };
   if (state.room?.id !== msg.room) state.mutedHere = new Set();
   state.room = { ...info, epoch: msg.epoch, seq: msg.seq, stageView: msg.stage };
   state.members = new Map(msg.members.map((m) => [m.id, m]));

@@ -413,7 +413,11 @@ impl Room {
         rid: Option<Rid>,
     ) -> Result<Result<(), ErrorCode>, ClusterError> {
         if matches!(self.config.kind, RoomKind::Consult { .. }) {
-            if !session.role.has(Grant::TakeConsultations) && !self.invited.contains(&session.id) {
+            // Someone already inside comes back (a reconnect) without a new invitation.
+            if !session.role.has(Grant::TakeConsultations)
+                && !self.invited.contains(&session.id)
+                && !self.occupants.contains_key(&session.id)
+            {
                 return Ok(Err(ErrorCode::NotAllowed));
             }
             // A consultation is for the people in it: another counsellor finds it taken.
