@@ -438,3 +438,45 @@ async fn an_invitation_lapses_when_no_counsellor_is_left() {
     )
     .await;
 }
+
+/// protocol.md "Closing": a participant whose connection drops during the grace period comes
+/// back into their consultation; someone who was not in one is still refused.
+#[tokio::test]
+async fn a_dropped_connection_comes_back_into_the_consultation_during_the_grace_period() {
+    let server = Server::start(&consult_rooms(), "2026-12-09T17:57:00+09:00", 1.0).await;
+    let (mut c, _) = Client::login(&server, "counsellor", "相談員 たかはし").await;
+    c.join("consult-1").await;
+    let (mut p, _) = Client::login(&server, "participant", "そうだん中").await;
+    invite(&mut c, &mut p, "consult-1", 1).await;
+    p.join("consult-1").await;
+    server.set_clock("2026-12-09T17:59:59.7+09:00").await;
+    p.recv_where_within(WAIT, "the consult_grace notice", |f| {
+        f["type"] == "notice" && f["kind"] == "consult_grace"
+    })
+    .await;
+
+    // The connection breaks; the same person connects again at once, during the grace.
+    p.drop_abruptly().await;
+    let token = server.token("participant", "そうだん中").await;
+    let mut back = Client::connect(&server).await;
+    let welcome = back.auth(&token).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let joined = back.join("consult-1").await;
+    assert_eq!(joined["room"], "consult-1", "{joined}");
+    let text = "つながり直しました";
+    let ack = request(&mut back, json!({"type": "chat", "rid": 2, "text": text})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    c.recv_where("the line after coming back", |f| {
+        f["type"] == "chat" && f["text"] == text
+    })
+    .await;
+
+    // Someone who was not in a consultation is still told the space is closed.
+    let token = server.token("participant", "ひろばの人").await;
+    let mut other = Client::connect(&server).await;
+    other
+        .send(json!({"type": "auth", "rid": 1, "token": token}))
+        .await;
+    let refused = other.recv_error("space_closed").await;
+    assert!(refused["next_opening"].is_object(), "{refused}");
+}

@@ -25,6 +25,8 @@ pub enum Refusal {
 pub struct Gate<'a> {
     pub schedule: &'a Schedule,
     pub doors_open: Duration,
+    /// How long a consultation may run on after closing (rooms.toml `consult_grace_minutes`).
+    pub consult_grace: Duration,
 }
 
 impl Gate<'_> {
@@ -38,6 +40,20 @@ impl Gate<'_> {
         }
     }
 
+    /// Whether `now` is in the grace period after a closing, when a consultation in progress
+    /// may run on (and someone whose connection dropped may come back into it).
+    pub fn in_consult_grace(&self, now: DateTime<Utc>) -> bool {
+        let today = now.with_timezone(&self.schedule.timezone()).date_naive();
+        self.schedule
+            .windows(today - Duration::days(1), today)
+            .iter()
+            .filter(|w| w.room.is_none())
+            .any(|w| {
+                let end = w.end.with_timezone(&Utc);
+                end <= now && now < end + self.consult_grace
+            })
+    }
+
     /// Whether a member of `role` who declared `group` may enter `room` now. Consultation
     /// rooms also need an invitation, which only the room itself knows; capacity is the
     /// room's to check too. A room not for the member says so before whether it is open:
@@ -49,7 +65,12 @@ impl Gate<'_> {
         group: Option<AgeGroup>,
         now: DateTime<Utc>,
     ) -> Result<(), Refusal> {
-        self.admit_to_space(role, now)?;
+        // A consultation's own door (an invitation, or being inside already) decides during
+        // the grace period.
+        let consult = matches!(room.kind, RoomKind::Consult { .. });
+        if !(consult && self.in_consult_grace(now)) {
+            self.admit_to_space(role, now)?;
+        }
         if !is_for(room, role, group) {
             return Err(Refusal::NotForYou {
                 audience: room.audience.clone(),

@@ -156,6 +156,7 @@ impl Hub {
         Gate {
             schedule: &self.schedule,
             doors_open: chrono::Duration::minutes(self.space.space.doors_open_minutes.into()),
+            consult_grace: chrono::Duration::minutes(self.space.space.consult_grace_minutes.into()),
         }
     }
 
@@ -200,6 +201,26 @@ impl Hub {
             .ok()
             .and_then(Result::ok)
             .unwrap_or_default()
+    }
+
+    /// Whether `member` is inside a consultation during the grace period after closing: their
+    /// connection dropped, and they may come back into it though the space is closed.
+    async fn in_consultation_after_closing(&self, member: &PublicId) -> bool {
+        if !self.gate().in_consult_grace(self.clock.now()) {
+            return false;
+        }
+        for (id, config) in self.rooms.ids_in_order() {
+            if matches!(config.kind, RoomKind::Consult { .. })
+                && self
+                    .present_in(id)
+                    .await
+                    .iter()
+                    .any(|p| &p.view.id == member)
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// A place for one more connection, held for as long as it is open; None when full.

@@ -214,6 +214,9 @@ async fn authenticate(
             }
         };
         if let Err(refusal) = hub.gate().admit_to_space(member.role, hub.clock.now()) {
+            if hub.in_consultation_after_closing(&member.public_id).await {
+                return Ok((member, rid));
+            }
             send_direct(socket, &ServerMessage::Error(refusal_error(rid, refusal))).await?;
             return Err(CloseCode::SpaceClosed);
         }
