@@ -97,6 +97,16 @@ impl Nodes {
         Some(nodes)
     }
 
+    /// The `--cluster-name` the nodes share (their Redis keys start `ibasho:<name>:`).
+    fn cluster_name(&self) -> &str {
+        let at = self
+            .flags
+            .iter()
+            .position(|f| f == "--cluster-name")
+            .expect("--cluster-name");
+        &self.flags[at + 1]
+    }
+
     async fn launch(&self) -> Server {
         let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
         Server::start_with(&self.rooms, OPEN, 1.0, &flags).await
@@ -905,5 +915,157 @@ async fn a_stage_and_staff_mute_work_across_nodes_and_a_dead_nodes_members_leave
             })
             .await;
         assert_eq!(left["room"], "cafe");
+    }
+}
+
+/// The line of members waiting to talk (今話したい) across nodes: one line for the whole
+/// space, places told to members wherever they are connected, counsellors on every node
+/// seeing it, two counsellors accepting at once each get a room of their own, and nothing
+/// said in a consultation goes to Redis.
+#[tokio::test]
+async fn asking_to_talk_is_one_line_across_nodes() {
+    let rooms = format!(
+        "{TEST_ROOMS}
+[[room]]
+id = \"consult\"
+kind = \"consult\"
+name = \"個別相談\"
+pool = 2
+"
+    );
+    let Some(nodes) = Nodes::start_with(&rooms, 3).await else {
+        return;
+    };
+    let mut c1 = member(&nodes, 0, "counsellor", "相談員 いち").await;
+    let mut c2 = member(&nodes, 2, "counsellor", "相談員 に").await;
+    let mut a = member(&nodes, 1, "participant", "あお").await;
+    let mut b = member(&nodes, 2, "family", "きいろの母").await;
+    let mut other = member(&nodes, 0, "participant", "みどり").await;
+    for m in [&mut a, &mut b, &mut other] {
+        m.join("hiroba").await;
+    }
+    let line = |nicknames: &'static [&'static str]| {
+        move |f: &Value| {
+            f["type"] == "talk_line"
+                && f["requests"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        == nicknames
+                })
+        }
+    };
+    let place = |p: u64| {
+        move |f: &Value| f["type"] == "talk_request" && f["waiting"] == true && f["place"] == p
+    };
+
+    a.send(json!({"type": "talk_ask", "rid": 1})).await;
+    a.recv_where("a in line first", place(1)).await;
+    b.send(json!({"type": "talk_ask", "rid": 2, "mode": "voice"}))
+        .await;
+    b.recv_where("b in line second", place(2)).await;
+    c1.recv_where("the line on node 0", line(&["あお", "きいろの母"]))
+        .await;
+    c2.recv_where("the line on node 2", line(&["あお", "きいろの母"]))
+        .await;
+
+    a.send(json!({"type": "talk_withdraw", "rid": 3})).await;
+    b.recv_where("b moves up", place(1)).await;
+    c1.recv_where("the line after a withdrew", line(&["きいろの母"]))
+        .await;
+    a.send(json!({"type": "talk_ask", "rid": 4})).await;
+    a.recv_where("a back in line, second", place(2)).await;
+    c2.recv_where("the line again", line(&["きいろの母", "あお"]))
+        .await;
+
+    // Both counsellors accept at the same moment: each enters a room of their own.
+    c1.send(json!({"type": "talk_accept", "rid": 5, "member": a.id()}))
+        .await;
+    c2.send(json!({"type": "talk_accept", "rid": 6, "member": b.id()}))
+        .await;
+    let one = c1.recv_where("c1's answer", |f| f["rid"] == 5).await;
+    let two = c2.recv_where("c2's answer", |f| f["rid"] == 6).await;
+    assert_eq!(
+        (&one["type"], &two["type"]),
+        (&json!("ack"), &json!("ack")),
+        "{one} {two}"
+    );
+    let room_a = a.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let room_b = b.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(room_a, room_b, "two consultations in one room");
+    c1.recv_where("the empty line", line(&[])).await;
+
+    let inside = a.join(&room_a).await;
+    assert_eq!(
+        inside["members"].as_array().map(Vec::len),
+        Some(2),
+        "{inside}"
+    );
+    say(&mut a, 7, "ここだけの話です").await;
+    c1.recv_where("the line in the consultation", |f| {
+        f["type"] == "chat" && f["text"] == "ここだけの話です"
+    })
+    .await;
+
+    // The third member can neither get in nor learn of any of it.
+    other
+        .send(json!({"type": "join", "rid": 8, "room": room_a}))
+        .await;
+    let refused = other
+        .recv_where("the refused join", |f| f["rid"] == 8)
+        .await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+    for frame in &other.log {
+        assert!(
+            !frame.contains("talk")
+                && !frame.contains("ここだけの話")
+                && !frame.contains("consult"),
+            "the third member learned of it: {frame}"
+        );
+    }
+
+    // Nothing said in the consultation is in Redis.
+    let url = std::env::var("IBASHO_TEST_REDIS").unwrap_or_else(|_| REDIS.to_string());
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("ibasho:{}:*", nodes.cluster_name()))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        !keys.is_empty(),
+        "the cluster's keys are where the test looks"
+    );
+    for key in keys {
+        // Where a room is hosted is its lease; its chat would be under `room:<id>:`.
+        assert!(
+            !key.contains("room:consult") || key.contains(":lease:room:consult"),
+            "a consultation's chat in Redis: {key}"
+        );
+        let kind: String = redis::cmd("TYPE")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if kind == "list" {
+            let lines: Vec<String> = redis::cmd("LRANGE")
+                .arg(&key)
+                .arg(0)
+                .arg(-1)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert!(
+                lines.iter().all(|l| !l.contains("ここだけの話")),
+                "{key} holds the consultation's words"
+            );
+        }
     }
 }
