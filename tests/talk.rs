@@ -248,3 +248,95 @@ async fn not_now_is_a_kind_answer_and_a_request_ends_with_its_member() {
         .expect("close");
     line_of(&mut c, &[]).await;
 }
+
+#[tokio::test]
+async fn a_family_member_comes_in_only_on_the_participants_invitation() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
+    let (mut p, _) = Client::enter(&server, "participant", "ほんにん", "hiroba").await;
+    let (mut f, _) = Client::enter(&server, "family", "はは", "hiroba").await;
+    let (mut f2, _) = Client::enter(&server, "family", "ちち", "hiroba").await;
+    let (q, _) = Client::enter(&server, "participant", "ともだち", "hiroba").await;
+    ok(&mut p, json!({"type": "talk_ask", "rid": 1})).await;
+    line_of(&mut c, &["ほんにん"]).await;
+    ok(
+        &mut c,
+        json!({"type": "talk_accept", "rid": 2, "member": p.id()}),
+    )
+    .await;
+    let room = p.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.join(&room).await;
+
+    // The family member cannot come in on their own.
+    let refused = request(&mut f, json!({"type": "join", "rid": 3, "room": room})).await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+    // The participant may bring family, and nobody else.
+    let refused = request(
+        &mut p,
+        json!({"type": "invite", "rid": 4, "member": q.id()}),
+    )
+    .await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+    ok(
+        &mut p,
+        json!({"type": "invite", "rid": 5, "member": f.id()}),
+    )
+    .await;
+    let invited = f.recv_type("invited").await;
+    assert_eq!(invited["room"], room.as_str(), "{invited}");
+    assert_eq!(invited["by"]["nickname"], "ほんにん", "{invited}");
+    let inside = f.join(&room).await;
+    assert_eq!(
+        inside["members"].as_array().map(Vec::len),
+        Some(3),
+        "{inside}"
+    );
+    // One family member only.
+    let refused = request(
+        &mut p,
+        json!({"type": "invite", "rid": 6, "member": f2.id()}),
+    )
+    .await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+    let refused = request(&mut f2, json!({"type": "join", "rid": 7, "room": room})).await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+}
+
+#[tokio::test]
+async fn staff_without_the_consultation_grant_see_only_how_many_consultations_go_on() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let (mut staff, _) = Client::enter(&server, "staff", "受付", "hiroba").await;
+    let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
+    let (mut p, _) = Client::enter(&server, "participant", "ないしょ", "hiroba").await;
+    let overview = request(&mut staff, json!({"type": "overview", "rid": 1})).await;
+    assert_eq!(overview["consultations"], 0, "{overview}");
+    ok(&mut p, json!({"type": "talk_ask", "rid": 2})).await;
+    line_of(&mut c, &["ないしょ"]).await;
+    ok(
+        &mut c,
+        json!({"type": "talk_accept", "rid": 3, "member": p.id()}),
+    )
+    .await;
+    let room = p.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.join(&room).await;
+    let overview = request(&mut staff, json!({"type": "overview", "rid": 4})).await;
+    assert_eq!(overview["consultations"], 1, "{overview}");
+    let text = overview.to_string();
+    assert!(
+        !text.contains("ないしょ") && !text.contains(&room) && !text.contains(&p.id()),
+        "staff learned who or where: {overview}"
+    );
+    // A counsellor sees the room in use, not who is in it.
+    let seen = request(&mut c, json!({"type": "overview", "rid": 5})).await;
+    assert!(seen.get("consultations").is_none(), "{seen}");
+    assert!(!seen.to_string().contains("ないしょ"), "{seen}");
+    // Staff never hear of the request either.
+    let heard: Vec<&Value> = staff.kept().iter().filter(|f| mentions_talk(f)).collect();
+    assert!(heard.is_empty(), "staff heard of the request: {heard:?}");
+}

@@ -10,7 +10,7 @@ export function staffView(store, section, list, send) {
     panel.words = wordsFor(state);
     panel.reword();
     if (state.overview) {
-      panel.renderOverview(state.overview, (id) => operatorText(state.settings.lang, state.rooms.find((r) => r.id === id), "name") ?? id);
+      panel.renderOverview(state.overview.rooms, state.overview.consultations, (id) => operatorText(state.settings.lang, state.rooms.find((r) => r.id === id), "name") ?? id);
     }
   });
   store.on(["grants"], (state) => {
@@ -53,23 +53,27 @@ class StaffPanel {
   }
 
   /// The `overview` reply: rooms with people in them (consultations only as "in use").
-  renderOverview(rooms, roomName) {
+  /// Staff without the consultation grant learn only how many consultations go on.
+  renderOverview(rooms, consultations, roomName) {
     const T = this.words;
     const list = this.section.querySelector("#overview");
-    if (rooms.length === 0) {
+    const items = rooms.map((r) => {
+      const li = document.createElement("li");
+      const who = r.members?.length ? r.members.map((m) => m.nickname).join(T.listSeparator) : T.inConsultation(r.count);
+      li.textContent = `${roomName(r.room)}: ${who}`;
+      return li;
+    });
+    if (consultations) {
+      const li = document.createElement("li");
+      li.textContent = T.consultationsGoingOn(consultations);
+      items.push(li);
+    }
+    if (items.length === 0) {
       const li = document.createElement("li");
       li.textContent = T.nobodyHere;
-      list.replaceChildren(li);
-      return;
+      items.push(li);
     }
-    list.replaceChildren(
-      ...rooms.map((r) => {
-        const li = document.createElement("li");
-        const who = r.members?.length ? r.members.map((m) => m.nickname).join(T.listSeparator) : T.inConsultation(r.count);
-        li.textContent = `${roomName(r.room)}: ${who}`;
-        return li;
-      }),
-    );
+    list.replaceChildren(...items);
   }
 
   render(applications) {

@@ -161,7 +161,7 @@ export function apply(state, msg) {
       changed.add("banner");
       break;
     case "overview":
-      state.overview = msg.rooms;
+      state.overview = { rooms: msg.rooms, consultations: msg.consultations };
       changed.add("overview");
       break;
     case "talk_request":

@@ -350,6 +350,7 @@ const en = {
   whereIsEveryone: "Who is where",
   refresh: "Refresh",
   nobodyHere: "Nobody is here now.",
+  consultationsGoingOn: (n) => `${n} consultation${n === 1 ? " is" : "s are"} going on`,
   inConsultation: (n) => `in consultation (${n})`,
   announcementFrom: (who) => `From ${who}: `,
   pendingApplications: "Applications waiting",

@@ -222,6 +222,7 @@ const ja = {
   whereIsEveryone: "いまどこに誰がいるか",
   refresh: "更新",
   nobodyHere: "いまは誰もいません。",
+  consultationsGoingOn: (n) => `個別相談: ${n}件おこなわれています`,
   inConsultation: (n) => `相談中（${n}人）`,
   announcementFrom: (who) => `${who}さんからのお知らせ: `,
   pendingApplications: "確認待ちのお申し込み",

@@ -305,10 +305,13 @@ impl Hub {
     /// Who is in which room, as `role` may see it: consultation rooms only to those who take
     /// consultations, and then only whether they are in use; staff rooms only to staff. Each
     /// room (wherever it is hosted) says who is in it.
-    async fn occupancy(&self, role: Role) -> Vec<protocol::RoomOccupancy> {
+    async fn occupancy(&self, role: Role) -> (Vec<protocol::RoomOccupancy>, Option<usize>) {
         let mut rooms = Vec::new();
+        // Consultations going on that this role may not see, counted only.
+        let mut unseen = (!role.has(Grant::TakeConsultations)).then_some(0);
         for (id, config) in self.rooms.ids_in_order() {
-            if !listed_for(role, &config.kind) {
+            let consult = matches!(config.kind, RoomKind::Consult { .. });
+            if !listed_for(role, &config.kind) && !consult {
                 continue;
             }
             let members: Vec<protocol::MemberView> = self
@@ -320,17 +323,21 @@ impl Hub {
             if members.is_empty() {
                 continue;
             }
+            if !listed_for(role, &config.kind) {
+                // A counsellor waiting alone is no consultation yet.
+                if let Some(n) = unseen.as_mut().filter(|_| members.len() > 1) {
+                    *n += 1;
+                }
+                continue;
+            }
             rooms.push(protocol::RoomOccupancy {
                 room: id.to_string(),
                 count: members.len(),
                 // Who is in a consultation is nobody else's business.
-                members: match config.kind {
-                    RoomKind::Consult { .. } => Vec::new(),
-                    _ => members,
-                },
+                members: if consult { Vec::new() } else { members },
             });
         }
-        rooms
+        (rooms, unseen)
     }
 
     /// Takes the media engine's speaking changes to the rooms the speakers are in.

@@ -572,6 +572,10 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rid: Option<Rid>,
         rooms: Vec<RoomOccupancy>,
+        /// To staff without the consultation grant: how many consultations are going on
+        /// (never where, nor who).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consultations: Option<usize>,
     },
     /// The space opened, or closed while you stay (staff): its state now, as in `welcome`.
     SpaceChanged {

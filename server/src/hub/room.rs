@@ -14,7 +14,7 @@ use crate::auth::Grant;
 use crate::cluster::{ClusterError, Snapshot};
 use crate::config::{area_at, Area, AreaKind, RoomConfig, RoomKind};
 use crate::media::{Media, TrackKind};
-use crate::model::PublicId;
+use crate::model::{PublicId, Role};
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
 use std::collections::{HashMap, HashSet};
@@ -168,6 +168,7 @@ impl RoomHandle {
             occupants: HashMap::new(),
             moved: HashSet::new(),
             invited: HashSet::new(),
+            family: None,
             media,
             voice: Voice::default(),
         };
@@ -224,6 +225,9 @@ struct Room {
     occupants: HashMap<PublicId, Occupant>,
     moved: HashSet<PublicId>,
     invited: HashSet<PublicId>,
+    /// The one family member a participant in this consultation let in (only a family
+    /// member may come in on it).
+    family: Option<PublicId>,
     media: Media,
     voice: Voice,
 }
@@ -413,9 +417,12 @@ impl Room {
         rid: Option<Rid>,
     ) -> Result<Result<(), ErrorCode>, ClusterError> {
         if matches!(self.config.kind, RoomKind::Consult { .. }) {
-            // Someone already inside comes back (a reconnect) without a new invitation.
+            // Someone already inside comes back (a reconnect) without a new invitation; the
+            // participant's invitation lets in a family member only.
+            let family_only =
+                self.family.as_ref() == Some(&session.id) && session.role != Role::Family;
             if !session.role.has(Grant::TakeConsultations)
-                && !self.invited.contains(&session.id)
+                && (!self.invited.contains(&session.id) || family_only)
                 && !self.occupants.contains_key(&session.id)
             {
                 return Ok(Err(ErrorCode::NotAllowed));
@@ -515,6 +522,7 @@ impl Room {
             .any(|o| o.session.role.has(Grant::TakeConsultations))
         {
             self.invited.clear(); // no counsellor left to receive anyone
+            self.family = None;
         }
         let left = ServerMessage::MemberLeft {
             room: self.id.to_string(),
@@ -645,14 +653,25 @@ impl Room {
         session.reply(frame(&ack));
     }
 
+    /// A counsellor here lets anyone in; a participant here, with a counsellor, lets one
+    /// family member in (who alone may come in on that invitation).
     fn invite(&mut self, session: &SessionHandle, member: PublicId) -> Result<(), ErrorCode> {
-        let counsellor_here = self
+        let here = self
             .occupants
             .get(&session.id)
-            .is_some_and(|o| o.session.conn == session.conn)
-            && session.role.has(Grant::TakeConsultations);
-        if !matches!(self.config.kind, RoomKind::Consult { .. }) || !counsellor_here {
+            .is_some_and(|o| o.session.conn == session.conn);
+        if !matches!(self.config.kind, RoomKind::Consult { .. }) || !here {
             return Err(ErrorCode::NotAllowed);
+        }
+        if !session.role.has(Grant::TakeConsultations) {
+            let counsellor_here = self
+                .occupants
+                .values()
+                .any(|o| o.session.role.has(Grant::TakeConsultations));
+            if session.role != Role::Participant || !counsellor_here || self.family.is_some() {
+                return Err(ErrorCode::NotAllowed);
+            }
+            self.family = Some(member.clone());
         }
         self.invited.insert(member);
         Ok(())
@@ -685,6 +704,7 @@ impl Room {
             return;
         }
         self.invited.clear();
+        self.family = None;
         let others: Vec<SessionHandle> = self
             .occupants
             .values()

@@ -18,7 +18,7 @@ use super::wire::VoiceOp;
 use super::writer::{self, finish, send_direct, write_batch};
 use super::{words, Hub};
 use crate::auth::{Grant, TokenError};
-use crate::model::{AccountId, Member, PublicId};
+use crate::model::{AccountId, Member, PublicId, Role};
 use crate::safety::screen_chat;
 use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
@@ -422,8 +422,12 @@ impl Reader<'_> {
                 if !self.member.role.has(Grant::OverseeSpace) {
                     return Err(error_body(rid, ErrorCode::NotAllowed).into());
                 }
-                let rooms = self.hub.occupancy(self.member.role).await;
-                self.reply(ServerMessage::Overview { rid, rooms });
+                let (rooms, consultations) = self.hub.occupancy(self.member.role).await;
+                self.reply(ServerMessage::Overview {
+                    rid,
+                    rooms,
+                    consultations,
+                });
                 Ok(())
             }
             ClientMessage::VoiceStart { rid } => self.voice(rid, VoiceOp::Start).await,
@@ -540,13 +544,21 @@ impl Reader<'_> {
         }
     }
 
+    /// A counsellor lets someone into their consultation room; a participant in one lets one
+    /// family member in (the room checks who may invite whom).
     async fn invite(&self, rid: Option<Rid>, member: PublicId) -> Result<(), Reject> {
-        if !self.member.role.has(Grant::TakeConsultations) {
+        if !self.member.role.has(Grant::TakeConsultations) && self.member.role != Role::Participant
+        {
             return Err(error_body(rid, ErrorCode::NotAllowed).into());
         }
         let room = self.current_room(&rid)?;
-        if self.hub.find(&member).is_none() && self.hub.relay.is_none() {
+        let here = self.hub.find(&member);
+        if here.is_none() && self.hub.relay.is_none() {
             return Err(error_body(rid, ErrorCode::NotPresent).into());
+        }
+        // A participant brings in family only (checked again when they come in, on any node).
+        if self.member.role == Role::Participant && here.is_some_and(|s| s.role != Role::Family) {
+            return Err(error_body(rid, ErrorCode::NotAllowed).into());
         }
         let session = self.session.clone();
         let guest = member.clone();
