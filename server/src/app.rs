@@ -274,7 +274,7 @@ pub async fn serve(
     let router = crate::http::router(app.state, &app.http, app.page, web);
     let limits = app.http;
     tokio::spawn(run_doorkeeper(hub.clone()));
-    tokio::spawn(crate::hub::keep_talk_line(hub.clone()));
+    tokio::spawn(crate::hub::keep_listings(hub.clone()));
     let stopping = hub.clone();
     crate::http::serve(listener, router, limits, exempt, async move {
         shutdown.await;

@@ -268,7 +268,7 @@ async fn serve() -> (
     );
     tokio::spawn(hub.clone().relay_speaking(speaking));
     tokio::spawn(crate::hub::run_doorkeeper(hub.clone()));
-    tokio::spawn(crate::hub::keep_talk_line(hub.clone()));
+    tokio::spawn(crate::hub::keep_listings(hub.clone()));
     let state = crate::http::AppState {
         hub: hub.clone(),
         accounts,

@@ -10,14 +10,14 @@ mod chat_log;
 mod duty;
 mod lease;
 mod rate_limit;
-mod waiting_line;
+mod roster;
 
 pub use bus::{Bus, Heard, To};
 pub use chat_log::{seed, Bounds, ChatLog, Seeded, Sequenced, Snapshot};
 pub use duty::Duty;
 pub use lease::{Held, Lease};
 pub use rate_limit::RateLimit;
-pub use waiting_line::WaitingLine;
+pub use roster::Roster;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::Arc;

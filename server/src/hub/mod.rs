@@ -5,6 +5,7 @@ mod gate;
 pub mod handle;
 mod inbound;
 pub mod limits;
+mod listing;
 mod media_requests;
 pub mod protocol;
 mod rate;
@@ -21,8 +22,8 @@ pub use doorkeeper::run as run_doorkeeper;
 /// The frame parser, for the fuzzers (crate::fuzz).
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use inbound::parse as parse_frame;
+pub use listing::keep_listings;
 pub use session::run as run_session;
-pub use talk::keep_talk_line;
 
 use crate::auth::{Grant, Keys};
 use crate::cluster::{Bus, Cluster, ClusterError};
@@ -110,12 +111,7 @@ impl Hub {
             cluster.is_none(),
         ));
         let relay = cluster.map(|cluster| Relay::new(cluster, Bus::start(cluster)));
-        let talk = match cluster {
-            Some(cluster) => {
-                talk::TalkLine::Shared(Box::new(crate::cluster::WaitingLine::new(cluster, "talk")))
-            }
-            None => talk::TalkLine::here(),
-        };
+        let talk = talk::TalkLine::new(cluster, "talk");
         Hub {
             shared: Arc::new(Shared {
                 space,

@@ -32,7 +32,7 @@ impl Reader<'_> {
         };
         self.hub
             .talk
-            .join(request)
+            .put(request)
             .await
             .map_err(|error| self.unavailable(rid.clone(), &error))?;
         self.reply(ServerMessage::Ack { rid, seq: None });

@@ -1,5 +1,6 @@
-//! A line of people waiting, shared by every node: in order of arrival, one entry per member
-//! (a JSON value the caller chooses), taken out by exactly one node however many try at once.
+//! Members listed by every node (who waits to talk, who is on duty): in order of arrival, one
+//! entry per member (a JSON value the caller chooses), taken out by exactly one node however
+//! many try at once.
 //!
 //! An entry lives while the node holding its member's connection touches it; one left
 //! untouched (the member went, or their node died) is pruned by whichever node looks next.
@@ -57,16 +58,16 @@ static PRUNE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 #[derive(Clone, Debug)]
-pub struct WaitingLine {
+pub struct Roster {
     cluster: Cluster,
     order: String,
     entry: String,
     touched: String,
 }
 
-impl WaitingLine {
-    pub fn new(cluster: &Cluster, name: &str) -> WaitingLine {
-        WaitingLine {
+impl Roster {
+    pub fn new(cluster: &Cluster, name: &str) -> Roster {
+        Roster {
             cluster: cluster.clone(),
             order: cluster.key(&format!("{name}:order")),
             entry: cluster.key(&format!("{name}:entry")),
@@ -164,12 +165,12 @@ mod tests {
     use crate::cluster::testing;
 
     #[tokio::test]
-    async fn one_line_for_every_node_and_one_taker_per_member() {
+    async fn one_roster_for_every_node_and_one_taker_per_member() {
         let Some(nodes) = testing::nodes(2).await else {
             return;
         };
-        let a = WaitingLine::new(&nodes[0], "talk");
-        let b = WaitingLine::new(&nodes[1], "talk");
+        let a = Roster::new(&nodes[0], "talk");
+        let b = Roster::new(&nodes[1], "talk");
         assert!(a.join("m_1", "first").await.unwrap());
         assert!(b.join("m_2", "second").await.unwrap());
         assert!(!a.join("m_1", "first again").await.unwrap(), "place kept");
