@@ -3,6 +3,7 @@
 //! so a refused line costs none): this is the one place where the crisis-expression detector
 //! ([`crisis`], alerting the staff on duty, never blocking the person) and the contact-details
 //! check ([`contact`]) are to be called. [`real_name`] keeps real full names out of nicknames.
+pub mod contact;
 pub mod crisis;
 mod fold;
 
