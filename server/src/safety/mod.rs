@@ -6,6 +6,7 @@
 pub mod contact;
 pub mod crisis;
 mod fold;
+pub mod real_name;
 
 /// The longest chat line, in Unicode code points (docs/protocol.md, Limits); the hub sends it
 /// in `welcome.limits`.
