@@ -9,7 +9,7 @@
 //! marks, small vowels and repeated characters, so し ぬ 🥺 た ーい and ｼﾆﾀｲｲｲ read as しにたい.
 //! Phrases in Latin letters only match whole words (`od` is not in `good`, `die` not in
 //! `diet`), where a word may be spelt with gaps: k.i.l.l my-self.
-use super::fold::{collapse_repeats, fold};
+use super::fold::fold;
 use std::ops::Range;
 
 /// The list shipped with the server, used when rooms.toml names none.
@@ -67,22 +67,36 @@ struct Screened {
     compact: String,
     /// The runs of ASCII letters and digits of the folded line.
     words: Vec<String>,
+    /// Where each word lies in `compact` (bytes), so that all matches compare as spans of it:
+    /// `!OD缶` covers the word OD.
+    spans: Vec<Range<usize>>,
 }
 
 impl Screened {
     fn new(text: &str) -> Screened {
-        let folded = fold(text);
-        let compact = collapse_repeats(
-            folded
-                .chars()
-                .filter(|c| c.is_alphanumeric() && !is_stretch(*c)),
-        );
-        let words = folded
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
-        Screened { compact, words }
+        let mut line = Screened {
+            compact: String::new(),
+            words: Vec::new(),
+            spans: Vec::new(),
+        };
+        let mut word: Option<(String, usize)> = None;
+        for c in fold(text).chars() {
+            if c.is_ascii_alphanumeric() {
+                let start = line.compact.len();
+                word.get_or_insert_with(|| (String::new(), start)).0.push(c);
+            } else if let Some((w, start)) = word.take() {
+                line.words.push(w);
+                line.spans.push(start..line.compact.len());
+            }
+            if c.is_alphanumeric() && !is_stretch(c) && !line.compact.ends_with(c) {
+                line.compact.push(c);
+            }
+        }
+        if let Some((w, start)) = word {
+            line.words.push(w);
+            line.spans.push(start..line.compact.len());
+        }
+        line
     }
 }
 
@@ -119,7 +133,7 @@ impl Pattern {
         }
     }
 
-    /// Where the pattern occurs: byte ranges of `compact`, or word ranges of `words`.
+    /// Where the pattern occurs, as byte ranges of `compact`.
     fn find(&self, line: &Screened) -> Vec<Range<usize>> {
         match self {
             Pattern::Compact(p) => line
@@ -143,7 +157,7 @@ impl Pattern {
                                 .zip(p)
                                 .all(|(&(c, n), &(pc, pn))| c == pc && (n == pn || n >= STRETCHED));
                         if same {
-                            found.push(start..end + 1);
+                            found.push(line.spans[start].start..line.spans[end].end);
                             break;
                         }
                     }
@@ -151,13 +165,6 @@ impl Pattern {
                 found
             }
         }
-    }
-
-    fn same_kind(&self, other: &Pattern) -> bool {
-        matches!(
-            (self, other),
-            (Pattern::Compact(_), Pattern::Compact(_)) | (Pattern::Words(_), Pattern::Words(_))
-        )
     }
 }
 
@@ -234,18 +241,15 @@ impl CrisisDetector {
     /// The category of the first phrase the line holds outside every exception, if any.
     pub fn check(&self, line: &str) -> Option<Category> {
         let line = Screened::new(line);
-        let excepted: Vec<(&Pattern, Range<usize>)> = self
-            .exceptions
-            .iter()
-            .flat_map(|e| e.find(&line).into_iter().map(move |r| (e, r)))
-            .collect();
+        let excepted: Vec<Range<usize>> =
+            self.exceptions.iter().flat_map(|e| e.find(&line)).collect();
         self.phrases
             .iter()
             .find(|(pattern, _)| {
                 pattern.find(&line).into_iter().any(|found| {
-                    !excepted.iter().any(|(e, r)| {
-                        e.same_kind(pattern) && r.start <= found.start && found.end <= r.end
-                    })
+                    !excepted
+                        .iter()
+                        .any(|r| r.start <= found.start && found.end <= r.end)
                 })
             })
             .map(|(_, category)| *category)
@@ -258,7 +262,7 @@ mod tests {
 
     fn detector() -> CrisisDetector {
         CrisisDetector::from_text(
-            "# test list\n!死にたくない\n[suicide]\n死にたい\nしにたい\n死にたく\nkill myself\n[overdose]\nOD\n!自殺行為\n[suicide]\n自殺\n",
+            "# test list\n!死にたくない\n[suicide]\n死にたい\nしにたい\n死にたく\nkill myself\n[overdose]\nOD\n!OD缶\n!自殺行為\n[suicide]\n自殺\n",
         )
         .unwrap()
     }
@@ -313,6 +317,9 @@ mod tests {
         let d = detector();
         assert_eq!(d.check("死にたくないから寝る"), None);
         assert_eq!(d.check("傘なしは自殺行為"), None);
+        // An exception in other letters than its phrase still covers it.
+        assert_eq!(d.check("キャンプ用のＯＤ缶"), None);
+        assert_eq!(d.check("OD缶を買ったあとODした"), Some(Category::Overdose));
         assert_eq!(d.check("自殺したい"), Some(Category::Suicide));
         // An exception elsewhere in the line does not excuse the phrase.
         assert_eq!(

@@ -20,17 +20,6 @@ pub fn hiragana(c: char) -> char {
     }
 }
 
-/// The same character twice in a row once: しにたいいい, dieeee, 自殺殺.
-pub fn collapse_repeats(text: impl IntoIterator<Item = char>) -> String {
-    let mut out = String::new();
-    for c in text {
-        if !out.ends_with(c) {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +31,5 @@ mod tests {
         assert_eq!(fold("ﾊﾞｶ"), "ばか");
         assert_eq!(fold("ＫＩＬＬ　ｍｙｓｅｌｆ"), "kill myself");
         assert_eq!(fold("ヴ０９０"), "ゔ090");
-        assert_eq!(collapse_repeats("しにたいいいい".chars()), "しにたい");
     }
 }
