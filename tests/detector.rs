@@ -127,3 +127,18 @@ fn admin_screen_uses_the_operators_list() {
         "{error}"
     );
 }
+
+#[test]
+fn everyday_lines_hold_no_contact_details() {
+    let lines = corpus("everyday_ja.txt");
+    let found: Vec<_> = lines
+        .iter()
+        .filter_map(|l| ibasho::safety::contact::find(l).map(|k| format!("{l}  → {}", k.as_str())))
+        .collect();
+    println!(
+        "everyday lines: {} ({} taken for contact details)",
+        lines.len(),
+        found.len()
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
