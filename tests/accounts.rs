@@ -1044,6 +1044,47 @@ async fn nicknames_carry_no_contact_details() {
 }
 
 #[tokio::test]
+async fn real_full_names_are_refused_with_a_kind_suggestion() {
+    let space = Space::start().await;
+    let admin = space.staff("admin", "kanri@example.org", "管理").await;
+    let invitation = space.invited(&admin, "hana@example.org", "はな").await;
+    let token = invitation.token("/register#t=");
+    for (nickname, keep) in [
+        ("佐藤花子", "さとう"),
+        ("佐藤 花子", "さとう"),
+        ("さとう はなこ", "さとう"),
+        ("ｻﾄｳﾊﾅｺ", "さとう"),
+        ("Sato Hanako", "Sato"),
+    ] {
+        let (_, status, err) = space.register(&token, nickname, Some(PASSPHRASE)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{nickname}: {err}");
+        let problem = &err["problems"][0];
+        assert_eq!(
+            (problem["field"].as_str(), problem["code"].as_str()),
+            (Some("nickname"), Some("nickname_real_name")),
+            "{nickname}: {err}"
+        );
+        assert_eq!(problem["suggestion"], keep, "{nickname}: {err}");
+        let message = err["message"].as_str().unwrap();
+        assert!(
+            message.contains("本名") && message.contains(&format!("「{keep}」だけ")),
+            "{nickname}: {message}"
+        );
+    }
+    // The application form applies the same rule.
+    let (status, err) = space.apply("taro@example.org", "山田太郎").await;
+    assert_eq!(
+        (status, err["problems"][0]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("nickname_real_name")),
+        "{err}"
+    );
+    // The family name alone is a nickname like any other.
+    let (_, status, body) = space.register(&token, "さとう", Some(PASSPHRASE)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    space.assert_no_address_in_log();
+}
+
+#[tokio::test]
 async fn deleting_an_account_forgets_the_person() {
     let space = Space::start().await;
     let admin = space.staff("admin", "kanri@example.org", "管理").await;

@@ -155,6 +155,9 @@ const en = {
       const minutes = Math.max(1, Math.ceil((body.retry_after_s ?? 60) / 60));
       return `We received this several times in a short while, so we can't accept it just now. Please try again in about ${minutes} minute${minutes === 1 ? "" : "s"}.`;
     }
+    if (body.code === "nickname_real_name") {
+      return `This looks like a real full name, so it can't be a nickname: here you can take part without showing your real name. How about just "${body.suggestion}", or a name you like or make up (such as "Sora" or "Komorebi")?`;
+    }
     if (body.error === "invalid") return EN_INVALID[body.field] ?? "We couldn't read what was sent. Please check what you entered and try again.";
     if (body.error === undefined || body.error === "network") return en.networkFailed;
     // An answer that asks the person to get in touch names the office (rooms.toml `contact`).

@@ -10,6 +10,13 @@ use std::time::Duration;
 pub struct Problem {
     pub field: &'static str,
     pub message: String,
+    /// Which rule, where a page words it in another language from more than the field
+    /// (`nickname_real_name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// What the message suggests instead (the family name alone, for `nickname_real_name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 impl Problem {
@@ -17,6 +24,8 @@ impl Problem {
         Problem {
             field,
             message: message.into(),
+            code: None,
+            suggestion: None,
         }
     }
 
@@ -30,6 +39,16 @@ impl Problem {
             Phone => "ニックネームに電話番号のような数字の並びは使えません。ほかの人に連絡先が見えてしまうためです。".to_string(),
             Control => "ニックネームに使えない文字が含まれています。".to_string(),
             Blocked => "そのニックネームには、この居場所で使えない言葉が含まれています。別のニックネームにしてください。".to_string(),
+            RealName { keep } => {
+                return Problem {
+                    code: Some("nickname_real_name"),
+                    suggestion: Some(keep.clone()),
+                    ..Problem::new(
+                        "nickname",
+                        format!("本名のように見えるため、このニックネームは使えません。ここでは本名を出さずに過ごせます。「{keep}」だけにするか、好きなものや思いついた名前（たとえば「そら」「こもれび」）にしてみてください。"),
+                    )
+                }
+            }
         };
         Problem::new("nickname", message)
     }

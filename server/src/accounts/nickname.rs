@@ -1,12 +1,14 @@
 //! The rules a nickname must follow: the name others see must never carry a way to find
-//! the person (an e-mail address, a phone number, a link), nor a word the operator refused.
+//! the person (an e-mail address, a phone number, a link, their real full name), nor a word
+//! the operator refused.
 use crate::model::nickname_key;
+use crate::safety::real_name;
 
 pub const MAX_CHARS: usize = 20;
 /// Seven digits in a row already looks like a phone number (with or without separators).
 const PHONE_DIGITS: usize = 7;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NicknameProblem {
     #[error("empty")]
     Empty,
@@ -22,6 +24,9 @@ pub enum NicknameProblem {
     Control,
     #[error("contains a word the space does not allow")]
     Blocked,
+    /// `keep`: the family name alone, which the message suggests instead.
+    #[error("looks like a real full name")]
+    RealName { keep: String },
 }
 
 /// The nickname as it will be kept (trimmed), or why it cannot be used.
@@ -53,6 +58,9 @@ pub fn check(nickname: &str, blocklist: &[String]) -> Result<String, NicknamePro
         !word.is_empty() && (folded.contains(&word) || compact.contains(&word))
     }) {
         return Err(NicknameProblem::Blocked);
+    }
+    if let Some(keep) = real_name::looks_like_full_name(trimmed) {
+        return Err(NicknameProblem::RealName { keep });
     }
     Ok(trimmed.to_string())
 }
@@ -151,5 +159,23 @@ mod tests {
         assert_eq!(problem("ばかやろう"), NicknameProblem::Blocked);
         assert_eq!(problem("ＡＤＭＩＮ"), NicknameProblem::Blocked);
         assert_eq!(problem("ad min"), NicknameProblem::Blocked);
+    }
+
+    #[test]
+    fn real_full_names_are_refused_with_the_family_name_to_keep() {
+        assert_eq!(
+            problem("佐藤花子"),
+            NicknameProblem::RealName {
+                keep: "さとう".into()
+            }
+        );
+        assert_eq!(
+            problem(" Sato Hanako "),
+            NicknameProblem::RealName {
+                keep: "Sato".into()
+            }
+        );
+        assert!(ok("さとう"));
+        assert!(ok("田中さん"));
     }
 }

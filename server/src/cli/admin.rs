@@ -67,6 +67,13 @@ pub enum AdminCommand {
     /// Member accounts.
     #[command(subcommand)]
     Members(MembersCommand),
+    /// Reads chat lines on standard input and prints, for each, `alert<TAB><category>` or
+    /// `ok`: the server's crisis detector, with the crisis list rooms.toml names.
+    Screen {
+        /// The space's rooms.toml (its `[safety] crisis_words`, else the shipped list).
+        #[arg(long, env = "IBASHO_ROOMS", default_value = "rooms.toml")]
+        rooms: PathBuf,
+    },
     /// The file outbox (no SMTP server set): every mail in <data>/outbox, oldest first,
     /// decoded: when, to whom, the subject and the text.
     Outbox {
@@ -302,6 +309,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             print_invitation("invited", &invitation);
             Ok(())
         }
+        Screen { rooms } => super::screen::run(&rooms),
         Outbox { data, last, to } => print_outbox(&data.join("outbox"), last, to.as_deref()),
         Members(MembersCommand::Delete { public_id, site }) => {
             let accounts = site.accounts().await?;

@@ -1,2 +1,3 @@
 pub mod admin;
 pub mod mail_args;
+pub mod screen;

@@ -4,6 +4,7 @@
 mod accounts;
 mod raw;
 mod rooms;
+mod safety;
 mod space;
 mod values;
 
@@ -13,6 +14,7 @@ pub use rooms::{
     area_at, AccountsSettings, Area, AreaKind, Audience, MediaFile, RoomConfig, RoomKind,
     SessionRule, SpaceConfig, SpaceSettings, Video, Wording,
 };
+pub use safety::{HelpLine, SafetySettings};
 
 /// A mistake in a configuration file, located at the offending value.
 /// Displays as `rooms.toml:12:5: <message>` (or `rooms.toml: <message>` without a position,

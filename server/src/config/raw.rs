@@ -17,6 +17,24 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub room: Vec<S<RawRoom>>,
     pub accounts: Option<S<RawAccounts>>,
+    pub safety: Option<S<RawSafety>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSafety {
+    pub crisis_words: Option<S<String>>,
+    pub help_lines: Option<S<Vec<S<RawHelpLine>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHelpLine {
+    pub name: S<String>,
+    pub name_en: Option<S<String>>,
+    pub number: S<String>,
+    pub hours: S<String>,
+    pub hours_en: Option<S<String>>,
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
 use super::raw::{RawArea, RawFile, RawRoom, RawVideo, S};
+use super::safety::{self, SafetySettings};
 use super::{accounts, space, values};
 use super::{line_column, position, ConfigError, Source};
 
@@ -21,6 +22,7 @@ pub struct SpaceConfig {
     /// `[[room.session]]` of every program room, in file order.
     pub sessions: Vec<SessionRule>,
     pub accounts: AccountsSettings,
+    pub safety: SafetySettings,
 }
 
 /// `[accounts]`: what the application form says and how invitations work.
@@ -299,7 +301,8 @@ impl SpaceConfig {
         SpaceConfig::from_toml(&text, &origin)
     }
 
-    /// Parses rooms.toml text; `origin` names it in errors (usually the path).
+    /// Parses rooms.toml text; `origin` names it in errors (usually the path), and a relative
+    /// `[safety] crisis_words` path is read from `origin`'s directory.
     pub fn from_toml(text: &str, origin: &str) -> Result<SpaceConfig, ConfigError> {
         let src = Source { text, origin };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
@@ -367,6 +370,8 @@ impl SpaceConfig {
         }
         videos_name_programs(src, &raw, &rooms)?;
         let accounts = accounts::settings(src, raw.accounts.as_ref().map(|a| a.get_ref()))?;
+        let dir = Path::new(origin).parent().unwrap_or(Path::new(""));
+        let safety = safety::settings(src, raw.safety.as_ref().map(|s| s.get_ref()), dir)?;
         Ok(SpaceConfig {
             space,
             opening,
@@ -374,6 +379,7 @@ impl SpaceConfig {
             rooms,
             sessions,
             accounts,
+            safety,
         })
     }
 

@@ -1,7 +1,12 @@
 //! Safety checks on what members say. Every chat line passes `screen_chat` in the room actor
 //! before it gets a sequence number (and once more before it uses the sender's chat allowance,
-//! so a refused line costs none): this is the one place where a crisis-expression detector
-//! (alerting the staff on duty, never blocking the person) will sit.
+//! so a refused line costs none): this is the one place where the crisis-expression detector
+//! ([`crisis`], alerting the staff on duty, never blocking the person) and the contact-details
+//! check ([`contact`]) are to be called. [`real_name`] keeps real full names out of nicknames.
+pub mod contact;
+pub mod crisis;
+mod fold;
+pub mod real_name;
 
 /// The longest chat line, in Unicode code points (docs/protocol.md, Limits); the hub sends it
 /// in `welcome.limits`.
