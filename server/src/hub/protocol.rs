@@ -386,6 +386,10 @@ pub enum NoticeKind {
     Closing,
     /// The space has closed, but a consultation in progress may go on until `until`.
     ConsultGrace,
+    /// A booked consultation was cancelled (its day closed, or the slot was withdrawn).
+    BookingCancelled,
+    /// A booked consultation starts at `until`.
+    BookingReminder,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -489,9 +493,14 @@ pub enum ServerMessage {
     Notice {
         kind: NoticeKind,
         message: String,
-        /// When the space (or the consultation's grace period) ends.
-        #[serde(serialize_with = "crate::schedule::rfc3339")]
-        until: DateTime<FixedOffset>,
+        /// When the space (or the consultation's grace period) ends, or a booked
+        /// consultation starts; absent when nothing is counted down to.
+        #[serde(
+            default,
+            serialize_with = "crate::schedule::rfc3339_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        until: Option<DateTime<FixedOffset>>,
     },
     /// Staff's message to the whole space.
     Announcement {

@@ -79,6 +79,7 @@ mod audit;
 mod invitations;
 mod logins;
 mod members;
+mod slots;
 mod stale;
 #[cfg(test)]
 pub(crate) mod suite;
@@ -200,6 +201,12 @@ pub enum Conflict {
     NotOpen,
     #[error("could not allocate a unique id")]
     Ids,
+    /// A counsellor's new slot overlaps one of theirs.
+    #[error("overlaps another slot")]
+    SlotOverlap,
+    /// A slot is booked already (or has started).
+    #[error("already taken")]
+    Taken,
 }
 
 /// Postgres keeps microseconds; truncating here keeps both back ends alike.

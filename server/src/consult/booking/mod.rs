@@ -1,0 +1,542 @@
+//! Consultation booking (docs/consultations-booking.md): counsellors publish slots inside
+//! the opening windows; participants and family members book one with their nickname, and
+//! may cancel; counsellors see their day. The store makes a double booking impossible (one
+//! conditional UPDATE). At start-up, bookings on days that have closed since are cancelled
+//! with a kind notice to both sides; a reminder comes before each booked slot. Notices go
+//! through the hub (in the space, now or on entering) and by e-mail only to those who opted
+//! in.
+mod error;
+
+pub use error::BookingError;
+
+use crate::accounts::Accounts;
+use crate::auth::Grant;
+use crate::hub::Hub;
+use crate::model::{BookingNoticeKind, Member, Mode, NewSlot, Profession, Role, Slot, SlotPerson};
+use crate::schedule::{format_ja, Clock, Schedule};
+use crate::store::{Conflict, Store, StoreError};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// How long a slot may be, in minutes.
+pub const MIN_MINUTES: u32 = 15;
+pub const MAX_MINUTES: u32 = 120;
+/// How long before its start a booked consultation is reminded of.
+pub const REMIND_BEFORE: Duration = Duration::minutes(30);
+/// How far back the account page lists a member's notices.
+const NOTICES_FOR: Duration = Duration::days(14);
+/// Never sleep longer than this between reminder rounds: a slot booked meanwhile, or a
+/// rehearsal clock set forward, is seen within it.
+const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A cheap-to-clone handle on booking.
+#[derive(Clone)]
+pub struct Bookings {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    schedule: Arc<Schedule>,
+    clock: Arc<dyn Clock>,
+    /// Tells members in the space.
+    hub: Hub,
+    /// Sends the e-mails people opted in to.
+    accounts: Accounts,
+    /// Wakes the reminders when a slot is booked: it may start within the half hour.
+    booked: tokio::sync::Notify,
+}
+
+/// A slot as a counsellor asks to publish it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PublishRequest {
+    pub start: String,
+    pub minutes: u32,
+    pub profession: String,
+    #[serde(default)]
+    pub modes: Vec<String>,
+    #[serde(default)]
+    pub notify_by_email: bool,
+}
+
+/// What a member's booking page shows.
+pub struct Mine {
+    /// The slots they booked that are not over.
+    pub bookings: Vec<Slot>,
+    /// Those who take consultations: their own slots (on `day`, or all not over).
+    pub slots: Option<Vec<Slot>>,
+    pub notices: Vec<crate::model::BookingNotice>,
+}
+
+impl Bookings {
+    pub fn new(
+        store: Arc<Store>,
+        schedule: Arc<Schedule>,
+        clock: Arc<dyn Clock>,
+        hub: Hub,
+        accounts: Accounts,
+    ) -> Bookings {
+        Bookings {
+            inner: Arc::new(Inner {
+                store,
+                schedule,
+                clock,
+                hub,
+                accounts,
+                booked: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        t.with_timezone(&self.inner.schedule.timezone())
+            .fixed_offset()
+    }
+
+    /// A slot's start in the space's zone, as pages and notices show it.
+    pub fn local_time(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        self.local(t)
+    }
+
+    /// Publishes a slot: inside an opening window of the space, on a day that is open, not
+    /// in the past, not overlapping the counsellor's other slots.
+    pub async fn publish(
+        &self,
+        member: &Member,
+        request: PublishRequest,
+    ) -> Result<Slot, BookingError> {
+        if !member.role.has(Grant::TakeConsultations) {
+            return Err(BookingError::Forbidden);
+        }
+        let start = DateTime::parse_from_rfc3339(request.start.trim())
+            .map_err(|_| invalid_start())?
+            .with_timezone(&Utc);
+        if !(MIN_MINUTES..=MAX_MINUTES).contains(&request.minutes) {
+            return Err(BookingError::Invalid {
+                field: "minutes",
+                ja: "相談の長さは15分から120分のあいだにしてください。",
+                en: "A consultation lasts between 15 and 120 minutes.",
+            });
+        }
+        let profession = parse_profession(&request.profession)?;
+        let modes = parse_modes(&request.modes)?;
+        let end = start + Duration::minutes(i64::from(request.minutes));
+        let day = self.local(start).date_naive();
+        self.check_inside_opening(day, start, end)?;
+        if start <= self.now() {
+            return Err(BookingError::InThePast);
+        }
+        let created = self
+            .store()
+            .create_slot(NewSlot {
+                counsellor: member.account.clone(),
+                day,
+                starts_at: start,
+                ends_at: end,
+                profession,
+                modes,
+                counsellor_email: request.notify_by_email,
+            })
+            .await;
+        match created {
+            Err(StoreError::Conflict(Conflict::SlotOverlap)) => Err(BookingError::Overlap),
+            other => Ok(other?),
+        }
+    }
+
+    /// `DayClosed` when the space does not open that day at all, `OutsideOpening` when no
+    /// window holds the whole slot. The same windows the calendar and the gate use.
+    fn check_inside_opening(
+        &self,
+        day: NaiveDate,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<(), BookingError> {
+        let windows: Vec<_> = self
+            .inner
+            .schedule
+            .windows(day, day)
+            .into_iter()
+            .filter(|w| w.room.is_none())
+            .collect();
+        if windows.is_empty() {
+            return Err(BookingError::DayClosed);
+        }
+        if windows.iter().any(|w| w.start <= start && end <= w.end) {
+            Ok(())
+        } else {
+            Err(BookingError::OutsideOpening)
+        }
+    }
+
+    /// Free slots of `day` that have not started, optionally of one profession and offering
+    /// one mode, by start.
+    pub async fn free_slots(
+        &self,
+        day: NaiveDate,
+        profession: Option<&str>,
+        mode: Option<&str>,
+    ) -> Result<Vec<Slot>, BookingError> {
+        let profession = profession.map(parse_profession).transpose()?;
+        let mode = mode.map(parse_mode).transpose()?;
+        let now = self.now();
+        Ok(self
+            .store()
+            .slots_on(day)
+            .await?
+            .into_iter()
+            .filter(|s| s.booking.is_none() && s.starts_at > now)
+            .filter(|s| profession.is_none_or(|p| s.profession == p))
+            .filter(|s| mode.is_none_or(|m| s.modes.contains(&m)))
+            .collect())
+    }
+
+    /// Books a free slot for a participant or family member. Of simultaneous requests for
+    /// one slot exactly one succeeds; the others hear `slot_taken`.
+    pub async fn book(
+        &self,
+        member: &Member,
+        id: &str,
+        mode: Option<&str>,
+        notify_by_email: bool,
+    ) -> Result<Slot, BookingError> {
+        if !matches!(member.role, Role::Participant | Role::Family) {
+            return Err(BookingError::Forbidden);
+        }
+        let mode = mode.map(parse_mode).transpose()?.unwrap_or_default();
+        let slot = self.store().slot(id).await?.ok_or(BookingError::NotFound)?;
+        if !slot.modes.contains(&mode) {
+            return Err(BookingError::ModeNotOffered);
+        }
+        let booked = self
+            .store()
+            .book_slot(id, &member.account, mode, notify_by_email, self.now())
+            .await;
+        match booked {
+            Err(StoreError::Conflict(Conflict::Taken)) => Err(BookingError::Taken),
+            Err(StoreError::NotFound) => Err(BookingError::NotFound),
+            other => {
+                let slot = other?;
+                self.inner.booked.notify_one();
+                Ok(slot)
+            }
+        }
+    }
+
+    /// Cancels the member's own booking; the slot is free again.
+    pub async fn cancel(&self, member: &Member, id: &str) -> Result<(), BookingError> {
+        match self.store().cancel_booking(id, &member.account).await {
+            Err(StoreError::NotFound) => Err(BookingError::NotFound),
+            other => other.map(|_| ()).map_err(BookingError::from),
+        }
+    }
+
+    /// A counsellor withdraws one of their slots; whoever booked it is told kindly.
+    pub async fn withdraw(&self, member: &Member, id: &str) -> Result<(), BookingError> {
+        if !member.role.has(Grant::TakeConsultations) {
+            return Err(BookingError::Forbidden);
+        }
+        let slot = self
+            .store()
+            .delete_slot(id, Some(&member.account))
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        if let Some(booking) = &slot.booking {
+            self.cancelled(&booking.by, booking.email, &slot, Why::Withdrawn, false)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// The member's bookings, their own slots if they take consultations (on `day`, or all
+    /// that are not over), and their recent notices.
+    pub async fn mine(
+        &self,
+        member: &Member,
+        day: Option<NaiveDate>,
+    ) -> Result<Mine, BookingError> {
+        let now = self.now();
+        let bookings = self.store().slots_booked_by(&member.account, now).await?;
+        let slots = if member.role.has(Grant::TakeConsultations) {
+            let mine = match day {
+                Some(day) => self
+                    .store()
+                    .slots_on(day)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.counsellor.account == member.account)
+                    .collect(),
+                None => self.store().slots_of(&member.account, now).await?,
+            };
+            Some(mine)
+        } else {
+            None
+        };
+        let notices = self
+            .store()
+            .booking_notices(&member.public_id, now - NOTICES_FOR, false)
+            .await?;
+        Ok(Mine {
+            bookings,
+            slots,
+            notices,
+        })
+    }
+
+    /// Booked slots starting in `from..to`: for opening their private rooms.
+    pub async fn bookings_starting(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Slot>, BookingError> {
+        Ok(self.store().bookings_starting(from, to).await?)
+    }
+
+    /// At start-up: slots on days the schedule now keeps closed (rooms.toml gained a closure)
+    /// are removed, and both sides of a booking told. On several nodes starting at once each
+    /// slot is removed, and its people told, once. Returns how many bookings were cancelled.
+    pub async fn cancel_on_closed_days(&self) -> Result<usize, BookingError> {
+        let mut cancelled = 0;
+        for slot in self.store().slots_after(self.now()).await? {
+            if self
+                .check_inside_opening(slot.day, slot.starts_at, slot.ends_at)
+                .is_ok()
+            {
+                continue;
+            }
+            let Some(slot) = self.store().delete_slot(&slot.id, None).await? else {
+                continue;
+            };
+            tracing::info!(slot = %slot.id, day = %slot.day, booked = slot.booking.is_some(), "a consultation slot on a day now closed was removed");
+            if let Some(booking) = &slot.booking {
+                cancelled += 1;
+                self.cancelled(&booking.by, booking.email, &slot, Why::Closed, false)
+                    .await;
+                let counsellor = slot.counsellor.clone();
+                self.cancelled(&counsellor, slot.counsellor_email, &slot, Why::Closed, true)
+                    .await;
+            }
+        }
+        Ok(cancelled)
+    }
+
+    /// Tells `person` that `slot`'s booking is cancelled: a notice in the space, and an e-mail
+    /// when they opted in. Failures are logged: the cancellation itself has happened.
+    async fn cancelled(
+        &self,
+        person: &SlotPerson,
+        email: bool,
+        slot: &Slot,
+        why: Why,
+        counsellor: bool,
+    ) {
+        let when = format_ja(self.local(slot.starts_at));
+        let message = match (counsellor, slot.booking.as_ref()) {
+            (true, Some(booking)) => format!(
+                "{when}からの{}さんとの相談は、{}取り消しになりました。",
+                booking.by.nickname,
+                why.ja()
+            ),
+            _ => format!(
+                "{when}からの相談の予約は、{}取り消しになりました。ご不便をおかけしてすみません。よろしければ、アカウントのページから別の枠をお選びください。",
+                why.ja()
+            ),
+        };
+        self.notify(
+            person,
+            BookingNoticeKind::BookingCancelled,
+            &message,
+            slot.starts_at,
+        )
+        .await;
+        if email {
+            let (ja, en) = why.sentences();
+            if let Err(error) = self
+                .inner
+                .accounts
+                .mail_booking(&person.account, slot.starts_at, Some((ja, en)))
+                .await
+            {
+                tracing::warn!(%error, "a booking cancellation could not be e-mailed");
+            }
+        }
+    }
+
+    async fn notify(
+        &self,
+        person: &SlotPerson,
+        kind: BookingNoticeKind,
+        message: &str,
+        start: DateTime<Utc>,
+    ) {
+        if let Err(error) = self
+            .store()
+            .add_booking_notice(&person.account, kind, message, start, self.now())
+            .await
+        {
+            tracing::error!(%error, "a booking notice could not be kept");
+            return;
+        }
+        self.inner
+            .hub
+            .deliver_booking_notices(&person.public_id)
+            .await;
+    }
+
+    /// Reminds each booked consultation's participant (and counsellor) once, `REMIND_BEFORE`
+    /// its start: in the space, and by e-mail to those who opted in. Runs until the hub
+    /// shuts down; each reminder is claimed in the store, so one node of many sends it.
+    pub async fn run_reminders(self) {
+        loop {
+            let now = self.now();
+            if let Err(error) = self.remind_due(now).await {
+                tracing::error!(%error, "booking reminders");
+            }
+            let next = match self
+                .store()
+                .next_unreminded_booking(now + REMIND_BEFORE)
+                .await
+            {
+                Ok(next) => next.map(|t| t - REMIND_BEFORE),
+                Err(_) => None,
+            };
+            let nap = next.map_or(MAX_NAP, |t| self.inner.clock.until(t).min(MAX_NAP));
+            tokio::select! {
+                _ = tokio::time::sleep(nap) => {}
+                _ = self.inner.booked.notified() => {}
+                _ = self.inner.hub.stopped() => return,
+            }
+        }
+    }
+
+    async fn remind_due(&self, now: DateTime<Utc>) -> Result<(), BookingError> {
+        for slot in self.bookings_starting(now, now + REMIND_BEFORE).await? {
+            let Some(booking) = &slot.booking else {
+                continue;
+            };
+            if slot.reminded_at.is_some() || !self.store().claim_reminder(&slot.id, now).await? {
+                continue;
+            }
+            let when = format_ja(self.local(slot.starts_at));
+            let message = format!(
+                "{when}から、予約された相談があります。時間になったら、どうぞお入りください。"
+            );
+            self.notify(
+                &booking.by,
+                BookingNoticeKind::BookingReminder,
+                &message,
+                slot.starts_at,
+            )
+            .await;
+            let for_counsellor = format!(
+                "{when}から、{}さんとの相談の予約があります。",
+                booking.by.nickname
+            );
+            self.notify(
+                &slot.counsellor,
+                BookingNoticeKind::BookingReminder,
+                &for_counsellor,
+                slot.starts_at,
+            )
+            .await;
+            for (person, email) in [
+                (&booking.by, booking.email),
+                (&slot.counsellor, slot.counsellor_email),
+            ] {
+                if email {
+                    if let Err(error) = self
+                        .inner
+                        .accounts
+                        .mail_booking(&person.account, slot.starts_at, None)
+                        .await
+                    {
+                        tracing::warn!(%error, "a booking reminder could not be e-mailed");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Why {
+    /// The day closed after the booking (a closure added to rooms.toml).
+    Closed,
+    /// The counsellor withdrew the slot.
+    Withdrawn,
+}
+
+impl Why {
+    fn ja(self) -> &'static str {
+        match self {
+            Why::Closed => "その日が閉室になったため、",
+            Why::Withdrawn => "担当の相談員の都合で、",
+        }
+    }
+
+    /// For the e-mail, in Japanese and English.
+    fn sentences(self) -> (&'static str, &'static str) {
+        match self {
+            Why::Closed => (
+                "その日は、居場所が閉室になりました。",
+                "The space is now closed on that day.",
+            ),
+            Why::Withdrawn => (
+                "担当の相談員の都合がつかなくなりました。",
+                "The counsellor can no longer be there at that time.",
+            ),
+        }
+    }
+}
+
+fn invalid_start() -> BookingError {
+    BookingError::Invalid {
+        field: "start",
+        ja: "開始の日時を読み取れませんでした（例: 2026-12-09T14:00:00+09:00）。",
+        en: "We could not read the start time (e.g. 2026-12-09T14:00:00+09:00).",
+    }
+}
+
+fn parse_profession(text: &str) -> Result<Profession, BookingError> {
+    text.parse().map_err(|_| BookingError::Invalid {
+        field: "profession",
+        ja: "専門職の種類は、臨床心理士・社会福祉士・精神保健福祉士から選んでください。",
+        en: "Please choose the profession: clinical psychologist, social worker or psychiatric social worker.",
+    })
+}
+
+fn parse_mode(text: &str) -> Result<Mode, BookingError> {
+    text.parse().map_err(|_| BookingError::Invalid {
+        field: "mode",
+        ja: "相談の方法は、文字・声・ビデオから選んでください。",
+        en: "Please choose how to talk: text, voice or video.",
+    })
+}
+
+/// At least one mode, each once; none given means text only.
+fn parse_modes(texts: &[String]) -> Result<Vec<Mode>, BookingError> {
+    let mut modes = Vec::new();
+    for text in texts {
+        let mode = parse_mode(text).map_err(|_| BookingError::Invalid {
+            field: "modes",
+            ja: "相談の方法は、文字・声・ビデオから選んでください。",
+            en: "Please choose how to talk: text, voice or video.",
+        })?;
+        if !modes.contains(&mode) {
+            modes.push(mode);
+        }
+    }
+    if modes.is_empty() {
+        modes.push(Mode::Text);
+    }
+    Ok(modes)
+}
