@@ -15,7 +15,7 @@ use crate::hub::Hub;
 use crate::model::{BookingNoticeKind, Member, Mode, NewSlot, Profession, Role, Slot, SlotPerson};
 use crate::schedule::{format_ja, Clock, Schedule};
 use crate::store::{Conflict, Store, StoreError};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use std::sync::Arc;
 
 /// How long a slot may be, in minutes.
@@ -116,9 +116,7 @@ impl Bookings {
         if !member.role.has(Grant::TakeConsultations) {
             return Err(BookingError::Forbidden);
         }
-        let start = DateTime::parse_from_rfc3339(request.start.trim())
-            .map_err(|_| invalid_start())?
-            .with_timezone(&Utc);
+        let start = self.parse_start(request.start.trim())?;
         if !(MIN_MINUTES..=MAX_MINUTES).contains(&request.minutes) {
             return Err(BookingError::Invalid {
                 field: "minutes",
@@ -150,6 +148,25 @@ impl Bookings {
             Err(StoreError::Conflict(Conflict::SlotOverlap)) => Err(BookingError::Overlap),
             other => Ok(other?),
         }
+    }
+
+    /// An RFC 3339 instant, or a local date and time (`2026-12-09T14:00`, as a page's
+    /// `datetime-local` gives it) in the space's zone.
+    fn parse_start(&self, text: &str) -> Result<DateTime<Utc>, BookingError> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Ok(t.with_timezone(&Utc));
+        }
+        let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+            .ok_or_else(invalid_start)?;
+        self.inner
+            .schedule
+            .timezone()
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(invalid_start)
     }
 
     /// `DayClosed` when the space does not open that day at all, `OutsideOpening` when no
