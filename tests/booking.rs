@@ -352,6 +352,25 @@ async fn a_slot_is_published_listed_booked_seen_by_its_counsellor_and_cancelled(
     assert_eq!(mine["bookings"], json!([]));
     assert_eq!(mine["notices"][0]["kind"], "booking_cancelled", "{mine}");
 
+    // A counsellor who leaves takes their slots along; whoever booked one is told.
+    let (_, later) = publish(&space, &counsellor, "2026-12-09T16:00:00+09:00", 30).await;
+    let later = later["id"].as_str().unwrap().to_string();
+    assert_eq!(book(&space, &hana, &later).await.0, StatusCode::CREATED);
+    let (status, body) = send(
+        &counsellor,
+        "DELETE",
+        &space.url("/api/me"),
+        Some(json!({"confirm": "削除します"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, mine) = send(&hana, "GET", &space.url("/api/slots/mine"), None).await;
+    assert_eq!(mine["bookings"], json!([]));
+    assert_eq!(mine["notices"][0]["kind"], "booking_cancelled", "{mine}");
+    assert!(free_ids(&space, &kai, &format!("day={DAY}"))
+        .await
+        .is_empty());
+
     // Not logged in: no slots.
     let (status, _) = send(&browser(), "GET", &space.url("/api/slots"), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -273,6 +273,27 @@ impl Bookings {
         Ok(())
     }
 
+    /// Before a counsellor's account is deleted: their slots go with it, and whoever booked
+    /// one is told it is cancelled, as if the counsellor had withdrawn it. Failures are
+    /// logged: the deletion goes ahead.
+    pub async fn account_leaving(&self, member: &Member) {
+        let slots = match self.store().slots_of(&member.account, self.now()).await {
+            Ok(slots) => slots,
+            Err(error) => {
+                tracing::error!(%error, "reading the slots of an account being deleted");
+                return;
+            }
+        };
+        for slot in slots.into_iter().filter(|s| s.booking.is_some()) {
+            if let Ok(Some(slot)) = self.store().delete_slot(&slot.id, None).await {
+                if let Some(booking) = &slot.booking {
+                    self.cancelled(&booking.by, booking.email, &slot, Why::Withdrawn, false)
+                        .await;
+                }
+            }
+        }
+    }
+
     /// The member's bookings, their own slots if they take consultations (on `day`, or all
     /// that are not over), and their recent notices.
     pub async fn mine(
