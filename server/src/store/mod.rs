@@ -85,6 +85,8 @@ mod stale;
 pub(crate) mod suite;
 #[cfg(test)]
 pub(crate) mod suite_accounts;
+#[cfg(test)]
+mod suite_slots;
 
 pub use stale::Forgotten;
 
