@@ -155,18 +155,32 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         space.clone(),
         schedule.clone(),
         clock.clone(),
-        store,
+        store.clone(),
         keys,
         media,
         settings.max_connections,
         cluster.as_ref(),
     );
     hub.join_cluster().await?;
+    let bookings = crate::consult::booking::Bookings::new(
+        store.clone(),
+        schedule.clone(),
+        clock.clone(),
+        hub.clone(),
+        accounts.clone(),
+    );
+    // rooms.toml may have gained a closure since the last start.
+    match bookings.cancel_on_closed_days().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(cancelled = n, "bookings on days now closed were cancelled"),
+        Err(error) => tracing::error!(%error, "checking bookings against closures"),
+    }
     tokio::spawn(hub.clone().relay_speaking(speaking));
     Ok(App {
         state: AppState {
             hub,
             accounts,
+            bookings,
             space,
             schedule,
             clock,
@@ -270,6 +284,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let hub = app.state.hub.clone();
     tokio::spawn(crate::accounts::retention::run(app.state.accounts.clone()));
+    tokio::spawn(app.state.bookings.clone().run_reminders());
     let exempt = app.state.trusted_proxies.clone();
     let router = crate::http::router(app.state, &app.http, app.page, web);
     let limits = app.http;

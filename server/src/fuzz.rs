@@ -260,7 +260,7 @@ async fn serve() -> (
         space.clone(),
         schedule.clone(),
         clock.clone(),
-        store,
+        store.clone(),
         keys,
         media,
         1024,
@@ -269,9 +269,17 @@ async fn serve() -> (
     tokio::spawn(hub.clone().relay_speaking(speaking));
     tokio::spawn(crate::hub::run_doorkeeper(hub.clone()));
     tokio::spawn(crate::hub::keep_listings(hub.clone()));
+    let bookings = crate::consult::booking::Bookings::new(
+        store,
+        schedule.clone(),
+        clock.clone(),
+        hub.clone(),
+        accounts.clone(),
+    );
     let state = crate::http::AppState {
         hub: hub.clone(),
         accounts,
+        bookings,
         trusted_proxies: Arc::from([]),
         space,
         schedule,

@@ -1,5 +1,7 @@
-// One's own account: what others see, logging out, and deleting everything.
+// One's own account: what others see, consultation booking (booking.js), logging out, and
+// deleting everything.
 import { show, wordPage } from "../words/page.js";
+import { showBooking } from "./booking.js";
 import { $, busy, groupChoices, say, send, showProblems } from "./common.js";
 
 // The bands one may declare (server/src/model/group.rs); the server checks them again.
@@ -24,6 +26,7 @@ async function showAccount() {
   groupChoices($("group"), GROUPS, body.group);
   $("my-group").hidden = false;
   $("leave").hidden = false;
+  await showBooking(body);
 }
 
 $("group-form").addEventListener("submit", async (event) => {

@@ -100,6 +100,8 @@ function fromServer(msg, timeZone) {
     case "notice":
       if (msg.kind === "closing") return `The space closes at ${time(msg.until)}. Thank you for today.`;
       if (msg.kind === "consult_grace") return `It is closing time. Your consultation can go on until ${time(msg.until)}.`;
+      if (msg.kind === "booking_reminder") return `Your booked consultation starts at ${time(msg.until)}. When it is time, please come in.`;
+      if (msg.kind === "booking_cancelled") return "A consultation you booked was cancelled (its day closed, or the counsellor could not be there). We are sorry. You can choose another time on your account page.";
       break;
     case "goodbye":
       if (msg.reason === "shutdown") return "We are closing the connection for server maintenance. Please come in again a little later.";
@@ -151,6 +153,8 @@ const en = {
   sending: "Sending…",
   networkFailed: "We couldn't reach the server. Please check your internet connection and try again.",
   problem: (body) => {
+    // Booking's answers word themselves in English too.
+    if (typeof body.message_en === "string") return body.message_en;
     if (body.error === "rate_limited") {
       const minutes = Math.max(1, Math.ceil((body.retry_after_s ?? 60) / 60));
       return `We received this several times in a short while, so we can't accept it just now. Please try again in about ${minutes} minute${minutes === 1 ? "" : "s"}.`;
@@ -277,6 +281,46 @@ const en = {
   confirmLabel: "To continue, please type \"delete\"",
   deleteSubmit: "Leave and delete my information",
   deleted: "You have left, and the information you registered has been deleted. Thank you for all the times you came.",
+  // Consultation booking (account page).
+  bookingHeading: "Book a consultation",
+  bookingText: "Talk one to one with a clinical psychologist or a social worker. Text only is fine. The counsellor sees only your nickname.",
+  myBookings: "Your bookings",
+  noBookings: "You have no bookings yet.",
+  freeSlotsHeading: "Free times",
+  bookingDay: "Day",
+  bookingProfession: "Counsellor's profession",
+  bookingMode: "Way of talking",
+  bookingEmail: "Also send me notices (a reminder before it starts, a cancellation) by e-mail",
+  bookingSearch: "Show free times",
+  anyChoice: "Any",
+  professions: { clinical_psychologist: "Clinical psychologist", social_worker: "Social worker", psychiatric_social_worker: "Psychiatric social worker" },
+  modes: { text: "Text only", voice: "Voice", video: "Video" },
+  noFreeSlots: "No free times on this day. Please look at another day too.",
+  bookSlot: "Book",
+  cancelBooking: "Cancel",
+  slotBooked: "Booked. When it is time, please come into the space. You can cancel at any time.",
+  bookingCancelled: "Your booking is cancelled.",
+  slotLine: (slot, mode) => {
+    const when = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${slot.day}T00:00:00Z`));
+    const how = mode ? en.modes[mode] : slot.modes.map((x) => en.modes[x]).join(", ");
+    return `${when} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} ${en.professions[slot.profession]} ${slot.counsellor} (${how})`;
+  },
+  bookedBy: (nickname, mode) => `booked by ${nickname} (${mode})`,
+  slotFree: "free",
+  withdrawSlot: "Withdraw",
+  slotWithdrawn: "The time is withdrawn. Whoever had booked it will be told.",
+  dayHeading: "Counsellor: your times",
+  publishStart: "Start",
+  publishMinutes: "Length (minutes)",
+  publishEmail: "Also e-mail me cancellations and reminders",
+  publishSubmit: "Publish the time",
+  slotPublished: "The time is published.",
+  bookingNotice: (notice) => {
+    const when = notice.slot_start.slice(0, 16).replace("T", " ");
+    return notice.kind === "booking_reminder"
+      ? `Reminder: you have a consultation at ${when}.`
+      : `The consultation booked for ${when} is cancelled. We are sorry; you can choose another time here.`;
+  },
 
   // The space.
   skipToChat: "Skip to chat",

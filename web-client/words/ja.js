@@ -147,6 +147,42 @@ const ja = {
   deleteSubmit: "退会して、情報を削除する",
   deleted: "退会の手続きが終わりました。登録していただいた情報は削除しました。これまで来てくださって、ありがとうございました。",
 
+  // Consultation booking (account page).
+  bookingHeading: "相談の予約",
+  bookingText: "臨床心理士や社会福祉士と、1対1で話せます。文字だけでも大丈夫です。相談員に伝わるのはニックネームだけです。",
+  myBookings: "あなたの予約",
+  noBookings: "予約はまだありません。",
+  freeSlotsHeading: "空いている枠",
+  bookingDay: "日にち",
+  bookingProfession: "相談員の専門",
+  bookingMode: "相談の方法",
+  bookingEmail: "お知らせ（開始前のリマインダーや取り消し）をメールでも受け取る",
+  bookingSearch: "空いている枠を見る",
+  anyChoice: "どれでも",
+  professions: { clinical_psychologist: "臨床心理士", social_worker: "社会福祉士", psychiatric_social_worker: "精神保健福祉士" },
+  modes: { text: "文字だけ", voice: "声", video: "ビデオ" },
+  noFreeSlots: "この日に空いている枠はありません。別の日もご覧ください。",
+  bookSlot: "予約する",
+  cancelBooking: "取り消す",
+  slotBooked: "予約しました。時間になったら、居場所にお入りください。取り消しもいつでもできます。",
+  bookingCancelled: "予約を取り消しました。",
+  slotLine: (slot, mode) => {
+    const [, m, d] = slot.day.split("-").map(Number);
+    const how = mode ? ja.modes[mode] : slot.modes.map((x) => ja.modes[x]).join("・");
+    return `${m}月${d}日 ${slot.start.slice(11, 16)}〜${slot.end.slice(11, 16)} ${ja.professions[slot.profession]} ${slot.counsellor}（${how}）`;
+  },
+  bookedBy: (nickname, mode) => `${nickname} さんが予約（${mode}）`,
+  slotFree: "空き",
+  withdrawSlot: "枠を取り下げる",
+  slotWithdrawn: "枠を取り下げました。予約していた方には、お知らせが届きます。",
+  dayHeading: "相談員: あなたの枠",
+  publishStart: "開始の日時",
+  publishMinutes: "長さ（分）",
+  publishEmail: "予約の取り消しやリマインダーをメールでも受け取る",
+  publishSubmit: "枠を公開する",
+  slotPublished: "枠を公開しました。",
+  bookingNotice: (notice) => notice.message,
+
   // The space.
   skipToChat: "チャットへ移動",
   settings: "表示の設定",

@@ -108,6 +108,39 @@ impl Accounts {
         })
     }
 
+    /// E-mails a member about their booked consultation starting at `starts_at`, in their
+    /// language: a reminder, or (`cancelled`: why, in Japanese and English) a cancellation.
+    /// Only for those who opted in; a member without an address (made by `admin token`) gets
+    /// none.
+    pub async fn mail_booking(
+        &self,
+        account: &crate::model::AccountId,
+        starts_at: DateTime<Utc>,
+        cancelled: Option<(&str, &str)>,
+    ) -> Result<(), AccountError> {
+        let Some(email) = self.store().email(account).await? else {
+            return Ok(());
+        };
+        let lang = self
+            .store()
+            .login_record(&email)
+            .await?
+            .map(|r| r.lang)
+            .unwrap_or_default();
+        let when = self.when(starts_at, lang);
+        let letter = match cancelled {
+            Some((ja, en)) => Letter::BookingCancelled {
+                when: &when,
+                why: match lang {
+                    Lang::Ja => ja,
+                    Lang::En => en,
+                },
+            },
+            None => Letter::BookingReminder { when: &when },
+        };
+        self.send(&email, lang, letter).await
+    }
+
     async fn audit(
         &self,
         actor: &Actor,

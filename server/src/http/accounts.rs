@@ -199,6 +199,7 @@ async fn delete_me(
         ));
     }
     let actor = Some(member.public_id.clone());
+    state.bookings.account_leaving(&member).await;
     let deleted = state.accounts.delete(&actor, &member.account).await?;
     state.hub.sign_out(&deleted.public_id);
     Ok((

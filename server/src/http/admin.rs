@@ -185,6 +185,7 @@ async fn delete_member(
         .accounts
         .member_by_public_id(&PublicId(public_id))
         .await?;
+    state.bookings.account_leaving(&member).await;
     let deleted = state
         .accounts
         .delete(&Some(admin.public_id), &member.account)

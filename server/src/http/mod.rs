@@ -2,6 +2,7 @@
 //! client's files.
 mod accounts;
 mod admin;
+mod booking;
 mod calendar;
 mod connections;
 mod extract;
@@ -13,6 +14,7 @@ pub use page_policy::PagePolicy;
 
 use crate::accounts::Accounts;
 use crate::config::SpaceConfig;
+use crate::consult::booking::Bookings;
 use crate::hub::{limits, run_session, Hub};
 use crate::schedule::{Clock, Schedule};
 use axum::extract::{Extension, Request, State, WebSocketUpgrade};
@@ -33,6 +35,7 @@ use tower_http::timeout::TimeoutLayer;
 pub struct AppState {
     pub hub: Hub,
     pub accounts: Accounts,
+    pub bookings: Bookings,
     pub trusted_proxies: Arc<[IpAddr]>,
     /// The public schedule and calendar read these; the hub keeps its own.
     pub space: Arc<SpaceConfig>,
@@ -52,6 +55,7 @@ pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: P
         .route("/api/calendar.ics", get(calendar::ics))
         .merge(accounts::routes())
         .merge(admin::routes())
+        .merge(booking::routes())
         // An unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
         .with_state(state);

@@ -172,7 +172,7 @@ async fn act(hub: &Hub, event: Event) {
             let notice = frame(&ServerMessage::Notice {
                 kind: NoticeKind::Closing,
                 message: words::closing_soon(minutes),
-                until: closes_at,
+                until: Some(closes_at),
             });
             for session in hub.online_sessions() {
                 session.deliver_or_close(notice.clone());
@@ -183,7 +183,7 @@ async fn act(hub: &Hub, event: Event) {
             let grace = frame(&ServerMessage::Notice {
                 kind: NoticeKind::ConsultGrace,
                 message: words::consult_grace(&grace_until),
-                until: grace_until,
+                until: Some(grace_until),
             });
             let closed = space_changed(hub);
             for session in hub.online_sessions() {

@@ -1,5 +1,6 @@
 //! The real-time heart: sessions (one task per socket), rooms (one task per room), and the
 //! registry that connects them.
+mod booking_notices;
 mod doorkeeper;
 mod gate;
 pub mod handle;

@@ -5,7 +5,7 @@
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::model::{AgeGroup, Avatar, Profession, PublicId, Role, TalkMode};
+use crate::model::{AgeGroup, Avatar, Mode, Profession, PublicId, Role};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -141,7 +141,7 @@ pub enum ClientMessage {
         #[serde(default)]
         rid: Option<Rid>,
         #[serde(default)]
-        mode: TalkMode,
+        mode: Mode,
         #[serde(default)]
         profession: Option<Profession>,
     },
@@ -425,6 +425,10 @@ pub enum NoticeKind {
     Closing,
     /// The space has closed, but a consultation in progress may go on until `until`.
     ConsultGrace,
+    /// A booked consultation was cancelled (its day closed, or the slot was withdrawn).
+    BookingCancelled,
+    /// A booked consultation starts at `until`.
+    BookingReminder,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -526,7 +530,7 @@ pub enum ServerMessage {
         room: String,
         by: MemberView,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        mode: Option<TalkMode>,
+        mode: Option<Mode>,
     },
     /// Your own request to talk: whether you are waiting, and your place in line.
     TalkRequest {
@@ -534,7 +538,7 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         place: Option<usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        mode: Option<TalkMode>,
+        mode: Option<Mode>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         profession: Option<Profession>,
         #[serde(
@@ -556,9 +560,14 @@ pub enum ServerMessage {
     Notice {
         kind: NoticeKind,
         message: String,
-        /// When the space (or the consultation's grace period) ends.
-        #[serde(serialize_with = "crate::schedule::rfc3339")]
-        until: DateTime<FixedOffset>,
+        /// When the space (or the consultation's grace period) ends, or a booked
+        /// consultation starts; absent when nothing is counted down to.
+        #[serde(
+            default,
+            serialize_with = "crate::schedule::rfc3339_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        until: Option<DateTime<FixedOffset>>,
     },
     /// Staff's message to the whole space.
     Announcement {
@@ -865,7 +874,7 @@ pub struct Limits {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TalkRequestView {
     pub member: MemberView,
-    pub mode: TalkMode,
+    pub mode: Mode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profession: Option<Profession>,
     #[serde(serialize_with = "crate::schedule::rfc3339")]

@@ -82,6 +82,11 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     {
         session.deliver_or_close(frame);
     }
+    // What they were told about a booking while away (crate::consult).
+    tokio::spawn({
+        let (hub, id) = (hub.clone(), member.public_id.clone());
+        async move { hub.deliver_booking_notices(&id).await }
+    });
 
     let mut reader = Reader {
         hub: &hub,

@@ -27,6 +27,16 @@ pub enum Letter<'a> {
         minutes: u32,
     },
     AccountDeleted,
+    /// A booked consultation is cancelled (sent only to those who opted in). `when`: its
+    /// start, worded in the space's time zone; `why` says what happened, already worded.
+    BookingCancelled {
+        when: &'a str,
+        why: &'a str,
+    },
+    /// A booked consultation starts soon (sent only to those who opted in).
+    BookingReminder {
+        when: &'a str,
+    },
 }
 
 const NOT_YOU_JA: &str = "このメールに心当たりがない場合は、お手数ですが破棄してください。";
@@ -135,6 +145,24 @@ impl Letter<'_> {
                      {NOT_YOU_JA}"
                 ),
             ),
+            Letter::BookingCancelled { when, why } => (
+                "相談の予約の取り消し".into(),
+                format!(
+                    "{when}からの相談の予約は、取り消しになりました。\n\
+                     {why}\n\n\
+                     ご不便をおかけして、申し訳ありません。\n\
+                     よろしければ、アカウントのページから別の枠をお選びください。"
+                ),
+            ),
+            Letter::BookingReminder { when } => (
+                "相談の予約のお知らせ".into(),
+                format!(
+                    "{when}から、予約された相談があります。\n\
+                     時間になったら、居場所にお入りください。\n\n\
+                     都合が悪くなったときは、アカウントのページから取り消せます。\n\
+                     取り消しても、何も気にすることはありません。"
+                ),
+            ),
         }
     }
 
@@ -206,6 +234,22 @@ impl Letter<'_> {
                      {NOT_YOU_EN}"
                 ),
             ),
+            Letter::BookingCancelled { when, why } => (
+                "Your consultation booking is cancelled".into(),
+                format!(
+                    "Your consultation booked for {when} is cancelled.\n\
+                     {why}\n\n\
+                     We are sorry for the trouble. If you like, you can choose another time on your account page."
+                ),
+            ),
+            Letter::BookingReminder { when } => (
+                "A reminder of your consultation".into(),
+                format!(
+                    "You have a consultation booked for {when}.\n\
+                     When it is time, please come into the space.\n\n\
+                     If the time no longer suits you, you can cancel it on your account page; that is quite all right."
+                ),
+            ),
         }
     }
 }
@@ -266,6 +310,19 @@ mod tests {
                 &["https://x.jp/login#t=xyz", "20"],
             ),
             (Letter::AccountDeleted, &[]),
+            (
+                Letter::BookingCancelled {
+                    when: "12月9日(水) 14:00",
+                    why: "閉室",
+                },
+                &["12月9日(水) 14:00", "閉室"],
+            ),
+            (
+                Letter::BookingReminder {
+                    when: "12月9日(水) 14:00",
+                },
+                &["12月9日(水) 14:00"],
+            ),
         ]
     }
 

@@ -1,9 +1,9 @@
 //! The domain's plain types, shared by accounts, the store and the hub: members and their
-//! roles, applications, invitations, logins, audit entries. They depend on nothing else in
+//! roles, applications, invitations, logins, audit entries, consultation slots. They depend on nothing else in
 //! the crate, so every module can use them without importing the one that uses it.
 mod account;
 mod audit;
-mod consultation;
+mod booking;
 mod group;
 mod lang;
 mod member;
@@ -11,7 +11,7 @@ mod role;
 
 pub use account::*;
 pub use audit::{AuditEntry, AuditRecord};
-pub use consultation::{Profession, TalkMode};
+pub use booking::*;
 pub use group::AgeGroup;
 pub use lang::Lang;
 pub use member::*;

@@ -79,11 +79,14 @@ mod audit;
 mod invitations;
 mod logins;
 mod members;
+mod slots;
 mod stale;
 #[cfg(test)]
 pub(crate) mod suite;
 #[cfg(test)]
 pub(crate) mod suite_accounts;
+#[cfg(test)]
+mod suite_slots;
 
 pub use stale::Forgotten;
 
@@ -200,6 +203,12 @@ pub enum Conflict {
     NotOpen,
     #[error("could not allocate a unique id")]
     Ids,
+    /// A counsellor's new slot overlaps one of theirs.
+    #[error("overlaps another slot")]
+    SlotOverlap,
+    /// A slot is booked already (or has started).
+    #[error("already taken")]
+    Taken,
 }
 
 /// Postgres keeps microseconds; truncating here keeps both back ends alike.

@@ -12,6 +12,7 @@ pub(crate) async fn run(store: &Store) {
     age_groups_are_kept_changed_and_withdrawn(store).await;
     audit_is_newest_first_and_limited(store).await;
     super::suite_accounts::run(store).await;
+    super::suite_slots::run(store).await;
 }
 
 fn new_member(nickname: &str, role: Role) -> NewMember {

@@ -6,13 +6,13 @@ use super::super::room::RoomCommand;
 use super::{ask, Reader};
 use crate::auth::Grant;
 use crate::config::RoomKind;
-use crate::model::{Profession, PublicId, TalkMode};
+use crate::model::{Mode, Profession, PublicId};
 
 impl Reader<'_> {
     pub(super) async fn talk_ask(
         &self,
         rid: Option<Rid>,
-        mode: TalkMode,
+        mode: Mode,
         profession: Option<Profession>,
     ) -> Result<(), Reject> {
         let mut member = self.session.view();

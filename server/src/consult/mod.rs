@@ -1,0 +1,2 @@
+//! Consultations (個別相談): booking slots with counsellors (booking/).
+pub mod booking;
