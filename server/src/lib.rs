@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod consult;
 /// Entry points for the fuzzers in fuzz/ (bench/fuzz.sh): built with `fuzzing`, and in unit
 /// tests, so the suite replays the seed corpus through them; never in the server's build.
 #[cfg(any(test, feature = "fuzzing"))]

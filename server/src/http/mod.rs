@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod calendar;
 mod connections;
+mod consult;
 mod extract;
 mod page_policy;
 mod schedule;
@@ -38,6 +39,9 @@ pub struct AppState {
     pub space: Arc<SpaceConfig>,
     pub schedule: Arc<Schedule>,
     pub clock: Arc<dyn Clock>,
+    /// Counsellors' notes and the consent ledger.
+    pub notes: crate::consult::Notes,
+    pub consents: crate::consult::Consents,
 }
 
 /// What the handlers share: each request reaches the hub, the accounts flows and the list of
@@ -52,6 +56,7 @@ pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: P
         .route("/api/calendar.ics", get(calendar::ics))
         .merge(accounts::routes())
         .merge(admin::routes())
+        .merge(consult::routes())
         // An unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
         .with_state(state);

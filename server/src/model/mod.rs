@@ -1,8 +1,9 @@
 //! The domain's plain types, shared by accounts, the store and the hub: members and their
-//! roles, applications, invitations, logins, audit entries. They depend on nothing else in
+//! roles, applications, invitations, logins, audit entries, sealed notes, consent entries. They depend on nothing else in
 //! the crate, so every module can use them without importing the one that uses it.
 mod account;
 mod audit;
+mod consult;
 mod group;
 mod lang;
 mod member;
@@ -10,6 +11,7 @@ mod role;
 
 pub use account::*;
 pub use audit::{AuditEntry, AuditRecord};
+pub use consult::{ConsentEntry, SealedNote};
 pub use group::AgeGroup;
 pub use lang::Lang;
 pub use member::*;

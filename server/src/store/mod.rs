@@ -76,9 +76,11 @@ macro_rules! queries {
 
 mod applications;
 mod audit;
+mod consent;
 mod invitations;
 mod logins;
 mod members;
+mod notes;
 mod stale;
 #[cfg(test)]
 pub(crate) mod suite;
