@@ -24,6 +24,78 @@ async function showAccount() {
   groupChoices($("group"), GROUPS, body.group);
   $("my-group").hidden = false;
   $("leave").hidden = false;
+  await showConsents();
+}
+
+// Requests to share one's information (docs/accounts.md, "Consent to share"): each in plain
+// words, with what one may answer now and everything that happened so far.
+async function showConsents(focus) {
+  const { ok, body } = await send("GET", "/api/me/consents");
+  if (!ok) return;
+  const consents = body.consents ?? [];
+  $("consents-none").hidden = consents.length > 0;
+  $("consent-list").replaceChildren(...consents.map(consentCard));
+  $("consents").hidden = false;
+  if (focus) document.getElementById(focus)?.focus();
+}
+
+function consentCard(consent) {
+  const card = document.createElement("article");
+  card.className = "consent";
+  card.setAttribute("aria-labelledby", `consent-${consent.id}`);
+  const title = document.createElement("h3");
+  title.id = `consent-${consent.id}`;
+  title.tabIndex = -1;
+  show(title, (w) => w.consentTitle(consent.recipient));
+  const facts = document.createElement("dl");
+  facts.className = "facts";
+  const fact = (label, value) => {
+    const dt = document.createElement("dt");
+    show(dt, label);
+    const dd = document.createElement("dd");
+    show(dd, value);
+    facts.append(dt, dd);
+  };
+  fact((w) => w.consentRecipient, () => consent.recipient);
+  fact((w) => w.consentPurpose, () => consent.purpose);
+  fact((w) => w.consentInformation, (w) => consent.information.map((i) => w.consentInformationItems[i] ?? i).join(w.listSeparator));
+  fact((w) => w.consentBasis, () => consent.legal_basis);
+  const state = document.createElement("p");
+  state.className = "consent-state";
+  show(state, (w) => w.consentStates[consent.state] ?? consent.state);
+  const actions = document.createElement("p");
+  const choices = { proposed: ["agree", "decline"], agreed: ["withdraw"] }[consent.state] ?? [];
+  for (const decision of choices) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = decision === "agree" ? "button primary" : "button";
+    show(button, (w) => ({ agree: w.consentAgree, decline: w.consentDecline, withdraw: w.consentWithdraw })[decision]);
+    button.addEventListener("click", () => answer(consent, decision, button));
+    actions.append(button, " ");
+  }
+  const heading = document.createElement("h4");
+  show(heading, (w) => w.consentTimeline);
+  const timeline = document.createElement("ol");
+  timeline.className = "consent-timeline";
+  for (const step of consent.timeline) {
+    const item = document.createElement("li");
+    show(item, (w) => `${w.consentWhen(step.at)} ${w.consentSteps[step.event] ?? step.event}`);
+    timeline.append(item);
+  }
+  card.append(title, facts, state, ...(choices.length ? [actions] : []), heading, timeline);
+  return card;
+}
+
+async function answer(consent, decision, button) {
+  button.disabled = true;
+  const { ok, body } = await send("POST", `/api/me/consents/${encodeURIComponent(consent.id)}/${decision}`);
+  button.disabled = false;
+  if (!ok) {
+    say($("consent-result"), (w) => w.problem(body), "problem");
+    return;
+  }
+  say($("consent-result"), (w) => w.consentAnswered[decision], "done");
+  await showConsents(`consent-${consent.id}`);
 }
 
 $("group-form").addEventListener("submit", async (event) => {

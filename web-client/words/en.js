@@ -18,6 +18,12 @@ const EN_PROBLEMS = {
   link_expired: "This login link has expired. Please ask for a new one on the login page.",
   not_logged_in: "You are not logged in. Please come in through the login page.",
   mail_failed: "We couldn't send the e-mail. Please try again a little later.",
+  unknown_member: "We couldn't find that participant. They may have left the space.",
+  unknown_consent: "We couldn't find this request to share information.",
+  consent_decided: "You have already answered this request.",
+  consent_not_given: "This can't be exported: the person has not agreed, or has withdrawn their consent.",
+  forbidden: "You don't have permission to do this.",
+  notes_key: "The key of the counsellors' notes couldn't be read. Please tell the space's staff.",
 };
 const EN_INVALID = {
   nickname: "Please choose a different nickname. It can be up to 20 characters, but can't include an e-mail address, a web address, a phone number, or words this space doesn't allow.",
@@ -270,6 +276,29 @@ const en = {
   leaveText: "If you leave, everything you registered (your e-mail address, nickname, avatar and the rest) is deleted, and it can't be undone. If you ever want to come back, you are welcome to apply again at any time.",
   confirmLabel: "To continue, please type \"delete\"",
   deleteSubmit: "Leave and delete my information",
+  consentsHeading: "Requests to share your information",
+  consentsText: "When a counsellor would like to pass on something about you to another organisation, they ask you here first. Whether to agree is up to you, and saying no is fine. If you agree, you can withdraw at any time.",
+  consentsNone: "There are no requests just now.",
+  consentTitle: (recipient) => `Sharing with ${recipient}`,
+  consentRecipient: "Who would receive it",
+  consentPurpose: "Why",
+  consentInformation: "What would be passed on",
+  consentBasis: "On what basis",
+  consentInformationItems: { nickname: "your nickname", age_group: "your age band", notes: "the counsellors' notes of your consultations" },
+  consentStates: {
+    proposed: "You haven't answered yet. Nothing is shared unless you agree.",
+    agreed: "You agreed. It may be shared for the purpose above until you withdraw.",
+    declined: "You said no. Nothing is shared.",
+    withdrawn: "You withdrew your consent. Nothing more will be shared from now on.",
+  },
+  consentAgree: "I agree",
+  consentDecline: "I don't agree",
+  consentWithdraw: "Withdraw my consent",
+  // On the person's own clock: it is their timeline.
+  consentWhen: (iso) => new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)),
+  consentTimeline: "What has happened",
+  consentSteps: { proposed: "The counsellor asked", agreed: "You agreed", declined: "You said no", withdrawn: "You withdrew your consent" },
+  consentAnswered: { agree: "Thank you. You agreed.", decline: "You said no. Nothing is shared.", withdraw: "Your consent is withdrawn. Nothing more will be shared." },
   deleted: "You have left, and the information you registered has been deleted. Thank you for all the times you came.",
 
   // The space.
