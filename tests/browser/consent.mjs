@@ -1,0 +1,70 @@
+// Consent to share in headless Chromium, run by tests/browser_consent.rs (which starts the
+// server and registers a participant and a counsellor). The counsellor proposes over the API
+// from their logged-in page; the participant answers on their account page.
+import assert from "node:assert/strict";
+import { WAIT, axe, chooseLanguage, env, launch, logIn, run, step } from "./common.mjs";
+
+const URL = env("URL");
+const [sora, counsellor] = JSON.parse(env("PEOPLE"));
+const RECIPIENT = "仙台市若者就労支援センター";
+
+const browser = await launch();
+const person = () => browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ja-JP" });
+// A request from a logged-in page, as its own script would send it: { status, body }.
+const api = (page, method, path, body) =>
+  page.evaluate(async ([method, path, body]) => {
+    const response = await fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }, [method, path, body]);
+
+await run(browser, async () => {
+  let page, staff, id;
+  await step("a counsellor proposes sharing with another organisation", async () => {
+    page = await logIn(await person(), URL, sora);
+    staff = await logIn(await person(), URL, counsellor);
+    const me = await api(page, "GET", "/api/me");
+    const proposed = await api(staff, "POST", "/api/consents", {
+      member: me.body.public_id,
+      recipient: RECIPIENT,
+      purpose: "就労に向けた相談をスムーズに始めるため",
+      information: ["nickname", "notes"],
+      legal_basis: "ご本人の同意",
+    });
+    assert.equal(proposed.status, 201, JSON.stringify(proposed.body));
+    id = proposed.body.consent.id;
+  });
+
+  await step("the participant sees it in plain words on their account page, and it passes the accessibility scan", async () => {
+    await page.goto(`${URL}/account`);
+    await page.waitForSelector("#consents:not([hidden]) .consent", { timeout: WAIT });
+    const card = await page.innerText("#consent-list");
+    assert.ok(card.includes(`${RECIPIENT}への情報提供`), card);
+    assert.ok(card.includes("相談員が書いた相談のメモ") && card.includes("まだお返事していません"), card);
+    await axe(page, "account page with a request to share");
+  });
+
+  await step("they agree; the export works while consent stands", async () => {
+    await page.click("#consent-list button.primary");
+    await page.waitForSelector("#consent-result[data-kind=done]", { timeout: WAIT });
+    await page.locator("#consent-list button", { hasText: "同意を取り消す" }).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator(".consent-timeline li").count(), 2);
+    assert.equal((await api(staff, "GET", `/api/consents/${id}/export`)).status, 200);
+  });
+
+  await step("they withdraw; the export is refused and the timeline stays, in either language", async () => {
+    await page.click("#consent-list button");
+    await page.locator(".consent-timeline li", { hasText: "同意を取り消しました" }).waitFor({ timeout: WAIT });
+    assert.equal(await page.locator("#consent-list button").count(), 0);
+    const refused = await api(staff, "GET", `/api/consents/${id}/export`);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error, "consent_not_given");
+    await chooseLanguage(page, "en");
+    const card = await page.innerText("#consent-list");
+    assert.ok(card.includes(`Sharing with ${RECIPIENT}`) && card.includes("You withdrew your consent"), card);
+    await axe(page, "account page after withdrawing");
+  });
+});
