@@ -1,6 +1,6 @@
 // Consent to share in headless Chromium, run by tests/browser_consent.rs (which starts the
-// server and registers a participant and a counsellor). The counsellor proposes over the API
-// from their logged-in page; the participant answers on their account page.
+// server and registers a participant and a counsellor). The counsellor writes a note and
+// proposes on their account page; the participant answers on theirs.
 import assert from "node:assert/strict";
 import { WAIT, axe, chooseLanguage, env, launch, logIn, run, step } from "./common.mjs";
 
@@ -23,19 +23,32 @@ const api = (page, method, path, body) =>
 
 await run(browser, async () => {
   let page, staff, id;
-  await step("a counsellor proposes sharing with another organisation", async () => {
+  await step("a counsellor writes a note and proposes sharing, from their account page", async () => {
     page = await logIn(await person(), URL, sora);
     staff = await logIn(await person(), URL, counsellor);
     const me = await api(page, "GET", "/api/me");
-    const proposed = await api(staff, "POST", "/api/consents", {
-      member: me.body.public_id,
-      recipient: RECIPIENT,
-      purpose: "就労に向けた相談をスムーズに始めるため",
-      information: ["nickname", "notes"],
-      legal_basis: "ご本人の同意",
-    });
-    assert.equal(proposed.status, 201, JSON.stringify(proposed.body));
-    id = proposed.body.consent.id;
+    assert.deepEqual(me.body.grants, []);
+    await staff.goto(`${URL}/account`);
+    await staff.waitForSelector("#counsel:not([hidden])", { timeout: WAIT });
+    await staff.fill("#counsel-member", me.body.public_id);
+    await staff.fill("#note-text", "就労支援に関心がある。");
+    await staff.click("#note-form button[type=submit]");
+    await staff.waitForSelector("#note-result[data-kind=done]", { timeout: WAIT });
+    await staff.click("#notes-show");
+    await staff.locator("#note-list li", { hasText: "就労支援に関心がある。" }).waitFor({ timeout: WAIT });
+    // What is missing is said beside its field.
+    await staff.click("#propose-form button[type=submit]");
+    await staff.waitForSelector("#recipient[aria-invalid=true]", { timeout: WAIT });
+    await staff.fill("#recipient", RECIPIENT);
+    await staff.fill("#purpose", "就労に向けた相談をスムーズに始めるため");
+    await staff.check("#propose-form [value=nickname]");
+    await staff.check("#propose-form [value=notes]");
+    await staff.click("#propose-form button[type=submit]");
+    await staff.waitForSelector("#propose-result[data-kind=done]", { timeout: WAIT });
+    await staff.locator("#proposal-list li", { hasText: RECIPIENT }).waitFor({ timeout: WAIT });
+    await axe(staff, "a counsellor's tools on the account page");
+    const listed = await api(staff, "GET", `/api/consents?member=${me.body.public_id}`);
+    id = listed.body.consents[0].id;
   });
 
   await step("the participant sees it in plain words on their account page, and it passes the accessibility scan", async () => {
@@ -53,6 +66,8 @@ await run(browser, async () => {
     await page.locator("#consent-list button", { hasText: "同意を取り消す" }).waitFor({ timeout: WAIT });
     assert.equal(await page.locator(".consent-timeline li").count(), 2);
     assert.equal((await api(staff, "GET", `/api/consents/${id}/export`)).status, 200);
+    await staff.click("#proposals-show");
+    await staff.locator("#proposal-list a", { hasText: "印刷用のページ" }).waitFor({ timeout: WAIT });
   });
 
   await step("they withdraw; the export is refused and the timeline stays, in either language", async () => {

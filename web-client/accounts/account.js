@@ -24,7 +24,92 @@ async function showAccount() {
   groupChoices($("group"), GROUPS, body.group);
   $("my-group").hidden = false;
   $("leave").hidden = false;
+  showCounselTools(body.grants ?? []);
   await showConsents();
+}
+
+// A counsellor's tools (notes, proposals to share), from the grants the server sends; the
+// server checks them again.
+function showCounselTools(grants) {
+  if (!grants.includes("take_consultations")) return;
+  $("notes-show").hidden = !grants.includes("read_notes");
+  $("counsel").hidden = false;
+}
+
+const counselMember = () => $("counsel-member").value.trim();
+
+$("note-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  await busy(form, async () => {
+    const { ok, body } = await send("POST", "/api/notes", { member: counselMember(), text: $("note-text").value });
+    if (!ok) return showProblems(form, body, $("note-result"));
+    $("note-text").value = "";
+    say($("note-result"), (w) => w.noteSaved, "done");
+  });
+});
+
+$("notes-show").addEventListener("click", async () => {
+  const { ok, body } = await send("GET", `/api/notes?member=${encodeURIComponent(counselMember())}`);
+  if (!ok) return say($("note-result"), (w) => w.problem(body), "problem");
+  const notes = body.notes ?? [];
+  $("note-list").replaceChildren(
+    ...notes.map((note) => {
+      const item = document.createElement("li");
+      const when = document.createElement("strong");
+      show(when, (w) => w.consentWhen(note.created_at));
+      const text = document.createElement("p");
+      text.textContent = note.text;
+      item.append(when, text);
+      return item;
+    }),
+  );
+  if (notes.length === 0) say($("note-result"), (w) => w.notesNone);
+});
+
+$("propose-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  await busy(form, async () => {
+    const information = [...form.querySelectorAll("[name=information]:checked")].map((box) => box.value);
+    const { ok, body } = await send("POST", "/api/consents", {
+      member: counselMember(),
+      recipient: $("recipient").value,
+      purpose: $("purpose").value,
+      information,
+      legal_basis: $("legal_basis").value,
+    });
+    if (!ok) return showProblems(form, body, $("propose-result"));
+    say($("propose-result"), (w) => w.proposeSent, "done");
+    await listProposals();
+  });
+});
+
+$("proposals-show").addEventListener("click", () => listProposals());
+
+async function listProposals() {
+  const { ok, body } = await send("GET", `/api/consents?member=${encodeURIComponent(counselMember())}`);
+  if (!ok) return say($("propose-result"), (w) => w.problem(body), "problem");
+  const consents = body.consents ?? [];
+  $("proposal-list").replaceChildren(
+    ...consents.map((consent) => {
+      const item = document.createElement("li");
+      const line = document.createElement("span");
+      show(line, (w) => w.proposalLine(consent));
+      item.append(line);
+      if (consent.state === "agreed") {
+        for (const [path, words] of [["export.html", (w) => w.exportPage], ["export", (w) => w.exportJson]]) {
+          const link = document.createElement("a");
+          link.href = `/api/consents/${encodeURIComponent(consent.id)}/${path}`;
+          link.target = "_blank";
+          show(link, words);
+          item.append(" ", link);
+        }
+      }
+      return item;
+    }),
+  );
+  if (consents.length === 0) say($("propose-result"), (w) => w.proposalsNone);
 }
 
 // Requests to share one's information (docs/accounts.md, "Consent to share"): each in plain

@@ -188,7 +188,8 @@ async fn export_html(
         .into_response())
 }
 
-/// The printable page: every value escaped, no script, styles inline.
+/// The printable page: every value escaped, no script, the client's own style sheet (the
+/// page policy allows no inline style).
 fn printable(export: &Value, tz: chrono_tz::Tz) -> String {
     let text = |v: &Value| escape(v.as_str().unwrap_or(""));
     let when = |v: &Value| {
@@ -215,7 +216,14 @@ fn printable(export: &Value, tz: chrono_tz::Tz) -> String {
         facts.push(("ニックネーム", text(nickname)));
     }
     if let Some(group) = person.get("age_group") {
-        facts.push(("年代", escape(group.as_str().unwrap_or("答えない"))));
+        let band = match group.as_str() {
+            Some("10s") => "10代",
+            Some("20s") => "20代",
+            Some("30s") => "30代",
+            Some("40s_plus") => "40代以上",
+            _ => "答えない",
+        };
+        facts.push(("年代", band.to_string()));
     }
     let rows = |facts: &[(&str, String)]| {
         facts
@@ -243,11 +251,10 @@ fn printable(export: &Value, tz: chrono_tz::Tz) -> String {
     format!(
         "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
 <title>情報提供書（ご本人の同意にもとづく）</title>\
-<style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;line-height:1.7}}\
-dt{{font-weight:bold}}dd{{margin:0 0 .6em 0}}article{{border-top:1px solid #999}}</style>\
+<link rel=\"stylesheet\" href=\"/style.css\">\
 </head><body><main><h1>情報提供書（ご本人の同意にもとづく）</h1>\
-<section><h2>同意の内容</h2><dl>{}</dl></section>\
-<section><h2>ご本人</h2><dl>{}</dl></section>{notes}\
+<section><h2>同意の内容</h2><dl class=\"facts\">{}</dl></section>\
+<section><h2>ご本人</h2><dl class=\"facts\">{}</dl></section>{notes}\
 <p>出力: {}（{}）</p></main></body></html>\n",
         rows(&[
             ("提供先", text(&consent["recipient"])),

@@ -99,3 +99,61 @@ queries! {
         Ok(done.rows_affected())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Avatar, NewMember, PublicId, Role, SealedNote};
+    use crate::store::Store;
+    use chrono::{Duration, SubsecRound, Utc};
+
+    fn note(id: &str, subject: &PublicId, days_old: i64) -> SealedNote {
+        SealedNote {
+            id: id.into(),
+            subject: subject.clone(),
+            author: PublicId("m_counsellor".into()),
+            key_id: "k_1".into(),
+            nonce: vec![0; 12],
+            ciphertext: vec![1, 2, 3],
+            created_at: (Utc::now() - Duration::days(days_old)).trunc_subsecs(6),
+        }
+    }
+
+    #[tokio::test]
+    async fn notes_past_their_days_go_and_a_note_needs_a_member() {
+        let store = Store::sqlite_in_memory().await.unwrap();
+        let sora = store
+            .create_member(NewMember {
+                nickname: "そら".into(),
+                avatar: Avatar::default(),
+                role: Role::Participant,
+                group: None,
+            })
+            .await
+            .unwrap();
+        store
+            .insert_note(&note("n_old", &sora.public_id, 400))
+            .await
+            .unwrap();
+        store
+            .insert_note(&note("n_new", &sora.public_id, 1))
+            .await
+            .unwrap();
+        let nobody = PublicId("m_nobody".into());
+        assert!(matches!(
+            store.insert_note(&note("n_x", &nobody, 1)).await,
+            Err(crate::store::StoreError::NotFound)
+        ));
+        let forgotten = store
+            .forget_notes_before(Utc::now() - Duration::days(365))
+            .await
+            .unwrap();
+        assert_eq!(forgotten, 1);
+        let left = store.notes_about(&sora.public_id).await.unwrap();
+        assert_eq!(
+            left.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+            ["n_new"]
+        );
+        store.delete_member(&sora.account).await.unwrap();
+        assert!(store.notes_about(&sora.public_id).await.unwrap().is_empty());
+    }
+}
