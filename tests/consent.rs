@@ -285,3 +285,54 @@ async fn consent_allows_the_export_until_it_is_withdrawn_and_the_ledger_shows_ta
     let (ok, _, err) = admin_on_data(&data, &["consent", "verify"], &[]).await;
     assert!(!ok && err.contains("BROKEN"), "{err}");
 }
+
+/// On PostgreSQL the chain's hashes hold across the round trip (times to the microsecond),
+/// and an entry altered in the table fails `verify` run with `--database`.
+#[tokio::test]
+async fn on_postgresql_the_ledger_verifies_and_shows_tampering() {
+    let Some((schema, database, options)) = support::postgres_schema("consent").await else {
+        return;
+    };
+    let server = Server::start_with(TEST_ROOMS, OPEN, 1.0, &["--database", &database]).await;
+    let flags = vec!["--database".to_string(), database.clone()];
+    let counsellor = person(&server, &flags, "counsellor", 1, "相談員あおい").await;
+    let sora = person(&server, &flags, "participant", 2, "そら").await;
+    let (status, body) = call(
+        counsellor
+            .browser
+            .post(server.http_url("/api/consents"))
+            .json(
+                &json!({ "member": sora.id, "recipient": "保健所", "purpose": "継続した支援のため",
+                 "information": ["nickname"], "legal_basis": "ご本人の同意" }),
+            ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["consent"]["id"].as_str().unwrap().to_string();
+    for decision in ["agree", "withdraw"] {
+        let (status, body) = answer(&server, &sora, &id, decision).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let data = server.data_dir();
+    let verify = ["consent", "verify"];
+    let (ok, out, err) = admin_on_data(&data, &verify, &["--database", &database]).await;
+    assert!(ok && out.contains("intact: 3 entries"), "{out}\n{err}");
+
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = options.connect().await.expect("connect to PostgreSQL");
+    let seq: i64 = sqlx::query_scalar(&format!(
+        "UPDATE {schema}.consent_ledger SET event = 'agreed' WHERE event = 'withdrawn' RETURNING id"
+    ))
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let (ok, _, err) = admin_on_data(&data, &verify, &["--database", &database]).await;
+    assert!(!ok, "the altered entry must fail verification");
+    assert!(err.contains(&format!("entry {seq} ")), "{err}");
+    drop(server);
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.ok();
+}

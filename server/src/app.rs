@@ -222,15 +222,18 @@ pub fn accounts(
     ))
 }
 
-/// The counsellors' notes, their key ring in `key_file` or else `notes.key` in `data`
-/// (made, 0600, if there is none), as the server and the admin command line both use them.
+/// The counsellors' notes, their key ring in `key_file` (made beforehand) or else
+/// `notes.key` in `data` (made, 0600, if there is none), as the server and the admin command
+/// line both use them.
 pub fn notes(
     store: Arc<Store>,
     data: &Path,
     key_file: Option<&Path>,
 ) -> Result<Notes, KeyRingError> {
-    let default = data.join(crate::consult::KEY_FILE);
-    Notes::open(store, key_file.unwrap_or(&default))
+    match key_file {
+        Some(path) => Notes::open(store, path, false),
+        None => Notes::open(store, &data.join(crate::consult::KEY_FILE), true),
+    }
 }
 
 /// Cluster mode's link to Redis, when `--redis` is given (with PostgreSQL, which every node

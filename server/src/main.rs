@@ -52,8 +52,9 @@ struct ServeArgs {
     /// beforehand, mode 0600; see docs/operations.md). Default: `signing.key` in the data directory.
     #[arg(long, env = "IBASHO_SIGNING_KEY_FILE")]
     signing_key_file: Option<PathBuf>,
-    /// The counsellors' notes key ring, when nodes on different machines must share it (mode
-    /// 0600; see docs/consultations.md). Default: `notes.key` in the data directory.
+    /// The counsellors' notes key ring, when nodes on different machines must share it (made
+    /// beforehand, mode 0600, writable for `admin notes rotate-key`; see docs/consultations.md).
+    /// Default: `notes.key` in the data directory.
     #[arg(long, env = "IBASHO_NOTES_KEY_FILE")]
     notes_key_file: Option<PathBuf>,
     /// The database: postgres://… (several nodes) or sqlite://PATH (default: SQLite in the data directory).

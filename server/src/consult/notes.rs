@@ -42,10 +42,15 @@ pub struct Rotated {
 }
 
 impl Notes {
-    /// The key ring is made (0600) now if the data directory has none, so the server's
-    /// first start leaves it in place.
-    pub fn open(store: Arc<Store>, key_file: &Path) -> Result<Notes, KeyRingError> {
-        KeyRing::load_or_create(key_file)?;
+    /// With `create`, the key ring is made (0600) now if there is none, so the server's
+    /// first start leaves it in place; without (a file given to several nodes), it must
+    /// exist: a node that made its own would seal notes no other node can open.
+    pub fn open(store: Arc<Store>, key_file: &Path, create: bool) -> Result<Notes, KeyRingError> {
+        if create {
+            KeyRing::load_or_create(key_file)?;
+        } else {
+            KeyRing::load(key_file)?;
+        }
         Ok(Notes {
             store,
             key_file: key_file.to_path_buf(),
