@@ -410,7 +410,12 @@ fn checked(mut p: Proposal) -> Result<Proposal, ConsultError> {
             ));
         }
     }
-    p.information.dedup();
+    let mut seen = Vec::new();
+    p.information.retain(|item| {
+        let first = !seen.contains(item);
+        seen.push(*item);
+        first
+    });
     if p.information.is_empty() {
         return Err(ConsultError::invalid(
             "information",
