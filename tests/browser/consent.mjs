@@ -2,7 +2,7 @@
 // server and registers a participant and a counsellor). The counsellor writes a note and
 // proposes on their account page; the participant answers on theirs.
 import assert from "node:assert/strict";
-import { WAIT, axe, chooseLanguage, env, launch, logIn, run, step } from "./common.mjs";
+import { WAIT, axe, chooseLanguage, env, launch, logIn, run, shot, step } from "./common.mjs";
 
 const URL = env("URL");
 const [sora, counsellor] = JSON.parse(env("PEOPLE"));
@@ -45,7 +45,10 @@ await run(browser, async () => {
     await staff.check("#propose-form [value=notes]");
     await staff.click("#propose-form button[type=submit]");
     await staff.waitForSelector("#propose-result[data-kind=done]", { timeout: WAIT });
+    assert.equal(await staff.locator("#propose-form [aria-invalid]").count(), 0, "no field is marked wrong after a success");
+    assert.equal((await staff.innerText("#recipient-error")).trim(), "");
     await staff.locator("#proposal-list li", { hasText: RECIPIENT }).waitFor({ timeout: WAIT });
+    await shot(staff, "consent-counsellor");
     await axe(staff, "a counsellor's tools on the account page");
     const listed = await api(staff, "GET", `/api/consents?member=${me.body.public_id}`);
     id = listed.body.consents[0].id;
@@ -57,6 +60,7 @@ await run(browser, async () => {
     const card = await page.innerText("#consent-list");
     assert.ok(card.includes(`${RECIPIENT}への情報提供`), card);
     assert.ok(card.includes("相談員が書いた相談のメモ") && card.includes("まだお返事していません"), card);
+    await shot(page, "consent-request");
     await axe(page, "account page with a request to share");
   });
 
@@ -80,6 +84,7 @@ await run(browser, async () => {
     await chooseLanguage(page, "en");
     const card = await page.innerText("#consent-list");
     assert.ok(card.includes(`Sharing with ${RECIPIENT}`) && card.includes("You withdrew your consent"), card);
+    await shot(page, "consent-withdrawn");
     await axe(page, "account page after withdrawing");
   });
 });

@@ -38,6 +38,12 @@ function showCounselTools(grants) {
 
 const counselMember = () => $("counsel-member").value.trim();
 
+// After a success, no field is marked wrong any more.
+function clearProblems(form) {
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".field-error")) show(el, () => "");
+}
+
 $("note-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.currentTarget;
@@ -45,6 +51,7 @@ $("note-form").addEventListener("submit", async (event) => {
     const { ok, body } = await send("POST", "/api/notes", { member: counselMember(), text: $("note-text").value });
     if (!ok) return showProblems(form, body, $("note-result"));
     $("note-text").value = "";
+    clearProblems(form);
     say($("note-result"), (w) => w.noteSaved, "done");
   });
 });
@@ -80,6 +87,7 @@ $("propose-form").addEventListener("submit", async (event) => {
       legal_basis: $("legal_basis").value,
     });
     if (!ok) return showProblems(form, body, $("propose-result"));
+    clearProblems(form);
     say($("propose-result"), (w) => w.proposeSent, "done");
     await listProposals();
   });
