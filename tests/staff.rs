@@ -152,11 +152,11 @@ async fn welcome_tells_each_member_what_they_may_do() {
         );
     }
     assert!(!staff.iter().any(|g| g == "manage_accounts"), "{welcome}");
+    assert!(!staff.iter().any(|g| g == "read_notes"), "{welcome}");
     let (_counsellor, welcome) = Client::login(&server, "counsellor", "相談員").await;
-    assert!(
-        grants(&welcome).iter().any(|g| g == "take_consultations"),
-        "{welcome}"
-    );
+    for grant in ["take_consultations", "read_notes"] {
+        assert!(grants(&welcome).iter().any(|g| g == grant), "{welcome}");
+    }
     for (role, nickname) in [("participant", "そら"), ("family", "ゆき")] {
         let (_member, welcome) = Client::login(&server, role, nickname).await;
         assert_eq!(grants(&welcome), Vec::<String>::new(), "{role}: {welcome}");

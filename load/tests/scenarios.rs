@@ -35,6 +35,7 @@ async fn serve(data: &Path, space: Option<&Space>) -> String {
         rooms: repo.join("bench/rooms.toml"),
         data: data.to_path_buf(),
         signing_key_file: space.map(|s| s.key_file.clone()),
+        notes_key_file: None,
         database: space.map(|s| s.database.clone()),
         redis: space.map(|s| s.redis.clone()),
         cluster_name: space.map(|s| s.name.clone()),

@@ -4,6 +4,7 @@ use crate::auth::{KeyError, Keys};
 use crate::cluster::Cluster;
 use crate::config::RoomKind;
 use crate::config::{ConfigError, SpaceConfig};
+use crate::consult::{Consents, KeyRingError, Notes};
 pub use crate::http::HttpLimits;
 use crate::http::{AppState, PagePolicy};
 use crate::hub::{run_doorkeeper, Hub};
@@ -25,6 +26,9 @@ pub struct Settings {
     /// The token signing key shared by nodes on different machines; `None`: `signing.key` in
     /// `data` (made on first start).
     pub signing_key_file: Option<PathBuf>,
+    /// The counsellors' notes key ring shared by nodes on different machines; `None`:
+    /// `notes.key` in `data` (made on first start).
+    pub notes_key_file: Option<PathBuf>,
     /// `postgres://…` or `sqlite://PATH`; `None`: SQLite in `data`.
     pub database: Option<String>,
     /// Cluster mode: the Redis the nodes of the space meet in (`redis://…`); needs a
@@ -65,6 +69,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("signing key: {0}")]
     Keys(#[from] KeyError),
+    #[error("{0}")]
+    NotesKey(#[from] KeyRingError),
     #[error("mail: {0}")]
     Mail(#[from] MailError),
     #[error("--clock-speed must be a positive number, not {0}")]
@@ -137,6 +143,12 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     )?);
     let cluster = cluster(settings, &space).await?;
     let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;
+    let notes = notes(
+        store.clone(),
+        &settings.data,
+        settings.notes_key_file.as_deref(),
+    )?;
+    let consents = Consents::new(store.clone(), notes.clone());
     let accounts = accounts(
         &space,
         store.clone(),
@@ -184,6 +196,8 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
             space,
             schedule,
             clock,
+            notes,
+            consents,
             trusted_proxies: settings
                 .trusted_proxies
                 .iter()
@@ -220,6 +234,20 @@ pub fn accounts(
         },
         cluster,
     ))
+}
+
+/// The counsellors' notes, their key ring in `key_file` (made beforehand) or else
+/// `notes.key` in `data` (made, 0600, if there is none), as the server and the admin command
+/// line both use them.
+pub fn notes(
+    store: Arc<Store>,
+    data: &Path,
+    key_file: Option<&Path>,
+) -> Result<Notes, KeyRingError> {
+    match key_file {
+        Some(path) => Notes::open(store, path, false),
+        None => Notes::open(store, &data.join(crate::consult::KEY_FILE), true),
+    }
 }
 
 /// Cluster mode's link to Redis, when `--redis` is given (with PostgreSQL, which every node

@@ -254,6 +254,9 @@ async fn serve() -> (
         None,
     )
     .expect("accounts");
+    std::fs::create_dir_all(&data).expect("a data directory");
+    let notes = crate::app::notes(store.clone(), &data, None).expect("the notes key");
+    let consents = crate::consult::Consents::new(store.clone(), notes.clone());
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let (media, speaking) = Media::bind(loopback, None, None).expect("a media socket");
     let hub = Hub::new(
@@ -284,6 +287,8 @@ async fn serve() -> (
         space,
         schedule,
         clock,
+        notes,
+        consents,
     };
     let page = crate::http::PagePolicy::new("http://ibasho.fuzz", [], []);
     let limits = crate::http::HttpLimits::default();

@@ -26,6 +26,8 @@ struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start-up: the size of a variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the space (the default when no command is given).
@@ -50,6 +52,11 @@ struct ServeArgs {
     /// beforehand, mode 0600; see docs/operations.md). Default: `signing.key` in the data directory.
     #[arg(long, env = "IBASHO_SIGNING_KEY_FILE")]
     signing_key_file: Option<PathBuf>,
+    /// The counsellors' notes key ring, when nodes on different machines must share it (made
+    /// beforehand, mode 0600, writable for `admin notes rotate-key`; see docs/consultations.md).
+    /// Default: `notes.key` in the data directory.
+    #[arg(long, env = "IBASHO_NOTES_KEY_FILE")]
+    notes_key_file: Option<PathBuf>,
     /// The database: postgres://… (several nodes) or sqlite://PATH (default: SQLite in the data directory).
     #[arg(long, env = "IBASHO_DATABASE")]
     database: Option<String>,
@@ -131,6 +138,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rooms: args.rooms,
         data: args.data,
         signing_key_file: args.signing_key_file,
+        notes_key_file: args.notes_key_file,
         database: args.database,
         redis: args.redis,
         cluster_name: args.cluster_name,

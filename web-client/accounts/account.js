@@ -27,6 +27,171 @@ async function showAccount() {
   $("my-group").hidden = false;
   $("leave").hidden = false;
   await showBooking(body);
+  showCounselTools(body.grants ?? []);
+  await showConsents();
+}
+
+// A counsellor's tools (notes, proposals to share), from the grants the server sends; the
+// server checks them again.
+function showCounselTools(grants) {
+  if (!grants.includes("take_consultations")) return;
+  $("notes-show").hidden = !grants.includes("read_notes");
+  $("counsel").hidden = false;
+}
+
+const counselMember = () => $("counsel-member").value.trim();
+
+// After a success, no field is marked wrong any more.
+function clearProblems(form) {
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".field-error")) show(el, () => "");
+}
+
+$("note-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  await busy(form, async () => {
+    const { ok, body } = await send("POST", "/api/notes", { member: counselMember(), text: $("note-text").value });
+    if (!ok) return showProblems(form, body, $("note-result"));
+    $("note-text").value = "";
+    clearProblems(form);
+    say($("note-result"), (w) => w.noteSaved, "done");
+  });
+});
+
+$("notes-show").addEventListener("click", async () => {
+  const { ok, body } = await send("GET", `/api/notes?member=${encodeURIComponent(counselMember())}`);
+  if (!ok) return say($("note-result"), (w) => w.problem(body), "problem");
+  const notes = body.notes ?? [];
+  $("note-list").replaceChildren(
+    ...notes.map((note) => {
+      const item = document.createElement("li");
+      const when = document.createElement("strong");
+      show(when, (w) => w.consentWhen(note.created_at));
+      const text = document.createElement("p");
+      text.textContent = note.text;
+      item.append(when, text);
+      return item;
+    }),
+  );
+  if (notes.length === 0) say($("note-result"), (w) => w.notesNone);
+});
+
+$("propose-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  await busy(form, async () => {
+    const information = [...form.querySelectorAll("[name=information]:checked")].map((box) => box.value);
+    const { ok, body } = await send("POST", "/api/consents", {
+      member: counselMember(),
+      recipient: $("recipient").value,
+      purpose: $("purpose").value,
+      information,
+      legal_basis: $("legal_basis").value,
+    });
+    if (!ok) return showProblems(form, body, $("propose-result"));
+    clearProblems(form);
+    say($("propose-result"), (w) => w.proposeSent, "done");
+    await listProposals();
+  });
+});
+
+$("proposals-show").addEventListener("click", () => listProposals());
+
+async function listProposals() {
+  const { ok, body } = await send("GET", `/api/consents?member=${encodeURIComponent(counselMember())}`);
+  if (!ok) return say($("propose-result"), (w) => w.problem(body), "problem");
+  const consents = body.consents ?? [];
+  $("proposal-list").replaceChildren(
+    ...consents.map((consent) => {
+      const item = document.createElement("li");
+      const line = document.createElement("span");
+      show(line, (w) => w.proposalLine(consent));
+      item.append(line);
+      if (consent.state === "agreed") {
+        for (const [path, words] of [["export.html", (w) => w.exportPage], ["export", (w) => w.exportJson]]) {
+          const link = document.createElement("a");
+          link.href = `/api/consents/${encodeURIComponent(consent.id)}/${path}`;
+          link.target = "_blank";
+          show(link, words);
+          item.append(" ", link);
+        }
+      }
+      return item;
+    }),
+  );
+  if (consents.length === 0) say($("propose-result"), (w) => w.proposalsNone);
+}
+
+// Requests to share one's information (docs/accounts.md, "Consent to share"): each in plain
+// words, with what one may answer now and everything that happened so far.
+async function showConsents(focus) {
+  const { ok, body } = await send("GET", "/api/me/consents");
+  if (!ok) return;
+  const consents = body.consents ?? [];
+  $("consents-none").hidden = consents.length > 0;
+  $("consent-list").replaceChildren(...consents.map(consentCard));
+  $("consents").hidden = false;
+  if (focus) document.getElementById(focus)?.focus();
+}
+
+function consentCard(consent) {
+  const card = document.createElement("article");
+  card.className = "consent";
+  card.setAttribute("aria-labelledby", `consent-${consent.id}`);
+  const title = document.createElement("h3");
+  title.id = `consent-${consent.id}`;
+  title.tabIndex = -1;
+  show(title, (w) => w.consentTitle(consent.recipient));
+  const facts = document.createElement("dl");
+  facts.className = "facts";
+  const fact = (label, value) => {
+    const dt = document.createElement("dt");
+    show(dt, label);
+    const dd = document.createElement("dd");
+    show(dd, value);
+    facts.append(dt, dd);
+  };
+  fact((w) => w.consentRecipient, () => consent.recipient);
+  fact((w) => w.consentPurpose, () => consent.purpose);
+  fact((w) => w.consentInformation, (w) => consent.information.map((i) => w.consentInformationItems[i] ?? i).join(w.listSeparator));
+  fact((w) => w.consentBasis, () => consent.legal_basis);
+  const state = document.createElement("p");
+  state.className = "consent-state";
+  show(state, (w) => w.consentStates[consent.state] ?? consent.state);
+  const actions = document.createElement("p");
+  const choices = { proposed: ["agree", "decline"], agreed: ["withdraw"] }[consent.state] ?? [];
+  for (const decision of choices) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = decision === "agree" ? "button primary" : "button";
+    show(button, (w) => ({ agree: w.consentAgree, decline: w.consentDecline, withdraw: w.consentWithdraw })[decision]);
+    button.addEventListener("click", () => answer(consent, decision, button));
+    actions.append(button, " ");
+  }
+  const heading = document.createElement("h4");
+  show(heading, (w) => w.consentTimeline);
+  const timeline = document.createElement("ol");
+  timeline.className = "consent-timeline";
+  for (const step of consent.timeline) {
+    const item = document.createElement("li");
+    show(item, (w) => `${w.consentWhen(step.at)} ${w.consentSteps[step.event] ?? step.event}`);
+    timeline.append(item);
+  }
+  card.append(title, facts, state, ...(choices.length ? [actions] : []), heading, timeline);
+  return card;
+}
+
+async function answer(consent, decision, button) {
+  button.disabled = true;
+  const { ok, body } = await send("POST", `/api/me/consents/${encodeURIComponent(consent.id)}/${decision}`);
+  button.disabled = false;
+  if (!ok) {
+    say($("consent-result"), (w) => w.problem(body), "problem");
+    return;
+  }
+  say($("consent-result"), (w) => w.consentAnswered[decision], "done");
+  await showConsents(`consent-${consent.id}`);
 }
 
 $("group-form").addEventListener("submit", async (event) => {

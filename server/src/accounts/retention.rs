@@ -2,7 +2,8 @@
 //! declined application, an invitation that lapsed or was withdrawn unused, each with an
 //! e-mail address) is deleted once `[accounts] forget_after_days` have passed; expired web
 //! sessions go at once, and login links after the same days (until then a late click is
-//! told the link expired, not that it is unknown).
+//! told the link expired, not that it is unknown). Counsellors' notes go once `[accounts]
+//! notes_keep_days` have passed since they were written.
 use super::{AccountError, Accounts};
 use crate::cluster::Duty;
 use crate::store::Forgotten;
@@ -53,6 +54,13 @@ impl Accounts {
                 }),
             )
             .await?;
+        }
+        let notes_kept = chrono::Duration::days(i64::from(self.site().settings.notes_keep_days));
+        let notes = self.store().forget_notes_before(now - notes_kept).await?;
+        if notes > 0 {
+            tracing::info!(notes, "forgot counsellors' notes past their retention");
+            self.audit(&None, "notes_forgotten", None, json!({ "notes": notes }))
+                .await?;
         }
         Ok(forgotten)
     }

@@ -12,8 +12,11 @@ pub enum Grant {
     EnterWhenClosed,
     /// Enter rooms of kind `staff`.
     EnterStaffRoom,
-    /// Open a consultation room and invite one person into it.
+    /// Open a consultation room and invite one person into it; write counsellors' notes and
+    /// propose sharing with another organisation (consult).
     TakeConsultations,
+    /// Read counsellors' notes (every read is audited).
+    ReadNotes,
     /// See, approve and decline applications.
     ReviewApplications,
     /// Send an announcement to everyone in the space, and see who is in which room.
@@ -41,6 +44,7 @@ impl Role {
                 EnterWhenClosed,
                 EnterStaffRoom,
                 TakeConsultations,
+                ReadNotes,
                 OverseeSpace,
                 Moderate,
             ],
@@ -48,6 +52,7 @@ impl Role {
                 EnterWhenClosed,
                 EnterStaffRoom,
                 TakeConsultations,
+                ReadNotes,
                 ReviewApplications,
                 ManageAccounts,
                 OverseeSpace,
@@ -78,6 +83,9 @@ mod tests {
         assert!(Role::Staff.has(Grant::EnterWhenClosed));
         assert!(!Role::Staff.has(Grant::TakeConsultations));
         assert!(Role::Counsellor.has(Grant::TakeConsultations));
+        assert!(Role::Counsellor.has(Grant::ReadNotes));
+        assert!(Role::Admin.has(Grant::ReadNotes));
+        assert!(!Role::Staff.has(Grant::ReadNotes));
         assert!(Role::Staff.has(Grant::ReviewApplications));
         assert!(!Role::Staff.has(Grant::ManageAccounts));
         assert!(!Role::Counsellor.has(Grant::ReviewApplications));

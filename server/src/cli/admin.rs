@@ -8,6 +8,7 @@ use ibasho::accounts::{Accounts, InvitationView};
 use ibasho::app;
 use ibasho::auth::Keys;
 use ibasho::config::SpaceConfig;
+use ibasho::consult::{Consents, Notes};
 use ibasho::model::Role;
 use ibasho::model::{Application, ApplicationStatus, AuditEntry, Lang, NewMember};
 use ibasho::model::{Avatar, PublicId};
@@ -74,6 +75,12 @@ pub enum AdminCommand {
         #[arg(long, env = "IBASHO_ROOMS", default_value = "rooms.toml")]
         rooms: PathBuf,
     },
+    /// Counsellors' notes: rotate the key.
+    #[command(subcommand)]
+    Notes(NotesCommand),
+    /// The consent ledger: verify its hash chains.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
     /// The file outbox (no SMTP server set): every mail in <data>/outbox, oldest first,
     /// decoded: when, to whom, the subject and the text.
     Outbox {
@@ -158,6 +165,52 @@ pub enum MembersCommand {
         #[command(flatten)]
         site: SiteArgs,
     },
+}
+
+#[derive(Subcommand)]
+pub enum NotesCommand {
+    /// Make a new key, reseal every note with it, then drop the old key from the key file
+    /// (kept until every note is resealed; run again if it stops halfway).
+    RotateKey {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConsentCommand {
+    /// Walk every chain of the ledger; exit 1 naming the first entry that was altered.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Where the server keeps its data.
+#[derive(Args, Clone)]
+pub struct StoreArgs {
+    /// The server's data directory.
+    #[arg(long, env = "IBASHO_DATA", default_value = "data")]
+    data: PathBuf,
+    /// The server's --notes-key-file, if it has one.
+    #[arg(long, env = "IBASHO_NOTES_KEY_FILE")]
+    notes_key_file: Option<PathBuf>,
+    /// The server's database, if not SQLite in the data directory.
+    #[arg(long, env = "IBASHO_DATABASE")]
+    database: Option<String>,
+}
+
+impl StoreArgs {
+    async fn notes(&self) -> anyhow::Result<Notes> {
+        let store = ibasho::store::open(self.database.as_deref(), &self.data)
+            .await
+            .context("opening the database")?;
+        Ok(app::notes(
+            store,
+            &self.data,
+            self.notes_key_file.as_deref(),
+        )?)
+    }
 }
 
 /// Where the space's files are and how it sends mail.
@@ -310,6 +363,30 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         Screen { rooms } => super::screen::run(&rooms),
+        Notes(NotesCommand::RotateKey { store }) => {
+            let rotated = store.notes().await?.rotate_key().await?;
+            println!(
+                "notes key rotated: {} notes resealed with {}; dropped {}",
+                rotated.resealed,
+                rotated.key_id,
+                rotated.dropped.join(", ")
+            );
+            Ok(())
+        }
+        Consent(ConsentCommand::Verify { store }) => {
+            let notes = store.notes().await?;
+            let consents = Consents::new(notes.store(), notes);
+            match consents.verify().await? {
+                Ok(entries) => {
+                    println!("consent ledger intact: {entries} entries");
+                    Ok(())
+                }
+                Err(broken) => {
+                    eprintln!("consent ledger BROKEN: {broken}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Outbox { data, last, to } => print_outbox(&data.join("outbox"), last, to.as_deref()),
         Members(MembersCommand::Delete { public_id, site }) => {
             let accounts = site.accounts().await?;

@@ -4,6 +4,9 @@ use super::rooms::{AccountsSettings, Wording};
 use super::values::{self, number};
 use super::{ConfigError, Source};
 
+/// Counsellors' notes are kept five years unless the operator says otherwise.
+const NOTES_KEEP_DAYS: u32 = 1825;
+
 /// The form's words when the operator gives none: (Japanese, English).
 const ELIGIBILITY: (&str, &str) = (
     "この居場所の対象地域に住んでいる、通勤・通学している、またはその家族です。",
@@ -93,6 +96,13 @@ pub(super) fn settings(
             30,
             1..=365,
         )?,
+        notes_keep_days: number(
+            src,
+            "notes_keep_days",
+            raw.notes_keep_days.as_ref(),
+            NOTES_KEEP_DAYS,
+            1..=3650,
+        )?,
     })
 }
 
@@ -136,6 +146,7 @@ impl Default for AccountsSettings {
             nickname_blocklist: Vec::new(),
             invitation_days: 14,
             forget_after_days: 30,
+            notes_keep_days: NOTES_KEEP_DAYS,
         }
     }
 }

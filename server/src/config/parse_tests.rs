@@ -362,6 +362,7 @@ fn accounts_settings_have_defaults_and_take_the_operators_words() {
     let config = SpaceConfig::from_toml(BASE, "rooms.toml").unwrap();
     assert_eq!(config.accounts.invitation_days, 14);
     assert_eq!(config.accounts.forget_after_days, 30);
+    assert_eq!(config.accounts.notes_keep_days, 1825);
     assert!(!config.accounts.eligibility.ja.is_empty());
     assert!(
         config.accounts.eligibility.en.is_some(),
@@ -407,7 +408,7 @@ fn accounts_mistakes_are_reported_where_they_are() {
         (
             "[accounts]\ninvitations = 3\n",
             "rooms.toml:16:1: unknown field `invitations`, expected one of `eligibility`, \
-             `eligibility_en`, `privacy_notice`, `privacy_notice_en`, `heard_from`, `heard_from_en`, `nickname_blocklist`, `invitation_days`, `forget_after_days`",
+             `eligibility_en`, `privacy_notice`, `privacy_notice_en`, `heard_from`, `heard_from_en`, `nickname_blocklist`, `invitation_days`, `forget_after_days`, `notes_keep_days`",
         ),
     ];
     for (extra, expected) in cases {

@@ -50,6 +50,7 @@ pub(super) struct RawAccounts {
     pub nickname_blocklist: Vec<S<String>>,
     pub invitation_days: Option<S<i64>>,
     pub forget_after_days: Option<S<i64>>,
+    pub notes_keep_days: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]

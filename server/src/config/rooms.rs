@@ -42,6 +42,9 @@ pub struct AccountsSettings {
     /// How long a declined application, or an invitation that lapsed or was withdrawn
     /// unused, is kept before it is deleted (default 30).
     pub forget_after_days: u32,
+    /// How long a counsellor's note is kept after it was written before it is deleted
+    /// (default 1825, five years).
+    pub notes_keep_days: u32,
 }
 
 /// An operator's text from rooms.toml (`key`), with its English variant (`key_en`) when the

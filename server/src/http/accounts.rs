@@ -159,6 +159,8 @@ async fn me(
     body["has_passphrase"] = has_passphrase.into();
     // Only here, to the member themself: no other answer or frame carries it.
     body["group"] = json!(member.group);
+    // The account page shows a counsellor's tools from these, as the space page does.
+    body["grants"] = json!(member.role.grants());
     Ok(Json(body).into_response())
 }
 

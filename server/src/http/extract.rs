@@ -176,6 +176,36 @@ impl FromRequestParts<AppState> for AccountAdmin {
     }
 }
 
+/// A logged-in member who takes consultations: writes notes, proposes sharing.
+pub struct Counsellor(pub Member);
+
+impl FromRequestParts<AppState> for Counsellor {
+    type Rejection = AccountError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        member_with(parts, state, Grant::TakeConsultations)
+            .await
+            .map(Counsellor)
+    }
+}
+
+/// A logged-in member who may read counsellors' notes.
+pub struct NoteReader(pub Member);
+
+impl FromRequestParts<AppState> for NoteReader {
+    type Rejection = AccountError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        member_with(parts, state, Grant::ReadNotes)
+            .await
+            .map(NoteReader)
+    }
+}
+
 /// A JSON body whose mistakes are answered in the API's own error shape: `415` for another
 /// content type (which also keeps other sites' plain forms out), `400 invalid` otherwise.
 pub struct JsonBody<T>(pub T);

@@ -5,6 +5,7 @@ mod admin;
 mod booking;
 mod calendar;
 mod connections;
+mod consult;
 mod extract;
 mod page_policy;
 mod schedule;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub space: Arc<SpaceConfig>,
     pub schedule: Arc<Schedule>,
     pub clock: Arc<dyn Clock>,
+    /// Counsellors' notes and the consent ledger.
+    pub notes: crate::consult::Notes,
+    pub consents: crate::consult::Consents,
 }
 
 /// What the handlers share: each request reaches the hub, the accounts flows and the list of
@@ -56,6 +60,7 @@ pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: P
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(booking::routes())
+        .merge(consult::routes())
         // An unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
         .with_state(state);

@@ -76,9 +76,11 @@ macro_rules! queries {
 
 mod applications;
 mod audit;
+mod consent;
 mod invitations;
 mod logins;
 mod members;
+mod notes;
 mod slots;
 mod stale;
 #[cfg(test)]
