@@ -166,21 +166,23 @@ async fn the_office_and_the_operators_words_in_chromium() {
     assert!(declined.body.contains(WORD), "{}", declined.body);
 }
 
-/// "I'd like to talk" (tests/browser/talk.mjs): a participant asks in text-only mode, a
-/// counsellor accepts, they exchange messages, and the participant leaves with one press.
+/// Staff on duty and "I'd like to talk" (tests/browser/talk.mjs): a counsellor goes on duty so
+/// a participant may come in; the participant asks in text-only mode, the counsellor accepts,
+/// they exchange messages, and the participant leaves with one press.
 #[tokio::test]
 async fn asking_to_talk_and_a_consultation_in_chromium() {
     if !ready() {
         return;
     }
     let rooms = format!(
-        "{TEST_ROOMS}
+        "{}
 [[room]]
 id = \"consult\"
 kind = \"consult\"
 name = \"個別相談\"
 pool = 2
-"
+",
+        TEST_ROOMS.replacen("min_on_duty = 0", "min_on_duty = 1", 1)
     );
     let (server, _sink, people) = space_with(
         &rooms,

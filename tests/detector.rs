@@ -98,10 +98,7 @@ fn admin_screen_uses_the_operators_list() {
     let rooms = dir.path().join("rooms.toml");
     std::fs::write(
         &rooms,
-        format!(
-            "{}\n[safety]\ncrisis_words = \"words.txt\"\n",
-            support::TEST_ROOMS
-        ),
+        support::TEST_ROOMS.replacen("[safety]\n", "[safety]\ncrisis_words = \"words.txt\"\n", 1),
     )
     .unwrap();
     std::fs::write(

@@ -1,7 +1,9 @@
-// "I'd like to talk" in headless Chromium, run by tests/browser.rs (which starts the server
-// with two consultation rooms and registers a participant and a counsellor). The participant
-// asks privately, text only; the counsellor sees them waiting and accepts; the participant
-// goes in, they exchange a few words, and the participant leaves with one press.
+// Staff on duty and "I'd like to talk" in headless Chromium, run by tests/browser.rs (which
+// starts the server with two consultation rooms and one person needed on duty, and registers
+// a participant and a counsellor). The counsellor goes on duty, so the participant may come
+// in and sees that staff are there; the participant asks privately, text only; the counsellor
+// sees them waiting and accepts; the participant goes in, they exchange a few words, and the
+// participant leaves with one press.
 import assert from "node:assert/strict";
 import { WAIT, axe, enter, env, launch, logIn, memberItem, run, shot, step } from "./common.mjs";
 
@@ -21,8 +23,22 @@ await run(browser, async () => {
   const p = await logIn(await context(), URL, person);
   const c = await logIn(await context(), URL, counsellor);
 
-  await step("a participant asks to talk, text only, and sees their place in line", async () => {
+  await step("the counsellor goes on duty, and the participant sees that staff are there", async () => {
+    await c.goto(`${URL}/space`);
+    await c.waitForSelector("#duty-toggle:not([hidden])", { timeout: WAIT });
+    assert.match(await c.innerText("#duty-note"), /0人/);
+    await c.click("#duty-toggle");
+    await c.waitForFunction(() => document.querySelector("#duty-toggle").textContent === "勤務を終える", null, { timeout: WAIT });
+    assert.match(await c.innerText("#duty-note"), /1人（2人以上いると安心です/);
+    assert.equal(await c.getAttribute("#duty-toggle", "aria-pressed"), "true");
+    await axe(c, "staff on duty");
     await enter(p, URL);
+    await p.waitForSelector("#staff-present:not([hidden])", { timeout: WAIT });
+    assert.equal(await p.innerText("#staff-present"), "スタッフがいます");
+    assert.equal(await p.isVisible("#duty-toggle"), false);
+  });
+
+  await step("a participant asks to talk, text only, and sees their place in line", async () => {
     await p.click("#talk-toggle");
     await p.waitForSelector("#talk-panel:not([hidden])", { timeout: WAIT });
     assert.equal(await p.isChecked("input[name=talk-mode][value=text]"), true, "text only is the default");
@@ -35,7 +51,6 @@ await run(browser, async () => {
   });
 
   await step("the counsellor sees who waits and how, and accepts", async () => {
-    await enter(c, URL);
     assert.equal(await c.isVisible("#talk-toggle"), false, "counsellors do not ask");
     const waiting = c.locator("#talk-line li", { hasText: person.nickname });
     await waiting.waitFor({ timeout: WAIT });

@@ -29,7 +29,14 @@ const START_WAIT: Duration = Duration::from_secs(30);
 /// The shipped rooms file (the Sendai-like default) at the repository root.
 pub fn shipped_rooms() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../rooms.toml");
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+    let shipped = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    // Participants come in without anyone on duty: tests of duty say otherwise.
+    let without_duty = shipped.replacen("min_on_duty = 1\n", "min_on_duty = 0\n", 1);
+    assert_ne!(
+        without_duty, shipped,
+        "the shipped rooms.toml sets min_on_duty = 1"
+    );
+    without_duty
 }
 
 /// A small predictable space for tests, in Asia/Tokyo: open every day 10:00–18:00; the free
@@ -40,6 +47,10 @@ name = "テストの居場所"
 timezone = "Asia/Tokyo"
 doors_open_minutes = 10
 closing_notices = [10, 5, 1]
+
+# Participants come in without anyone on duty: tests of duty say otherwise (tests/duty.rs).
+[safety]
+min_on_duty = 0
 
 [[opening]]
 rule = "weekly"

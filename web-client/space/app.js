@@ -5,6 +5,7 @@
 import { bannersView } from "./banners.js";
 import { chatView } from "./chat.js";
 import { Connection } from "./connection.js";
+import { dutyView } from "./duty.js";
 import { farewellView } from "./farewell.js";
 import { operatorText, said, wordsFor } from "../words/lookup.js";
 import { areaAt, mapView } from "./map.js";
@@ -72,6 +73,7 @@ staffView(store, $("staff"), $("applications"), send);
 farewellView(store);
 tabsView(store);
 talkView(store, { request, send, join, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
+dutyView(store, { request, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
 
 store.on(["connection", "settings"], ({ connection: c }) => {
   const el = $("connection");

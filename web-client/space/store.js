@@ -26,6 +26,7 @@ export function initialState(settings, resume) {
     resume,
     banner: null, // { kind, msg | text, until }
     overview: null,
+    duty: null, // the latest `duty`: whether staff are there (staff: how many, you, short)
     // Talking with a counsellor (docs/protocol.md talk_*): our own request (place in line…),
     // the line a counsellor sees, a counsellor's invitation waiting for an answer, and the
     // nicknames of those who asked (for a counsellor's "not now" note).
@@ -164,6 +165,10 @@ export function apply(state, msg) {
       state.overview = { rooms: msg.rooms, consultations: msg.consultations };
       changed.add("overview");
       break;
+    case "duty":
+      state.duty = msg;
+      changed.add("duty");
+      break;
     case "talk_request":
       state.talk.request = msg.waiting ? msg : null;
       changed.add("talk");
@@ -188,7 +193,7 @@ export function apply(state, msg) {
       forget(state, changed);
       break;
     case "error":
-      if (["space_closed", "room_closed"].includes(msg.code) && !state.room) {
+      if (["space_closed", "room_closed", "no_staff"].includes(msg.code) && !state.room) {
         farewell(state, changed, { title: "closedNow", msg });
       } else if (msg.code === "rate_limited" || msg.code?.startsWith("chat_")) {
         state.chatError = msg;

@@ -86,6 +86,7 @@ const EN_ERRORS = {
   no_voice: "Voice isn't used in this room.",
   no_stage: "This room has no stage.",
   not_waiting: "That person is no longer waiting to talk.",
+  no_staff: "Nobody from the staff is on duty just now, so the space can't let you in yet. Please try again a little later.",
   no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
 };
 
@@ -448,6 +449,11 @@ const en = {
   consultationsGoingOn: (n) => `${n} consultation${n === 1 ? " is" : "s are"} going on`,
   inConsultation: (n) => `in consultation (${n})`,
   announcementFrom: (who) => `From ${who}: `,
+  // Staff on duty (space/duty.js).
+  staffPresent: "Staff are here",
+  dutyOn: "Go on duty",
+  dutyOff: "Go off duty",
+  onDuty: (n, short) => `On duty now: ${n}${short ? " (fewer than the space asks for: please ask a colleague to join)" : ""}`,
   pendingApplications: "Applications waiting",
 
   // Talking with a counsellor (space/talk.js).

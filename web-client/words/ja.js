@@ -303,6 +303,11 @@ const ja = {
   consultationsGoingOn: (n) => `個別相談: ${n}件おこなわれています`,
   inConsultation: (n) => `相談中（${n}人）`,
   announcementFrom: (who) => `${who}さんからのお知らせ: `,
+  // Staff on duty (space/duty.js).
+  staffPresent: "スタッフがいます",
+  dutyOn: "勤務に入る",
+  dutyOff: "勤務を終える",
+  onDuty: (n, short) => `いま勤務中のスタッフ: ${n}人${short ? "（2人以上いると安心です。ほかのスタッフに声をかけてください）" : ""}`,
   pendingApplications: "確認待ちのお申し込み",
 
   // Talking with a counsellor (space/talk.js).

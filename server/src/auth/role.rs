@@ -23,6 +23,9 @@ pub enum Grant {
     OverseeSpace,
     /// Mute a member's voice (and camera, screen) in the room one is in.
     Moderate,
+    /// Go on duty (and off): counted among the staff who must be there for participants to
+    /// come in (rooms.toml `[safety] min_on_duty`).
+    GoOnDuty,
     /// Invite anyone directly, resend and revoke invitations, delete accounts, and see
     /// e-mail addresses (nobody else ever does).
     ManageAccounts,
@@ -39,6 +42,7 @@ impl Role {
                 ReviewApplications,
                 OverseeSpace,
                 Moderate,
+                GoOnDuty,
             ],
             Role::Counsellor => &[
                 EnterWhenClosed,
@@ -47,6 +51,7 @@ impl Role {
                 ReadNotes,
                 OverseeSpace,
                 Moderate,
+                GoOnDuty,
             ],
             Role::Admin => &[
                 EnterWhenClosed,
@@ -57,6 +62,7 @@ impl Role {
                 ManageAccounts,
                 OverseeSpace,
                 Moderate,
+                GoOnDuty,
             ],
         }
     }

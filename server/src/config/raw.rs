@@ -25,6 +25,8 @@ pub(super) struct RawFile {
 pub(super) struct RawSafety {
     pub crisis_words: Option<S<String>>,
     pub help_lines: Option<S<Vec<S<RawHelpLine>>>>,
+    pub min_on_duty: Option<S<u32>>,
+    pub warn_on_duty_below: Option<S<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -1,11 +1,11 @@
-//! The `[safety]` table: the crisis-expression list and the help lines shown to a writer
-//! whose line alerted the staff.
+//! The `[safety]` table: how many staff must be on duty, the crisis-expression list, and the
+//! help lines shown to a writer whose line alerted the staff.
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::safety::crisis::CrisisDetector;
 
-use super::raw::{RawHelpLine, RawSafety};
+use super::raw::{RawHelpLine, RawSafety, S};
 use super::rooms::Wording;
 use super::values;
 use super::{ConfigError, Source};
@@ -17,7 +17,16 @@ pub struct SafetySettings {
     pub crisis: Arc<CrisisDetector>,
     /// Where to call, in the writer's banner, in this order.
     pub help_lines: Vec<HelpLine>,
+    /// Participants and family members come in only while at least this many staff and
+    /// counsellors are on duty (0: whenever the space is open).
+    pub min_on_duty: u32,
+    /// During opening hours, staff are warned while fewer than this many are on duty (the
+    /// national guideline for chat counselling asks for two).
+    pub warn_on_duty_below: u32,
 }
+
+/// The most `min_on_duty` and `warn_on_duty_below` may say (a typo, not a staffing plan).
+const MOST_ON_DUTY: u32 = 50;
 
 /// A telephone line a person in crisis can call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +82,8 @@ impl Default for SafetySettings {
                     },
                 })
                 .collect(),
+            min_on_duty: 1,
+            warn_on_duty_below: 2,
         }
     }
 }
@@ -116,7 +127,24 @@ pub(super) fn settings(
             .map(|line| help_line(src, line.get_ref()))
             .collect::<Result<_, _>>()?,
     };
-    Ok(SafetySettings { crisis, help_lines })
+    let count = |key: &str, raw: &Option<S<u32>>, default: u32| match raw {
+        None => Ok(default),
+        Some(n) if *n.get_ref() > MOST_ON_DUTY => Err(src.error(
+            n.span(),
+            format!("{key} is {}: at most {MOST_ON_DUTY}", n.get_ref()),
+        )),
+        Some(n) => Ok(*n.get_ref()),
+    };
+    Ok(SafetySettings {
+        crisis,
+        help_lines,
+        min_on_duty: count("min_on_duty", &raw.min_on_duty, defaults.min_on_duty)?,
+        warn_on_duty_below: count(
+            "warn_on_duty_below",
+            &raw.warn_on_duty_below,
+            defaults.warn_on_duty_below,
+        )?,
+    })
 }
 
 fn help_line(src: Source, raw: &RawHelpLine) -> Result<HelpLine, ConfigError> {

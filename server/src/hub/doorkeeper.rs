@@ -167,6 +167,8 @@ async fn act(hub: &Hub, event: Event) {
             for session in hub.online_sessions() {
                 session.deliver_or_close(opened.clone());
             }
+            // Too few on duty matters from now on (staff are warned).
+            hub.show_duty().await;
         }
         Event::ClosingSoon { minutes, closes_at } => {
             let notice = frame(&ServerMessage::Notice {
@@ -198,6 +200,7 @@ async fn act(hub: &Hub, event: Event) {
                     session.deliver_or_close(closed.clone());
                 }
             }
+            hub.show_duty().await;
         }
         Event::GraceOver => {
             if hub.schedule.open_window_at(now).is_some() {

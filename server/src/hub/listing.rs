@@ -130,5 +130,10 @@ pub async fn keep_listings(hub: Hub) {
                 tracing::warn!(%error, "the line of members waiting to talk cannot be kept")
             }
         }
+        match hub.duty.keep(&here).await {
+            Ok(true) => hub.duty_changed(),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "the staff on duty cannot be kept"),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! registry that connects them.
 mod booking_notices;
 mod doorkeeper;
+mod duty;
 mod gate;
 pub mod handle;
 mod inbound;
@@ -71,6 +72,8 @@ pub struct Shared {
     relay: Option<Relay>,
     /// Members waiting to talk with a counsellor (shared by every node in cluster mode).
     talk: talk::TalkLine,
+    /// Staff and counsellors on duty (shared by every node in cluster mode).
+    duty: duty::DutyRoster,
     /// Connected members by public id: one connection each (a new one replaces the old).
     online: DashMap<PublicId, SessionHandle>,
     next_conn: AtomicU64,
@@ -113,6 +116,7 @@ impl Hub {
         ));
         let relay = cluster.map(|cluster| Relay::new(cluster, Bus::start(cluster)));
         let talk = talk::TalkLine::new(cluster, "talk");
+        let duty = duty::DutyRoster::new(cluster, "duty");
         Hub {
             shared: Arc::new(Shared {
                 space,
@@ -124,6 +128,7 @@ impl Hub {
                 rooms,
                 relay,
                 talk,
+                duty,
                 online: DashMap::new(),
                 next_conn: AtomicU64::new(first_conn()),
                 sessions: TaskTracker::new(),

@@ -168,6 +168,12 @@ pub enum ClientMessage {
         #[serde(default)]
         rid: Option<Rid>,
     },
+    /// Staff and counsellors: go on duty (`on: true`) or off.
+    Duty {
+        #[serde(default)]
+        rid: Option<Rid>,
+        on: bool,
+    },
 }
 
 impl ClientMessage {
@@ -197,7 +203,8 @@ impl ClientMessage {
             | ClientMessage::TalkWithdraw { rid }
             | ClientMessage::TalkAccept { rid, .. }
             | ClientMessage::TalkDecline { rid, .. }
-            | ClientMessage::TalkEnd { rid } => rid.as_ref(),
+            | ClientMessage::TalkEnd { rid }
+            | ClientMessage::Duty { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -552,6 +559,17 @@ pub enum ServerMessage {
     TalkLine {
         requests: Vec<TalkRequestView>,
     },
+    /// Whether someone from the staff is there (to everyone); to staff also how many are on
+    /// duty, whether they are, and whether too few are during opening hours.
+    Duty {
+        staff_present: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_duty: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        you: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        short: Option<bool>,
+    },
     /// To those in a consultation room: the member invited said "not now".
     TalkDeclined {
         room: String,
@@ -741,6 +759,8 @@ pub enum ErrorCode {
     NotWaiting,
     /// `talk_accept`: every consultation room is in use.
     NoRoomFree,
+    /// On `auth`: fewer staff are on duty than the space needs to let participants in.
+    NoStaff,
     /// Publishing refused: as many members as the room allows are sending already.
     SpeakersFull,
     Internal,

@@ -265,6 +265,11 @@ impl Relay {
             .send(&To::All, Wire::Everyone { member }.encode(Some(frame)))
     }
 
+    /// Every node tells its members whether staff are on duty, as it is now.
+    pub fn duty_changed(&self) -> bool {
+        self.0.bus.send(&To::All, Wire::Duty.encode(None))
+    }
+
     /// Every node tells its counsellors and waiting members the line to talk as it is now.
     pub fn talk_line_changed(&self) -> bool {
         self.0.bus.send(&To::All, Wire::TalkLine.encode(None))
@@ -442,6 +447,10 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
         Wire::TalkLine => {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });
+        }
+        Wire::Duty => {
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.show_duty().await });
         }
         Wire::Everyone { member } => {
             let frame = super::handle::Frame::from(body);

@@ -82,6 +82,9 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     {
         session.deliver_or_close(frame);
     }
+    if let Some(on) = hub.on_duty().await {
+        session.deliver_or_close(hub.duty_frame(&session, &on));
+    }
     // What they were told about a booking while away (crate::consult).
     tokio::spawn({
         let (hub, id) = (hub.clone(), member.public_id.clone());
@@ -107,8 +110,10 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     let room = session.room().and_then(|id| hub.room(&id));
     let leaves_now = !code.may_come_back();
     if code == CloseCode::Normal {
-        // Gone on purpose: no longer waiting to talk (a dropped connection keeps its place).
+        // Gone on purpose: no longer waiting to talk, nor on duty (a dropped connection
+        // keeps both).
         hub.talk_gone(&session.id).await;
+        hub.duty_gone(&session.id).await;
     }
     if let Some(room) = &room {
         if leaves_now {
@@ -218,6 +223,15 @@ async fn authenticate(
                 return Err(CloseCode::Internal);
             }
         };
+        if !member.role.has(Grant::GoOnDuty) && !hub.enough_on_duty().await {
+            let refused = ServerMessage::error(
+                rid,
+                ErrorCode::NoStaff,
+                words::error_message(ErrorCode::NoStaff),
+            );
+            send_direct(socket, &refused).await?;
+            return Err(CloseCode::SpaceClosed);
+        }
         if let Err(refusal) = hub.gate().admit_to_space(member.role, hub.clock.now()) {
             if hub.in_consultation_after_closing(&member.public_id).await {
                 return Ok((member, rid));
@@ -467,6 +481,7 @@ impl Reader<'_> {
             ClientMessage::TalkAccept { rid, member } => self.talk_accept(rid, member).await,
             ClientMessage::TalkDecline { rid, room } => self.talk_decline(rid, room).await,
             ClientMessage::TalkEnd { rid } => self.talk_end(rid).await,
+            ClientMessage::Duty { rid, on } => self.duty(rid, on).await,
         }
     }
 

@@ -48,6 +48,8 @@ pub enum Wire {
     },
     /// To every node: the line of members waiting to talk changed (hub::talk).
     TalkLine,
+    /// To every node: who is on duty changed (hub::duty).
+    Duty,
     /// To every node: close this member's connection (4001), e.g. their account was deleted.
     SignOut { member: PublicId },
     /// To every node: a frame (the text after the line) for every member connected there, or

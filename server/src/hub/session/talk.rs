@@ -1,5 +1,6 @@
 //! One connection's requests about talking with a counsellor (crate::hub::talk): asking and
-//! withdrawing, a counsellor accepting, the member saying "not now", and ending.
+//! withdrawing, a counsellor accepting, the member saying "not now", and ending; and staff
+//! going on duty for them (crate::hub::duty).
 use super::super::inbound::{error_body, Reject};
 use super::super::protocol::{ErrorCode, Rid, ServerMessage, TalkRequestView};
 use super::super::room::RoomCommand;
@@ -158,6 +159,25 @@ impl Reader<'_> {
             rid,
         })
         .await;
+        Ok(())
+    }
+
+    /// Staff and counsellors go on duty, or off.
+    pub(super) async fn duty(&self, rid: Option<Rid>, on: bool) -> Result<(), Reject> {
+        if !self.member.role.has(Grant::GoOnDuty) {
+            return Err(error_body(rid, ErrorCode::NotAllowed).into());
+        }
+        let done = if on {
+            let entry = super::super::duty::OnDuty {
+                member: self.session.id.clone(),
+            };
+            self.hub.duty.put(entry).await.map(|_| ())
+        } else {
+            self.hub.duty.take(&self.session.id).await.map(|_| ())
+        };
+        done.map_err(|error| self.unavailable(rid.clone(), &error))?;
+        self.reply(ServerMessage::Ack { rid, seq: None });
+        self.hub.duty_changed();
         Ok(())
     }
 
