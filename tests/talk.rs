@@ -340,3 +340,47 @@ async fn staff_without_the_consultation_grant_see_only_how_many_consultations_go
     let heard: Vec<&Value> = staff.kept().iter().filter(|f| mentions_talk(f)).collect();
     assert!(heard.is_empty(), "staff heard of the request: {heard:?}");
 }
+
+#[tokio::test]
+async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_them() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
+    let (mut first, _) = Client::enter(&server, "participant", "さいしょ", "hiroba").await;
+    ok(&mut first, json!({"type": "talk_ask", "rid": 1})).await;
+    line_of(&mut c, &["さいしょ"]).await;
+    ok(&mut c, json!({"type": "talk_accept", "rid": 2, "member": first.id()})).await;
+    let room = first.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    first.join(&room).await;
+    ok(&mut first, json!({"type": "chat", "rid": 3, "text": "ひみつの話"})).await;
+
+    // A family member let in now does not read what was said before they came.
+    let (mut family, _) = Client::enter(&server, "family", "さいしょの母", "hiroba").await;
+    ok(&mut first, json!({"type": "invite", "rid": 4, "member": family.id()})).await;
+    family.recv_type("invited").await;
+    let joined = family.join(&room).await;
+    assert_eq!(joined["chat"], json!([]), "{joined}");
+
+    // The consultation ends; the next person in the same room starts afresh.
+    let reply = request(&mut c, json!({"type": "talk_end", "rid": 5})).await;
+    assert_eq!(reply["type"], "left", "{reply}");
+    let (mut next, _) = Client::enter(&server, "participant", "つぎ", "hiroba").await;
+    ok(&mut next, json!({"type": "talk_ask", "rid": 6})).await;
+    line_of(&mut c, &["つぎ"]).await;
+    ok(&mut c, json!({"type": "talk_accept", "rid": 7, "member": next.id()})).await;
+    let room_next = next.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let counsellor_in = c
+        .recv_where("the counsellor in the room again", |f| {
+            f["type"] == "joined" && f["room"] == room_next.as_str()
+        })
+        .await;
+    let joined = next.join(&room_next).await;
+    for seen in [&counsellor_in, &joined] {
+        assert!(!seen.to_string().contains("ひみつの話"), "an earlier consultation's words: {seen}");
+    }
+}

@@ -440,6 +440,13 @@ impl Room {
         }
         // Read before anything changes: a failure leaves the room as it was.
         let (chat, gap) = self.story.for_joiner(resume.as_ref()).await?;
+        // In a consultation, what was said before someone came in is not theirs to read: only
+        // a reconnect (a resume in this consultation's epoch) gets what it missed.
+        let (chat, gap) = match (&self.config.kind, &resume) {
+            (RoomKind::Consult { .. }, Some(r)) if r.epoch == self.story.epoch() => (chat, gap),
+            (RoomKind::Consult { .. }, _) => (Vec::new(), false),
+            _ => (chat, gap),
+        };
         let pos = match (&self.config.kind, previous) {
             (_, Some(pos)) => pos,
             (RoomKind::Free { width, height, .. }, None) => {
@@ -509,6 +516,10 @@ impl Room {
             return; // an older connection's late goodbye, or never entered
         }
         self.occupants.remove(&session.id);
+        // A consultation's words end with it: whoever uses the room next starts afresh.
+        if self.occupants.is_empty() && matches!(self.config.kind, RoomKind::Consult { .. }) {
+            self.story = Story::in_memory();
+        }
         // Out of this room's quiet corner, unless already in another room (which said its own).
         if session.room().as_deref() == Some(&*self.id) {
             session.set_in_quiet(false);
