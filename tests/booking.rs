@@ -1,4 +1,4 @@
-//! Consultation booking end to end (docs/consultations-booking.md, docs/accounts.md): the
+//! Consultation booking end to end (docs/consultations.md, docs/accounts.md): the
 //! real server, people registered through real invitations (a real SMTP server on loopback),
 //! the HTTP API with each person's cookie, and the WebSocket for notices in the space.
 #[path = "support/mod.rs"]

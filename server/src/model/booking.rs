@@ -1,5 +1,5 @@
 //! Consultation booking: the slots counsellors publish and the one booking each can carry,
-//! and what a person is told about theirs (docs/consultations-booking.md).
+//! and what a person is told about theirs (docs/consultations.md).
 use super::{AccountId, PublicId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

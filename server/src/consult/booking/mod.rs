@@ -1,4 +1,4 @@
-//! Consultation booking (docs/consultations-booking.md): counsellors publish slots inside
+//! Consultation booking (docs/consultations.md): counsellors publish slots inside
 //! the opening windows; participants and family members book one with their nickname, and
 //! may cancel; counsellors see their day. The store makes a double booking impossible (one
 //! conditional UPDATE). At start-up, bookings on days that have closed since are cancelled
@@ -303,7 +303,7 @@ impl Bookings {
         })
     }
 
-    /// Booked slots starting in `from..to`: for opening their private rooms.
+    /// Booked slots starting in `from..to`: those to remind of their start.
     pub async fn bookings_starting(
         &self,
         from: DateTime<Utc>,
