@@ -1069,3 +1069,47 @@ pool = 2
         }
     }
 }
+
+/// Staff on duty on one node are what lets a participant in on another, and a crisis line
+/// written there alerts them within the second (measured in the log, asserted as arrived).
+#[tokio::test]
+async fn duty_and_crisis_alerts_reach_across_nodes() {
+    let rooms = TEST_ROOMS.replacen("min_on_duty = 0", "min_on_duty = 1", 1);
+    let Some(nodes) = Nodes::start_with(&rooms, 2).await else {
+        return;
+    };
+    let mut staff = member(&nodes, 0, "staff", "当番").await;
+    staff
+        .send(json!({"type": "duty", "rid": 1, "on": true}))
+        .await;
+    let ack = staff.recv_where("the duty ack", |f| f["rid"] == 1).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    staff
+        .recv_where("on duty", |f| f["type"] == "duty" && f["on_duty"] == 1)
+        .await;
+    let mut writer = member(&nodes, 1, "participant", "かく人").await;
+    writer
+        .recv_where("staff are here", |f| {
+            f["type"] == "duty" && f["staff_present"] == true
+        })
+        .await;
+    writer.join("hiroba").await;
+    let sent = Instant::now();
+    say(&mut writer, 2, "しにたい").await;
+    let alert = staff
+        .recv_where("the alert from the other node", |f| {
+            f["type"] == "crisis_alert" && f["text"] == "しにたい"
+        })
+        .await;
+    println!(
+        "alert across nodes arrived {} ms after sending",
+        sent.elapsed().as_millis()
+    );
+    assert_eq!(alert["member"]["nickname"], "かく人", "{alert}");
+    writer.recv_type("help").await;
+    staff
+        .send(json!({"type": "alert_ack", "rid": 3, "alert": alert["alert"]}))
+        .await;
+    let ack = staff.recv_where("the alert's ack", |f| f["rid"] == 3).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+}

@@ -348,17 +348,29 @@ async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_the
     let (mut first, _) = Client::enter(&server, "participant", "さいしょ", "hiroba").await;
     ok(&mut first, json!({"type": "talk_ask", "rid": 1})).await;
     line_of(&mut c, &["さいしょ"]).await;
-    ok(&mut c, json!({"type": "talk_accept", "rid": 2, "member": first.id()})).await;
+    ok(
+        &mut c,
+        json!({"type": "talk_accept", "rid": 2, "member": first.id()}),
+    )
+    .await;
     let room = first.recv_type("invited").await["room"]
         .as_str()
         .unwrap()
         .to_string();
     first.join(&room).await;
-    ok(&mut first, json!({"type": "chat", "rid": 3, "text": "ひみつの話"})).await;
+    ok(
+        &mut first,
+        json!({"type": "chat", "rid": 3, "text": "ひみつの話"}),
+    )
+    .await;
 
     // A family member let in now does not read what was said before they came.
     let (mut family, _) = Client::enter(&server, "family", "さいしょの母", "hiroba").await;
-    ok(&mut first, json!({"type": "invite", "rid": 4, "member": family.id()})).await;
+    ok(
+        &mut first,
+        json!({"type": "invite", "rid": 4, "member": family.id()}),
+    )
+    .await;
     family.recv_type("invited").await;
     let joined = family.join(&room).await;
     assert_eq!(joined["chat"], json!([]), "{joined}");
@@ -369,7 +381,11 @@ async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_the
     let (mut next, _) = Client::enter(&server, "participant", "つぎ", "hiroba").await;
     ok(&mut next, json!({"type": "talk_ask", "rid": 6})).await;
     line_of(&mut c, &["つぎ"]).await;
-    ok(&mut c, json!({"type": "talk_accept", "rid": 7, "member": next.id()})).await;
+    ok(
+        &mut c,
+        json!({"type": "talk_accept", "rid": 7, "member": next.id()}),
+    )
+    .await;
     let room_next = next.recv_type("invited").await["room"]
         .as_str()
         .unwrap()
@@ -381,6 +397,9 @@ async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_the
         .await;
     let joined = next.join(&room_next).await;
     for seen in [&counsellor_in, &joined] {
-        assert!(!seen.to_string().contains("ひみつの話"), "an earlier consultation's words: {seen}");
+        assert!(
+            !seen.to_string().contains("ひみつの話"),
+            "an earlier consultation's words: {seen}"
+        );
     }
 }

@@ -86,6 +86,7 @@ const EN_ERRORS = {
   no_voice: "Voice isn't used in this room.",
   no_stage: "This room has no stage.",
   not_waiting: "That person is no longer waiting to talk.",
+  unknown_alert: "That alert could not be found.",
   no_staff: "Nobody from the staff is on duty just now, so the space can't let you in yet. Please try again a little later.",
   no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
 };

@@ -81,6 +81,15 @@ pub enum AdminCommand {
     /// The consent ledger: verify its hash chains.
     #[command(subcommand)]
     Consent(ConsentCommand),
+    /// The audit log, newest first: when, what, by whom, about whom (pseudonymous ids) and
+    /// the details, one entry per line.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// The file outbox (no SMTP server set): every mail in <data>/outbox, oldest first,
     /// decoded: when, to whom, the subject and the text.
     Outbox {
@@ -201,10 +210,14 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    async fn notes(&self) -> anyhow::Result<Notes> {
-        let store = ibasho::store::open(self.database.as_deref(), &self.data)
+    async fn open(&self) -> anyhow::Result<std::sync::Arc<ibasho::store::Store>> {
+        ibasho::store::open(self.database.as_deref(), &self.data)
             .await
-            .context("opening the database")?;
+            .context("opening the database")
+    }
+
+    async fn notes(&self) -> anyhow::Result<Notes> {
+        let store = self.open().await?;
         Ok(app::notes(
             store,
             &self.data,
@@ -363,6 +376,20 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         Screen { rooms } => super::screen::run(&rooms),
+        Audit { limit, store } => {
+            for entry in store.open().await?.audit_log(limit).await? {
+                let who = |id: Option<ibasho::model::PublicId>| id.map_or("-".to_string(), |p| p.0);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    entry.action,
+                    who(entry.actor),
+                    who(entry.subject),
+                    entry.detail
+                );
+            }
+            Ok(())
+        }
         Notes(NotesCommand::RotateKey { store }) => {
             let rotated = store.notes().await?.rotate_key().await?;
             println!(

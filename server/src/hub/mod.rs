@@ -1,5 +1,6 @@
 //! The real-time heart: sessions (one task per socket), rooms (one task per room), and the
 //! registry that connects them.
+mod alerts;
 mod booking_notices;
 mod doorkeeper;
 mod duty;
@@ -74,6 +75,10 @@ pub struct Shared {
     talk: talk::TalkLine,
     /// Staff and counsellors on duty (shared by every node in cluster mode).
     duty: duty::DutyRoster,
+    /// Crisis alerts raised here that nobody has acknowledged yet (they are repeated).
+    pending_alerts: DashMap<String, ()>,
+    /// Crisis alerts delivered here (for their acknowledgement), for a few hours.
+    raised: DashMap<String, alerts::Raised>,
     /// Connected members by public id: one connection each (a new one replaces the old).
     online: DashMap<PublicId, SessionHandle>,
     next_conn: AtomicU64,
@@ -129,6 +134,8 @@ impl Hub {
                 relay,
                 talk,
                 duty,
+                pending_alerts: DashMap::new(),
+                raised: DashMap::new(),
                 online: DashMap::new(),
                 next_conn: AtomicU64::new(first_conn()),
                 sessions: TaskTracker::new(),

@@ -168,6 +168,12 @@ pub enum ClientMessage {
         #[serde(default)]
         rid: Option<Rid>,
     },
+    /// Staff on duty: "I have seen this alert and am on it".
+    AlertAck {
+        #[serde(default)]
+        rid: Option<Rid>,
+        alert: String,
+    },
     /// Staff and counsellors: go on duty (`on: true`) or off.
     Duty {
         #[serde(default)]
@@ -204,7 +210,8 @@ impl ClientMessage {
             | ClientMessage::TalkAccept { rid, .. }
             | ClientMessage::TalkDecline { rid, .. }
             | ClientMessage::TalkEnd { rid }
-            | ClientMessage::Duty { rid, .. } => rid.as_ref(),
+            | ClientMessage::Duty { rid, .. }
+            | ClientMessage::AlertAck { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -559,6 +566,30 @@ pub enum ServerMessage {
     TalkLine {
         requests: Vec<TalkRequestView>,
     },
+    /// To staff on duty: a line that reads as a crisis, within a second of it being written
+    /// (the line itself went to its room as usual). Repeated (`repeat` > 0) until someone
+    /// acknowledges it.
+    CrisisAlert {
+        alert: String,
+        member: MemberView,
+        room: String,
+        text: String,
+        category: String,
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
+        at: DateTime<FixedOffset>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        repeat: u32,
+    },
+    /// To staff on duty: someone acknowledged the alert.
+    AlertAcknowledged {
+        alert: String,
+        by: MemberView,
+    },
+    /// To the writer of a line that reads as a crisis, privately: where to call now, and that
+    /// a counsellor can be asked (`talk_ask`).
+    Help {
+        help_lines: Vec<HelpLineView>,
+    },
     /// Whether someone from the staff is there (to everyone); to staff also how many are on
     /// duty, whether they are, and whether too few are during opening hours.
     Duty {
@@ -761,6 +792,8 @@ pub enum ErrorCode {
     NoRoomFree,
     /// On `auth`: fewer staff are on duty than the space needs to let participants in.
     NoStaff,
+    /// `alert_ack`: no such alert reached you (or it is too old).
+    UnknownAlert,
     /// Publishing refused: as many members as the room allows are sending already.
     SpeakersFull,
     Internal,
@@ -888,6 +921,22 @@ pub struct Limits {
     pub chat_burst: u32,
     /// Seconds allowed between connecting and `auth`.
     pub auth_timeout_secs: u64,
+}
+
+/// A telephone line for someone in crisis (rooms.toml `[safety] help_lines`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HelpLineView {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    pub number: String,
+    pub hours: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_en: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A member waiting to talk, as counsellors see them (no position: only who and how).

@@ -265,6 +265,20 @@ impl Relay {
             .send(&To::All, Wire::Everyone { member }.encode(Some(frame)))
     }
 
+    /// Every node hands a crisis alert to its staff on duty.
+    pub fn alert(&self, frame: &str, consult: bool) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::Alert { consult }.encode(Some(frame)))
+    }
+
+    /// Every node tells its staff an alert was acknowledged.
+    pub fn alert_acknowledged(&self, frame: &str) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::AlertAcknowledged.encode(Some(frame)))
+    }
+
     /// Every node tells its members whether staff are on duty, as it is now.
     pub fn duty_changed(&self) -> bool {
         self.0.bus.send(&To::All, Wire::Duty.encode(None))
@@ -448,6 +462,11 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });
         }
+        Wire::Alert { consult } => {
+            let (hub, frame) = (hub.clone(), body.to_string());
+            tokio::spawn(async move { hub.deliver_alert(&frame, consult).await });
+        }
+        Wire::AlertAcknowledged => hub.alert_acknowledged(body),
         Wire::Duty => {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_duty().await });

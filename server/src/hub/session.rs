@@ -382,6 +382,8 @@ impl Reader<'_> {
             }
             ClientMessage::Chat { rid, text } => {
                 let room = self.current_room(&rid)?;
+                // Alerting never holds the line back: it is checked beside it.
+                self.hub.watch_for_crisis(&session, room.id(), &text);
                 room.send(RoomCommand::Chat { session, text, rid }).await;
                 Ok(())
             }
@@ -482,6 +484,16 @@ impl Reader<'_> {
             ClientMessage::TalkDecline { rid, room } => self.talk_decline(rid, room).await,
             ClientMessage::TalkEnd { rid } => self.talk_end(rid).await,
             ClientMessage::Duty { rid, on } => self.duty(rid, on).await,
+            ClientMessage::AlertAck { rid, alert } => {
+                if !self.member.role.has(Grant::GoOnDuty) {
+                    return Err(error_body(rid, ErrorCode::NotAllowed).into());
+                }
+                if !self.hub.acknowledge_alert(&session, &alert).await {
+                    return Err(error_body(rid, ErrorCode::UnknownAlert).into());
+                }
+                self.reply(ServerMessage::Ack { rid, seq: None });
+                Ok(())
+            }
         }
     }
 

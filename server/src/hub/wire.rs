@@ -50,6 +50,11 @@ pub enum Wire {
     TalkLine,
     /// To every node: who is on duty changed (hub::duty).
     Duty,
+    /// To every node: a crisis alert (the frame after the line) for its staff on duty
+    /// (`consult`: counsellors only).
+    Alert { consult: bool },
+    /// To every node: a crisis alert was acknowledged (the frame after the line).
+    AlertAcknowledged,
     /// To every node: close this member's connection (4001), e.g. their account was deleted.
     SignOut { member: PublicId },
     /// To every node: a frame (the text after the line) for every member connected there, or

@@ -46,6 +46,7 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         SpeakersFull => "いまは話している人数がいっぱいです。聞くことはそのままできます。",
         NotWaiting => "その方はいま、相談を待っていません。",
         NoRoomFree => "いま空いている相談室がありません。ほかの相談が終わるまでお待ちください。",
+        UnknownAlert => "そのお知らせは見つかりませんでした。",
         NoStaff => {
             "いまはスタッフがそろっていないため、お入りいただけません。少し時間をおいて、もう一度お試しください。"
         }
