@@ -91,6 +91,32 @@ await run(browser, async () => {
     assert.equal(await p.locator("#chat-log li", { hasText: "ゆっくりどうぞ" }).count(), 0);
   });
 
+  await step("a crisis line: the counsellor on duty is alerted and takes it on; the writer sees where to call", async () => {
+    await say(p, "もう消えてしまいたい");
+    const alert = c.locator("#alerts li", { hasText: "もう消えてしまいたい" });
+    await alert.waitFor({ timeout: WAIT });
+    assert.match(await alert.innerText(), new RegExp(`${person.nickname}さんが書きました`));
+    await axe(c, "a crisis alert");
+    await shot(c, "crisis-alert");
+    await alert.locator("button[data-action=ack]").click();
+    await alert.locator(".note", { hasText: `${counsellor.nickname}さんが対応しています` }).waitFor({ timeout: WAIT });
+    // The line itself went to the room as any other.
+    await heard(p, "もう消えてしまいたい");
+    await p.waitForSelector("#help:not([hidden])", { timeout: WAIT });
+    assert.match(await p.innerText("#help-lines"), /よりそいホットライン/);
+    await axe(p, "where to call");
+    await shot(p, "crisis-help");
+    // One press asks a counsellor, text only.
+    await p.click("#help-talk");
+    await p.waitForSelector("#help", { state: "hidden", timeout: WAIT });
+    await p.waitForFunction(() => document.querySelector("#talk-toggle").textContent.includes("順番待ち"), null, { timeout: WAIT });
+    await c.locator("#talk-line li", { hasText: person.nickname }).waitFor({ timeout: WAIT });
+    await p.click("#talk-toggle");
+    await p.click("#talk-withdraw");
+    await p.waitForSelector("#talk-form:not([hidden])", { timeout: WAIT });
+    await p.click("#talk-toggle");
+  });
+
   await step("on a phone, the request and the one-press leave are within reach", async () => {
     await p.setViewportSize({ width: 390, height: 844 });
     await p.click("#talk-toggle");

@@ -2,6 +2,7 @@
 // views that show its parts: settings, rooms, the map, who is here, chat, banners, the stage,
 // staff tools and the last screen. What the page does on its own when a message arrives
 // (join a room, restart voice, say a status again) is here. Plain ES modules, no build step.
+import { alertsView } from "./alerts.js";
 import { bannersView } from "./banners.js";
 import { chatView } from "./chat.js";
 import { Connection } from "./connection.js";
@@ -74,6 +75,7 @@ farewellView(store);
 tabsView(store);
 talkView(store, { request, send, join, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
 dutyView(store, { request, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
+alertsView(store, { request, join, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
 
 store.on(["connection", "settings"], ({ connection: c }) => {
   const el = $("connection");

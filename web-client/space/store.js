@@ -27,6 +27,8 @@ export function initialState(settings, resume) {
     banner: null, // { kind, msg | text, until }
     overview: null,
     duty: null, // the latest `duty`: whether staff are there (staff: how many, you, short)
+    alerts: new Map(), // staff: crisis alerts by id ({...crisis_alert, by: who took it on})
+    help: null, // the writer's `help` (where to call), until they close it
     // Talking with a counsellor (docs/protocol.md talk_*): our own request (place in line…),
     // the line a counsellor sees, a counsellor's invitation waiting for an answer, and the
     // nicknames of those who asked (for a counsellor's "not now" note).
@@ -164,6 +166,26 @@ export function apply(state, msg) {
     case "overview":
       state.overview = { rooms: msg.rooms, consultations: msg.consultations };
       changed.add("overview");
+      break;
+    case "crisis_alert": {
+      const known = state.alerts.get(msg.alert);
+      state.alerts.set(msg.alert, { ...msg, by: known?.by ?? null });
+      changed.add("alerts");
+      break;
+    }
+    case "alert_acknowledged": {
+      const known = state.alerts.get(msg.alert);
+      if (known) state.alerts.set(msg.alert, { ...known, by: msg.by });
+      changed.add("alerts");
+      break;
+    }
+    case "help":
+      state.help = msg;
+      changed.add("help");
+      break;
+    case "page:help_closed":
+      state.help = null;
+      changed.add("help");
       break;
     case "duty":
       state.duty = msg;

@@ -455,6 +455,17 @@ const en = {
   dutyOn: "Go on duty",
   dutyOff: "Go off duty",
   onDuty: (n, short) => `On duty now: ${n}${short ? " (fewer than the space asks for: please ask a colleague to join)" : ""}`,
+  // Crisis alerts and the writer's help (space/alerts.js).
+  alertsHeading: "Messages that need care",
+  alertLine: (who, room, time) => `${time}, ${who} wrote in ${room}:`,
+  alertAck: "Seen (I'll take it on)",
+  alertGo: "Go to that room",
+  alertTaken: (who) => `${who} is taking care of it.`,
+  helpHeading: "You don't have to carry this alone",
+  helpText: "Thank you for writing how you feel. There are lines you can call now, and you can also talk with a counsellor here.",
+  helpHours: (hours) => `(${hours})`,
+  helpTalk: "I'd like to talk with a counsellor",
+  helpClose: "Close",
   pendingApplications: "Applications waiting",
 
   // Talking with a counsellor (space/talk.js).

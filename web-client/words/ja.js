@@ -308,6 +308,17 @@ const ja = {
   dutyOn: "勤務に入る",
   dutyOff: "勤務を終える",
   onDuty: (n, short) => `いま勤務中のスタッフ: ${n}人${short ? "（2人以上いると安心です。ほかのスタッフに声をかけてください）" : ""}`,
+  // Crisis alerts and the writer's help (space/alerts.js).
+  alertsHeading: "気にかけてほしいメッセージ",
+  alertLine: (who, room, time) => `${time} ${room}で${who}さんが書きました:`,
+  alertAck: "確認しました（対応します）",
+  alertGo: "その部屋へ行く",
+  alertTaken: (who) => `${who}さんが対応しています。`,
+  helpHeading: "ひとりで抱えこまないでください",
+  helpText: "つらい気持ちを書いてくださって、ありがとうございます。いま話せる窓口があります。ここの相談員と話すこともできます。",
+  helpHours: (hours) => `（${hours}）`,
+  helpTalk: "相談員と話したい",
+  helpClose: "閉じる",
   pendingApplications: "確認待ちのお申し込み",
 
   // Talking with a counsellor (space/talk.js).
