@@ -60,6 +60,9 @@ export function talkView(store, { request, send, join, refused }) {
   }, 30_000);
 }
 
+/// The booked request whose panel was opened by itself (its start): once, not on every render.
+let bookedShown = null;
+
 function render(state) {
   const T = wordsFor(state);
   const { request, invitation } = state.talk;
@@ -75,6 +78,12 @@ function render(state) {
     : request.booked_with ? T.talkBookedWaiting
     : T.talkWaiting(request.place);
 
+  // A booked consultation's time has come: the panel opens to say so (the person expects it).
+  if (request?.booked_with && bookedShown !== request.since) {
+    bookedShown = request.since;
+    $("talk-panel").hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+  }
   // The request is answered: its panel gives way to the invitation.
   if (invitation && !$("talk-panel").hidden) {
     $("talk-panel").hidden = true;
