@@ -533,3 +533,137 @@ async fn a_booked_consultation_is_reminded_of_in_the_space() {
         .await;
     assert_eq!(notice["until"], "2026-12-09T11:20:00+09:00", "{notice}");
 }
+
+/// The test space with a consultation room (docs/rooms.md), for booked consultations that
+/// start.
+fn with_consultation_room() -> String {
+    format!(
+        "{TEST_ROOMS}
+[[room]]
+id = \"consult\"
+kind = \"consult\"
+name = \"個別相談\"
+capacity = 3
+pool = 2
+"
+    )
+}
+
+/// Into the space on the WebSocket as this logged-in browser's member.
+async fn enter(space: &Space, browser: &reqwest::Client) -> Client {
+    let (status, token) = send(browser, "POST", &space.url("/api/token"), None).await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let mut client = Client::connect(&space.server).await;
+    client.auth(token["token"].as_str().unwrap()).await;
+    client
+}
+
+async fn request(client: &mut Client, message: Value) -> Value {
+    let rid = message["rid"].clone();
+    client.send(message).await;
+    client
+        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
+        .await
+}
+
+/// The next `talk_line` listing exactly these nicknames, in this order.
+async fn line_of(client: &mut Client, nicknames: &[&str]) -> Value {
+    client
+        .recv_where(&format!("talk_line {nicknames:?}"), |f| {
+            f["type"] == "talk_line"
+                && f["requests"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        == nicknames
+                })
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
+    let space = Space::start(&with_consultation_room(), &[]).await;
+    let counsellor = space.person("counsellor", "しろくま").await;
+    let hana = space.person("participant", "はな").await;
+    let (status, slot) = publish(&space, &counsellor, "2026-12-09T12:00:00+09:00", 30).await;
+    assert_eq!(status, StatusCode::CREATED, "{slot}");
+    let id = slot["id"].as_str().unwrap();
+    let (status, booked) = send(
+        &hana,
+        "POST",
+        &space.url(&format!("/api/slots/{id}/booking")),
+        Some(json!({"mode": "voice"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+
+    let mut shirokuma = enter(&space, &counsellor).await;
+    let mut booker = enter(&space, &hana).await;
+    let (mut other, _) = Client::login(&space.server, "counsellor", "くじら").await;
+    let (mut sora, _) = Client::enter(&space.server, "participant", "そら", "hiroba").await;
+    // Someone asks now, before the booked time.
+    let asked = request(&mut sora, json!({"type": "talk_ask", "rid": 1})).await;
+    assert_eq!(asked["type"], "ack", "{asked}");
+    line_of(&mut shirokuma, &["そら"]).await;
+
+    // The booked time comes: the booker stands first, marked for their counsellor, with the
+    // way and the profession they booked.
+    space.server.set_clock("2026-12-09T11:59:59.7+09:00").await;
+    let line = line_of(&mut shirokuma, &["はな", "そら"]).await;
+    let first = &line["requests"][0];
+    assert_eq!(first["booked_with"], shirokuma.id().as_str(), "{line}");
+    assert_eq!(first["mode"], "voice", "{line}");
+    assert_eq!(first["profession"], "clinical_psychologist", "{line}");
+    assert_eq!(first["since"], "2026-12-09T12:00:00+09:00", "{line}");
+    assert!(first["member"].get("pos").is_none(), "{line}");
+    assert!(line["requests"][1].get("booked_with").is_none(), "{line}");
+    line_of(&mut other, &["はな", "そら"]).await;
+    let notice = booker
+        .recv_where("booking_started notice", |f| {
+            f["type"] == "notice" && f["kind"] == "booking_started"
+        })
+        .await;
+    assert!(
+        notice["message"].as_str().unwrap().contains("しろくまさん"),
+        "{notice}"
+    );
+    let waiting = booker
+        .recv_where("talk_request first", |f| {
+            f["type"] == "talk_request" && f["waiting"] == true
+        })
+        .await;
+    assert_eq!(waiting["place"], 1, "{waiting}");
+    assert_eq!(waiting["booked_with"], shirokuma.id().as_str(), "{waiting}");
+    sora.recv_where("talk_request second", |f| {
+        f["type"] == "talk_request" && f["place"] == 2
+    })
+    .await;
+
+    // Another counsellor may not take someone else's booking.
+    let refused = request(
+        &mut other,
+        json!({"type": "talk_accept", "rid": 2, "member": booker.id()}),
+    )
+    .await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
+
+    // Their counsellor does; the booker is invited in the way they booked, and comes in.
+    let accepted = request(
+        &mut shirokuma,
+        json!({"type": "talk_accept", "rid": 3, "member": booker.id()}),
+    )
+    .await;
+    assert_eq!(accepted["type"], "ack", "{accepted}");
+    let invited = booker.recv_type("invited").await;
+    assert_eq!(invited["mode"], "voice", "{invited}");
+    assert_eq!(invited["by"]["nickname"], "しろくま", "{invited}");
+    let room = invited["room"].as_str().unwrap().to_string();
+    let inside = booker.join(&room).await;
+    assert_eq!(
+        inside["members"].as_array().map(Vec::len),
+        Some(2),
+        "{inside}"
+    );
+    line_of(&mut other, &["そら"]).await;
+}

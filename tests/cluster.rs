@@ -160,23 +160,43 @@ impl Nodes {
     /// An admin logged in through `node` (a browser's cookie): invited with `ibasho admin
     /// staff add` on the shared database, registered through the invitation link.
     async fn logged_in_admin(&self, node: &Server) -> reqwest::Client {
+        self.registered(
+            node,
+            &["staff", "add"],
+            "admin",
+            "kanri@example.org",
+            "管理",
+        )
+        .await
+    }
+
+    /// Someone invited with `ibasho admin INVITE… --role ROLE` on the shared database and
+    /// registered through `node` with the link (a browser's cookie): participants and family
+    /// log in by e-mail, everyone else with a passphrase.
+    async fn registered(
+        &self,
+        node: &Server,
+        invite: &[&str],
+        role: &str,
+        email: &str,
+        nickname: &str,
+    ) -> reqwest::Client {
         let public_url = node.http_url("");
         let rooms = node.rooms_path().display().to_string();
-        self.admin(&[
-            "staff",
-            "add",
+        let mut args = invite.to_vec();
+        args.extend_from_slice(&[
             "--email",
-            "kanri@example.org",
+            email,
             "--role",
-            "admin",
+            role,
             "--nickname",
-            "管理",
+            nickname,
             "--public-url",
             &public_url,
             "--rooms",
             &rooms,
-        ])
-        .await;
+        ]);
+        self.admin(&args).await;
         let outbox = self.cli_data().join("outbox");
         let file = std::fs::read_dir(&outbox)
             .expect("the outbox")
@@ -194,9 +214,16 @@ impl Nodes {
             .cookie_store(true)
             .build()
             .unwrap();
+        let mut registration = json!({"token": token, "nickname": nickname});
+        if matches!(role, "participant" | "family") {
+            registration["login_by_email"] = true.into();
+            registration["avatar"] = json!({"shape": "fox", "color": "#8fb8de"});
+        } else {
+            registration["passphrase"] = "かんりのための長いことば".into();
+        }
         let registered = browser
             .post(node.http_url("/api/registrations"))
-            .json(&json!({"token": token, "nickname": "管理", "passphrase": "かんりのための長いことば"}))
+            .json(&registration)
             .send()
             .await
             .unwrap();
@@ -1112,4 +1139,119 @@ async fn duty_and_crisis_alerts_reach_across_nodes() {
         .await;
     let ack = staff.recv_where("the alert's ack", |f| f["rid"] == 3).await;
     assert_eq!(ack["type"], "ack", "{ack}");
+}
+
+/// The member's WebSocket on `node`, for this logged-in browser.
+async fn member_of(node: &Server, browser: &reqwest::Client) -> Client {
+    let token: Value = browser
+        .post(node.http_url("/api/token"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut client = Client::connect(node).await;
+    client.auth(token["token"].as_str().expect("a token")).await;
+    client
+}
+
+#[tokio::test]
+async fn a_booked_consultation_starts_first_in_the_line_of_every_node() {
+    let rooms = format!(
+        "{TEST_ROOMS}
+[[room]]
+id = \"consult\"
+kind = \"consult\"
+name = \"個別相談\"
+pool = 2
+"
+    );
+    let Some(nodes) = Nodes::start_with(&rooms, 2).await else {
+        return;
+    };
+    let (zero, one) = (nodes.node(0), nodes.node(1));
+    let counsellor = nodes
+        .registered(
+            zero,
+            &["invite"],
+            "counsellor",
+            "shiro@example.org",
+            "しろくま",
+        )
+        .await;
+    let hana = nodes
+        .registered(one, &["invite"], "participant", "hana@example.org", "はな")
+        .await;
+    let slot: Value = counsellor
+        .post(zero.http_url("/api/slots"))
+        .json(&json!({"start": "2026-12-09T12:00:00+09:00", "minutes": 30,
+                      "profession": "social_worker", "modes": ["text", "voice"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = slot["id"].as_str().unwrap_or_else(|| panic!("{slot}"));
+    let booked = hana
+        .post(one.http_url(&format!("/api/slots/{id}/booking")))
+        .json(&json!({"mode": "voice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booked.status().as_u16(), 201, "{:?}", booked.text().await);
+
+    // The counsellor is on node 0, the booker on node 1, someone asking now on node 0.
+    let mut shirokuma = member_of(zero, &counsellor).await;
+    let mut booker = member_of(one, &hana).await;
+    let mut sora = member(&nodes, 0, "participant", "そら").await;
+    sora.send(json!({"type": "talk_ask", "rid": 1})).await;
+    sora.recv_where("そら in line", |f| {
+        f["type"] == "talk_request" && f["place"] == 1
+    })
+    .await;
+
+    // Each node's clock comes to the start; only the booker's node puts them in line.
+    let admin = nodes.token("admin", "時計係").await;
+    for node in [zero, one] {
+        let (status, body) = node
+            .post_clock(Some(&admin), json!({"to": "2026-12-09T11:59:59.7+09:00"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let line = shirokuma
+        .recv_where("the booker first on node 0", |f| {
+            f["type"] == "talk_line"
+                && f["requests"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        == ["はな", "そら"]
+                })
+        })
+        .await;
+    assert_eq!(
+        line["requests"][0]["booked_with"],
+        shirokuma.id().as_str(),
+        "{line}"
+    );
+    booker
+        .recv_where("booking_started", |f| {
+            f["type"] == "notice" && f["kind"] == "booking_started"
+        })
+        .await;
+    sora.recv_where("そら second", |f| {
+        f["type"] == "talk_request" && f["place"] == 2
+    })
+    .await;
+
+    // The counsellor on node 0 accepts; the booker on node 1 is invited as they booked.
+    shirokuma
+        .send(json!({"type": "talk_accept", "rid": 2, "member": booker.id()}))
+        .await;
+    let answer = shirokuma.recv_where("the answer", |f| f["rid"] == 2).await;
+    assert_eq!(answer["type"], "ack", "{answer}");
+    let invited = booker.recv_type("invited").await;
+    assert_eq!(invited["mode"], "voice", "{invited}");
 }

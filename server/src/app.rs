@@ -312,7 +312,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let hub = app.state.hub.clone();
     tokio::spawn(crate::accounts::retention::run(app.state.accounts.clone()));
-    tokio::spawn(app.state.bookings.clone().run_reminders());
+    tokio::spawn(app.state.bookings.clone().run());
     let exempt = app.state.trusted_proxies.clone();
     let router = crate::http::router(app.state, &app.http, app.page, web);
     let limits = app.http;

@@ -60,6 +60,9 @@ export function talkView(store, { request, send, join, refused }) {
   }, 30_000);
 }
 
+/// The booked request whose panel was opened by itself (its start): once, not on every render.
+let bookedShown = null;
+
 function render(state) {
   const T = wordsFor(state);
   const { request, invitation } = state.talk;
@@ -71,8 +74,16 @@ function render(state) {
   toggle.textContent = request ? T.talkWaitingShort(request.place) : T.talkToggle;
   $("talk-form").hidden = Boolean(request);
   $("talk-waiting").hidden = !request;
-  $("talk-place").textContent = request ? T.talkWaiting(request.place) : "";
+  $("talk-place").textContent = !request ? ""
+    : request.booked_with ? T.talkBookedWaiting
+    : T.talkWaiting(request.place);
 
+  // A booked consultation's time has come: the panel opens to say so (the person expects it).
+  if (request?.booked_with && bookedShown !== request.since) {
+    bookedShown = request.since;
+    $("talk-panel").hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+  }
   // The request is answered: its panel gives way to the invitation.
   if (invitation && !$("talk-panel").hidden) {
     $("talk-panel").hidden = true;
@@ -92,7 +103,8 @@ function render(state) {
   if (counsellor) renderLine(state);
 }
 
-/// A counsellor's view of the line: who, how, since when, and a button to take them.
+/// A counsellor's view of the line: who, how, since when, and a button to take them. A booked
+/// consultation whose time has come stands first, marked 予約; only its counsellor takes it.
 function renderLine(state) {
   const T = wordsFor(state);
   const list = $("talk-line");
@@ -111,6 +123,19 @@ function renderLine(state) {
     const minutes = Math.max(0, Math.floor((serverNow(state) - Date.parse(r.since)) / 60_000));
     const how = [T.talkModes[r.mode], r.profession && T[r.profession]].filter(Boolean).join(T.listSeparator);
     who.textContent = T.talkWho(r.member.nickname, how, clock.format(new Date(r.since)), minutes);
+    if (r.booked_with) {
+      const booked = document.createElement("span");
+      booked.className = "badge booked";
+      booked.textContent = T.talkBooked;
+      li.append(booked, " ");
+      if (r.booked_with !== state.you?.id) {
+        const elsewhere = document.createElement("span");
+        elsewhere.className = "note";
+        elsewhere.textContent = T.talkBookedElsewhere;
+        li.append(who, " ", elsewhere);
+        return li;
+      }
+    }
     const accept = document.createElement("button");
     accept.type = "button";
     accept.className = "button small primary";

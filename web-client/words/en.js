@@ -109,6 +109,7 @@ function fromServer(msg, timeZone) {
       if (msg.kind === "closing") return `The space closes at ${time(msg.until)}. Thank you for today.`;
       if (msg.kind === "consult_grace") return `It is closing time. Your consultation can go on until ${time(msg.until)}.`;
       if (msg.kind === "booking_reminder") return `Your booked consultation starts at ${time(msg.until)}. When it is time, please come in.`;
+      if (msg.kind === "booking_started") return "It is time for your booked consultation. The counsellor will call you in a moment; please stay here.";
       if (msg.kind === "booking_cancelled") return "A consultation you booked was cancelled (its day closed, or the counsellor could not be there). We are sorry. You can choose another time on your account page.";
       break;
     case "goodbye":
@@ -495,6 +496,9 @@ const en = {
   talkNobody: "Nobody is waiting just now.",
   talkAccept: "Talk with them",
   talkWho: (name, how, time, minutes) => `${name} (${how}), since ${time}, ${minutes} min`,
+  talkBooked: "Booked",
+  talkBookedWaiting: "The time of your booked consultation has come. The counsellor will call you in a moment; please stay here.",
+  talkBookedElsewhere: "booked with another counsellor",
   talkDeclined: (who) => `${who || "They"} said not now.`,
   consultationEnded: "The consultation has ended. Thank you for talking with us.",
   noApplications: "No applications are waiting.",

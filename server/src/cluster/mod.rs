@@ -17,7 +17,7 @@ pub use chat_log::{seed, Bounds, ChatLog, Seeded, Sequenced, Snapshot};
 pub use duty::Duty;
 pub use lease::{Held, Lease};
 pub use rate_limit::RateLimit;
-pub use roster::Roster;
+pub use roster::{arrival_score, Roster};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::Arc;

@@ -26,6 +26,19 @@ static JOIN: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Puts the member at the place score ARGV[2] gives, moving them if they were in line
+/// (returns 1 if they were not); ARGV[4] is now, their last touch.
+static JOIN_AT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local added = redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+        redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+        redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+        return added
+        ",
+    )
+});
+
 /// Takes the member out and returns their value; nil if they were not in line (someone else
 /// took them, or they left): one caller wins.
 static TAKE: LazyLock<Script> = LazyLock::new(|| {
@@ -82,6 +95,25 @@ impl Roster {
             .arg(member)
             .arg(now_ms())
             .arg(value)
+            .invoke_async(&mut self.cluster.conn())
+            .await?;
+        Ok(added == 1)
+    }
+
+    /// True if the member is new in line. They stand where `score` (ms, like an arrival's)
+    /// puts them, ahead of everyone who arrived later; already in line, they move there.
+    pub async fn join_at(
+        &self,
+        member: &str,
+        value: &str,
+        score: i64,
+    ) -> Result<bool, ClusterError> {
+        let added: i64 = self
+            .script(&JOIN_AT)
+            .arg(member)
+            .arg(score)
+            .arg(value)
+            .arg(now_ms())
             .invoke_async(&mut self.cluster.conn())
             .await?;
         Ok(added == 1)
@@ -153,6 +185,11 @@ impl Roster {
     }
 }
 
+/// The score of an arrival now, in ms: `join` gives it, and `join_at` is measured against it.
+pub fn arrival_score() -> i64 {
+    i64::try_from(now_ms()).unwrap_or(i64::MAX)
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -196,6 +233,11 @@ mod tests {
         assert_eq!(gone, vec!["m_3".to_string()]);
         let left: Vec<String> = a.all().await.unwrap().into_iter().map(|(m, _)| m).collect();
         assert_eq!(left, vec!["m_2".to_string()]);
+        // An earlier score stands ahead; joining again at one moves there.
+        assert!(b.join_at("m_4", "booked", -5).await.unwrap());
+        assert!(!a.join_at("m_2", "moved", -9).await.unwrap());
+        let order: Vec<String> = a.all().await.unwrap().into_iter().map(|(m, _)| m).collect();
+        assert_eq!(order, vec!["m_2".to_string(), "m_4".to_string()]);
         nodes[0].clear().await.unwrap();
     }
 }

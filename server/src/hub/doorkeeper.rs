@@ -14,10 +14,9 @@ use super::{words, Hub};
 use crate::auth::Grant;
 use crate::config::{RoomKind, SpaceSettings};
 use crate::model::PublicId;
-use crate::schedule::{RehearsalClock, Schedule};
+use crate::schedule::{Jumps, Schedule};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use std::collections::HashSet;
-use tokio::sync::watch;
 
 /// Never sleep longer than this: a wall clock may be adjusted while we sleep.
 const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
@@ -39,11 +38,11 @@ enum Event {
 }
 
 pub async fn run(hub: Hub) {
-    let mut jumps = hub.clock.rehearsal().map(RehearsalClock::jumps);
+    let mut jumps = Jumps::of(hub.clock.as_ref());
     let mut last = hub.clock.now();
     loop {
         // A jump the wait below did not see (it came while events were acted on).
-        if let Some(to) = jumps.as_mut().and_then(unseen_jump) {
+        if let Some(to) = jumps.unseen() {
             last = to;
         }
         let now = hub.clock.now();
@@ -55,30 +54,10 @@ pub async fn run(hub: Hub) {
             .map_or(MAX_NAP, |t| hub.clock.until(t).min(MAX_NAP));
         tokio::select! {
             _ = tokio::time::sleep(nap) => {}
-            to = next_jump(&mut jumps) => last = to,
+            to = jumps.next() => last = to,
             _ = hub.shutdown.cancelled() => return,
         }
     }
-}
-
-fn unseen_jump(jumps: &mut watch::Receiver<Option<DateTime<Utc>>>) -> Option<DateTime<Utc>> {
-    if jumps.has_changed().unwrap_or(false) {
-        *jumps.borrow_and_update()
-    } else {
-        None
-    }
-}
-
-/// The instant the rehearsal clock is set to next; never, for the system clock.
-async fn next_jump(jumps: &mut Option<watch::Receiver<Option<DateTime<Utc>>>>) -> DateTime<Utc> {
-    if let Some(jumps) = jumps {
-        while jumps.changed().await.is_ok() {
-            if let Some(to) = *jumps.borrow_and_update() {
-                return to;
-            }
-        }
-    }
-    std::future::pending().await
 }
 
 /// Events with `after < t <= until`, in order.

@@ -4,7 +4,7 @@
 //! (a dropped connection not coming back, a dead node) leaves the listing. A reconnection
 //! within it keeps the entry, and its place.
 use super::Hub;
-use crate::cluster::{Cluster, ClusterError, Roster};
+use crate::cluster::{arrival_score, Cluster, ClusterError, Roster};
 use crate::model::PublicId;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -23,7 +23,8 @@ pub(super) trait Listed: Clone + Serialize + DeserializeOwned {
 }
 
 pub(super) enum Listing<T> {
-    Here(Mutex<Vec<(T, Instant)>>),
+    /// Entries in order, each with its last touch and its score (as the roster's).
+    Here(Mutex<Vec<(T, Instant, i64)>>),
     Shared(Box<Roster>, PhantomData<T>),
 }
 
@@ -41,9 +42,9 @@ impl<T: Listed> Listing<T> {
         match self {
             Listing::Here(list) => {
                 let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
-                match list.iter_mut().find(|(e, _)| e.member() == entry.member()) {
+                match list.iter_mut().find(|(e, ..)| e.member() == entry.member()) {
                     Some(place) => place.0 = entry,
-                    None => list.push((entry, Instant::now())),
+                    None => list.push((entry, Instant::now(), arrival_score())),
                 }
                 Ok(())
             }
@@ -55,12 +56,34 @@ impl<T: Listed> Listing<T> {
         }
     }
 
+    /// Puts the entry where `score` (ms, as arrivals are scored) places it: ahead of every
+    /// entry scored later. A member already listed moves there.
+    pub async fn put_at(&self, entry: T, score: i64) -> Result<(), ClusterError> {
+        match self {
+            Listing::Here(list) => {
+                let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
+                list.retain(|(e, ..)| e.member() != entry.member());
+                let at = list
+                    .iter()
+                    .position(|(.., s)| *s > score)
+                    .unwrap_or(list.len());
+                list.insert(at, (entry, Instant::now(), score));
+                Ok(())
+            }
+            Listing::Shared(roster, _) => {
+                let value = serde_json::to_string(&entry).unwrap_or_default();
+                roster.join_at(&entry.member().0, &value, score).await?;
+                Ok(())
+            }
+        }
+    }
+
     /// Takes the member's entry out: Some for exactly one caller.
     pub async fn take(&self, member: &PublicId) -> Result<Option<T>, ClusterError> {
         match self {
             Listing::Here(list) => {
                 let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
-                let at = list.iter().position(|(e, _)| e.member() == member);
+                let at = list.iter().position(|(e, ..)| e.member() == member);
                 Ok(at.map(|at| list.remove(at).0))
             }
             Listing::Shared(roster, _) => Ok(roster
@@ -77,7 +100,7 @@ impl<T: Listed> Listing<T> {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .iter()
-                .map(|(e, _)| e.clone())
+                .map(|(e, ..)| e.clone())
                 .collect()),
             Listing::Shared(roster, _) => Ok(roster
                 .all()
@@ -95,13 +118,13 @@ impl<T: Listed> Listing<T> {
             Listing::Here(list) => {
                 let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
-                for (entry, touched) in list.iter_mut() {
+                for (entry, touched, _) in list.iter_mut() {
                     if here.contains(entry.member()) {
                         *touched = now;
                     }
                 }
                 let before = list.len();
-                list.retain(|(_, touched)| now.duration_since(*touched) < STALE);
+                list.retain(|(_, touched, _)| now.duration_since(*touched) < STALE);
                 Ok(list.len() != before)
             }
             Listing::Shared(roster, _) => {

@@ -443,6 +443,8 @@ pub enum NoticeKind {
     BookingCancelled,
     /// A booked consultation starts at `until`.
     BookingReminder,
+    /// A booked consultation has started: the member is first in line for their counsellor.
+    BookingStarted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -561,6 +563,9 @@ pub enum ServerMessage {
             serialize_with = "crate::schedule::rfc3339_opt"
         )]
         since: Option<DateTime<FixedOffset>>,
+        /// Waiting for the counsellor their booked consultation is with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        booked_with: Option<PublicId>,
     },
     /// Counsellors: everyone waiting to talk, first first.
     TalkLine {
@@ -948,6 +953,10 @@ pub struct TalkRequestView {
     pub profession: Option<Profession>,
     #[serde(serialize_with = "crate::schedule::rfc3339")]
     pub since: DateTime<FixedOffset>,
+    /// A booked consultation whose time has come: the counsellor it was booked with, the
+    /// only one who may accept it. Booked requests stand ahead of those asked now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked_with: Option<PublicId>,
 }
 
 impl ServerMessage {
@@ -960,6 +969,7 @@ impl ServerMessage {
                 mode: Some(request.mode),
                 profession: request.profession,
                 since: Some(request.since),
+                booked_with: request.booked_with.clone(),
             },
             None => ServerMessage::TalkRequest {
                 waiting: false,
@@ -967,6 +977,7 @@ impl ServerMessage {
                 mode: None,
                 profession: None,
                 since: None,
+                booked_with: None,
             },
         }
     }

@@ -4,13 +4,18 @@
 //!
 //! One line for the whole space (a [`Listing`]): a request lives while its member is in the
 //! space, so a counsellor never accepts someone who is not there; a reconnection keeps the
-//! place.
+//! place. When a booked consultation starts, its member joins the line ahead of everyone who
+//! asked now, for their counsellor only.
 use super::handle::Frame;
 use super::listing::{Listed, Listing};
-use super::protocol::{MemberView, ServerMessage, TalkRequestView};
+use super::protocol::{MemberView, NoticeKind, ServerMessage, TalkRequestView};
 use super::Hub;
 use crate::auth::Grant;
-use crate::model::PublicId;
+use crate::model::{PublicId, Slot};
+
+/// A booked request's score is its start less this (about 317 years in ms): below every
+/// arrival's, so booked requests stand first, by start.
+const BOOKED_AHEAD_MS: i64 = 10_000_000_000_000;
 
 /// The line of members waiting to talk.
 pub(super) type TalkLine = Listing<TalkRequestView>;
@@ -62,6 +67,48 @@ impl Hub {
                 ));
             }
         }
+    }
+
+    /// `slot`'s booked time has come: if its member is connected to this node, they join the
+    /// line first, for the slot's counsellor, and are told that they will be called. Every
+    /// node is asked; only the one holding the member's connection acts.
+    pub async fn booking_started(&self, slot: &Slot) {
+        let Some(booking) = &slot.booking else {
+            return;
+        };
+        let Some(session) = self.find(&booking.by.public_id) else {
+            return;
+        };
+        let mut member = session.view();
+        // Counsellors see who and how, never where.
+        member.pos = None;
+        member.screen = false;
+        let start = slot
+            .starts_at
+            .with_timezone(&self.space.space.timezone)
+            .fixed_offset();
+        let request = TalkRequestView {
+            member,
+            mode: booking.mode,
+            profession: Some(slot.profession),
+            since: start,
+            booked_with: Some(slot.counsellor.public_id.clone()),
+        };
+        let score = slot.starts_at.timestamp_millis() - BOOKED_AHEAD_MS;
+        if let Err(error) = self.talk.put_at(request, score).await {
+            tracing::warn!(%error, slot = %slot.id, "a booked member cannot join the line to talk");
+            return;
+        }
+        self.talk_line_changed();
+        let notice = ServerMessage::Notice {
+            kind: NoticeKind::BookingStarted,
+            message: format!(
+                "予約の時間になりました。相談員の{}さんが、まもなくお呼びします。そのままお待ちください。",
+                slot.counsellor.nickname
+            ),
+            until: None,
+        };
+        session.deliver_or_close(Frame::from(notice.to_text()));
     }
 
     /// The member left the space on purpose: out of the line.

@@ -65,6 +65,38 @@ impl RehearsalClock {
     }
 }
 
+/// The instants a clock is set to, for a timer that starts over from each (nothing from a
+/// system clock, which is never set).
+pub struct Jumps(Option<watch::Receiver<Option<DateTime<Utc>>>>);
+
+impl Jumps {
+    pub fn of(clock: &dyn Clock) -> Jumps {
+        Jumps(clock.rehearsal().map(RehearsalClock::jumps))
+    }
+
+    /// A jump made since the last look, if any (one that came while the timer was busy).
+    pub fn unseen(&mut self) -> Option<DateTime<Utc>> {
+        let jumps = self.0.as_mut()?;
+        if jumps.has_changed().unwrap_or(false) {
+            *jumps.borrow_and_update()
+        } else {
+            None
+        }
+    }
+
+    /// The instant the clock is set to next; never, for the system clock.
+    pub async fn next(&mut self) -> DateTime<Utc> {
+        if let Some(jumps) = &mut self.0 {
+            while jumps.changed().await.is_ok() {
+                if let Some(to) = *jumps.borrow_and_update() {
+                    return to;
+                }
+            }
+        }
+        std::future::pending().await
+    }
+}
+
 impl Clock for RehearsalClock {
     fn now(&self) -> DateTime<Utc> {
         let (origin, started) = *self.set.lock().unwrap_or_else(|e| e.into_inner());

@@ -10,7 +10,7 @@ use chrono::{DateTime, Days, FixedOffset, LocalResult, NaiveDate, NaiveTime, Tim
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize, Serializer};
 
-pub use clock::{Clock, RehearsalClock, SystemClock};
+pub use clock::{Clock, Jumps, RehearsalClock, SystemClock};
 pub use holidays::{holiday_name, is_holiday};
 pub use rules::{Closures, DateRange, MonthDay, OpeningRule, Pattern, YearlyRange};
 pub use words::{format_date_ja, format_ja, format_window_ja};

@@ -2,11 +2,13 @@
 //! the opening windows; participants and family members book one with their nickname, and
 //! may cancel; counsellors see their day. The store makes a double booking impossible (one
 //! conditional UPDATE). At start-up, bookings on days that have closed since are cancelled
-//! with a kind notice to both sides; a reminder comes before each booked slot. Notices go
+//! with a kind notice to both sides; a reminder comes before each booked slot, and at its
+//! start the member joins the line to talk, first, for their counsellor. Notices go
 //! through the hub (in the space, now or on entering) and by e-mail only to those who opted
 //! in.
 mod error;
 mod telling;
+mod timing;
 
 pub use error::BookingError;
 
@@ -41,7 +43,8 @@ struct Inner {
     hub: Hub,
     /// Sends the e-mails people opted in to.
     accounts: Accounts,
-    /// Wakes the reminders when a slot is booked: it may start within the half hour.
+    /// Wakes the timed chores (timing.rs) when a slot is booked: it may start within the half
+    /// hour.
     booked: tokio::sync::Notify,
 }
 

@@ -7,10 +7,6 @@ use crate::model::{BookingNoticeKind, Member, Slot, SlotPerson};
 use crate::schedule::format_ja;
 use chrono::{DateTime, Utc};
 
-/// Never sleep longer than this between reminder rounds: a slot booked meanwhile, or a
-/// rehearsal clock set forward, is seen within it.
-const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
-
 impl Bookings {
     /// Before a counsellor's account is deleted: their slots go with it, and whoever booked
     /// one is told it is cancelled, as if the counsellor had withdrawn it. Failures are
@@ -130,32 +126,9 @@ impl Bookings {
     }
 
     /// Reminds each booked consultation's participant (and counsellor) once, `REMIND_BEFORE`
-    /// its start: in the space, and by e-mail to those who opted in. Runs until the hub
-    /// shuts down; each reminder is claimed in the store, so one node of many sends it.
-    pub async fn run_reminders(self) {
-        loop {
-            let now = self.now();
-            if let Err(error) = self.remind_due(now).await {
-                tracing::error!(%error, "booking reminders");
-            }
-            let next = match self
-                .store()
-                .next_unreminded_booking(now + REMIND_BEFORE)
-                .await
-            {
-                Ok(next) => next.map(|t| t - REMIND_BEFORE),
-                Err(_) => None,
-            };
-            let nap = next.map_or(MAX_NAP, |t| self.inner.clock.until(t).min(MAX_NAP));
-            tokio::select! {
-                _ = tokio::time::sleep(nap) => {}
-                _ = self.inner.booked.notified() => {}
-                _ = self.inner.hub.stopped() => return,
-            }
-        }
-    }
-
-    async fn remind_due(&self, now: DateTime<Utc>) -> Result<(), BookingError> {
+    /// its start: in the space, and by e-mail to those who opted in. Each reminder is claimed
+    /// in the store, so one node of many sends it.
+    pub(super) async fn remind_due(&self, now: DateTime<Utc>) -> Result<(), BookingError> {
         for slot in self.bookings_starting(now, now + REMIND_BEFORE).await? {
             let Some(booking) = &slot.booking else {
                 continue;

@@ -30,6 +30,7 @@ impl Reader<'_> {
                 .now()
                 .with_timezone(&self.hub.space.space.timezone)
                 .fixed_offset(),
+            booked_with: None,
         };
         self.hub
             .talk
@@ -72,8 +73,16 @@ impl Reader<'_> {
             .all()
             .await
             .map_err(|error| self.unavailable(rid.clone(), &error))?;
-        if !waiting.iter().any(|r| r.member.id == member) {
+        let Some(waiting) = waiting.iter().find(|r| r.member.id == member) else {
             return Err(error_body(rid, ErrorCode::NotWaiting).into());
+        };
+        // A booked consultation is its counsellor's to take.
+        if waiting
+            .booked_with
+            .as_ref()
+            .is_some_and(|counsellor| *counsellor != self.session.id)
+        {
+            return Err(error_body(rid, ErrorCode::NotAllowed).into());
         }
         self.enter_free_consultation_room(&rid).await?;
         let Some(request) = self
