@@ -218,3 +218,70 @@ async fn a_line_in_a_consultation_alerts_counsellors_on_duty_only() {
     .await;
     assert_eq!(refused["code"], "unknown_alert", "{refused}");
 }
+
+#[tokio::test]
+async fn contact_details_wait_for_the_senders_yes_in_the_open_and_not_in_a_consultation() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let (mut staff, _) = Client::enter(&server, "staff", "当番", "hiroba").await;
+    on_duty(&mut staff, 1).await;
+    let (mut sender, _) = Client::enter(&server, "participant", "おくる人", "hiroba").await;
+    let (mut reader, _) = Client::enter(&server, "participant", "よむ人", "hiroba").await;
+    let line = "よかったらLINEしませんか 090-1234-5678";
+
+    let held = request(&mut sender, json!({"type": "chat", "rid": 2, "text": line})).await;
+    assert_eq!(held["code"], "chat_contact", "{held}");
+    assert!(
+        held["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("このまま送りますか")),
+        "{held}"
+    );
+    reader
+        .expect_nothing(Duration::from_millis(200), "the held line", |f| {
+            f["type"] == "chat" && f["text"] == line
+        })
+        .await;
+
+    // Confirmed: it goes, and staff on duty see that it happened.
+    let ack = request(
+        &mut sender,
+        json!({"type": "chat", "rid": 3, "text": line, "confirm": true}),
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    reader
+        .recv_where("the confirmed line", |f| {
+            f["type"] == "chat" && f["text"] == line
+        })
+        .await;
+    let shared = staff.recv_type("contact_shared").await;
+    assert_eq!(shared["member"]["nickname"], "おくる人", "{shared}");
+    assert_eq!(shared["room"], "hiroba", "{shared}");
+    assert!(shared["kind"].is_string(), "{shared}");
+
+    // In a consultation nothing is held back.
+    let (mut c, _) = Client::login(&server, "counsellor", "相談員").await;
+    let ack = request(&mut sender, json!({"type": "talk_ask", "rid": 4})).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    c.recv_where("the line to talk", |f| {
+        f["type"] == "talk_line" && f["requests"].as_array().is_some_and(|r| r.len() == 1)
+    })
+    .await;
+    let ack = request(
+        &mut c,
+        json!({"type": "talk_accept", "rid": 5, "member": sender.id()}),
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let room = sender.recv_type("invited").await["room"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sender.join(&room).await;
+    let ack = request(
+        &mut sender,
+        json!({"type": "chat", "rid": 6, "text": "折り返しは 090-1234-5678 にお願いします"}),
+    )
+    .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+}

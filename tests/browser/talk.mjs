@@ -117,6 +117,20 @@ await run(browser, async () => {
     await p.click("#talk-toggle");
   });
 
+  await step("contact details in the free space wait for a yes, and staff on duty see it happened", async () => {
+    const line = "よかったらLINEしませんか 090-1234-5678";
+    await say(p, line);
+    await p.waitForSelector("#chat-confirm:not([hidden])", { timeout: WAIT });
+    assert.match(await p.innerText("#chat-error"), /このまま送りますか/);
+    assert.equal(await p.inputValue("#chat-input"), line, "the line comes back to the input");
+    assert.equal(await p.locator("#chat-log li", { hasText: "090-1234-5678" }).count(), 0);
+    await axe(p, "a line held back");
+    await p.click("#chat-confirm");
+    await heard(p, "090-1234-5678");
+    await p.waitForSelector("#chat-confirm", { state: "hidden", timeout: WAIT });
+    await c.locator("#alerts li", { hasText: "連絡先（電話番号）" }).or(c.locator("#alerts li", { hasText: "連絡先（メッセンジャーのID）" })).first().waitFor({ timeout: WAIT });
+  });
+
   await step("on a phone, the request and the one-press leave are within reach", async () => {
     await p.setViewportSize({ width: 390, height: 844 });
     await p.click("#talk-toggle");

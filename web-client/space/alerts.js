@@ -33,6 +33,10 @@ function renderAlerts(state) {
   const roomName = (id) => operatorText(state.settings.lang, state.rooms.find((r) => r.id === id), "name") ?? id;
   $("alerts").replaceChildren(...alerts.map((a) => {
     const li = document.createElement("li");
+    if (a.type === "contact_shared") {
+      li.textContent = T.contactShared(a.member.nickname, roomName(a.room), clock.format(new Date(a.at)), T.contactKinds[a.kind] ?? a.kind);
+      return li;
+    }
     li.dataset.alert = a.alert;
     const what = document.createElement("p");
     what.textContent = T.alertLine(a.member.nickname, roomName(a.room), clock.format(new Date(a.at)));

@@ -9,13 +9,21 @@ const $ = (id) => document.getElementById(id);
 
 /// `send(message)`: the connection's send (null when offline); `sent()`: a line went out.
 export function chatView(store, { send, sent }) {
+  // The last line sent: held back for contact details (`chat_contact`), it comes back to the
+  // input, and one press sends it as it is.
+  let last = "";
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("chat-input");
     const text = input.value.trim();
     if (!text) return;
     sent();
+    last = text;
     if (send({ type: "chat", text }) !== null) input.value = "";
+  });
+  $("chat-confirm").addEventListener("click", () => {
+    sent();
+    if (send({ type: "chat", text: last, confirm: true }) !== null) $("chat-input").value = "";
   });
 
   // The log's notes are worded by the page: another language draws the log again.
@@ -52,6 +60,11 @@ export function chatView(store, { send, sent }) {
     }
   });
 
+  store.on(["chatError"], (state) => {
+    const held = state.chatError?.code === "chat_contact";
+    $("chat-confirm").hidden = !held;
+    if (held && !$("chat-input").value) $("chat-input").value = last;
+  });
   store.on(["chatError", "settings"], (state) => {
     $("chat-error").textContent = state.chatError ? said(state, state.chatError) : "";
   });

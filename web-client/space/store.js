@@ -173,6 +173,10 @@ export function apply(state, msg) {
       changed.add("alerts");
       break;
     }
+    case "contact_shared":
+      state.alerts.set(`contact:${msg.member.id}:${msg.at}`, { ...msg, alert: null, by: null });
+      changed.add("alerts");
+      break;
     case "alert_acknowledged": {
       const known = state.alerts.get(msg.alert);
       if (known) state.alerts.set(msg.alert, { ...known, by: msg.by });

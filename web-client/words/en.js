@@ -137,6 +137,8 @@ function fromServer(msg, timeZone) {
           return msg.next_opening
             ? `This room isn't open just now. Its next session is ${day(msg.next_opening)}.`
             : "This room isn't open just now.";
+        case "chat_contact":
+          return "This looks like contact details (a phone number, an address, a link or an ID). Many people read this room, including people you don't know. Send it anyway?";
         case "chat_too_long":
           return `The message is too long (up to ${msg.limit} characters).`;
         case "not_for_you":
@@ -467,6 +469,9 @@ const en = {
   helpHours: (hours) => `(${hours})`,
   helpTalk: "I'd like to talk with a counsellor",
   helpClose: "Close",
+  chatConfirm: "Send it anyway",
+  contactShared: (who, room, time, kind) => `${time}, ${who} chose to send contact details (${kind}) in ${room}.`,
+  contactKinds: { phone: "a phone number", email: "an e-mail address", url: "a link", messenger: "a messenger ID" },
   pendingApplications: "Applications waiting",
 
   // Talking with a counsellor (space/talk.js).

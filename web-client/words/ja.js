@@ -319,6 +319,9 @@ const ja = {
   helpHours: (hours) => `（${hours}）`,
   helpTalk: "相談員と話したい",
   helpClose: "閉じる",
+  chatConfirm: "このまま送る",
+  contactShared: (who, room, time, kind) => `${time} ${room}で${who}さんが、確認のうえ連絡先（${kind}）を送りました。`,
+  contactKinds: { phone: "電話番号", email: "メールアドレス", url: "リンク", messenger: "メッセンジャーのID" },
   pendingApplications: "確認待ちのお申し込み",
 
   // Talking with a counsellor (space/talk.js).

@@ -5,12 +5,17 @@
 //! privately gets `help`, the help lines and the offer of a counsellor. Lines said in a
 //! consultation alert only counsellors on duty (staff without the consultation grant never
 //! read a consultation). The alert and its acknowledgement are audited, without the words.
+//!
+//! Contact details (crate::safety::contact) in a room open to many are held back until the
+//! sender confirms; then staff on duty are told it happened (`contact_shared`). In a
+//! consultation nothing is held back.
 use super::handle::{Frame, SessionHandle};
 use super::protocol::{HelpLineView, ServerMessage};
 use super::Hub;
 use crate::auth::Grant;
 use crate::config::RoomKind;
 use crate::model::{AuditEntry, PublicId};
+use crate::safety::contact::{self, ContactKind};
 use std::time::Duration;
 
 /// How often an alert nobody acknowledged comes again.
@@ -105,40 +110,39 @@ impl Hub {
         let frame = message.to_text();
         match &self.relay {
             Some(relay) => {
-                relay.alert(&frame, consult);
+                relay.to_staff(&frame, consult);
             }
             None => {
                 let hub = self.clone();
-                tokio::spawn(async move { hub.deliver_alert(&frame, consult).await });
+                tokio::spawn(async move { hub.deliver_to_staff(&frame, consult).await });
             }
         }
     }
 
-    /// On this node: the alert to the staff on duty here (the consultation grant for a
-    /// consultation's line). With nobody on duty anywhere, to every member of staff here:
-    /// someone must see it.
-    pub(super) async fn deliver_alert(&self, frame: &str, consult: bool) {
-        let Ok(ServerMessage::CrisisAlert {
+    /// On this node: a frame for the staff on duty here (`consult`: only those with the
+    /// consultation grant). With nobody on duty anywhere, to every member of staff here:
+    /// someone must see it. A crisis alert is remembered, for its acknowledgement.
+    pub(super) async fn deliver_to_staff(&self, frame: &str, consult: bool) {
+        if let Ok(ServerMessage::CrisisAlert {
             alert,
             member,
             room,
             category,
             ..
         }) = serde_json::from_str::<ServerMessage>(frame)
-        else {
-            return;
-        };
-        self.forget_old_alerts();
-        self.raised.insert(
-            alert,
-            Raised {
-                member: member.id,
-                room,
-                category,
-                consult,
-                at: std::time::Instant::now(),
-            },
-        );
+        {
+            self.forget_old_alerts();
+            self.raised.insert(
+                alert,
+                Raised {
+                    member: member.id,
+                    room,
+                    category,
+                    consult,
+                    at: std::time::Instant::now(),
+                },
+            );
+        }
         let on_duty = self.on_duty().await.unwrap_or_default();
         let may_see = |s: &SessionHandle| {
             s.role.has(Grant::GoOnDuty) && (!consult || s.role.has(Grant::TakeConsultations))
@@ -203,6 +207,36 @@ impl Hub {
                 session.deliver_or_close(frame.clone());
             }
         }
+    }
+
+    /// What contact details `text` holds, if it is to be held back in `room` (a room open to
+    /// many: never a consultation).
+    pub(super) fn contact_in(&self, room: &str, text: &str) -> Option<ContactKind> {
+        let consult = self
+            .rooms
+            .config(room)
+            .is_some_and(|c| matches!(c.kind, RoomKind::Consult { .. }));
+        if consult {
+            return None;
+        }
+        contact::find(text)
+    }
+
+    /// The sender confirmed a line with contact details: staff on duty are told.
+    pub(super) fn contact_shared(&self, session: &SessionHandle, room: &str, kind: ContactKind) {
+        let mut member = session.view();
+        member.pos = None;
+        let message = ServerMessage::ContactShared {
+            member,
+            room: room.to_string(),
+            kind: kind.as_str().to_string(),
+            at: self
+                .clock
+                .now()
+                .with_timezone(&self.space.space.timezone)
+                .fixed_offset(),
+        };
+        self.send_alert(&message, false);
     }
 
     /// The help lines, for the writer of a line that reads as a crisis.

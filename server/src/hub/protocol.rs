@@ -44,6 +44,9 @@ pub enum ClientMessage {
         #[serde(default)]
         rid: Option<Rid>,
         text: String,
+        /// Send it even though it holds contact details (after `chat_contact`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        confirm: bool,
     },
     /// Walk to a point on the free-space map. Unacknowledged: positions come back batched.
     Move { x: f32, y: f32 },
@@ -585,6 +588,15 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "is_zero")]
         repeat: u32,
     },
+    /// To staff on duty: someone confirmed a line with contact details in a room open to many
+    /// (the line went to the room; `kind` says what it held).
+    ContactShared {
+        member: MemberView,
+        room: String,
+        kind: String,
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
+        at: DateTime<FixedOffset>,
+    },
     /// To staff on duty: someone acknowledged the alert.
     AlertAcknowledged {
         alert: String,
@@ -770,6 +782,9 @@ pub enum ErrorCode {
     NotForYou,
     NotInRoom,
     ChatEmpty,
+    /// A line with contact details (a phone number, an address, a link, a messenger id) in a
+    /// room open to many, held back until the sender confirms (`confirm: true`).
+    ChatContact,
     ChatTooLong,
     RateLimited,
     /// Moving is only possible on a map (the free space).

@@ -265,11 +265,11 @@ impl Relay {
             .send(&To::All, Wire::Everyone { member }.encode(Some(frame)))
     }
 
-    /// Every node hands a crisis alert to its staff on duty.
-    pub fn alert(&self, frame: &str, consult: bool) -> bool {
+    /// Every node hands a frame (a crisis alert…) to its staff on duty.
+    pub fn to_staff(&self, frame: &str, consult: bool) -> bool {
         self.0
             .bus
-            .send(&To::All, Wire::Alert { consult }.encode(Some(frame)))
+            .send(&To::All, Wire::ToStaff { consult }.encode(Some(frame)))
     }
 
     /// Every node tells its staff an alert was acknowledged.
@@ -462,9 +462,9 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });
         }
-        Wire::Alert { consult } => {
+        Wire::ToStaff { consult } => {
             let (hub, frame) = (hub.clone(), body.to_string());
-            tokio::spawn(async move { hub.deliver_alert(&frame, consult).await });
+            tokio::spawn(async move { hub.deliver_to_staff(&frame, consult).await });
         }
         Wire::AlertAcknowledged => hub.alert_acknowledged(body),
         Wire::Duty => {

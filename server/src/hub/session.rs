@@ -380,8 +380,15 @@ impl Reader<'_> {
                 .await;
                 Ok(())
             }
-            ClientMessage::Chat { rid, text } => {
+            ClientMessage::Chat { rid, text, confirm } => {
                 let room = self.current_room(&rid)?;
+                // Contact details in a room open to many wait for the sender's yes.
+                if let Some(kind) = self.hub.contact_in(room.id(), &text) {
+                    if !confirm {
+                        return Err(error_body(rid, ErrorCode::ChatContact).into());
+                    }
+                    self.hub.contact_shared(&session, room.id(), kind);
+                }
                 // Alerting never holds the line back: it is checked beside it.
                 self.hub.watch_for_crisis(&session, room.id(), &text);
                 room.send(RoomCommand::Chat { session, text, rid }).await;

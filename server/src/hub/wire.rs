@@ -50,9 +50,9 @@ pub enum Wire {
     TalkLine,
     /// To every node: who is on duty changed (hub::duty).
     Duty,
-    /// To every node: a crisis alert (the frame after the line) for its staff on duty
-    /// (`consult`: counsellors only).
-    Alert { consult: bool },
+    /// To every node: a frame (after the line; a crisis alert, a contact shared) for its
+    /// staff on duty (`consult`: counsellors only).
+    ToStaff { consult: bool },
     /// To every node: a crisis alert was acknowledged (the frame after the line).
     AlertAcknowledged,
     /// To every node: close this member's connection (4001), e.g. their account was deleted.

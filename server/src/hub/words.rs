@@ -28,6 +28,9 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         }
         NotInRoom => "まだお部屋に入っていません。",
         ChatEmpty => "メッセージが空です。",
+        ChatContact => {
+            "連絡先（電話番号・メールアドレス・リンク・IDなど）が含まれているようです。ここは多くの人が読む場所なので、知らない人に届くことがあります。このまま送りますか？"
+        }
         ChatTooLong => "メッセージが長すぎます。",
         RateLimited => "少しゆっくり送ってください。",
         NoMap => "このお部屋では移動できません。",
