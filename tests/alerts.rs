@@ -10,7 +10,7 @@ mod support;
 use people::admin_on_data;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use support::{Client, Server, TEST_ROOMS};
+use support::{into_consultation, Client, Server, TEST_ROOMS};
 
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
 
@@ -180,23 +180,7 @@ async fn a_line_in_a_consultation_alerts_counsellors_on_duty_only() {
     let (mut c, _) = Client::login(&server, "counsellor", "相談員").await;
     on_duty(&mut c, 2).await;
     let (mut p, _) = Client::enter(&server, "participant", "そうだん", "hiroba").await;
-    let ack = request(&mut p, json!({"type": "talk_ask", "rid": 3})).await;
-    assert_eq!(ack["type"], "ack", "{ack}");
-    c.recv_where("the line to talk", |f| {
-        f["type"] == "talk_line" && f["requests"].as_array().is_some_and(|r| r.len() == 1)
-    })
-    .await;
-    let ack = request(
-        &mut c,
-        json!({"type": "talk_accept", "rid": 4, "member": p.id()}),
-    )
-    .await;
-    assert_eq!(ack["type"], "ack", "{ack}");
-    let room = p.recv_type("invited").await["room"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    p.join(&room).await;
+    let room = into_consultation(&mut c, &mut p, 3).await;
     let ack = request(
         &mut p,
         json!({"type": "chat", "rid": 5, "text": "消えたい"}),
@@ -261,23 +245,7 @@ async fn contact_details_wait_for_the_senders_yes_in_the_open_and_not_in_a_consu
 
     // In a consultation nothing is held back.
     let (mut c, _) = Client::login(&server, "counsellor", "相談員").await;
-    let ack = request(&mut sender, json!({"type": "talk_ask", "rid": 4})).await;
-    assert_eq!(ack["type"], "ack", "{ack}");
-    c.recv_where("the line to talk", |f| {
-        f["type"] == "talk_line" && f["requests"].as_array().is_some_and(|r| r.len() == 1)
-    })
-    .await;
-    let ack = request(
-        &mut c,
-        json!({"type": "talk_accept", "rid": 5, "member": sender.id()}),
-    )
-    .await;
-    assert_eq!(ack["type"], "ack", "{ack}");
-    let room = sender.recv_type("invited").await["room"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    sender.join(&room).await;
+    into_consultation(&mut c, &mut sender, 4).await;
     let ack = request(
         &mut sender,
         json!({"type": "chat", "rid": 6, "text": "折り返しは 090-1234-5678 にお願いします"}),

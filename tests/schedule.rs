@@ -341,7 +341,8 @@ fn the_shipped_rooms() {
         config.room("consult").unwrap().kind,
         RoomKind::Consult { pool: 4 }
     ));
-    assert_eq!(config.room("consult").unwrap().capacity, 2);
+    // The person, the counsellor, and one family member the person invites.
+    assert_eq!(config.room("consult").unwrap().capacity, 3);
     assert!(matches!(
         config.room("staff").unwrap().kind,
         RoomKind::Staff

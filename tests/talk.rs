@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{Client, Server, TEST_ROOMS};
+use support::{into_consultation, Client, Server, TEST_ROOMS};
 
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
 
@@ -257,18 +257,7 @@ async fn a_family_member_comes_in_only_on_the_participants_invitation() {
     let (mut f, _) = Client::enter(&server, "family", "はは", "hiroba").await;
     let (mut f2, _) = Client::enter(&server, "family", "ちち", "hiroba").await;
     let (q, _) = Client::enter(&server, "participant", "ともだち", "hiroba").await;
-    ok(&mut p, json!({"type": "talk_ask", "rid": 1})).await;
-    line_of(&mut c, &["ほんにん"]).await;
-    ok(
-        &mut c,
-        json!({"type": "talk_accept", "rid": 2, "member": p.id()}),
-    )
-    .await;
-    let room = p.recv_type("invited").await["room"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    p.join(&room).await;
+    let room = into_consultation(&mut c, &mut p, 1).await;
 
     // The family member cannot come in on their own.
     let refused = request(&mut f, json!({"type": "join", "rid": 3, "room": room})).await;
@@ -313,18 +302,7 @@ async fn staff_without_the_consultation_grant_see_only_how_many_consultations_go
     let (mut p, _) = Client::enter(&server, "participant", "ないしょ", "hiroba").await;
     let overview = request(&mut staff, json!({"type": "overview", "rid": 1})).await;
     assert_eq!(overview["consultations"], 0, "{overview}");
-    ok(&mut p, json!({"type": "talk_ask", "rid": 2})).await;
-    line_of(&mut c, &["ないしょ"]).await;
-    ok(
-        &mut c,
-        json!({"type": "talk_accept", "rid": 3, "member": p.id()}),
-    )
-    .await;
-    let room = p.recv_type("invited").await["room"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    p.join(&room).await;
+    let room = into_consultation(&mut c, &mut p, 2).await;
     let overview = request(&mut staff, json!({"type": "overview", "rid": 4})).await;
     assert_eq!(overview["consultations"], 1, "{overview}");
     let text = overview.to_string();
@@ -346,18 +324,7 @@ async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_the
     let server = Server::start(&rooms(), OPEN, 1.0).await;
     let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
     let (mut first, _) = Client::enter(&server, "participant", "さいしょ", "hiroba").await;
-    ok(&mut first, json!({"type": "talk_ask", "rid": 1})).await;
-    line_of(&mut c, &["さいしょ"]).await;
-    ok(
-        &mut c,
-        json!({"type": "talk_accept", "rid": 2, "member": first.id()}),
-    )
-    .await;
-    let room = first.recv_type("invited").await["room"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    first.join(&room).await;
+    let room = into_consultation(&mut c, &mut first, 1).await;
     ok(
         &mut first,
         json!({"type": "chat", "rid": 3, "text": "ひみつの話"}),

@@ -143,6 +143,11 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     )?);
     let cluster = cluster(settings, &space).await?;
     let store = crate::store::open(settings.database.as_deref(), &settings.data).await?;
+    if cluster.is_some() && settings.notes_key_file.is_none() {
+        // Nodes with data directories of their own would each make a key of their own, and
+        // read none of the others' notes (docs/operations.md, "Several nodes").
+        tracing::warn!(key = %settings.data.join(crate::consult::KEY_FILE).display(), "several nodes without --notes-key-file: every node must read this same notes key (a shared --data, or the same file given with --notes-key-file)");
+    }
     let notes = notes(
         store.clone(),
         &settings.data,

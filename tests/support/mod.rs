@@ -774,3 +774,35 @@ pub async fn postgres_schema(
     let database = format!("{url}{separator}options=-c%20search_path%3D{name}");
     Some((name, database, options))
 }
+
+/// `member` asks to talk (今話したい), `counsellor` accepts once the line shows them, and the
+/// member goes in: returns the consultation room. Uses request ids `rid` and `rid + 1`.
+pub async fn into_consultation(counsellor: &mut Client, member: &mut Client, rid: u64) -> String {
+    member.send(json!({"type": "talk_ask", "rid": rid})).await;
+    let ack = member
+        .recv_where("talk_ask's reply", |f| f["rid"] == rid)
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let id = member.id();
+    counsellor
+        .recv_where("the member in the line to talk", |f| {
+            f["type"] == "talk_line"
+                && f["requests"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|r| r["member"]["id"] == id.as_str()))
+        })
+        .await;
+    counsellor
+        .send(json!({"type": "talk_accept", "rid": rid + 1, "member": id}))
+        .await;
+    let ack = counsellor
+        .recv_where("talk_accept's reply", |f| f["rid"] == rid + 1)
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let room = member.recv_type("invited").await["room"]
+        .as_str()
+        .expect("invited.room")
+        .to_string();
+    member.join(&room).await;
+    room
+}

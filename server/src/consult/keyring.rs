@@ -60,6 +60,10 @@ impl KeyRing {
         let ring = KeyRing {
             keys: vec![fresh_key()],
         };
+        // The data directory may not exist yet when the database is elsewhere (PostgreSQL).
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| io(path, source))?;
+        }
         match write_private(path, &ring.render(), false) {
             Ok(()) => Ok(ring),
             // Another process (the server and the CLI at first start) made it first.
