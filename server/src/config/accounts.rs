@@ -1,8 +1,30 @@
 //! The `[accounts]` table: the application form's wording and the invitation rules.
 use super::raw::{RawAccounts, S};
-use super::rooms::{AccountsSettings, Wording};
 use super::values::{self, number};
+use super::wording::Wording;
 use super::{ConfigError, Source};
+
+/// `[accounts]`: what the application form says and how invitations work.
+#[derive(Debug, Clone)]
+pub struct AccountsSettings {
+    /// The statement an applicant confirms, e.g. "I live, work or study in Sendai".
+    pub eligibility: Wording,
+    /// Shown beside the consent box.
+    pub privacy_notice: Wording,
+    /// The choices for "how did you hear of us" (optional to answer); the Japanese is what an
+    /// application keeps, whichever the applicant read.
+    pub heard_from: Vec<Wording>,
+    /// Words a nickname must not contain (compared without case and width).
+    pub nickname_blocklist: Vec<String>,
+    /// How long an invitation link works (default 14).
+    pub invitation_days: u32,
+    /// How long a declined application, or an invitation that lapsed or was withdrawn
+    /// unused, is kept before it is deleted (default 30).
+    pub forget_after_days: u32,
+    /// How long a counsellor's note is kept after it was written before it is deleted
+    /// (default 1825, five years).
+    pub notes_keep_days: u32,
+}
 
 /// Counsellors' notes are kept five years unless the operator says otherwise.
 const NOTES_KEEP_DAYS: u32 = 1825;

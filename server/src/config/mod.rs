@@ -7,14 +7,16 @@ mod rooms;
 mod safety;
 mod space;
 mod values;
+mod wording;
 
 use std::ops::Range;
 
 pub use rooms::{
     area_at, AccountsSettings, Area, AreaKind, Audience, MediaFile, RoomConfig, RoomKind,
-    SessionRule, SpaceConfig, SpaceSettings, Video, Wording,
+    SessionRule, SpaceConfig, SpaceSettings, Video,
 };
 pub use safety::{HelpLine, SafetySettings};
+pub use wording::Wording;
 
 /// A mistake in a configuration file, located at the offending value.
 /// Displays as `rooms.toml:12:5: <message>` (or `rooms.toml: <message>` without a position,

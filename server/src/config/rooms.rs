@@ -3,12 +3,15 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::model::{AgeGroup, Lang, Role};
+use crate::model::{AgeGroup, Role};
 use crate::schedule::rules::{self, Closures, OpeningRule};
 use crate::schedule::Schedule;
 
+pub use super::accounts::AccountsSettings;
 use super::raw::{RawArea, RawFile, RawRoom, RawVideo, S};
 use super::safety::{self, SafetySettings};
+pub use super::space::SpaceSettings;
+use super::wording::Wording;
 use super::{accounts, space, values};
 use super::{line_column, position, ConfigError, Source};
 
@@ -23,74 +26,6 @@ pub struct SpaceConfig {
     pub sessions: Vec<SessionRule>,
     pub accounts: AccountsSettings,
     pub safety: SafetySettings,
-}
-
-/// `[accounts]`: what the application form says and how invitations work.
-#[derive(Debug, Clone)]
-pub struct AccountsSettings {
-    /// The statement an applicant confirms, e.g. "I live, work or study in Sendai".
-    pub eligibility: Wording,
-    /// Shown beside the consent box.
-    pub privacy_notice: Wording,
-    /// The choices for "how did you hear of us" (optional to answer); the Japanese is what an
-    /// application keeps, whichever the applicant read.
-    pub heard_from: Vec<Wording>,
-    /// Words a nickname must not contain (compared without case and width).
-    pub nickname_blocklist: Vec<String>,
-    /// How long an invitation link works (default 14).
-    pub invitation_days: u32,
-    /// How long a declined application, or an invitation that lapsed or was withdrawn
-    /// unused, is kept before it is deleted (default 30).
-    pub forget_after_days: u32,
-    /// How long a counsellor's note is kept after it was written before it is deleted
-    /// (default 1825, five years).
-    pub notes_keep_days: u32,
-}
-
-/// An operator's text from rooms.toml (`key`), with its English variant (`key_en`) when the
-/// operator gave one: English pages and e-mails use it, and the Japanese where there is none.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Wording {
-    pub ja: String,
-    pub en: Option<String>,
-}
-
-/// Japanese only (English readers see it too).
-impl From<&str> for Wording {
-    fn from(ja: &str) -> Wording {
-        Wording {
-            ja: ja.to_string(),
-            en: None,
-        }
-    }
-}
-
-impl Wording {
-    /// The text for a reader of `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        match (lang, &self.en) {
-            (Lang::En, Some(en)) => en,
-            _ => &self.ja,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct SpaceSettings {
-    /// Shown on the public page, the space page and in every e-mail.
-    pub name: Wording,
-    /// Shown on the public page.
-    pub about: Wording,
-    pub timezone: chrono_tz::Tz,
-    /// Program rooms admit participants this many minutes before a session (default 10).
-    pub doors_open_minutes: u32,
-    /// Minutes before closing to warn (default [10, 5, 1]), sorted descending, each > 0.
-    pub closing_notices: Vec<u32>,
-    /// A consultation in progress may run on this long after closing (default 30).
-    pub consult_grace_minutes: u32,
-    /// How to reach the office that runs the space (a phone number and its hours, say):
-    /// told wherever a person is asked to contact it.
-    pub contact: Option<Wording>,
 }
 
 #[derive(Debug, Clone)]

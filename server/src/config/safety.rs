@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::safety::crisis::CrisisDetector;
 
 use super::raw::{RawHelpLine, RawSafety, S};
-use super::rooms::Wording;
 use super::values;
+use super::wording::Wording;
 use super::{ConfigError, Source};
 
 /// `[safety]`.

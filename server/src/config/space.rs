@@ -2,9 +2,27 @@
 use crate::schedule::rules::{Closures, DateRange, OpeningRule, Pattern, YearlyRange};
 
 use super::raw::{RawClosures, RawRule, RawSpace, S};
-use super::rooms::SpaceSettings;
 use super::values::{self, number};
+use super::wording::Wording;
 use super::{ConfigError, Source};
+
+#[derive(Debug, Clone)]
+pub struct SpaceSettings {
+    /// Shown on the public page, the space page and in every e-mail.
+    pub name: Wording,
+    /// Shown on the public page.
+    pub about: Wording,
+    pub timezone: chrono_tz::Tz,
+    /// Program rooms admit participants this many minutes before a session (default 10).
+    pub doors_open_minutes: u32,
+    /// Minutes before closing to warn (default [10, 5, 1]), sorted descending, each > 0.
+    pub closing_notices: Vec<u32>,
+    /// A consultation in progress may run on this long after closing (default 30).
+    pub consult_grace_minutes: u32,
+    /// How to reach the office that runs the space (a phone number and its hours, say):
+    /// told wherever a person is asked to contact it.
+    pub contact: Option<Wording>,
+}
 
 pub(super) fn settings(src: Source, raw: &S<RawSpace>) -> Result<SpaceSettings, ConfigError> {
     let raw = raw.get_ref();

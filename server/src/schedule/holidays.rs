@@ -3,8 +3,6 @@
 //! Valid for 2000–2150; outside that range no day is a holiday.
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use super::rules::nth_of_month;
-
 pub const FIRST_YEAR: i32 = 2000;
 pub const LAST_YEAR: i32 = 2150;
 
@@ -115,6 +113,12 @@ fn equinox_day(year: i32, base_micro: i64) -> u32 {
     let micro = base_micro + 242_194 * n - n.div_euclid(4) * 1_000_000;
     // Within 1980..=2150 the result is always 19..=24, so the cast cannot truncate.
     micro.div_euclid(1_000_000) as u32
+}
+
+/// 1 for the first seven days of a month, 2 for the next seven, … 5 for the 29th on.
+pub fn nth_of_month(date: NaiveDate) -> u8 {
+    // day0 is at most 30, so the quotient is at most 4 and fits.
+    (date.day0() / 7 + 1) as u8
 }
 
 #[cfg(test)]

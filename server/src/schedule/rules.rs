@@ -35,7 +35,7 @@ impl OpeningRule {
         }
         match &self.pattern {
             Pattern::NthWeekday { nth, weekday } => {
-                date.weekday() == *weekday && nth.contains(&nth_of_month(date))
+                date.weekday() == *weekday && nth.contains(&holidays::nth_of_month(date))
             }
             Pattern::Weekly { weekdays } => weekdays.contains(&date.weekday()),
             Pattern::Dates { dates } => dates.contains(&date),
@@ -88,12 +88,6 @@ pub fn can_occur(session: &OpeningRule, openings: &[OpeningRule]) -> bool {
     starts
         .iter()
         .any(|s| s.iter_days().take(SPAN as usize).any(fits))
-}
-
-/// 1 for the first seven days of a month, 2 for the next seven, … 5 for the 29th on.
-pub fn nth_of_month(date: NaiveDate) -> u8 {
-    // day0 is at most 30, so the quotient is at most 4 and fits.
-    (date.day0() / 7 + 1) as u8
 }
 
 /// A month and day without a year, for closures that come back every year.
