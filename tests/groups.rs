@@ -358,3 +358,47 @@ async fn nobody_else_ever_receives_a_members_band() {
         );
     }
 }
+
+/// Issue 15: a member may change their nickname (the registration's rules again, a real name
+/// kindly refused, three tries a day), audited, from the next connection.
+#[tokio::test]
+async fn a_member_changes_their_nickname_under_the_same_rules() {
+    let space = Space::start().await;
+    let browser = space
+        .member("participant", "まえのなまえ", json!(null))
+        .await;
+    let _other = space.member("participant", "ほかのひと", json!(null)).await;
+    let put = |nickname: &str| {
+        browser
+            .put(space.url("/api/me/nickname"))
+            .json(&json!({ "nickname": nickname }))
+    };
+    let (status, body) = call(put("佐藤花子")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "nickname", "{body}");
+    let (status, body) = call(put("ほかのひと")).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::CONFLICT, &json!("nickname_taken")),
+        "{body}"
+    );
+    let (status, body) = call(put("あたらしいなまえ")).await;
+    assert_eq!(
+        (status, &body["nickname"]),
+        (StatusCode::OK, &json!("あたらしいなまえ")),
+        "{body}"
+    );
+    let (_, me) = call(browser.get(space.url("/api/me"))).await;
+    assert_eq!(me["nickname"], "あたらしいなまえ");
+    let (_, welcome) = space.enter(&browser).await;
+    assert_eq!(welcome["you"]["nickname"], "あたらしいなまえ", "{welcome}");
+    // Three tries a day (the taken name was one): the fourth waits.
+    let (status, body) = call(put("みっつめ")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(put("よっつめ")).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::TOO_MANY_REQUESTS, &json!("rate_limited")),
+        "{body}"
+    );
+}

@@ -62,6 +62,8 @@ pub struct Limits {
     pub login_per_email: Limit<String>,
     pub link_per_ip: Limit<IpAddr>,
     pub link_per_email: Limit<String>,
+    /// Nickname changes, per member (public id): a name is how others know someone.
+    pub nickname_per_member: Limit<String>,
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -77,6 +79,7 @@ impl Limits {
             login_per_email: Limit::new("login_email", 5, 15 * MINUTE, cluster),
             link_per_ip: Limit::new("link_ip", 10, HOUR, cluster),
             link_per_email: Limit::new("link_email", 3, HOUR, cluster),
+            nickname_per_member: Limit::new("nickname_member", 3, 24 * HOUR, cluster),
         }
     }
 }

@@ -330,6 +330,42 @@ impl Accounts {
         Ok(group)
     }
 
+    /// The member chooses another nickname: the registration's rules apply again (a real
+    /// full name is refused kindly), three tries a day at most; audited with both names.
+    pub async fn set_nickname(
+        &self,
+        member: &Member,
+        nickname: &str,
+    ) -> Result<String, AccountError> {
+        let nickname = nickname::check(nickname, &self.site().settings.nickname_blocklist)
+            .map_err(Problem::nickname)?;
+        if nickname == member.nickname {
+            return Ok(nickname);
+        }
+        self.inner
+            .limits
+            .nickname_per_member
+            .check(&member.public_id.0)
+            .await
+            .map_err(|retry_after| AccountError::RateLimited { retry_after })?;
+        match self.store().set_nickname(&member.account, &nickname).await {
+            Err(StoreError::Conflict(Conflict::Nickname)) => {
+                return Err(AccountError::NicknameTaken)
+            }
+            Err(StoreError::NotFound) => return Err(AccountError::NotFound),
+            other => other?,
+        }
+        let actor = Some(member.public_id.clone());
+        self.audit(
+            &actor,
+            "nickname_changed",
+            actor.clone(),
+            json!({"from": member.nickname, "to": nickname}),
+        )
+        .await?;
+        Ok(nickname)
+    }
+
     pub async fn member_by_public_id(&self, id: &PublicId) -> Result<Member, AccountError> {
         self.store()
             .member_by_public_id(id)

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/logout", post(logout))
         .route("/api/me", get(me).delete(delete_me))
         .route("/api/me/group", put(set_group))
+        .route("/api/me/nickname", put(set_nickname))
         .route("/api/token", post(token))
 }
 
@@ -179,6 +180,23 @@ async fn set_group(
         .set_group(&member, request.group.as_deref())
         .await?;
     Ok(Json(json!({ "group": group })).into_response())
+}
+
+#[derive(Deserialize)]
+struct NicknameRequest {
+    nickname: String,
+}
+
+async fn set_nickname(
+    State(state): State<AppState>,
+    LoggedInMember { member }: LoggedInMember,
+    JsonBody(request): JsonBody<NicknameRequest>,
+) -> Result<Response, AccountError> {
+    let nickname = state
+        .accounts
+        .set_nickname(&member, &request.nickname)
+        .await?;
+    Ok(Json(json!({ "nickname": nickname })).into_response())
 }
 
 #[derive(Deserialize)]

@@ -127,6 +127,29 @@ queries! {
         Ok(())
     }
 
+    /// Gives the member another nickname: `Conflict::Nickname` if another member's matches
+    /// it (see [`nickname_key`]), `NotFound` if the member is gone.
+    pub async fn set_nickname(db, account: &AccountId, nickname: &str) -> () {
+        let done = sqlx::query(
+            "UPDATE members SET nickname = $1, nickname_key = $2 WHERE account_id = $3",
+        )
+        .bind(nickname)
+        .bind(nickname_key(nickname))
+        .bind(&account.0)
+        .execute(db)
+        .await;
+        match done {
+            Ok(done) if done.rows_affected() == 0 => Err(StoreError::NotFound),
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(error))
+                if Db::violates_unique(error.as_ref(), "members", "nickname_key") =>
+            {
+                Err(StoreError::Conflict(Conflict::Nickname))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Sets (or, with `None`, clears) the age band the member declared. `NotFound` if there
     /// is no such member.
     pub async fn set_group(db, account: &AccountId, group: Option<AgeGroup>) -> () {
