@@ -283,6 +283,13 @@ async fn a_family_member_comes_in_only_on_the_participants_invitation() {
         Some(3),
         "{inside}"
     );
+    // Nor may the counsellor bring anyone into a consultation going on.
+    let refused = request(
+        &mut c,
+        json!({"type": "invite", "rid": 8, "member": q.id()}),
+    )
+    .await;
+    assert_eq!(refused["code"], "not_allowed", "{refused}");
     // One family member only.
     let refused = request(
         &mut p,

@@ -674,7 +674,19 @@ impl Room {
         if !matches!(self.config.kind, RoomKind::Consult { .. }) || !here {
             return Err(ErrorCode::NotAllowed);
         }
-        if !session.role.has(Grant::TakeConsultations) {
+        if session.role.has(Grant::TakeConsultations) {
+            // Exactly one person per consultation: once someone is inside, only they may
+            // bring anyone (their family member); a new invitation replaces one not yet used.
+            if self
+                .occupants
+                .values()
+                .any(|o| !o.session.role.has(Grant::TakeConsultations))
+            {
+                return Err(ErrorCode::NotAllowed);
+            }
+            self.invited.clear();
+            self.family = None;
+        } else {
             let counsellor_here = self
                 .occupants
                 .values()
