@@ -1097,12 +1097,14 @@ pool = 2
     }
 }
 
-/// Staff on duty on one node are what lets a participant in on another, and a crisis line
-/// written there alerts them within the second (measured in the log, asserted as arrived).
+/// Staff on duty on one node are what lets a participant in on another. Crisis lines in many
+/// spellings written on a second node alert the staff on duty on the first and on a third
+/// within the second (measured in the log, asserted as arrived), show the writer help, and
+/// still reach the room; contact details wait for the sender's yes and staff see it happened.
 #[tokio::test]
 async fn duty_and_crisis_alerts_reach_across_nodes() {
     let rooms = TEST_ROOMS.replacen("min_on_duty = 0", "min_on_duty = 1", 1);
-    let Some(nodes) = Nodes::start_with(&rooms, 2).await else {
+    let Some(nodes) = Nodes::start_with(&rooms, 3).await else {
         return;
     };
     let mut staff = member(&nodes, 0, "staff", "当番").await;
@@ -1114,31 +1116,91 @@ async fn duty_and_crisis_alerts_reach_across_nodes() {
     staff
         .recv_where("on duty", |f| f["type"] == "duty" && f["on_duty"] == 1)
         .await;
-    let mut writer = member(&nodes, 1, "participant", "かく人").await;
-    writer
-        .recv_where("staff are here", |f| {
-            f["type"] == "duty" && f["staff_present"] == true
-        })
+    let mut second = member(&nodes, 2, "counsellor", "相談員").await;
+    second
+        .send(json!({"type": "duty", "rid": 1, "on": true}))
         .await;
-    writer.join("hiroba").await;
-    let sent = Instant::now();
-    say(&mut writer, 2, "しにたい").await;
-    let alert = staff
-        .recv_where("the alert from the other node", |f| {
-            f["type"] == "crisis_alert" && f["text"] == "しにたい"
-        })
-        .await;
-    println!(
-        "alert across nodes arrived {} ms after sending",
-        sent.elapsed().as_millis()
-    );
-    assert_eq!(alert["member"]["nickname"], "かく人", "{alert}");
-    writer.recv_type("help").await;
     staff
-        .send(json!({"type": "alert_ack", "rid": 3, "alert": alert["alert"]}))
+        .recv_where("two on duty", |f| f["type"] == "duty" && f["on_duty"] == 2)
+        .await;
+    let mut reader = member(&nodes, 2, "participant", "よむ人").await;
+    reader.join("hiroba").await;
+    // Three lines each: within the chat rate limit.
+    let mut writers = Vec::new();
+    for nickname in ["かく人", "もうひとり"] {
+        let mut writer = member(&nodes, 1, "participant", nickname).await;
+        writer
+            .recv_where("staff are here", |f| {
+                f["type"] == "duty" && f["staff_present"] == true
+            })
+            .await;
+        writer.join("hiroba").await;
+        writers.push((writer, nickname));
+    }
+    let lines = [
+        "もう消えてしまいたい。死にたいです。",
+        "ｼﾆﾀｲ",
+        "し に た い",
+        "死🌸に🌸た🌸い",
+        "シニタイ…",
+        "I want to kill myself",
+    ];
+    let mut first_alert = None;
+    for (i, line) in lines.iter().enumerate() {
+        let (writer, nickname) = &mut writers[i / 3];
+        let rid = 10 + i as u64;
+        let sent = Instant::now();
+        say(writer, rid, line).await;
+        for (on_duty, node) in [(&mut staff, 0), (&mut second, 2)] {
+            let alert = on_duty
+                .recv_where("the alert from another node", |f| {
+                    f["type"] == "crisis_alert" && f["text"] == *line
+                })
+                .await;
+            println!(
+                "{line}: alert on node {node} arrived {} ms after sending",
+                sent.elapsed().as_millis()
+            );
+            assert_eq!(alert["member"]["nickname"], *nickname, "{alert}");
+            assert_eq!(alert["room"], "hiroba", "{alert}");
+            first_alert.get_or_insert(alert["alert"].clone());
+        }
+        writer.recv_type("help").await;
+        reader
+            .recv_where(&format!("the line {line} in the room"), |f| {
+                f["type"] == "chat" && f["text"] == *line
+            })
+            .await;
+    }
+    staff
+        .send(json!({"type": "alert_ack", "rid": 3, "alert": first_alert}))
         .await;
     let ack = staff.recv_where("the alert's ack", |f| f["rid"] == 3).await;
     assert_eq!(ack["type"], "ack", "{ack}");
+
+    // Contact details in the free space wait for a yes; the staff on both nodes see it.
+    let mut sharer = member(&nodes, 1, "participant", "つなぐ人").await;
+    sharer.join("hiroba").await;
+    let contact = "よかったらLINEしませんか 090-1234-5678";
+    sharer
+        .send(json!({"type": "chat", "rid": 20, "text": contact}))
+        .await;
+    let held = sharer.recv_where("held back", |f| f["rid"] == 20).await;
+    assert_eq!(held["code"], "chat_contact", "{held}");
+    sharer
+        .send(json!({"type": "chat", "rid": 21, "text": contact, "confirm": true}))
+        .await;
+    let ack = sharer.recv_where("sent on yes", |f| f["rid"] == 21).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    for on_duty in [&mut staff, &mut second] {
+        let shared = on_duty.recv_type("contact_shared").await;
+        assert_eq!(shared["member"]["nickname"], "つなぐ人", "{shared}");
+    }
+    reader
+        .recv_where("the confirmed line", |f| {
+            f["type"] == "chat" && f["text"] == contact
+        })
+        .await;
 }
 
 /// The member's WebSocket on `node`, for this logged-in browser.
