@@ -3,13 +3,9 @@
 // rehearsal clock (--clock) running faster: `state.serverClock`, measured again with every
 // notice (app.js).
 import { said, wordsFor } from "../words/lookup.js";
+import { serverNow } from "./store.js";
 
 const $ = (id) => document.getElementById(id);
-
-/// The server's time now, in milliseconds.
-function serverNow({ serverClock: c }) {
-  return c.now + (Date.now() - c.local) * c.speed;
-}
 
 export function bannersView(store) {
   let ticker = null;

@@ -6,6 +6,12 @@
 
 import { areaAt } from "./map.js";
 
+/// The server's time now, in milliseconds: a rehearsal clock (--clock) may run faster, so it is
+/// measured again with every notice (`serverClock`).
+export function serverNow({ serverClock: c }) {
+  return c.now + (Date.now() - c.local) * c.speed;
+}
+
 export function initialState(settings, resume) {
   return {
     settings, // { lang, calm, large }

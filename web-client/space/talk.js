@@ -3,13 +3,9 @@
 // withdraw; a counsellor's invitation is a card to go in or not; in a consultation one press
 // leaves it (a counsellor ends it). Counsellors see the line and accept from it.
 import { wordsFor } from "../words/lookup.js";
+import { serverNow } from "./store.js";
 
 const $ = (id) => document.getElementById(id);
-
-/// The server's time now, in milliseconds (a rehearsal clock may run faster).
-function serverNow({ serverClock: c }) {
-  return c.now + (Date.now() - c.local) * c.speed;
-}
 
 export function talkView(store, { request, send, join, refused }) {
   const state = store.state;

@@ -14,7 +14,7 @@ use super::protocol::{HelpLineView, ServerMessage};
 use super::Hub;
 use crate::auth::Grant;
 use crate::config::RoomKind;
-use crate::model::{AuditEntry, PublicId};
+use crate::model::{AuditEntry, PublicId, Role};
 use crate::safety::contact::{self, ContactKind};
 use std::time::Duration;
 
@@ -144,11 +144,11 @@ impl Hub {
             );
         }
         let on_duty = self.on_duty().await.unwrap_or_default();
-        let may_see = |s: &SessionHandle| {
-            s.role.has(Grant::GoOnDuty) && (!consult || s.role.has(Grant::TakeConsultations))
-        };
-        let staff: Vec<SessionHandle> =
-            self.online_sessions().into_iter().filter(may_see).collect();
+        let staff: Vec<SessionHandle> = self
+            .online_sessions()
+            .into_iter()
+            .filter(|s| sees_staff_frames(s.role, consult))
+            .collect();
         let anyone_on_duty = !on_duty.is_empty();
         let frame = Frame::from(frame.to_string());
         for session in staff {
@@ -201,9 +201,7 @@ impl Hub {
         };
         let frame = Frame::from(frame.to_string());
         for session in self.online_sessions() {
-            if session.role.has(Grant::GoOnDuty)
-                && (!raised.consult || session.role.has(Grant::TakeConsultations))
-            {
+            if sees_staff_frames(session.role, raised.consult) {
                 session.deliver_or_close(frame.clone());
             }
         }
@@ -267,4 +265,10 @@ impl Hub {
             tracing::error!(%error, "could not write an alert to the audit log");
         }
     }
+}
+
+/// Who may be given a frame for staff on duty: whoever may go on duty, and for a consultation's
+/// line counsellors only.
+fn sees_staff_frames(role: Role, consult: bool) -> bool {
+    role.has(Grant::GoOnDuty) && (!consult || role.has(Grant::TakeConsultations))
 }
