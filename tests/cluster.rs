@@ -924,8 +924,8 @@ async fn a_stage_and_staff_mute_work_across_nodes_and_a_dead_nodes_members_leave
     // microphone.
     host.send(json!({"type": "voice_mute", "rid": 3, "member": id, "muted": true}))
         .await;
-    let muted = singer.recv_type("voice_muted").await;
-    assert_eq!(muted["muted"], true, "{muted}");
+    let muted = singer.recv_type("muted").await;
+    assert!(muted["voice_until"].is_string(), "{muted}");
     singer
         .send(json!({"type": "voice_publish", "rid": 4, "kind": "audio"}))
         .await;
