@@ -87,9 +87,9 @@ export class Voice {
         console.warn("voice offer", error);
         if (pc === this.pc) this.lost();
       });
-    } else if (msg.type === "voice_muted") {
-      if (msg.muted) this.stopSending();
-      this.say(() => this.said(msg));
+    } else if (msg.type === "muted") {
+      // Staff paused this person's voice: what they send stops (the banner says why).
+      if (msg.voice_until) this.stopSending();
     } else if (msg.type === "voice_place_free") {
       // Only said: the microphone goes on when the person presses 話す, never by itself.
       this.say(() => this.said(msg));
