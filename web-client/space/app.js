@@ -191,6 +191,7 @@ function onMessage(msg) {
       break;
     case "voice_offer":
     case "muted":
+    case "mute_ended":
     case "voice_place_free":
       voice.handle(msg);
       break;

@@ -58,7 +58,7 @@ export function moderationView(store, { request, refused }) {
         store.dispatch({ type: "page:whisper_with", member: { id: member, nickname: target.nickname } });
         store.dispatch({ type: "page:whispered", text });
       } else {
-        store.dispatch({ type: "page:done", message: wordsFor(state).moderateDone[action] });
+        store.dispatch({ type: "page:done", action });
       }
     } catch (e) {
       if (e.reply) refused(e.reply);

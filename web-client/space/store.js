@@ -293,7 +293,7 @@ export function apply(state, msg) {
       break;
     case "page:done":
       // Staff's own action went through: said quietly where notices show.
-      state.banner = { kind: "notice", msg: { message: msg.message } };
+      state.banner = { kind: "notice", words: "moderateDone", who: msg.action };
       changed.add("banner");
       break;
     case "page:refused":

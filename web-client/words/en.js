@@ -461,7 +461,7 @@ const en = {
   moderateLine: (nickname) => `Hide ${nickname}'s message`,
   moderateActions: { whisper: "Have a word", mute_text: "Pause their writing", mute_voice: "Pause their voice", unmute: "End the pause", ask_to_leave: "Ask to leave the room", hide: "Hide it" },
   minutes: (n) => (n >= 1440 ? "a day" : n >= 60 ? `${n / 60} h` : `${n} min`),
-  moderateDone: { whisper: "Sent.", mute_text: "Their writing is paused.", mute_voice: "Their voice is paused.", unmute: "The pause has ended.", ask_to_leave: "They were asked to leave the room.", hide: "Hidden." },
+  moderateDone: (action) => ({ whisper: "Sent.", mute_text: "Their writing is paused.", mute_voice: "Their voice is paused.", unmute: "The pause has ended.", ask_to_leave: "They were asked to leave the room.", hide: "Hidden." })[action],
   whispersStaff: "Private words (with one person)",
   whispersMember: "A message from the staff",
   whisperReplyTo: (nickname) => `Reply to ${nickname}`,

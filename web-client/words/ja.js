@@ -301,7 +301,7 @@ const ja = {
   moderateLine: (nickname) => `${nickname}さんの書き込みを非表示にする`,
   moderateActions: { whisper: "話しかける", mute_text: "書き込みを止める", mute_voice: "声を止める", unmute: "止めるのをやめる", ask_to_leave: "退室をお願いする", hide: "非表示にする" },
   minutes: (n) => (n >= 1440 ? "1日" : n >= 60 ? `${n / 60}時間` : `${n}分`),
-  moderateDone: { whisper: "話しかけました。", mute_text: "書き込みを止めました。", mute_voice: "声を止めました。", unmute: "止めるのをやめました。", ask_to_leave: "退室をお願いしました。", hide: "非表示にしました。" },
+  moderateDone: (action) => ({ whisper: "話しかけました。", mute_text: "書き込みを止めました。", mute_voice: "声を止めました。", unmute: "止めるのをやめました。", ask_to_leave: "退室をお願いしました。", hide: "非表示にしました。" })[action],
   whispersStaff: "ひそひそ（スタッフとの個別のやりとり）",
   whispersMember: "スタッフからのメッセージ",
   whisperReplyTo: (nickname) => `${nickname}さんへの返事`,
