@@ -82,16 +82,15 @@ impl Hub {
         }
     }
 
-    /// The room a member joins learns first whether their voice is muted.
+    /// The room a member joins learns first whether their voice is muted now (a room they
+    /// were in while muted may still hold a mute lifted since).
     pub(super) async fn voice_mute_before_join(&self, session: &SessionHandle, room: &RoomRef) {
         let until = session.mute().0.at(self.clock.now()).voice_until;
-        if until.is_some() {
-            room.send(RoomCommand::VoiceMute {
-                member: session.id.clone(),
-                until,
-            })
-            .await;
-        }
+        room.send(RoomCommand::VoiceMute {
+            member: session.id.clone(),
+            until,
+        })
+        .await;
     }
 
     /// A whisper from staff `from` for `member`, wherever they are connected; false if they
