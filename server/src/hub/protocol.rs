@@ -1028,7 +1028,7 @@ pub struct Limits {
     /// Messages of any kind per second (sustained), with a burst allowance.
     pub messages_per_second: u32,
     pub messages_burst: u32,
-    /// Chat messages and stamps per second (sustained), with a burst allowance.
+    /// Chat messages, stamps and whispers per second (sustained), with a burst allowance.
     pub chat_per_second: u32,
     pub chat_burst: u32,
     /// Seconds allowed between connecting and `auth`.
