@@ -307,7 +307,7 @@ async fn a_mute_holds_across_reconnects_and_ends_by_itself() {
     )
     .await;
 
-    // Lifting one at once.
+    // Voice only; a rehearsal clock set past its end ends it at once.
     acked(
         &mut staff,
         json!({"type": "mute", "rid": 8, "member": member_id, "voice": true, "minutes": 60}),
@@ -323,15 +323,30 @@ async fn a_mute_holds_across_reconnects_and_ends_by_itself() {
         json!({"type": "chat", "rid": 9, "text": "書けます"}),
     )
     .await;
+    server.set_clock("2026-12-09T14:00:00+09:00").await;
+    member.recv_type("mute_ended").await;
+
+    // Lifting one at once.
     acked(
         &mut staff,
-        json!({"type": "unmute", "rid": 10, "member": member_id}),
+        json!({"type": "mute", "rid": 10, "member": member_id, "text": true, "minutes": 30}),
+    )
+    .await;
+    member.recv_type("muted").await;
+    acked(
+        &mut staff,
+        json!({"type": "unmute", "rid": 11, "member": member_id}),
     )
     .await;
     member.recv_type("mute_ended").await;
+    acked(
+        &mut member,
+        json!({"type": "chat", "rid": 12, "text": "また書けます"}),
+    )
+    .await;
 
     let muted = audited(&server, "muted").await;
-    assert_eq!(muted.len(), 2, "{muted:?}");
+    assert_eq!(muted.len(), 3, "{muted:?}");
     assert!(
         muted
             .iter()

@@ -8,6 +8,7 @@ use super::relay::RoomRef;
 use super::room::RoomCommand;
 use super::{words, Hub};
 use crate::model::{Mute, PublicId};
+use crate::schedule::Jumps;
 use chrono::{DateTime, FixedOffset, Utc};
 
 impl Hub {
@@ -69,14 +70,22 @@ impl Hub {
         if let Some(end) = mute.next_end() {
             let (hub, session) = (self.clone(), session.clone());
             tokio::spawn(async move {
-                tokio::select! {
-                    _ = tokio::time::sleep(hub.clock.until(end)) => {}
-                    _ = session.closing() => return,
-                    _ = hub.shutdown.cancelled() => return,
-                }
-                let (held, now) = session.mute();
-                if now == generation {
-                    hub.apply_mute(&session, held);
+                // A rehearsal clock set forward may end it at once.
+                let mut jumps = Jumps::of(&*hub.clock);
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(hub.clock.until(end)) => {}
+                        _ = jumps.next() => {}
+                        _ = session.closing() => return,
+                        _ = hub.shutdown.cancelled() => return,
+                    }
+                    let (held, now) = session.mute();
+                    if now != generation {
+                        return; // changed since: its own timer watches it
+                    }
+                    if held.at(hub.clock.now()) != held {
+                        return hub.apply_mute(&session, held);
+                    }
                 }
             });
         }
