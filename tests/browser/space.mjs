@@ -356,8 +356,8 @@ await run(browser, async () => {
   await step("staff see the waiting application; participants do not see the staff view", async () => {
     await b.locator("#applications li", { hasText: "はじめて" }).waitFor({ timeout: WAIT });
     assert.equal(await a.isVisible("#staff"), false);
-    // Muting is granted to staff (`moderate`), never to participants.
-    assert.equal(await memberItem(b, sora.nickname).locator("button", { hasText: "ミュート" }).count(), 1);
+    // Looking after someone is granted to staff (`moderate`), never to participants.
+    assert.equal(await memberItem(b, sora.nickname).locator("button", { hasText: "見守る" }).count(), 1);
     assert.equal(await memberItem(a, staff.nickname).locator("button").count(), 0);
     await axe(b, "space (staff)");
     await shot(b, "space-staff");
@@ -370,6 +370,38 @@ await run(browser, async () => {
     await b.selectOption("#language", "ja");
     await b.locator("#applications li button[aria-label='はじめて 承認する']").waitFor({ timeout: WAIT });
     await b.click("#settings-toggle");
+  });
+
+  await step("staff hide a line: the participant's page drops it, the staff's keeps it greyed", async () => {
+    await a.fill("#chat-input", "あとで消える言葉");
+    await a.press("#chat-input", "Enter");
+    await b.locator("#chat-log li", { hasText: "あとで消える言葉" }).waitFor({ timeout: WAIT });
+    assert.equal(await a.locator("#chat-log li", { hasText: "あとで消える言葉" }).locator("button").count(), 0);
+    await b.locator("#chat-log li", { hasText: "あとで消える言葉" }).locator("button.line-hide").click();
+    await b.waitForSelector("#moderate[open]", { timeout: WAIT });
+    await b.fill("#moderate-reason", "テストのため");
+    await axe(b, "moderation dialog (hide)");
+    await b.click("#moderate-go");
+    await b.locator("#chat-log li.hidden-line", { hasText: "非表示にしました" }).waitFor({ timeout: WAIT });
+    await a.locator("#chat-log li", { hasText: "あとで消える言葉" }).waitFor({ state: "detached", timeout: WAIT });
+  });
+
+  await step("staff whisper to a participant, who answers in a private thread", async () => {
+    assert.equal(await a.isVisible("#whispers"), false);
+    await b.click(`button[aria-label='${sora.nickname} 見守る']`);
+    await b.waitForSelector("#moderate[open]", { timeout: WAIT });
+    await b.selectOption("#moderate-action", "whisper");
+    await b.fill("#moderate-text", "ご気分はいかがですか？");
+    await axe(b, "moderation dialog (whisper)");
+    await b.click("#moderate-go");
+    await a.locator("#whispers", { hasText: "スタッフからのメッセージ" }).waitFor({ timeout: WAIT });
+    await a.locator("#whisper-log li", { hasText: "ご気分はいかがですか？" }).waitFor({ timeout: WAIT });
+    await a.fill("#whisper-input", "だいじょうぶです");
+    await a.press("#whisper-input", "Enter");
+    await b.locator("#whisper-log li", { hasText: "だいじょうぶです" }).waitFor({ timeout: WAIT });
+    await a.locator("#whisper-log li", { hasText: "だいじょうぶです" }).waitFor({ timeout: WAIT });
+    await axe(a, "space with a whisper (participant)");
+    await axe(b, "space with a whisper (staff)");
   });
 
   await step("staff announce to everyone and see who is where", async () => {
@@ -385,7 +417,7 @@ await run(browser, async () => {
     // rooms, the voice controls and a refusal under them (a), an announcement (a), and the
     // staff's lists (b). Only people's and the operator's own texts stay as written.
     const own = [SPACE_NAME, ...ROOM_NAMES, sora.nickname, staff.nickname, "はな", "はじめて", "見学からはじめたいです",
-      "こんにちは、ブラウザからです", "15時からお茶の時間です"];
+      "こんにちは、ブラウザからです", "15時からお茶の時間です", "あとで消える言葉", "ご気分はいかがですか？", "だいじょうぶです"];
     // 話す while 見てるだけ (a reload started afresh): the server's refusal, under the controls.
     await a.click("#talk");
     await a.waitForFunction(() => document.querySelector("#talk-note").textContent !== "", null, { timeout: WAIT });

@@ -247,17 +247,21 @@ await run(browser, async () => {
     await b.waitForSelector("#voice-media", { state: "hidden", timeout: WAIT });
   });
 
-  await step("staff mute someone from the member list; their microphone is let go until unmuted", async () => {
-    await b.click(`button[aria-label='${sora.nickname} ミュート']`);
+  await step("staff pause someone's voice from the member list; their microphone is let go until the pause ends", async () => {
+    const moderate = async (action) => {
+      await b.click(`button[aria-label='${sora.nickname} 見守る']`);
+      await b.waitForSelector("#moderate[open]", { timeout: WAIT });
+      await b.selectOption("#moderate-action", action);
+      await b.click("#moderate-go");
+    };
+    await moderate("mute_voice");
     await a.waitForSelector("#voice-state[data-state=listening]", { timeout: WAIT });
-    assert.match(await a.innerText("#talk-note"), /ミュート/);
-    // The member list is redrawn as people move and speak; the pressed button keeps the focus.
-    await b.waitForFunction(() => document.activeElement.textContent === "ミュートを解除", null, { timeout: WAIT });
+    assert.match(await a.innerText("#talk-note"), /声をお休み/);
     const before = await asked(a);
     await a.click("#talk");
     await a.waitForFunction(() => document.querySelector("#talk-note").textContent.includes("ミュートしています"), null, { timeout: WAIT });
     assert.equal(await asked(a), before, "a muted person was asked for the microphone");
-    await b.click(`button[aria-label='${sora.nickname} ミュートを解除']`);
+    await moderate("unmute");
     await a.waitForFunction(() => !document.querySelector("#talk-note").textContent.includes("ミュートしています"), null, { timeout: WAIT });
   });
 

@@ -11,6 +11,7 @@ import { farewellView } from "./farewell.js";
 import { operatorText, said, wordsFor } from "../words/lookup.js";
 import { areaAt, mapView } from "./map.js";
 import { membersView } from "./members.js";
+import { moderationView } from "./moderation.js";
 import { roomsView } from "./rooms.js";
 import { savedSettings, settingsView } from "./settings.js";
 import { StageTools } from "./stage.js";
@@ -67,8 +68,9 @@ settingsView(store, {
 });
 roomsView(store, { join });
 mapView(store, $("map"), (p) => send({ type: "move", x: p.x, y: p.y }));
-membersView(store, $("members"), $("member-count"), { mute });
-chatView(store, { send, sent: () => store.dispatch({ type: "page:chat_sent" }) });
+const moderation = moderationView(store, { request, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
+membersView(store, $("members"), $("member-count"), { moderate: moderation.member });
+chatView(store, { send, sent: () => store.dispatch({ type: "page:chat_sent" }), hide: moderation.line });
 bannersView(store);
 staffView(store, $("staff"), $("applications"), send);
 farewellView(store);
@@ -154,15 +156,6 @@ function join(roomId) {
   return send({ type: "join", room: roomId, resume: { epoch: memory.epoch, seq: shown ? memory.seq : memory.since } });
 }
 
-async function mute(member, muted) {
-  try {
-    await request({ type: "voice_mute", member, muted });
-    store.dispatch({ type: "page:muted", member, muted });
-  } catch (refused) {
-    store.dispatch({ type: "page:refused", reply: refused.reply });
-  }
-}
-
 function onMessage(msg) {
   const before = { status: state.you?.status, room: state.room?.id };
   store.dispatch(msg);
@@ -197,7 +190,8 @@ function onMessage(msg) {
       setTimeout(() => store.dispatch({ type: "page:bubble_gone", member: msg.from, stamp: msg.stamp }), 3000);
       break;
     case "voice_offer":
-    case "voice_muted":
+    case "muted":
+    case "mute_ended":
     case "voice_place_free":
       voice.handle(msg);
       break;

@@ -7,8 +7,9 @@ import { STAMPS, stampPicture } from "../pictures.js";
 
 const $ = (id) => document.getElementById(id);
 
-/// `send(message)`: the connection's send (null when offline); `sent()`: a line went out.
-export function chatView(store, { send, sent }) {
+/// `send(message)`: the connection's send (null when offline); `sent()`: a line went out;
+/// `hide(line)`: staff chose to hide a line.
+export function chatView(store, { send, sent, hide }) {
   // The last line sent: held back for contact details (`chat_contact`), it comes back to the
   // input, and one press sends it as it is.
   let last = "";
@@ -38,7 +39,7 @@ export function chatView(store, { send, sent }) {
       drawn.lang = state.settings.lang;
     }
     if (drawn.count === entries.length) return;
-    log.append(...entries.slice(drawn.count).map((entry) => item(state, entry)));
+    log.append(...entries.slice(drawn.count).map((entry) => item(state, entry, hide)));
     drawn.count = entries.length;
     log.scrollTop = log.scrollHeight;
   });
@@ -70,7 +71,7 @@ export function chatView(store, { send, sent }) {
   });
 }
 
-function item(state, entry) {
+function item(state, entry, hide) {
   const T = wordsFor(state);
   const li = document.createElement("li");
   if (entry.line) {
@@ -88,6 +89,18 @@ function item(state, entry) {
       timeZone: state.space?.timezone ?? "Asia/Tokyo", hour: "2-digit", minute: "2-digit",
     }).format(new Date(l.at));
     li.append(who, text, at);
+    if (entry.hidden) {
+      li.classList.add("hidden-line");
+      li.append(Object.assign(document.createElement("small"), { className: "hidden-note", textContent: T.hiddenLine }));
+    } else if (state.grants.has("moderate") && l.from !== state.you?.id) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button small line-hide";
+      button.textContent = T.hideLine;
+      button.setAttribute("aria-label", `${l.nickname} ${l.text.slice(0, 20)} ${T.hideLine}`);
+      button.addEventListener("click", () => hide(l));
+      li.append(" ", button);
+    }
     return li;
   }
   li.className = "note";

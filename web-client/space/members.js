@@ -1,14 +1,13 @@
 // Who is in the room with you: nickname, avatar, badge and status, whether they are near
 // you on the map (you hear each other) and in which area (テーブル, 静かなコーナー), on the
-// stage, or speaking. Those granted `moderate` can mute someone's
-// voice in the room. A row is drawn again only when what it shows changed, so people walking
+// stage, or speaking. Those granted `moderate` can look after someone (moderation.js). A row is drawn again only when what it shows changed, so people walking
 // (positions, ~10 times a second) leave the list alone unless someone comes near or goes.
 import { avatarPicture } from "../pictures.js";
 import { wordsFor } from "../words/lookup.js";
 import { areaAt, isNear } from "./map.js";
 
-/// `mute(member, muted)`: staff asked to mute or unmute a member.
-export function membersView(store, list, count, { mute }) {
+/// `moderate(member)`: staff chose to look after a member (話しかける, 止める, 退室をお願いする).
+export function membersView(store, list, count, { moderate }) {
   const rows = new Map(); // id → { li, look }
   store.on(["members", "positions", "speaking", "stage", "you", "grants", "settings"], (state) => {
     const T = wordsFor(state);
@@ -26,13 +25,13 @@ export function membersView(store, list, count, { mute }) {
         nickname: m.nickname, avatar: m.avatar, badge: m.badge, status: m.status, you: m.id === you?.id,
         near: Boolean(m.pos && isNear(me, m, areas)), area: areaAt(areas, m.pos)?.kind ?? null, speaker: Boolean(stage?.speakers.includes(m.id)),
         hand: Boolean(stage?.hands.includes(m.id)), speaking: Boolean(m.speaking),
-        mute: moderator && m.id !== you?.id ? state.mutedHere.has(m.id) : null, lang: state.settings.lang,
+        moderate: moderator && m.id !== you?.id, lang: state.settings.lang,
       };
       const look = JSON.stringify(shows);
       let row = rows.get(m.id);
       if (row?.look !== look) {
         if (row && focused && row.li.contains(document.activeElement)) refocus = true;
-        row = { li: item(T, m, shows, mute), look };
+        row = { li: item(T, m, shows, moderate), look };
         rows.set(m.id, row);
       }
       items.push(row.li);
@@ -47,7 +46,7 @@ export function membersView(store, list, count, { mute }) {
   });
 }
 
-function item(T, m, shows, mute) {
+function item(T, m, shows, moderate) {
   const li = document.createElement("li");
   li.dataset.id = m.id;
   if (shows.near) li.classList.add("near");
@@ -79,19 +78,19 @@ function item(T, m, shows, mute) {
     li.classList.add("speaking");
     li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
   }
-  if (shows.mute !== null) li.append(muteButton(T, m, shows.mute, mute));
+  if (shows.moderate) li.append(moderateButton(T, m, moderate));
   return li;
 }
 
-/// Staff mute: the server stops forwarding this member's voice to anyone in the room.
-function muteButton(T, m, muted, mute) {
+/// Staff: opens the small dialog of gentle moderation for this member.
+function moderateButton(T, m, moderate) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button small";
-  button.textContent = muted ? T.unmuteMember : T.muteMember;
-  button.dataset.key = `mute-${m.id}`;
+  button.textContent = T.moderateMember;
+  button.dataset.key = `moderate-${m.id}`;
   button.setAttribute("aria-label", `${m.nickname} ${button.textContent}`);
-  button.addEventListener("click", () => mute(m.id, !muted));
+  button.addEventListener("click", () => moderate(m));
   return button;
 }
 

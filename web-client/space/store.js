@@ -24,7 +24,7 @@ export function initialState(settings, resume) {
     room: null, // the room we are in: its welcome.rooms entry + { epoch, seq (highest seen), stageView }
     members: new Map(), // id → member, in the room we are in
     bubbles: new Map(), // id → the stamp shown over their avatar for a moment
-    mutedHere: new Set(), // members we muted in this room (mutes hold per room)
+    whisper: { with: null, lines: [] }, // a private word with one person (staff or a member)
     chat: { room: null, epoch: null, last: 0, entries: [] }, // what the chat log shows
     chatError: null,
     // Where chat resumes (sessionStorage keeps it for a reload): `since` is the seq before the
@@ -258,10 +258,30 @@ export function apply(state, msg) {
       state.you = { ...state.you, status: msg.status };
       changed.add("you");
       break;
-    case "page:muted":
-      if (msg.muted) state.mutedHere.add(msg.member);
-      else state.mutedHere.delete(msg.member);
-      changed.add("members");
+    case "chat_hidden":
+      // Gone from a participant's page; staff keep it, greyed (「非表示にしました」).
+      if (state.chat.room !== msg.room) break;
+      state.chat.entries = state.grants.has("moderate")
+        ? state.chat.entries.map((e) => (e.line?.seq === msg.seq ? { ...e, hidden: true } : e))
+        : state.chat.entries.filter((e) => e.line?.seq !== msg.seq);
+      changed.add("chat");
+      break;
+    case "muted":
+    case "mute_ended":
+      state.banner = { kind: "notice", msg };
+      changed.add("banner");
+      break;
+    case "whisper":
+      state.whisper = { with: msg.from, lines: [...state.whisper.lines, { from: msg.from, text: msg.text }] };
+      changed.add("whisper");
+      break;
+    case "page:whisper_with":
+      state.whisper = { with: msg.member, lines: state.whisper.lines };
+      changed.add("whisper");
+      break;
+    case "page:whispered":
+      state.whisper = { ...state.whisper, lines: [...state.whisper.lines, { mine: true, text: msg.text }] };
+      changed.add("whisper");
       break;
     case "page:bubble_gone":
       if (state.bubbles.get(msg.member) === msg.stamp) {
@@ -276,6 +296,11 @@ export function apply(state, msg) {
     case "page:chat_sent":
       state.chatError = null;
       changed.add("chatError");
+      break;
+    case "page:done":
+      // Staff's own action went through: said quietly where notices show.
+      state.banner = { kind: "notice", words: "moderateDone", who: msg.action };
+      changed.add("banner");
       break;
     case "page:refused":
       // A request of ours the server refused, shown where errors show.
@@ -307,6 +332,7 @@ export function apply(state, msg) {
 /// Events about the room one is in: they carry `room`, and are dropped for any other.
 const ROOM_EVENTS = new Set([
   "member_joined", "member_left", "member_updated", "positions", "voice_speaking", "stage", "chat", "stamp",
+  "chat_hidden",
 ]);
 
 function add(set, ...names) {
@@ -316,7 +342,6 @@ function add(set, ...names) {
 function joined(state, msg) {
   const info = state.rooms.find((r) => r.id === msg.room)
     ?? { id: msg.room, kind: state.talk.rooms.has(msg.room) ? "consult" : "free" };
-  if (state.room?.id !== msg.room) state.mutedHere = new Set();
   state.room = { ...info, epoch: msg.epoch, seq: msg.seq, stageView: msg.stage };
   state.members = new Map(msg.members.map((m) => [m.id, m]));
   state.bubbles = new Map();

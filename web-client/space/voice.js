@@ -87,8 +87,10 @@ export class Voice {
         console.warn("voice offer", error);
         if (pc === this.pc) this.lost();
       });
-    } else if (msg.type === "voice_muted") {
-      if (msg.muted) this.stopSending();
+    } else if (msg.type === "muted" || msg.type === "mute_ended") {
+      // Staff paused this person's voice (what they send stops), or the pause is over.
+      if (msg.type === "muted" && !msg.voice_until) return;
+      if (msg.voice_until) this.stopSending();
       this.say(() => this.said(msg));
     } else if (msg.type === "voice_place_free") {
       // Only said: the microphone goes on when the person presses 話す, never by itself.

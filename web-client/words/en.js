@@ -89,6 +89,8 @@ const EN_ERRORS = {
   unknown_alert: "That alert could not be found.",
   no_staff: "Nobody from the staff is on duty just now, so the space can't let you in yet. Please try again a little later.",
   no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
+  asked_to_leave: "We have asked you to take a break from this room for a little while. Every other room is open to you.",
+  unknown_message: "That message could not be found.",
 };
 
 // Why someone may only listen for now (the error's `reason`).
@@ -122,9 +124,15 @@ function fromServer(msg, timeZone) {
     case "left":
       if (msg.reason === "session_ended") return "The program has ended. Do come to the free space.";
       if (msg.reason === "consultation_ended") return "The consultation has ended. Thank you for talking with us.";
+      if (msg.reason === "asked_to_leave") return "The staff have asked you to leave this room for a little while. Please come back a bit later; every other room is open to you.";
       break;
-    case "voice_muted":
-      return msg.muted ? "Staff have muted your microphone." : "Your microphone is no longer muted.";
+    case "muted": {
+      const until = [msg.text_until, msg.voice_until].filter(Boolean).sort().pop();
+      const what = msg.text_until && msg.voice_until ? "writing and talking" : msg.text_until ? "writing" : "talking";
+      return `The staff have asked you to take a break from ${what} for a while (until ${time(until)}). You can stay in your room.`;
+    }
+    case "mute_ended":
+      return "Your break is over. You can write and talk again.";
     case "voice_place_free":
       return "A place to talk is free now. Press Talk again if you would like to speak.";
     case "error":
@@ -145,6 +153,8 @@ function fromServer(msg, timeZone) {
           return `This room is for ${whom(msg)}. Every other room is open to you.${msg.for_groups?.length ? " You can choose your age band on your account page at any time (nobody else sees it)." : ""}`;
         case "listen_only":
           return EN_LISTEN_ONLY[msg.reason] ?? EN_LISTEN_ONLY.watching;
+        case "muted":
+          return `You are taking a break from writing for a while (until ${time(msg.until)}).`;
         case "speakers_full":
           return `Up to ${msg.limit} people can talk in this room at once, and that many are talking now. When someone stops, press Talk again. You can go on listening.`;
         default:
@@ -438,8 +448,26 @@ const en = {
   nobodyYet: "Nobody just now.",
   inviteSpeaker: "Invite to speak",
   toAudience: "Back to the audience",
-  muteMember: "Mute",
-  unmuteMember: "Unmute",
+  moderateMember: "Look after",
+  hideLine: "Hide",
+  hiddenLine: "Hidden",
+  moderateWhat: "What to do",
+  moderateMinutes: "For how long",
+  moderateWhisper: "What to say",
+  moderateReason: "Reason (kept in the log; they do not see it)",
+  moderateGo: "Do it",
+  moderateCancel: "Cancel",
+  moderateFor: (nickname) => `Looking after ${nickname}`,
+  moderateLine: (nickname) => `Hide ${nickname}'s message`,
+  moderateActions: { whisper: "Have a word", mute_text: "Pause their writing", mute_voice: "Pause their voice", unmute: "End the pause", ask_to_leave: "Ask to leave the room", hide: "Hide it" },
+  minutes: (n) => (n >= 1440 ? "a day" : n >= 60 ? `${n / 60} h` : `${n} min`),
+  moderateDone: (action) => ({ whisper: "Sent.", mute_text: "Their writing is paused.", mute_voice: "Their voice is paused.", unmute: "The pause has ended.", ask_to_leave: "They were asked to leave the room.", hide: "Hidden." })[action],
+  whispersStaff: "Private words (with one person)",
+  whispersMember: "A message from the staff",
+  whisperReplyTo: (nickname) => `Reply to ${nickname}`,
+  whisperFrom: (nickname) => nickname,
+  whisperMine: "You",
+  whisperNote: "Only the two of you see this, and it is not kept.",
   members: "Here now",
   chat: "Chat",
   stamps: "Stamps",

@@ -86,6 +86,26 @@ static KEEP: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Takes the line with seq ARGV[2] out of the list (0: the epoch changed; 1: done, whether
+/// or not the line was still there).
+static REMOVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+            return 0
+        end
+        local prefix = ARGV[2] .. ' '
+        for _, entry in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+            if string.sub(entry, 1, #prefix) == prefix then
+                redis.call('LREM', KEYS[3], 1, entry)
+                break
+            end
+        end
+        return 1
+        ",
+    )
+});
+
 /// Puts a room's story back after Redis lost it (restarted empty): only if the room has no
 /// epoch now (1), or already this one (2); another epoch began meanwhile (0): nothing is
 /// written. ARGV: epoch, keep_for, seq, forgotten, then the lines (`<seq> <json>`).
@@ -249,6 +269,20 @@ impl<L: Sequenced> ChatLog<L> {
             .invoke_async(&mut self.cluster.conn())
             .await?;
         if kept == 0 {
+            return Err(ClusterError::EpochChanged);
+        }
+        Ok(())
+    }
+
+    /// Takes the line kept under `seq` out (staff hid it): no newcomer or resume gets it again.
+    pub async fn remove(&self, seq: u64) -> Result<(), ClusterError> {
+        let done: u64 = REMOVE
+            .key(&self.keys[..])
+            .arg(&self.epoch)
+            .arg(seq)
+            .invoke_async(&mut self.cluster.conn())
+            .await?;
+        if done == 0 {
             return Err(ClusterError::EpochChanged);
         }
         Ok(())
@@ -461,6 +495,26 @@ mod tests {
             seed(&nodes[0], "lounge", &snapshot, DAY).await.unwrap(),
             Seeded::Superseded
         );
+        nodes[0].clear().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_removed_line_is_gone_for_newcomers_and_resumes() {
+        let Some(nodes) = testing::nodes(1).await else {
+            return;
+        };
+        let log = open(&nodes[0], "r_00000001").await;
+        log.reserve(3, DAY).await.unwrap();
+        for seq in 1..=3 {
+            log.keep(&line(seq, &seq.to_string()), DAY).await.unwrap();
+        }
+        log.remove(2).await.unwrap();
+        log.remove(7).await.unwrap(); // not there: nothing changes
+        assert_eq!(
+            log.recent().await.unwrap(),
+            vec![line(1, "1"), line(3, "3")]
+        );
+        assert_eq!(log.since(1).await.unwrap(), (vec![line(3, "3")], false));
         nodes[0].clear().await.unwrap();
     }
 

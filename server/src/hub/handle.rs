@@ -4,9 +4,9 @@ use super::limits::{OUTBOUND_QUEUE, REPLY_RESERVE};
 use super::protocol::{CloseCode, MemberView, Status};
 use super::wire::{How, Wire};
 use crate::cluster::{Bus, To};
-use crate::model::PublicId;
-use crate::model::Role;
+use crate::model::{Mute, PublicId, Role};
 use axum::extract::ws::Utf8Bytes;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, Notify};
@@ -32,6 +32,11 @@ pub struct SessionShared {
     /// In a quiet corner of the free space: shown to everyone as resting (休憩中) whatever
     /// status they chose, which comes back as they step out. Set by the room they are in.
     in_quiet: AtomicBool,
+    /// Staff's mute of this member as it stands, and a count of its changes (a timer waiting
+    /// for an older one to end lets it be). Kept on the member's own node (crate::hub::moderation).
+    mute: Mutex<(Mute, u64)>,
+    /// Staff who whispered to this member on this connection: the only ones they may answer.
+    whisperers: Mutex<HashSet<PublicId>>,
     /// Set for a member whose connection is on another node (a stand-in kept by the node
     /// hosting their room, hub/relay.rs): what is queued for them goes to that node.
     remote: Option<Remote>,
@@ -81,6 +86,8 @@ impl SessionShared {
             room: Mutex::new(None),
             view: Mutex::new(view),
             in_quiet: AtomicBool::new(false),
+            mute: Mutex::default(),
+            whisperers: Mutex::default(),
             remote: None,
         });
         (handle, rx)
@@ -100,6 +107,8 @@ impl SessionShared {
             room: Mutex::new(None),
             view: Mutex::new(view),
             in_quiet: AtomicBool::new(false),
+            mute: Mutex::default(),
+            whisperers: Mutex::default(),
             remote: Some(remote),
         })
     }
@@ -293,5 +302,33 @@ impl SessionShared {
             shown.status = Status::Resting;
         }
         shown
+    }
+
+    /// Staff's mute of this member as it stands (parts may have ended), and its change count.
+    pub fn mute(&self) -> (Mute, u64) {
+        *self.mute.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the mute: the new change count, and the mute it replaced.
+    pub fn set_mute(&self, mute: Mute) -> (u64, Mute) {
+        let mut held = self.mute.lock().unwrap_or_else(|p| p.into_inner());
+        let before = held.0;
+        *held = (mute, held.1 + 1);
+        (held.1, before)
+    }
+
+    /// Staff member `from` whispered to this member, who may now answer them.
+    pub fn heard_whisper_from(&self, from: PublicId) {
+        self.whisperers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(from);
+    }
+
+    pub fn may_answer(&self, to: &PublicId) -> bool {
+        self.whisperers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(to)
     }
 }

@@ -10,6 +10,7 @@ mod inbound;
 pub mod limits;
 mod listing;
 mod media_requests;
+mod moderation;
 pub mod protocol;
 mod rate;
 mod relay;

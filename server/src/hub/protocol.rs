@@ -119,7 +119,8 @@ pub enum ClientMessage {
         rid: Option<Rid>,
         kind: TrackKind,
     },
-    /// Staff: stop (or let again) a member's tracks reaching anyone in this room.
+    /// Staff: stop (or let again) a member's voice: the same as `mute` with `voice: true` for
+    /// an hour (`muted: false`: the voice part of `unmute`).
     VoiceMute {
         #[serde(default)]
         rid: Option<Rid>,
@@ -183,6 +184,51 @@ pub enum ClientMessage {
         rid: Option<Rid>,
         on: bool,
     },
+    /// Staff: take a chat line out of its room's conversation, for everyone.
+    Hide {
+        #[serde(default)]
+        rid: Option<Rid>,
+        room: String,
+        seq: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A private word: from staff to any member in the space, or a member's answer to staff
+    /// who whispered to them on this connection. Never stored.
+    Whisper {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        text: String,
+    },
+    /// Staff: hold back a member's text (chat and stamps) and/or voice for `minutes`.
+    Mute {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        #[serde(default)]
+        text: bool,
+        #[serde(default)]
+        voice: bool,
+        minutes: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Staff: lift a member's mute (text and voice) now.
+    Unmute {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+    },
+    /// Staff: ask a member to leave the room they are in (they may not come back to it for a
+    /// while).
+    AskToLeave {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl ClientMessage {
@@ -214,7 +260,12 @@ impl ClientMessage {
             | ClientMessage::TalkDecline { rid, .. }
             | ClientMessage::TalkEnd { rid }
             | ClientMessage::Duty { rid, .. }
-            | ClientMessage::AlertAck { rid, .. } => rid.as_ref(),
+            | ClientMessage::AlertAck { rid, .. }
+            | ClientMessage::Hide { rid, .. }
+            | ClientMessage::Whisper { rid, .. }
+            | ClientMessage::Mute { rid, .. }
+            | ClientMessage::Unmute { rid, .. }
+            | ClientMessage::AskToLeave { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -433,6 +484,8 @@ pub enum LeaveReason {
     SessionEnded,
     /// Someone in the consultation ended it.
     ConsultationEnded,
+    /// Staff asked the member to leave the room (`ask_to_leave`).
+    AskedToLeave,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -683,11 +736,37 @@ pub enum ServerMessage {
         room: String,
         message: String,
     },
-    /// Staff muted (or let again) your tracks in this room.
-    VoiceMuted {
-        room: String,
-        muted: bool,
+    /// Staff held back your text and/or voice: until when, as it is now (on entering too).
+    Muted {
+        #[serde(
+            default,
+            serialize_with = "crate::schedule::rfc3339_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        text_until: Option<DateTime<FixedOffset>>,
+        #[serde(
+            default,
+            serialize_with = "crate::schedule::rfc3339_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        voice_until: Option<DateTime<FixedOffset>>,
         message: String,
+    },
+    /// Your mute is over (its time came, or staff lifted it).
+    MuteEnded {
+        message: String,
+    },
+    /// A line was taken out of the room's conversation: remove it (staff pages grey it).
+    ChatHidden {
+        room: String,
+        seq: u64,
+    },
+    /// A private word from staff, or (to staff) a member's answer.
+    Whisper {
+        from: MemberView,
+        text: String,
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
+        at: DateTime<FixedOffset>,
     },
     /// Who may speak on the stage and whose hands are up changed.
     Stage {
@@ -735,6 +814,13 @@ pub struct ErrorBody {
     pub for_groups: Vec<AgeGroup>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub for_roles: Vec<Role>,
+    /// On `muted`: until when.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::schedule::rfc3339_opt"
+    )]
+    pub until: Option<DateTime<FixedOffset>>,
     /// On `bad_request`, `unknown_type` and `bad_sdp`: what the parser said, for developers
     /// (English, technical; never shown to people: `message` is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -817,6 +903,12 @@ pub enum ErrorCode {
     /// Publishing refused: as many members as the room allows are sending already.
     SpeakersFull,
     Internal,
+    /// Chat and stamps held back by staff for a while (`until`).
+    Muted,
+    /// Joining a room staff asked the member to leave, before `until`.
+    AskedToLeave,
+    /// `hide`: the room no longer holds that line.
+    UnknownMessage,
 }
 
 /// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.
@@ -936,7 +1028,7 @@ pub struct Limits {
     /// Messages of any kind per second (sustained), with a burst allowance.
     pub messages_per_second: u32,
     pub messages_burst: u32,
-    /// Chat messages and stamps per second (sustained), with a burst allowance.
+    /// Chat messages, stamps and whispers per second (sustained), with a burst allowance.
     pub chat_per_second: u32,
     pub chat_burst: u32,
     /// Seconds allowed between connecting and `auth`.
@@ -1023,6 +1115,7 @@ impl ErrorBody {
             field: None,
             for_groups: Vec::new(),
             for_roles: Vec::new(),
+            until: None,
             detail: None,
         }
     }

@@ -43,7 +43,9 @@ impl Limiters {
         let uses_chat_allowance = match message {
             // A line the room will refuse for what it says costs nothing: the person may fix
             // it and send it again at once. Screening is the room's, checked here the same way.
-            ClientMessage::Chat { text, .. } => screen_chat(text).is_ok(),
+            ClientMessage::Chat { text, .. } | ClientMessage::Whisper { text, .. } => {
+                screen_chat(text).is_ok()
+            }
             ClientMessage::Stamp { .. } => true,
             _ => false,
         };

@@ -88,6 +88,7 @@ enum Ask {
     Done(oneshot::Sender<Result<(), ErrorCode>>),
     Publish(oneshot::Sender<Result<(), Box<ErrorBody>>>),
     Occupants(oneshot::Sender<Vec<Present>>),
+    Hidden(oneshot::Sender<Result<PublicId, ErrorCode>>),
 }
 
 impl Relay {
@@ -187,15 +188,21 @@ impl Relay {
             RoomCommand::Unpublish { session, kind } => {
                 (Some(who(&session, false)), Command::Unpublish { kind })
             }
-            RoomCommand::Mute {
-                session,
+            RoomCommand::VoiceMute { member, until } => {
+                (None, Command::VoiceMute { member, until })
+            }
+            RoomCommand::Hide { seq, reply } => {
+                let ask = self.ask(Ask::Hidden(reply));
+                (None, Command::Hide { seq, ask })
+            }
+            RoomCommand::AskOut {
                 member,
-                muted,
-                rid,
-            } => (
-                Some(who(&session, false)),
-                Command::Mute { member, muted, rid },
-            ),
+                until,
+                reply,
+            } => {
+                let ask = self.ask(Ask::Done(reply));
+                (None, Command::AskOut { member, until, ask })
+            }
             RoomCommand::RaiseHand {
                 session,
                 raised,
@@ -287,6 +294,20 @@ impl Relay {
     /// Every node tells its counsellors and waiting members the line to talk as it is now.
     pub fn talk_line_changed(&self) -> bool {
         self.0.bus.send(&To::All, Wire::TalkLine.encode(None))
+    }
+
+    /// Every node tells its connection of `member` (if any) that their mute is now `mute`.
+    pub fn mute(&self, member: PublicId, mute: crate::model::Mute) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::Mute { member, mute }.encode(None))
+    }
+
+    /// A whisper from staff `from` for `member`, on whichever node they are connected.
+    pub fn whisper(&self, frame: &str, member: PublicId, from: PublicId) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::Whisper { member, from }.encode(Some(frame)))
     }
 
     /// Every node closes this member's connection (4001).
@@ -441,6 +462,9 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                 (Ask::Occupants(reply), Answer::Occupants { present }) => {
                     let _ = reply.send(present);
                 }
+                (Ask::Hidden(reply), Answer::Hidden { result }) => {
+                    let _ = reply.send(result);
+                }
                 _ => tracing::warn!(ask, "another node answered a question with something else"),
             }
         }
@@ -458,6 +482,10 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             }
         }
         Wire::SignOut { member } => hub.sign_out_here(&member),
+        Wire::Mute { member, mute } => hub.mute_here(&member, mute),
+        Wire::Whisper { member, from } => {
+            hub.whisper_here(&member, from, super::handle::Frame::from(body));
+        }
         Wire::TalkLine => {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });
@@ -518,6 +546,20 @@ async fn on_command(
                     present: Vec::new(),
                 },
             ),
+            (_, Command::Hide { ask, .. }) => relay.answer(
+                &from,
+                *ask,
+                Answer::Hidden {
+                    result: Err(ErrorCode::UnknownMessage),
+                },
+            ),
+            (_, Command::AskOut { ask, .. }) => relay.answer(
+                &from,
+                *ask,
+                Answer::Done {
+                    result: Err(ErrorCode::NotPresent),
+                },
+            ),
             // Nobody hosts the room: nobody is waiting in it either.
             (_, Command::Decline { ask, .. }) => relay.answer(
                 &from,
@@ -541,15 +583,38 @@ async fn on_command(
         });
         return;
     }
-    if let Command::Decline { member, ask } = command {
-        let (reply, answer) = oneshot::channel();
-        room.send(RoomCommand::Decline { member, reply }).await;
-        let relay = relay.clone();
-        tokio::spawn(async move {
-            let result = answer.await.unwrap_or(Err(ErrorCode::Internal));
-            relay.answer(&from, ask, Answer::Done { result });
-        });
-        return;
+    // Commands not of someone in the room (staff elsewhere, the member's node).
+    match command {
+        Command::Decline { member, ask } => {
+            let (reply, answer) = oneshot::channel();
+            room.send(RoomCommand::Decline { member, reply }).await;
+            return answer_later(relay, from, ask, answer);
+        }
+        Command::AskOut { member, until, ask } => {
+            let (reply, answer) = oneshot::channel();
+            room.send(RoomCommand::AskOut {
+                member,
+                until,
+                reply,
+            })
+            .await;
+            return answer_later(relay, from, ask, answer);
+        }
+        Command::Hide { seq, ask } => {
+            let (reply, answer) = oneshot::channel();
+            room.send(RoomCommand::Hide { seq, reply }).await;
+            let relay = relay.clone();
+            tokio::spawn(async move {
+                let result = answer.await.unwrap_or(Err(ErrorCode::Internal));
+                relay.answer(&from, ask, Answer::Hidden { result });
+            });
+            return;
+        }
+        Command::VoiceMute { member, until } => {
+            room.send(RoomCommand::VoiceMute { member, until }).await;
+            return;
+        }
+        _ => {}
     }
     let Some(who) = who else {
         return;
@@ -632,12 +697,6 @@ async fn on_command(
             }
         }
         Command::Unpublish { kind } => RoomCommand::Unpublish { session, kind },
-        Command::Mute { member, muted, rid } => RoomCommand::Mute {
-            session,
-            member,
-            muted,
-            rid,
-        },
         Command::RaiseHand { raised, rid } => RoomCommand::RaiseHand {
             session,
             raised,
@@ -654,12 +713,30 @@ async fn on_command(
             rid,
         },
         Command::End { rid } => RoomCommand::End { session, rid },
-        Command::Occupants { .. } | Command::Decline { .. } => return, // answered above
+        Command::Occupants { .. }
+        | Command::Decline { .. }
+        | Command::AskOut { .. }
+        | Command::Hide { .. }
+        | Command::VoiceMute { .. } => return, // handled above
     };
     room.send(command).await;
     if leaving {
         forget_when_out(relay.clone(), room, key);
     }
+}
+
+/// Sends node `from` the room's yes or no to question `ask`, once it comes.
+fn answer_later(
+    relay: &Relay,
+    from: Arc<str>,
+    ask: u64,
+    answer: oneshot::Receiver<Result<(), ErrorCode>>,
+) {
+    let relay = relay.clone();
+    tokio::spawn(async move {
+        let result = answer.await.unwrap_or(Err(ErrorCode::Internal));
+        relay.answer(&from, ask, Answer::Done { result });
+    });
 }
 
 /// Once the room has handled a leave, the stand-in goes if it is in no room here any more

@@ -17,6 +17,7 @@ use crate::media::{Media, TrackKind};
 use crate::model::{PublicId, Role};
 use crate::safety::{screen_chat, ChatProblem};
 use crate::schedule::{Clock, Window};
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 pub(in crate::hub) use story::Story;
@@ -107,12 +108,22 @@ pub enum RoomCommand {
         session: SessionHandle,
         kind: Option<TrackKind>,
     },
-    /// Staff mute (or unmute) a member here.
-    Mute {
-        session: SessionHandle,
+    /// The member's voice is muted by staff until then (None: not muted): sent by the
+    /// member's node before they join and whenever it changes (crate::hub::moderation).
+    VoiceMute {
         member: PublicId,
-        muted: bool,
-        rid: Option<Rid>,
+        until: Option<DateTime<Utc>>,
+    },
+    /// Staff take line `seq` out of the room's story; the answer names who wrote it.
+    Hide {
+        seq: u64,
+        reply: oneshot::Sender<Result<PublicId, ErrorCode>>,
+    },
+    /// Staff ask `member` to leave; they may not come back before `until`.
+    AskOut {
+        member: PublicId,
+        until: DateTime<Utc>,
+        reply: oneshot::Sender<Result<(), ErrorCode>>,
     },
     RaiseHand {
         session: SessionHandle,
@@ -169,6 +180,7 @@ impl RoomHandle {
             moved: HashSet::new(),
             invited: HashSet::new(),
             family: None,
+            asked_out: HashMap::new(),
             media,
             voice: Voice::default(),
         };
@@ -228,6 +240,8 @@ struct Room {
     /// The one family member a participant in this consultation let in (only a family
     /// member may come in on it).
     family: Option<PublicId>,
+    /// Members staff asked to leave, and until when they may not come back.
+    asked_out: HashMap<PublicId, DateTime<Utc>>,
     media: Media,
     voice: Voice,
 }
@@ -377,12 +391,18 @@ impl Room {
                 let _ = reply.send(self.claim_publish(&session, kind));
             }
             RoomCommand::Unpublish { session, kind } => self.release_publish(&session, kind),
-            RoomCommand::Mute {
-                session,
+            RoomCommand::VoiceMute { member, until } => self.voice_mute(member, until),
+            RoomCommand::Hide { seq, reply } => {
+                let hidden = self.hide(seq).await?;
+                let _ = reply.send(hidden);
+            }
+            RoomCommand::AskOut {
                 member,
-                muted,
-                rid,
-            } => self.mute(&session, member, muted, rid),
+                until,
+                reply,
+            } => {
+                let _ = reply.send(self.ask_out(member, until));
+            }
             RoomCommand::RaiseHand {
                 session,
                 raised,
@@ -433,6 +453,11 @@ impl Room {
             {
                 return Ok(Err(ErrorCode::RoomFull));
             }
+        }
+        let now = self.clock.now();
+        self.asked_out.retain(|_, until| *until > now);
+        if self.asked_out.contains_key(&session.id) && !self.occupants.contains_key(&session.id) {
+            return Ok(Err(ErrorCode::AskedToLeave));
         }
         let previous = self.occupants.get(&session.id).map(|o| o.pos);
         if previous.is_none() && self.occupants.len() >= self.config.capacity {
@@ -738,6 +763,38 @@ impl Room {
             self.leave(&other, Some(LeaveReason::ConsultationEnded), None, None);
         }
         self.leave(session, Some(LeaveReason::ConsultationEnded), rid, None);
+    }
+
+    /// Staff take a line out of the story, so nobody entering or resuming gets it again;
+    /// everyone here is told to remove it. Ok(Err): no such line (any more).
+    async fn hide(&mut self, seq: u64) -> Result<Result<PublicId, ErrorCode>, ClusterError> {
+        let Some(from) = self.story.hide(seq).await? else {
+            return Ok(Err(ErrorCode::UnknownMessage));
+        };
+        let hidden = ServerMessage::ChatHidden {
+            room: self.id.to_string(),
+            seq,
+        };
+        self.broadcast(&hidden, None);
+        Ok(Ok(from))
+    }
+
+    /// Staff ask someone here to leave, kindly; they may not come back before `until`.
+    fn ask_out(&mut self, member: PublicId, until: DateTime<Utc>) -> Result<(), ErrorCode> {
+        let session = self
+            .occupants
+            .get(&member)
+            .map(|o| o.session.clone())
+            .ok_or(ErrorCode::NotPresent)?;
+        self.asked_out.insert(member, until);
+        let message = words::asked_to_leave().to_string();
+        self.leave(
+            &session,
+            Some(LeaveReason::AskedToLeave),
+            None,
+            Some(message),
+        );
+        Ok(())
     }
 
     fn session_ended(&mut self, next_session: Option<Window>) {

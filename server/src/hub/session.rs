@@ -22,8 +22,10 @@ use crate::model::{AccountId, Member, PublicId, Role};
 use crate::safety::screen_chat;
 use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
+use moderation::MuteChange;
 use tokio::sync::{mpsc, oneshot};
 
+mod moderation;
 mod talk;
 mod voice;
 
@@ -85,6 +87,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
     if let Some(on) = hub.on_duty().await {
         session.deliver_or_close(hub.duty_frame(&session, &on));
     }
+    hub.mute_on_entry(&session).await;
     // What they were told about a booking while away (crate::consult).
     tokio::spawn({
         let (hub, id) = (hub.clone(), member.public_id.clone());
@@ -382,6 +385,7 @@ impl Reader<'_> {
             }
             ClientMessage::Chat { rid, text, confirm } => {
                 let room = self.current_room(&rid)?;
+                self.text_allowed(&rid)?;
                 // Contact details in a room open to many wait for the sender's yes.
                 if let Some(kind) = self.hub.contact_in(room.id(), &text) {
                     if !confirm {
@@ -401,6 +405,7 @@ impl Reader<'_> {
             }
             ClientMessage::Stamp { rid, stamp } => {
                 let room = self.current_room(&rid)?;
+                self.text_allowed(&rid)?;
                 room.send(RoomCommand::Stamp {
                     session,
                     stamp,
@@ -501,6 +506,36 @@ impl Reader<'_> {
                 self.reply(ServerMessage::Ack { rid, seq: None });
                 Ok(())
             }
+            ClientMessage::Hide {
+                rid,
+                room,
+                seq,
+                reason,
+            } => self.hide(rid, room, seq, reason).await,
+            ClientMessage::Whisper { rid, member, text } => self.whisper(rid, member, text).await,
+            ClientMessage::Mute {
+                rid,
+                member,
+                text,
+                voice,
+                minutes,
+                reason,
+            } => {
+                let change = MuteChange::Hold {
+                    text,
+                    voice,
+                    minutes,
+                };
+                self.change_mute(rid, member, change, reason).await
+            }
+            ClientMessage::Unmute { rid, member } => {
+                self.change_mute(rid, member, MuteChange::Lift, None).await
+            }
+            ClientMessage::AskToLeave {
+                rid,
+                member,
+                reason,
+            } => self.ask_to_leave(rid, member, reason).await,
         }
     }
 
@@ -544,6 +579,7 @@ impl Reader<'_> {
         let previous = current
             .filter(|id| id != room.id())
             .and_then(|id| self.hub.room(&id));
+        self.hub.voice_mute_before_join(self.session, &room).await;
         let session = self.session.clone();
         let join_rid = rid.clone();
         ask(&room, &rid, |reply| RoomCommand::Join {

@@ -8,7 +8,8 @@ use super::protocol::{
     CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid, Stamp,
 };
 use crate::media::TrackKind;
-use crate::model::{PublicId, Role};
+use crate::model::{Mute, PublicId, Role};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,6 +64,11 @@ pub enum Wire {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         member: Option<PublicId>,
     },
+    /// To every node: the member's mute is now `mute` (crate::hub::moderation).
+    Mute { member: PublicId, mute: Mute },
+    /// To every node: a whisper from staff `from` (the frame after the line) for `member`,
+    /// who may answer it.
+    Whisper { member: PublicId, from: PublicId },
 }
 
 /// The member on connection `conn` of the sending node.
@@ -140,10 +146,21 @@ pub enum Command {
     Unpublish {
         kind: Option<TrackKind>,
     },
-    Mute {
+    /// Not of someone in the room: the muted member's node keeps the room told.
+    VoiceMute {
         member: PublicId,
-        muted: bool,
-        rid: Option<Rid>,
+        until: Option<DateTime<Utc>>,
+    },
+    /// Staff (wherever they are) take a line out.
+    Hide {
+        seq: u64,
+        ask: u64,
+    },
+    /// Staff (wherever they are) ask a member to leave.
+    AskOut {
+        member: PublicId,
+        until: DateTime<Utc>,
+        ask: u64,
     },
     RaiseHand {
         raised: bool,
@@ -184,6 +201,7 @@ pub enum Answer {
     Done { result: Result<(), ErrorCode> },
     Publish { result: Result<(), Box<ErrorBody>> },
     Occupants { present: Vec<Present> },
+    Hidden { result: Result<PublicId, ErrorCode> },
 }
 
 /// Someone in a room, as the room tells who asks.

@@ -4,6 +4,7 @@ use super::protocol::ErrorCode;
 use crate::config::Audience;
 use crate::model::Role;
 use crate::schedule::{format_ja, Window};
+use chrono::{DateTime, FixedOffset};
 
 pub fn error_message(code: ErrorCode) -> &'static str {
     use ErrorCode::*;
@@ -53,7 +54,41 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         NoStaff => {
             "いまはスタッフがそろっていないため、お入りいただけません。少し時間をおいて、もう一度お試しください。"
         }
+        Muted => "しばらくの間、書き込みをお休みしていただいています。",
+        AskedToLeave => "このお部屋は、しばらくの間お休みしていただいています。ほかのお部屋でお過ごしください。",
+        UnknownMessage => "その書き込みは見つかりませんでした。",
     }
+}
+
+/// Told on a refused line or stamp: 「しばらくの間、書き込みをお休みしていただいています（〜14:30まで）」.
+pub fn text_muted(until: DateTime<FixedOffset>) -> String {
+    format!(
+        "しばらくの間、書き込みをお休みしていただいています（〜{}まで）",
+        until.format("%H:%M")
+    )
+}
+
+/// Told as the member leaves a room staff asked them to leave.
+pub fn asked_to_leave() -> &'static str {
+    "スタッフから、このお部屋の退室をお願いしました。少し時間をおいてから、またお越しください。ほかのお部屋はそのままご利用いただけます。"
+}
+
+/// Told when staff hold back the member's text and/or voice, with until when.
+pub fn muted(text: Option<DateTime<FixedOffset>>, voice: Option<DateTime<FixedOffset>>) -> String {
+    let what = match (text, voice) {
+        (Some(_), Some(_)) => "書き込みと声",
+        (Some(_), None) => "書き込み",
+        _ => "声",
+    };
+    let until = text.max(voice).map(|u| u.format("%H:%M").to_string());
+    format!(
+        "スタッフから、しばらくの間{what}をお休みしていただくようお願いしました（〜{}まで）。お部屋にはそのままいられます。",
+        until.unwrap_or_default()
+    )
+}
+
+pub fn mute_ended() -> &'static str {
+    "お休みの時間が終わりました。また書き込んだり話したりできます。"
 }
 
 /// What is wrong with one field of a request (the technical detail goes in `detail`).
@@ -108,14 +143,6 @@ pub fn no_offer_pending() -> &'static str {
 
 pub fn listen_only_muted() -> &'static str {
     "スタッフがマイクをミュートしています。"
-}
-
-pub fn voice_muted(muted: bool) -> &'static str {
-    if muted {
-        "スタッフがあなたのマイクをミュートしました。"
-    } else {
-        "マイクのミュートが解除されました。"
-    }
 }
 
 /// "ただいま閉室中です。次回は12月16日(水) 13:00からです。"

@@ -9,6 +9,7 @@ mod consult;
 mod group;
 mod lang;
 mod member;
+mod mute;
 mod role;
 
 pub use account::*;
@@ -18,4 +19,5 @@ pub use consult::{ConsentEntry, SealedNote};
 pub use group::AgeGroup;
 pub use lang::Lang;
 pub use member::*;
+pub use mute::Mute;
 pub use role::Role;

@@ -80,6 +80,7 @@ mod consent;
 mod invitations;
 mod logins;
 mod members;
+mod mutes;
 mod notes;
 mod slots;
 mod stale;

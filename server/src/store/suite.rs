@@ -2,7 +2,7 @@
 //! PostgreSQL run the same checks. Each check uses its own nicknames and tolerates existing rows,
 //! but expects no other writer while it runs (audit ordering).
 use super::{Store, StoreError};
-use crate::model::{AccountId, AgeGroup, AuditEntry, Avatar, NewMember, PublicId, Role};
+use crate::model::{AccountId, AgeGroup, AuditEntry, Avatar, Mute, NewMember, PublicId, Role};
 use serde_json::json;
 
 pub(crate) async fn run(store: &Store) {
@@ -11,6 +11,7 @@ pub(crate) async fn run(store: &Store) {
     set_avatar(store).await;
     age_groups_are_kept_changed_and_withdrawn(store).await;
     audit_is_newest_first_and_limited(store).await;
+    mutes_are_kept_replaced_and_lifted(store).await;
     super::suite_accounts::run(store).await;
     super::suite_slots::run(store).await;
 }
@@ -215,4 +216,29 @@ pub(crate) async fn age_groups_are_kept_changed_and_withdrawn(store: &Store) {
             .await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub(crate) async fn mutes_are_kept_replaced_and_lifted(store: &Store) {
+    let m = store
+        .create_member(new_member("しずく", Role::Participant))
+        .await
+        .unwrap();
+    assert!(store.mute(&m.public_id).await.unwrap().is_empty());
+    let at = |s: &str| Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc());
+    let text = Mute {
+        text_until: at("2026-12-09T13:30:00+09:00"),
+        voice_until: None,
+    };
+    assert!(store.set_mute(&m.public_id, text).await.unwrap());
+    assert_eq!(store.mute(&m.public_id).await.unwrap(), text);
+    let both = Mute {
+        voice_until: at("2026-12-09T14:00:00+09:00"),
+        ..text
+    };
+    assert!(store.set_mute(&m.public_id, both).await.unwrap());
+    assert_eq!(store.mute(&m.public_id).await.unwrap(), both);
+    assert!(store.set_mute(&m.public_id, Mute::default()).await.unwrap());
+    assert!(store.mute(&m.public_id).await.unwrap().is_empty());
+    let nobody = PublicId("m_0000000000000000".into());
+    assert!(!store.set_mute(&nobody, text).await.unwrap());
 }

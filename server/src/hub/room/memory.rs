@@ -30,6 +30,12 @@ impl ChatMemory {
         }
     }
 
+    /// Takes line `seq` out (staff hid it): who wrote it, if it was here.
+    pub(super) fn hide(&mut self, seq: u64) -> Option<ChatLine> {
+        let at = self.lines.iter().position(|l| l.seq == seq)?;
+        self.lines.remove(at)
+    }
+
     /// Every line after `seq`; when some of them are already forgotten, the gap is reported
     /// and only the lines a newcomer sees are given (hundreds of lines out of context help
     /// nobody, and cost a phone).

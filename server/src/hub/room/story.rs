@@ -10,6 +10,7 @@ use super::memory::ChatMemory;
 use crate::cluster::{Bounds, ChatLog, Cluster, ClusterError, Snapshot};
 use crate::hub::limits::{CHAT_ON_JOIN, CHAT_RING};
 use crate::hub::protocol::{ChatLine, Resume};
+use crate::model::PublicId;
 use std::time::Duration;
 
 /// Seqs reserved at a time across nodes: one Redis round trip per this many events.
@@ -123,6 +124,22 @@ impl Story {
                 log.keep(line, *keep_for).await?;
                 mirror.remember(line.clone());
                 Ok(())
+            }
+        }
+    }
+
+    /// Takes line `seq` out of the story (staff hid it), so no newcomer or resume gets it
+    /// again: who wrote it, or None if the story no longer holds it. Across nodes it is out of
+    /// Redis when this returns.
+    pub(super) async fn hide(&mut self, seq: u64) -> Result<Option<PublicId>, ClusterError> {
+        match &mut self.chat {
+            Chat::Memory(memory) => Ok(memory.hide(seq).map(|l| l.from)),
+            Chat::Shared { log, mirror, .. } => {
+                let Some(line) = mirror.hide(seq) else {
+                    return Ok(None);
+                };
+                log.remove(seq).await?;
+                Ok(Some(line.from))
             }
         }
     }

@@ -4,7 +4,6 @@
 //! media engine whenever it changes; the engine forwards nothing else. A consultation's
 //! tracks thus reach only the people in it: nobody outside is ever told they exist.
 use super::{frame, reply_error, Room};
-use crate::auth::Grant;
 use crate::config::{area_at, Area, AreaKind, RoomKind};
 use crate::hub::handle::SessionHandle;
 use crate::hub::inbound::error_body;
@@ -14,6 +13,7 @@ use crate::hub::protocol::{
 use crate::hub::words;
 use crate::media::TrackKind;
 use crate::model::PublicId;
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
 /// In the free space, members this close (in map units) start hearing each other...
@@ -48,8 +48,8 @@ pub(super) fn hears_in_free_space(
 
 #[derive(Default)]
 pub(super) struct Voice {
-    /// Muted by staff for as long as the room runs (a reconnect does not undo it).
-    muted: HashSet<PublicId>,
+    /// Muted by staff, until when (crate::hub::moderation keeps the room told).
+    muted: HashMap<PublicId, DateTime<Utc>>,
     /// Invited to a stage by a host.
     speakers: Vec<PublicId>,
     /// Raised hands, in the order they went up.
@@ -135,7 +135,12 @@ impl Room {
         if policy == Policy::Silent {
             return Err(NoPublish::NoVoice);
         }
-        if self.voice.muted.contains(&session.id) {
+        if self
+            .voice
+            .muted
+            .get(&session.id)
+            .is_some_and(|until| *until > self.clock.now())
+        {
             return Err(NoPublish::ListenOnly(ListenOnlyReason::Muted));
         }
         if policy == Policy::Stage
@@ -316,33 +321,19 @@ impl Room {
     }
 
     /// Staff stop (or let again) a member's tracks reaching anyone here.
-    pub(super) fn mute(
-        &mut self,
-        session: &SessionHandle,
-        member: PublicId,
-        muted: bool,
-        rid: Option<Rid>,
-    ) {
-        if !self.is_here(session, rid.clone()) {
-            return;
+    /// The member's voice is muted until `until` (None: no longer). Kept after they leave:
+    /// someone who comes back within the time is still muted.
+    pub(super) fn voice_mute(&mut self, member: PublicId, until: Option<DateTime<Utc>>) {
+        let now = self.clock.now();
+        self.voice.muted.retain(|_, u| *u > now);
+        match until.filter(|u| *u > now) {
+            Some(until) => {
+                self.voice.muted.insert(member, until);
+            }
+            None => {
+                self.voice.muted.remove(&member);
+            }
         }
-        if !session.role.has(Grant::Moderate) {
-            return reply_error(session, rid, ErrorCode::NotAllowed);
-        }
-        let Some(target) = self.occupants.get(&member).map(|o| o.session.clone()) else {
-            return reply_error(session, rid, ErrorCode::NotPresent);
-        };
-        if muted {
-            self.voice.muted.insert(member);
-        } else {
-            self.voice.muted.remove(&member);
-        }
-        target.deliver_or_close(frame(&ServerMessage::VoiceMuted {
-            room: self.id.to_string(),
-            muted,
-            message: words::voice_muted(muted).to_string(),
-        }));
-        session.deliver_or_close(frame(&ServerMessage::Ack { rid, seq: None }));
     }
 
     pub(super) fn raise_hand(&mut self, session: &SessionHandle, raised: bool, rid: Option<Rid>) {

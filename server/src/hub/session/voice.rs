@@ -1,13 +1,12 @@
 //! One connection's voice requests, sent to the media engine of the node hosting the member's
 //! room (crate::hub::media_requests serves them), and the room's stage and mute controls.
-use super::super::inbound::{error_body, Reject};
+use super::super::inbound::Reject;
 use super::super::media_requests::run;
-use super::super::protocol::{ErrorCode, Rid};
+use super::super::protocol::Rid;
 use super::super::relay::RoomRef;
 use super::super::room::RoomCommand;
 use super::super::wire::VoiceOp;
 use super::Reader;
-use crate::auth::Grant;
 use crate::model::PublicId;
 
 impl Reader<'_> {
@@ -41,26 +40,6 @@ impl Reader<'_> {
             }
             (Some((node, relay)), false) => relay.voice(&node, self.session, None, VoiceOp::Stop),
         }
-    }
-
-    pub(super) async fn voice_mute(
-        &self,
-        rid: Option<Rid>,
-        member: PublicId,
-        muted: bool,
-    ) -> Result<(), Reject> {
-        if !self.member.role.has(Grant::Moderate) {
-            return Err(error_body(rid, ErrorCode::NotAllowed).into());
-        }
-        let room = self.current_room(&rid)?;
-        room.send(RoomCommand::Mute {
-            session: self.session.clone(),
-            member,
-            muted,
-            rid,
-        })
-        .await;
-        Ok(())
     }
 
     pub(super) async fn raise_hand(&self, rid: Option<Rid>, raised: bool) -> Result<(), Reject> {
