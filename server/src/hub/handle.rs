@@ -7,6 +7,7 @@ use crate::cluster::{Bus, To};
 use crate::model::PublicId;
 use crate::model::Role;
 use axum::extract::ws::Utf8Bytes;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, Notify};
@@ -32,6 +33,9 @@ pub struct SessionShared {
     /// In a quiet corner of the free space: shown to everyone as resting (休憩中) whatever
     /// status they chose, which comes back as they step out. Set by the room they are in.
     in_quiet: AtomicBool,
+    /// The members this one is apart from (either blocked the other): they do not see or
+    /// hear each other. Loaded at `auth`, carried to a room's host with the join.
+    apart: Mutex<HashSet<PublicId>>,
     /// Set for a member whose connection is on another node (a stand-in kept by the node
     /// hosting their room, hub/relay.rs): what is queued for them goes to that node.
     remote: Option<Remote>,
@@ -81,6 +85,7 @@ impl SessionShared {
             room: Mutex::new(None),
             view: Mutex::new(view),
             in_quiet: AtomicBool::new(false),
+            apart: Mutex::new(HashSet::new()),
             remote: None,
         });
         (handle, rx)
@@ -100,6 +105,7 @@ impl SessionShared {
             room: Mutex::new(None),
             view: Mutex::new(view),
             in_quiet: AtomicBool::new(false),
+            apart: Mutex::new(HashSet::new()),
             remote: Some(remote),
         })
     }
@@ -293,5 +299,40 @@ impl SessionShared {
             shown.status = Status::Resting;
         }
         shown
+    }
+
+    /// Whom the member is apart from.
+    pub fn apart(&self) -> HashSet<PublicId> {
+        self.apart
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    pub fn is_apart_from(&self, other: &PublicId) -> bool {
+        self.apart
+            .lock()
+            .map(|a| a.contains(other))
+            .unwrap_or_else(|poisoned| poisoned.into_inner().contains(other))
+    }
+
+    /// `apart`: whether the member and `other` are apart now (either blocked the other).
+    pub fn set_apart(&self, other: PublicId, apart: bool) {
+        let mut set = self
+            .apart
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if apart {
+            set.insert(other);
+        } else {
+            set.remove(&other);
+        }
+    }
+
+    pub fn set_apart_all(&self, all: HashSet<PublicId>) {
+        *self
+            .apart
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = all;
     }
 }

@@ -183,6 +183,18 @@ pub enum ClientMessage {
         rid: Option<Rid>,
         on: bool,
     },
+    /// A participant or family member stops seeing (and being seen by) another one.
+    Block {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+    },
+    /// Lifts one's own block.
+    Unblock {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+    },
 }
 
 impl ClientMessage {
@@ -214,7 +226,9 @@ impl ClientMessage {
             | ClientMessage::TalkDecline { rid, .. }
             | ClientMessage::TalkEnd { rid }
             | ClientMessage::Duty { rid, .. }
-            | ClientMessage::AlertAck { rid, .. } => rid.as_ref(),
+            | ClientMessage::AlertAck { rid, .. }
+            | ClientMessage::Block { rid, .. }
+            | ClientMessage::Unblock { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -476,6 +490,8 @@ pub enum ServerMessage {
         limits: Limits,
         /// For `RTCPeerConnection`: the TURN server with a time-limited credential, or none.
         ice_servers: Vec<IceServer>,
+        /// Whom this member blocked (never who blocked them).
+        blocked: Vec<PublicId>,
     },
     Joined {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -817,6 +833,13 @@ pub enum ErrorCode {
     /// Publishing refused: as many members as the room allows are sending already.
     SpeakersFull,
     Internal,
+    /// `block`: staff, counsellors and admins are not blocked, and do not block (a report
+    /// or a word with staff is the way).
+    CannotBlock,
+    /// `block`: oneself.
+    BlockSelf,
+    /// `block` / `unblock`: no such member.
+    NoSuchMember,
 }
 
 /// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.

@@ -217,6 +217,11 @@ impl Relay {
                     rid,
                 },
             ),
+            RoomCommand::Apart {
+                session,
+                other,
+                apart,
+            } => (Some(who(&session, false)), Command::Apart { other, apart }),
             RoomCommand::SessionEnded { .. } | RoomCommand::Speaking { .. } => return true,
         };
         let wire = Wire::Command {
@@ -289,6 +294,17 @@ impl Relay {
         self.0.bus.send(&To::All, Wire::TalkLine.encode(None))
     }
 
+    /// Every node tells the two members' connections (and their rooms) they are apart now,
+    /// or no longer.
+    pub fn apart(&self, member: PublicId, other: PublicId, apart: bool) -> bool {
+        let wire = Wire::Apart {
+            member,
+            other,
+            apart,
+        };
+        self.0.bus.send(&To::All, wire.encode(None))
+    }
+
     /// Every node closes this member's connection (4001).
     pub fn sign_out(&self, member: PublicId) -> bool {
         self.0
@@ -327,6 +343,7 @@ fn who(session: &SessionHandle, with_view: bool) -> Who {
         member: session.id.clone(),
         role: session.role,
         view: with_view.then(|| Box::new(session.view())),
+        apart: with_view.then(|| session.apart().into_iter().collect()),
     }
 }
 
@@ -458,6 +475,14 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             }
         }
         Wire::SignOut { member } => hub.sign_out_here(&member),
+        Wire::Apart {
+            member,
+            other,
+            apart,
+        } => {
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.apart_here(&member, &other, apart).await });
+        }
         Wire::TalkLine => {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });
@@ -560,6 +585,9 @@ async fn on_command(
             if let Some(view) = who.view {
                 session.update_view(|v| *v = *view);
             }
+            if let Some(apart) = who.apart {
+                session.set_apart_all(apart.into_iter().collect());
+            }
             session.clone()
         }
         (None, Command::Join { .. }) => {
@@ -568,6 +596,7 @@ async fn on_command(
             };
             let remote = Remote::new(from.clone(), relay.0.bus.clone());
             let session = SessionShared::remote(who.conn, who.role, *view, remote);
+            session.set_apart_all(who.apart.unwrap_or_default().into_iter().collect());
             relay.0.stand_ins.insert(key.clone(), session.clone());
             session
         }
@@ -654,6 +683,11 @@ async fn on_command(
             rid,
         },
         Command::End { rid } => RoomCommand::End { session, rid },
+        Command::Apart { other, apart } => RoomCommand::Apart {
+            session,
+            other,
+            apart,
+        },
         Command::Occupants { .. } | Command::Decline { .. } => return, // answered above
     };
     room.send(command).await;

@@ -251,7 +251,7 @@ impl Room {
                 seq: self.story.next(),
                 member: self.view_of(&id),
             };
-            self.broadcast(&event, None);
+            self.broadcast(&event, None, self.about(&id));
         }
     }
 
@@ -292,6 +292,7 @@ impl Room {
             let hears = speakers
                 .iter()
                 .filter(|s| s.session.conn != listener.session.conn)
+                .filter(|s| !self.apart(&listener.session.id, &s.session.id))
                 .filter(|s| match (policy, listener.pos, s.pos) {
                     (Policy::Proximity, Some(a), Some(b)) => {
                         let heard = was.is_some_and(|w| w.contains(&s.session.conn));
@@ -474,6 +475,6 @@ impl Room {
             id: member.clone(),
             speaking,
         };
-        self.broadcast(&event, None);
+        self.broadcast(&event, None, self.about(member));
     }
 }
