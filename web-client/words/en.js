@@ -89,6 +89,9 @@ const EN_ERRORS = {
   unknown_alert: "That alert could not be found.",
   no_staff: "Nobody from the staff is on duty just now, so the space can't let you in yet. Please try again a little later.",
   no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
+  cannot_block: "Staff and counsellors can't be blocked. If something is troubling you, please report it or talk to the staff.",
+  block_self: "You can't block yourself.",
+  no_such_member: "That person could not be found.",
 };
 
 // Why someone may only listen for now (the error's `reason`).
