@@ -316,6 +316,15 @@ impl Room {
         }
     }
 
+    /// Whether the media engine was told that `listener` hears `speaker` (connections).
+    #[cfg(test)]
+    pub(super) fn hears(&self, listener: u64, speaker: u64) -> bool {
+        self.voice
+            .hearing
+            .get(&listener)
+            .is_some_and(|heard| heard.contains(&speaker))
+    }
+
     /// Staff stop (or let again) a member's tracks reaching anyone here.
     pub(super) fn mute(
         &mut self,
