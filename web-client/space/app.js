@@ -67,7 +67,7 @@ settingsView(store, {
 });
 roomsView(store, { join });
 mapView(store, $("map"), (p) => send({ type: "move", x: p.x, y: p.y }));
-membersView(store, $("members"), $("member-count"), { mute });
+membersView(store, $("members"), $("member-count"), { mute, block });
 chatView(store, { send, sent: () => store.dispatch({ type: "page:chat_sent" }) });
 bannersView(store);
 staffView(store, $("staff"), $("applications"), send);
@@ -158,6 +158,15 @@ async function mute(member, muted) {
   try {
     await request({ type: "voice_mute", member, muted });
     store.dispatch({ type: "page:muted", member, muted });
+  } catch (refused) {
+    store.dispatch({ type: "page:refused", reply: refused.reply });
+  }
+}
+
+async function block(member) {
+  try {
+    await request({ type: "block", member });
+    store.dispatch({ type: "page:blocked", member });
   } catch (refused) {
     store.dispatch({ type: "page:refused", reply: refused.reply });
   }

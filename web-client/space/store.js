@@ -12,6 +12,7 @@ export function initialState(settings, resume) {
     connection: { name: "connecting", detail: undefined },
     you: null,
     grants: new Set(),
+    blocked: new Set(), // whom you blocked (welcome.blocked): they and you no longer see each other
     space: null,
     rooms: [],
     iceServers: [],
@@ -65,7 +66,8 @@ export function apply(state, msg) {
       state.space = msg.space;
       state.rooms = msg.rooms;
       state.iceServers = msg.ice_servers ?? [];
-      add(changed, "you", "grants", "space", "rooms");
+      state.blocked = new Set(msg.blocked ?? []);
+      add(changed, "you", "grants", "space", "rooms", "members");
       break;
     case "joined":
       joined(state, msg);
@@ -251,6 +253,13 @@ export function apply(state, msg) {
       // Said again after a reconnect (a status lives as long as its connection).
       state.you = { ...state.you, status: msg.status };
       changed.add("you");
+      break;
+    // Blocked: their lines already shown go too (the server sends no more, nor them ours).
+    case "page:blocked":
+      state.blocked.add(msg.member);
+      state.members.delete(msg.member);
+      state.chat.entries = state.chat.entries.filter((e) => e.line?.from !== msg.member);
+      add(changed, "members", "positions", "chat");
       break;
     case "page:muted":
       if (msg.muted) state.mutedHere.add(msg.member);
