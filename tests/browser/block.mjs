@@ -2,7 +2,8 @@
 // registers two participants). Both are in the free space and see each other; one says a word;
 // the other blocks them from the member list, after a gentle confirm, and from then on sees
 // neither their avatar, nor their name, nor their words, old or new. The blocked one only sees
-// the other leave. Screenshots at desktop and phone size; axe finds nothing serious.
+// the other leave. The account page lists the block and lifts it. Screenshots at desktop and
+// phone size; axe finds nothing serious.
 import assert from "node:assert/strict";
 import { WAIT, axe, enter, env, launch, logIn, memberItem, run, shot, step } from "./common.mjs";
 
@@ -70,5 +71,21 @@ await run(browser, async () => {
     await shot(a, "blocked-desktop");
     await a.setViewportSize({ width: 390, height: 844 });
     await shot(a, "blocked-phone");
+    await a.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  await step("the account page lists whom one blocked, and lifting it brings them back", async () => {
+    await a.goto(`${URL}/account`);
+    const item = a.locator("#block-list li", { hasText: other.nickname });
+    await item.waitFor({ timeout: WAIT });
+    await axe(a, "whom one blocked, on the account page");
+    await shot(a, "blocks-account");
+    await item.getByRole("button", { name: "ブロックを解除" }).click();
+    await a.waitForSelector("#block-result[data-kind=done]", { timeout: WAIT });
+    assert.equal(await a.innerText("#block-result"), `${other.nickname}さんのブロックを解除しました。`);
+    await a.waitForSelector("#blocks-none:not([hidden])", { timeout: WAIT });
+    await enter(a, URL);
+    await memberItem(a, other.nickname).waitFor({ timeout: WAIT });
+    await memberItem(b, blocker.nickname).waitFor({ timeout: WAIT });
   });
 });

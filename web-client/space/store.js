@@ -12,7 +12,6 @@ export function initialState(settings, resume) {
     connection: { name: "connecting", detail: undefined },
     you: null,
     grants: new Set(),
-    blocked: new Set(), // whom you blocked (welcome.blocked): they and you no longer see each other
     space: null,
     rooms: [],
     iceServers: [],
@@ -66,8 +65,7 @@ export function apply(state, msg) {
       state.space = msg.space;
       state.rooms = msg.rooms;
       state.iceServers = msg.ice_servers ?? [];
-      state.blocked = new Set(msg.blocked ?? []);
-      add(changed, "you", "grants", "space", "rooms", "members");
+      add(changed, "you", "grants", "space", "rooms");
       break;
     case "joined":
       joined(state, msg);
@@ -256,7 +254,6 @@ export function apply(state, msg) {
       break;
     // Blocked: their lines already shown go too (the server sends no more, nor them ours).
     case "page:blocked":
-      state.blocked.add(msg.member);
       state.members.delete(msg.member);
       state.chat.entries = state.chat.entries.filter((e) => e.line?.from !== msg.member);
       add(changed, "members", "positions", "chat");

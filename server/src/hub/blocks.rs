@@ -15,10 +15,10 @@ fn may_block(role: Role) -> bool {
 }
 
 impl Hub {
-    /// `by` blocks `member` (`block`), or lifts their block. Both are told at once, wherever
-    /// they are; whether they stay apart is the store's answer (the other may have blocked
-    /// `by` too).
-    pub(super) async fn block(
+    /// `by` blocks `member` (`block`), or lifts their block (also from the account page).
+    /// Both are told at once, wherever they are; whether they stay apart is the store's
+    /// answer (the other may have blocked `by` too).
+    pub async fn block(
         &self,
         by: &Member,
         member: &PublicId,
@@ -66,6 +66,14 @@ impl Hub {
             relay.apart(by.public_id.clone(), member.clone(), apart);
         }
         Ok(())
+    }
+
+    /// Whom `member` blocked (the account page lists them to lift a block).
+    pub async fn blocked_by(&self, member: &PublicId) -> Result<Vec<Member>, ErrorCode> {
+        self.store.blocked_by(member).await.map_err(|error| {
+            tracing::error!(%error, "could not read whom a member blocked");
+            ErrorCode::Internal
+        })
     }
 
     /// The connections here of either member learn whether they are apart, and tell their
