@@ -234,7 +234,7 @@ pub(crate) async fn blocks_are_one_way_apart_both_ways_and_go_with_either_accoun
     };
     assert_eq!(
         ids(store.blocked_by(&a.public_id).await.unwrap()),
-        [b.public_id.clone()]
+        vec![b.public_id.clone()]
     );
     assert!(
         store.blocked_by(&b.public_id).await.unwrap().is_empty(),
