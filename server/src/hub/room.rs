@@ -966,36 +966,43 @@ impl Room {
                 })
             });
         }
-        // Apart members do not see each other move: only their batches are made for them.
-        let anyone_apart = self.occupants.values().any(|o| !o.apart.is_empty());
+        // Apart members do not see each other move: only for them (either side of a block
+        // here) is a batch of their own made, only when it would show someone apart.
+        let involved: HashSet<&PublicId> = self
+            .occupants
+            .iter()
+            .filter(|(_, o)| !o.apart.is_empty())
+            .flat_map(|(id, o)| std::iter::once(id).chain(&o.apart))
+            .collect();
         let mut own: HashMap<PublicId, Frame> = HashMap::new();
-        if anyone_apart {
-            for (to, occupant) in &self.occupants {
-                let moves: Vec<Position> = if occupant.needs_all_positions {
-                    self.occupants
-                        .iter()
-                        .filter_map(|(id, o)| position(id, o))
-                        .collect()
-                } else if changed.is_some() {
-                    self.moved
-                        .iter()
-                        .filter_map(|id| self.occupants.get(id).and_then(|o| position(id, o)))
-                        .collect()
-                } else {
-                    continue;
-                };
-                let seen: Vec<Position> = moves
+        for to in involved {
+            let Some(occupant) = self.occupants.get(to) else {
+                continue;
+            };
+            let moves: Vec<Position> = if occupant.needs_all_positions {
+                self.occupants
                     .iter()
-                    .filter(|p| !self.apart(to, &p.id))
-                    .cloned()
-                    .collect();
-                if seen.len() != moves.len() {
-                    let batch = frame(&ServerMessage::Positions {
-                        room: self.id.to_string(),
-                        moves: seen,
-                    });
-                    own.insert(to.clone(), batch);
-                }
+                    .filter_map(|(id, o)| position(id, o))
+                    .collect()
+            } else if changed.is_some() {
+                self.moved
+                    .iter()
+                    .filter_map(|id| self.occupants.get(id).and_then(|o| position(id, o)))
+                    .collect()
+            } else {
+                continue;
+            };
+            let seen: Vec<Position> = moves
+                .iter()
+                .filter(|p| !self.apart(to, &p.id))
+                .cloned()
+                .collect();
+            if seen.len() != moves.len() {
+                let batch = frame(&ServerMessage::Positions {
+                    room: self.id.to_string(),
+                    moves: seen,
+                });
+                own.insert(to.clone(), batch);
             }
         }
         self.moved.clear();
