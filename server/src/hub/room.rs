@@ -529,7 +529,7 @@ impl Room {
                 .collect(),
             chat: chat.into_iter().filter(|line| seen(&line.from)).collect(),
             gap,
-            stage: self.stage_view(),
+            stage: self.stage_seen_by(&session.id),
         };
         session.set_room(Some(self.id.clone()));
         session.deliver_or_close(frame(&joined));

@@ -392,6 +392,10 @@ async fn a_member_in_the_quiet_corner_shows_as_resting_until_they_leave_it() {
 /// A staff room (everyone who may speak is heard by everyone), held directly rather than
 /// through its task, to read what the media engine is told.
 fn everyone_hears_room() -> Room {
+    room_held(RoomKind::Staff)
+}
+
+fn room_held(kind: RoomKind) -> Room {
     let config = RoomConfig {
         id: "staff".into(),
         name: "スタッフルーム".into(),
@@ -399,7 +403,7 @@ fn everyone_hears_room() -> Room {
         capacity: 10,
         max_speakers: 20,
         audience: Default::default(),
-        kind: RoomKind::Staff,
+        kind,
     };
     Room {
         id: "staff".into(),
@@ -449,4 +453,47 @@ async fn members_apart_do_not_hear_each_other_and_do_again_once_unblocked() {
     room.set_apart(&b, a.id.clone(), false);
     room.refresh_hearing();
     assert!(room.hears(1, 2) && room.hears(2, 1));
+}
+
+#[tokio::test]
+async fn a_hand_raised_is_not_shown_to_someone_apart_nor_in_their_stage_on_joining() {
+    let mut room = room_held(RoomKind::Program {
+        host_roles: vec![Role::Staff],
+        stage: true,
+    });
+    let (a, mut a_rx) = member(1);
+    let (b, mut b_rx) = member(2);
+    let (c, mut c_rx) = member(3);
+    for session in [&a, &b, &c] {
+        assert_eq!(
+            room.join(session.clone(), None, None).await.unwrap(),
+            Ok(())
+        );
+    }
+    // As the hub does: the session first, then its room.
+    a.set_apart(b.id.clone(), true);
+    room.set_apart(&a, b.id.clone(), true);
+    room.raise_hand(&b, true, None);
+    let hands = |frames: Vec<Value>| -> Vec<Value> {
+        frames
+            .into_iter()
+            .filter(|f| f["type"] == "stage")
+            // The stage's lists are the frame's own fields; an empty one is left out.
+            .map(|f| match &f["hands"] {
+                Value::Null => serde_json::json!([]),
+                hands => hands.clone(),
+            })
+            .collect()
+    };
+    assert_eq!(hands(drain(&mut a_rx)), [serde_json::json!([])]);
+    assert_eq!(hands(drain(&mut b_rx)), [serde_json::json!(["m_2"])]);
+    assert_eq!(hands(drain(&mut c_rx)), [serde_json::json!(["m_2"])]);
+
+    // A comes in again: the stage they are shown has no hand of B's.
+    assert_eq!(room.join(a.clone(), None, None).await.unwrap(), Ok(()));
+    let joined = drain(&mut a_rx)
+        .into_iter()
+        .find(|f| f["type"] == "joined")
+        .unwrap();
+    assert!(!joined.to_string().contains("m_2"), "{joined}");
 }
