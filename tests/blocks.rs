@@ -1,9 +1,14 @@
 //! Blocks between members, through the real binary: the pair apart see nothing of each other
 //! (chat, stamps, presence, status, positions, invitations), the blocked one is never told,
-//! an unblock brings them back, and a block outlives reconnecting and a restart.
+//! an unblock brings them back, and a block outlives reconnecting and a restart. The account
+//! page's list of whom one blocked, and lifting a block from it.
+#[path = "support/people.rs"]
+mod people;
 #[path = "support/mod.rs"]
 mod support;
 
+use people::{call, person, Person};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 use support::{into_consultation, Client, Server, TEST_ROOMS};
@@ -300,4 +305,61 @@ async fn neither_of_a_pair_apart_can_invite_the_other() {
     acked(&mut f, json!({"type": "unblock", "rid": 5, "member": p_id})).await;
     acked(&mut p, json!({"type": "invite", "rid": 6, "member": f_id})).await;
     f.recv_type("invited").await;
+}
+
+/// The person's WebSocket, entered into `room`, with a token from their logged-in browser.
+async fn into_space(server: &Server, who: &Person, room: &str) -> Client {
+    let (status, body) = call(who.browser.post(server.http_url("/api/token"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut client = Client::connect(server).await;
+    client.auth(body["token"].as_str().expect("token")).await;
+    client.join(room).await;
+    client
+}
+
+#[tokio::test]
+async fn the_account_page_lists_whom_one_blocked_and_lifts_a_block_live() {
+    let server = Server::start(TEST_ROOMS, OPEN, 1.0).await;
+    let p = person(&server, &[], "participant", 1, "はる").await;
+    let f = person(&server, &[], "family", 2, "なつ").await;
+    let s = person(&server, &[], "staff", 3, "受付").await;
+    let mut p_ws = into_space(&server, &p, "hiroba").await;
+    let mut f_ws = into_space(&server, &f, "hiroba").await;
+    p_ws.recv_member_joined(&f.id).await;
+    acked(
+        &mut p_ws,
+        json!({"type": "block", "rid": 1, "member": f.id}),
+    )
+    .await;
+    f_ws.recv_where("the blocker gone", |m| {
+        m["type"] == "member_left" && m["id"] == p.id.as_str()
+    })
+    .await;
+
+    let blocks = |who: &Person| call(who.browser.get(server.http_url("/api/me/blocks")));
+    let (status, body) = blocks(&p).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"blocked": [{"id": f.id, "nickname": "なつ", "avatar": {"shape": "fox", "color": "#8fb8de"}}]})
+    );
+    // Never who blocked you.
+    assert_eq!(blocks(&f).await.1, json!({"blocked": []}));
+    let (status, _) = call(reqwest::Client::new().get(server.http_url("/api/me/blocks"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let lift = |who: &Person, id: &str| {
+        call(
+            who.browser
+                .delete(server.http_url(&format!("/api/me/blocks/{id}"))),
+        )
+    };
+    assert_eq!(lift(&s, &p.id).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(lift(&p, "m_000000000000").await.0, StatusCode::NOT_FOUND);
+    let (status, body) = lift(&p, &f.id).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // Both in the room see each other again at once.
+    p_ws.recv_member_joined(&f.id).await;
+    f_ws.recv_member_joined(&p.id).await;
+    assert_eq!(blocks(&p).await.1, json!({"blocked": []}));
 }
