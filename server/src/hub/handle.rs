@@ -309,13 +309,6 @@ impl SessionShared {
             .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
-    pub fn is_apart_from(&self, other: &PublicId) -> bool {
-        self.apart
-            .lock()
-            .map(|a| a.contains(other))
-            .unwrap_or_else(|poisoned| poisoned.into_inner().contains(other))
-    }
-
     /// `apart`: whether the member and `other` are apart now (either blocked the other).
     pub fn set_apart(&self, other: PublicId, apart: bool) {
         let mut set = self
