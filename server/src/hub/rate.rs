@@ -45,6 +45,8 @@ impl Limiters {
             // it and send it again at once. Screening is the room's, checked here the same way.
             ClientMessage::Chat { text, .. } => screen_chat(text).is_ok(),
             ClientMessage::Stamp { .. } => true,
+            // Each block or unblock tells the other member's room (and node): not a toy.
+            ClientMessage::Block { .. } | ClientMessage::Unblock { .. } => true,
             _ => false,
         };
         if uses_chat_allowance {
