@@ -200,3 +200,27 @@ pool = 2
     )
     .await;
 }
+
+/// Blocking (tests/browser/block.mjs): a participant blocks another from the member list, after
+/// a gentle confirm, and stops seeing them: name, avatar and words; the other only sees them go.
+#[tokio::test]
+async fn a_participant_blocks_another_and_stops_seeing_them_in_chromium() {
+    if !ready() {
+        return;
+    }
+    let (server, _sink, people) = space_with(
+        TEST_ROOMS,
+        "2026-12-09T11:00:00+09:00",
+        1.0,
+        &[("はる", "participant"), ("なつ", "participant")],
+    )
+    .await;
+    run_script(
+        "block.mjs",
+        &[
+            ("URL", server.http_url("")),
+            ("PEOPLE", Value::Array(people).to_string()),
+        ],
+    )
+    .await;
+}

@@ -1463,3 +1463,68 @@ async fn gentle_moderation_reaches_across_nodes() {
         "{audit}"
     );
 }
+
+#[tokio::test]
+async fn a_block_between_members_on_two_nodes_holds_in_a_room_hosted_on_a_third() {
+    let Some(nodes) = Nodes::start(3).await else {
+        return;
+    };
+    // C comes first: the room is hosted on node 2; A is on node 0, B on node 1.
+    let mut c = member(&nodes, 2, "participant", "みどり").await;
+    c.join("hiroba").await;
+    let mut a = member(&nodes, 0, "participant", "あお").await;
+    a.join("hiroba").await;
+    let mut b = member(&nodes, 1, "family", "きいろ").await;
+    b.join("hiroba").await;
+    let (a_id, b_id, c_id) = (a.id(), b.id(), c.id());
+    a.recv_member_joined(&b_id).await;
+
+    a.send(json!({"type": "block", "rid": 1, "member": b_id}))
+        .await;
+    let ack = a.recv_where("block's reply", |f| f["rid"] == 1).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let left = |id: &str| {
+        let id = id.to_string();
+        move |f: &Value| f["type"] == "member_left" && f["id"] == id.as_str()
+    };
+    a.recv_where("B gone for A", left(&b_id)).await;
+    b.recv_where("A gone for B", left(&a_id)).await;
+    a.drain(Duration::ZERO).await;
+    b.drain(Duration::ZERO).await;
+
+    // Lines apart never cross; C's, sent after them, arrive.
+    say(&mut b, 2, "Bです").await;
+    say(&mut a, 3, "Aです").await;
+    say(&mut c, 4, "Cです").await;
+    for (client, me) in [(&mut a, &a_id), (&mut b, &b_id)] {
+        let line = client
+            .recv_where("someone else's line", |f| {
+                f["type"] == "chat" && f["from"] != me.as_str()
+            })
+            .await;
+        assert_eq!(line["from"], c_id.as_str(), "{line}");
+    }
+
+    // B comes back through another connection on their node: the block came with them.
+    drop(b);
+    let mut b = member(&nodes, 1, "family", "きいろ").await;
+    let joined = b.join("hiroba").await;
+    assert!(
+        !joined.to_string().contains(&a_id),
+        "A in B's room: {joined}"
+    );
+    say(&mut c, 5, "もう一度").await;
+    a.recv_where("C's line", |f| {
+        f["type"] == "chat" && f["seq"].is_u64() && f["text"] == "もう一度"
+    })
+    .await;
+    let about_b = |f: &Value| f.to_string().contains(&b_id) && f["type"] != "pong";
+    a.expect_nothing(Duration::from_millis(300), "anything about B", about_b)
+        .await;
+
+    // Lifted on node 0: both appear again for each other.
+    a.send(json!({"type": "unblock", "rid": 6, "member": b_id}))
+        .await;
+    a.recv_member_joined(&b_id).await;
+    b.recv_member_joined(&a_id).await;
+}

@@ -113,6 +113,8 @@ pub struct Server {
     child: Option<Child>,
     pub port: u16,
     dir: tempfile::TempDir,
+    /// The `serve` flags it was started with, for `restart`.
+    flags: Vec<String>,
 }
 
 impl Server {
@@ -137,10 +139,29 @@ impl Server {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("rooms.toml"), rooms).expect("write rooms.toml");
         std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
-        let stderr = std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file");
+        let flags = flags.iter().map(|f| f.to_string()).collect();
+        Server::launch_in(dir, flags).await
+    }
+
+    /// Stops the server (SIGTERM) and starts it again on the same data, rooms and flags (on
+    /// another port).
+    pub async fn restart(mut self) -> Server {
+        self.stop().await;
+        let flags = std::mem::take(&mut self.flags);
+        // The data goes on; what is left behind is an empty directory.
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        Server::launch_in(dir, flags).await
+    }
+
+    async fn launch_in(dir: tempfile::TempDir, flags: Vec<String>) -> Server {
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.path().join("stderr.log"))
+            .expect("stderr file");
         let mut child = command()
             .args(serve_args(dir.path()))
-            .args(flags)
+            .args(&flags)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .kill_on_drop(true)
@@ -152,6 +173,7 @@ impl Server {
             child: Some(child),
             port: 0,
             dir,
+            flags,
         };
         let line = match first {
             Ok(Ok(Some(line))) => line,

@@ -1,5 +1,5 @@
-// One's own account: what others see, consultation booking (booking.js), logging out, and
-// deleting everything.
+// One's own account: what others see, consultation booking (booking.js), whom one blocked,
+// logging out, and deleting everything.
 import { show, wordPage } from "../words/page.js";
 import { showBooking } from "./booking.js";
 import { $, busy, groupChoices, say, send, showProblems } from "./common.js";
@@ -29,6 +29,43 @@ async function showAccount() {
   await showBooking(body);
   showCounselTools(body.grants ?? []);
   await showConsents();
+  // Only participants and family members block (server/src/hub/blocks.rs).
+  if (body.role === "participant" || body.role === "family") await showBlocks();
+}
+
+async function showBlocks(focus) {
+  const { ok, body } = await send("GET", "/api/me/blocks");
+  if (!ok) return;
+  const blocked = body.blocked ?? [];
+  $("blocks-none").hidden = blocked.length > 0;
+  $("block-list").replaceChildren(...blocked.map(blockedItem));
+  $("blocks").hidden = false;
+  if (focus) document.getElementById(focus)?.focus();
+}
+
+function blockedItem(member) {
+  const item = document.createElement("li");
+  const name = document.createElement("span");
+  name.textContent = member.nickname;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button";
+  show(button, (w) => w.unblock);
+  button.setAttribute("aria-describedby", `blocked-${member.id}`);
+  name.id = `blocked-${member.id}`;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const { ok, body } = await send("DELETE", `/api/me/blocks/${encodeURIComponent(member.id)}`);
+    button.disabled = false;
+    if (!ok) {
+      say($("block-result"), (w) => w.problem(body), "problem");
+      return;
+    }
+    say($("block-result"), (w) => w.unblocked(member.nickname), "done");
+    await showBlocks("block-result");
+  });
+  item.append(name, " ", button);
+  return item;
 }
 
 // A counsellor's tools (notes, proposals to share), from the grants the server sends; the

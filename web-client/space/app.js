@@ -69,7 +69,7 @@ settingsView(store, {
 roomsView(store, { join });
 mapView(store, $("map"), (p) => send({ type: "move", x: p.x, y: p.y }));
 const moderation = moderationView(store, { request, refused: (reply) => store.dispatch({ type: "page:refused", reply }) });
-membersView(store, $("members"), $("member-count"), { moderate: moderation.member });
+membersView(store, $("members"), $("member-count"), { moderate: moderation.member, block });
 chatView(store, { send, sent: () => store.dispatch({ type: "page:chat_sent" }), hide: moderation.line });
 bannersView(store);
 staffView(store, $("staff"), $("applications"), send);
@@ -154,6 +154,15 @@ function join(roomId) {
   if (memory?.room !== roomId) return send({ type: "join", room: roomId });
   const shown = state.chat.room === roomId && state.chat.epoch === memory.epoch;
   return send({ type: "join", room: roomId, resume: { epoch: memory.epoch, seq: shown ? memory.seq : memory.since } });
+}
+
+async function block(member) {
+  try {
+    await request({ type: "block", member });
+    store.dispatch({ type: "page:blocked", member });
+  } catch (refused) {
+    store.dispatch({ type: "page:refused", reply: refused.reply });
+  }
 }
 
 function onMessage(msg) {

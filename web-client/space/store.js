@@ -283,6 +283,12 @@ export function apply(state, msg) {
       state.whisper = { ...state.whisper, lines: [...state.whisper.lines, { mine: true, text: msg.text }] };
       changed.add("whisper");
       break;
+    // Blocked: their lines already shown go too (the server sends no more, nor them ours).
+    case "page:blocked":
+      state.members.delete(msg.member);
+      state.chat.entries = state.chat.entries.filter((e) => e.line?.from !== msg.member);
+      add(changed, "members", "positions", "chat");
+      break;
     case "page:bubble_gone":
       if (state.bubbles.get(msg.member) === msg.stamp) {
         state.bubbles.delete(msg.member);

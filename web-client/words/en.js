@@ -91,6 +91,9 @@ const EN_ERRORS = {
   no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
   asked_to_leave: "We have asked you to take a break from this room for a little while. Every other room is open to you.",
   unknown_message: "That message could not be found.",
+  cannot_block: "Staff and counsellors can't be blocked. If something is troubling you, please report it or talk to the staff.",
+  block_self: "You can't block yourself.",
+  no_such_member: "That person could not be found.",
 };
 
 // Why someone may only listen for now (the error's `reason`).
@@ -304,6 +307,11 @@ const en = {
   consentsHeading: "Requests to share your information",
   consentsText: "When a counsellor would like to pass on something about you to another organisation, they ask you here first. Whether to agree is up to you, and saying no is fine. If you agree, you can withdraw at any time.",
   consentsNone: "There are no requests just now.",
+  blocksHeading: "People you blocked",
+  blocksText: "You and someone you blocked no longer see each other's messages or avatar, nor hear each other. They are not told. Lift a block and you see each other again.",
+  blocksNone: "You have not blocked anyone.",
+  unblock: "Unblock",
+  unblocked: (name) => `You unblocked ${name}.`,
   consentTitle: (recipient) => `Sharing with ${recipient}`,
   consentRecipient: "Who would receive it",
   consentPurpose: "Why",
@@ -468,6 +476,11 @@ const en = {
   whisperFrom: (nickname) => nickname,
   whisperMine: "You",
   whisperNote: "Only the two of you see this, and it is not kept.",
+  blockMember: "Block",
+  blockWho: (name) => `Block ${name}`,
+  blockConfirm: (name) => `You will no longer see ${name}'s messages or avatar, nor they yours. They will not be told.`,
+  blockYes: "Block",
+  blockNo: "Cancel",
   members: "Here now",
   chat: "Chat",
   stamps: "Stamps",

@@ -5,12 +5,13 @@ use super::extract::{
 };
 use super::AppState;
 use crate::accounts::{AccountError, ApplyRequest, LoggedIn, RegisterRequest};
+use crate::hub::protocol::ErrorCode;
 use crate::model::Lang;
-use crate::model::{AgeGroup, Member, AVATAR_COLORS, AVATAR_SHAPES};
+use crate::model::{AgeGroup, Member, PublicId, AVATAR_COLORS, AVATAR_SHAPES};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/me", get(me).delete(delete_me))
         .route("/api/me/group", put(set_group))
         .route("/api/me/nickname", put(set_nickname))
+        .route("/api/me/blocks", get(my_blocks))
+        .route("/api/me/blocks/{id}", delete(unblock))
         .route("/api/token", post(token))
 }
 
@@ -227,6 +230,45 @@ async fn delete_me(
         [clear_session_cookie(state.accounts.is_https())],
     )
         .into_response())
+}
+
+/// Whom I blocked: nickname and avatar, to lift a block (docs/accounts.md).
+async fn my_blocks(
+    State(state): State<AppState>,
+    LoggedInMember { member }: LoggedInMember,
+) -> Result<Response, AccountError> {
+    let blocked = state
+        .hub
+        .blocked_by(&member.public_id)
+        .await
+        .map_err(block_error)?;
+    let blocked: Vec<_> = blocked
+        .into_iter()
+        .map(|m| json!({ "id": m.public_id, "nickname": m.nickname, "avatar": m.avatar }))
+        .collect();
+    Ok(Json(json!({ "blocked": blocked })).into_response())
+}
+
+/// Lifts my block of `id`: both see each other again at once, wherever they are.
+async fn unblock(
+    State(state): State<AppState>,
+    LoggedInMember { member }: LoggedInMember,
+    Path(id): Path<String>,
+) -> Result<Response, AccountError> {
+    state
+        .hub
+        .block(&member, &PublicId(id), false)
+        .await
+        .map_err(block_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn block_error(code: ErrorCode) -> AccountError {
+    match code {
+        ErrorCode::NoSuchMember | ErrorCode::BlockSelf => AccountError::NotFound,
+        ErrorCode::CannotBlock => AccountError::Forbidden,
+        _ => AccountError::Internal("blocks could not be read or changed".into()),
+    }
 }
 
 async fn token(

@@ -37,6 +37,9 @@ pub struct SessionShared {
     mute: Mutex<(Mute, u64)>,
     /// Staff who whispered to this member on this connection: the only ones they may answer.
     whisperers: Mutex<HashSet<PublicId>>,
+    /// The members this one is apart from (either blocked the other): they do not see or
+    /// hear each other. Loaded at `auth`, carried to a room's host with the join.
+    apart: Mutex<HashSet<PublicId>>,
     /// Set for a member whose connection is on another node (a stand-in kept by the node
     /// hosting their room, hub/relay.rs): what is queued for them goes to that node.
     remote: Option<Remote>,
@@ -88,6 +91,7 @@ impl SessionShared {
             in_quiet: AtomicBool::new(false),
             mute: Mutex::default(),
             whisperers: Mutex::default(),
+            apart: Mutex::new(HashSet::new()),
             remote: None,
         });
         (handle, rx)
@@ -109,6 +113,7 @@ impl SessionShared {
             in_quiet: AtomicBool::new(false),
             mute: Mutex::default(),
             whisperers: Mutex::default(),
+            apart: Mutex::new(HashSet::new()),
             remote: Some(remote),
         })
     }
@@ -330,5 +335,33 @@ impl SessionShared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .contains(to)
+    }
+
+    /// Whom the member is apart from.
+    pub fn apart(&self) -> HashSet<PublicId> {
+        self.apart
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// `apart`: whether the member and `other` are apart now (either blocked the other).
+    pub fn set_apart(&self, other: PublicId, apart: bool) {
+        let mut set = self
+            .apart
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if apart {
+            set.insert(other);
+        } else {
+            set.remove(&other);
+        }
+    }
+
+    pub fn set_apart_all(&self, all: HashSet<PublicId>) {
+        *self
+            .apart
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = all;
     }
 }

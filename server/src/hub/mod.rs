@@ -1,6 +1,7 @@
 //! The real-time heart: sessions (one task per socket), rooms (one task per room), and the
 //! registry that connects them.
 mod alerts;
+mod blocks;
 mod booking_notices;
 mod doorkeeper;
 mod duty;

@@ -220,6 +220,12 @@ pub enum ClientMessage {
         rid: Option<Rid>,
         member: PublicId,
     },
+    /// A participant or family member stops seeing (and being seen by) another one.
+    Block {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+    },
     /// Staff: ask a member to leave the room they are in (they may not come back to it for a
     /// while).
     AskToLeave {
@@ -228,6 +234,12 @@ pub enum ClientMessage {
         member: PublicId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+    },
+    /// Lifts one's own block.
+    Unblock {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
     },
 }
 
@@ -265,7 +277,9 @@ impl ClientMessage {
             | ClientMessage::Whisper { rid, .. }
             | ClientMessage::Mute { rid, .. }
             | ClientMessage::Unmute { rid, .. }
-            | ClientMessage::AskToLeave { rid, .. } => rid.as_ref(),
+            | ClientMessage::AskToLeave { rid, .. }
+            | ClientMessage::Block { rid, .. }
+            | ClientMessage::Unblock { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -529,6 +543,8 @@ pub enum ServerMessage {
         limits: Limits,
         /// For `RTCPeerConnection`: the TURN server with a time-limited credential, or none.
         ice_servers: Vec<IceServer>,
+        /// Whom this member blocked (never who blocked them).
+        blocked: Vec<PublicId>,
     },
     Joined {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -909,6 +925,13 @@ pub enum ErrorCode {
     AskedToLeave,
     /// `hide`: the room no longer holds that line.
     UnknownMessage,
+    /// `block`: staff, counsellors and admins are not blocked, and do not block (a report
+    /// or a word with staff is the way).
+    CannotBlock,
+    /// `block`: oneself.
+    BlockSelf,
+    /// `block` / `unblock`: no such member.
+    NoSuchMember,
 }
 
 /// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.

@@ -47,6 +47,8 @@ impl Limiters {
                 screen_chat(text).is_ok()
             }
             ClientMessage::Stamp { .. } => true,
+            // Each block or unblock tells the other member's room (and node): not a toy.
+            ClientMessage::Block { .. } | ClientMessage::Unblock { .. } => true,
             _ => false,
         };
         if uses_chat_allowance {

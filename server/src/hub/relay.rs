@@ -224,6 +224,11 @@ impl Relay {
                     rid,
                 },
             ),
+            RoomCommand::Apart {
+                session,
+                other,
+                apart,
+            } => (Some(who(&session, false)), Command::Apart { other, apart }),
             RoomCommand::SessionEnded { .. } | RoomCommand::Speaking { .. } => return true,
         };
         let wire = Wire::Command {
@@ -310,6 +315,17 @@ impl Relay {
             .send(&To::All, Wire::Whisper { member, from }.encode(Some(frame)))
     }
 
+    /// Every node tells the two members' connections (and their rooms) they are apart now,
+    /// or no longer.
+    pub fn apart(&self, member: PublicId, other: PublicId, apart: bool) -> bool {
+        let wire = Wire::Apart {
+            member,
+            other,
+            apart,
+        };
+        self.0.bus.send(&To::All, wire.encode(None))
+    }
+
     /// Every node closes this member's connection (4001).
     pub fn sign_out(&self, member: PublicId) -> bool {
         self.0
@@ -348,6 +364,7 @@ fn who(session: &SessionHandle, with_view: bool) -> Who {
         member: session.id.clone(),
         role: session.role,
         view: with_view.then(|| Box::new(session.view())),
+        apart: with_view.then(|| session.apart().into_iter().collect()),
     }
 }
 
@@ -485,6 +502,14 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
         Wire::Mute { member, mute } => hub.mute_here(&member, mute),
         Wire::Whisper { member, from } => {
             hub.whisper_here(&member, from, super::handle::Frame::from(body));
+        }
+        Wire::Apart {
+            member,
+            other,
+            apart,
+        } => {
+            let hub = hub.clone();
+            tokio::spawn(async move { hub.apart_here(&member, &other, apart).await });
         }
         Wire::TalkLine => {
             let hub = hub.clone();
@@ -625,6 +650,9 @@ async fn on_command(
             if let Some(view) = who.view {
                 session.update_view(|v| *v = *view);
             }
+            if let Some(apart) = who.apart {
+                session.set_apart_all(apart.into_iter().collect());
+            }
             session.clone()
         }
         (None, Command::Join { .. }) => {
@@ -633,6 +661,7 @@ async fn on_command(
             };
             let remote = Remote::new(from.clone(), relay.0.bus.clone());
             let session = SessionShared::remote(who.conn, who.role, *view, remote);
+            session.set_apart_all(who.apart.unwrap_or_default().into_iter().collect());
             relay.0.stand_ins.insert(key.clone(), session.clone());
             session
         }
@@ -713,6 +742,11 @@ async fn on_command(
             rid,
         },
         Command::End { rid } => RoomCommand::End { session, rid },
+        Command::Apart { other, apart } => RoomCommand::Apart {
+            session,
+            other,
+            apart,
+        },
         Command::Occupants { .. }
         | Command::Decline { .. }
         | Command::AskOut { .. }

@@ -145,6 +145,12 @@ pub enum RoomCommand {
         member: PublicId,
         speaking: bool,
     },
+    /// The member and `other` are apart now (either blocked the other), or no longer.
+    Apart {
+        session: SessionHandle,
+        other: PublicId,
+        apart: bool,
+    },
 }
 
 impl RoomHandle {
@@ -226,6 +232,22 @@ struct Occupant {
     pos: Option<Point>,
     /// A positions batch could not be queued for this member; the next one they get is complete.
     needs_all_positions: bool,
+    /// Whom they are apart from (the session's, copied at join and kept here by `Apart`:
+    /// read on every event, without a lock).
+    apart: HashSet<PublicId>,
+}
+
+/// Who an event is about: those apart from them do not get it.
+#[derive(Clone, Copy)]
+struct About<'a> {
+    id: &'a PublicId,
+    apart: &'a HashSet<PublicId>,
+}
+
+impl About<'_> {
+    fn hidden_from(&self, id: &PublicId, occupant: &Occupant) -> bool {
+        self.apart.contains(id) || occupant.apart.contains(self.id)
+    }
 }
 
 struct Room {
@@ -419,6 +441,11 @@ impl Room {
                 member,
                 speaking,
             } => self.speaking(conn, &member, speaking),
+            RoomCommand::Apart {
+                session,
+                other,
+                apart,
+            } => self.set_apart(&session, other, apart),
             RoomCommand::MissedPositions { session } => {
                 if let Some(o) = self.occupants.get_mut(&session.id) {
                     o.needs_all_positions |= o.session.conn == session.conn;
@@ -488,6 +515,7 @@ impl Room {
                 session: session.clone(),
                 pos,
                 needs_all_positions: false,
+                apart: session.apart(),
             },
         );
         if let Some(old) = replaced.filter(|o| o.session.conn != session.conn) {
@@ -509,17 +537,24 @@ impl Room {
                 member: view,
             }
         };
-        self.broadcast(&event, Some(&session.id));
+        self.broadcast(&event, Some(&session.id), self.about(&session.id));
 
+        // Those apart from the newcomer are neither among the members nor in the chat.
+        let seen = |id: &PublicId| !self.apart(&session.id, id);
         let joined = ServerMessage::Joined {
             rid,
             room: self.id.to_string(),
             epoch: self.story.epoch().to_string(),
             seq,
-            members: self.occupants.keys().map(|id| self.view_of(id)).collect(),
-            chat,
+            members: self
+                .occupants
+                .keys()
+                .filter(|id| seen(id))
+                .map(|id| self.view_of(id))
+                .collect(),
+            chat: chat.into_iter().filter(|line| seen(&line.from)).collect(),
             gap,
-            stage: self.stage_view(),
+            stage: self.stage_seen_by(&session.id),
         };
         session.set_room(Some(self.id.clone()));
         session.deliver_or_close(frame(&joined));
@@ -540,7 +575,9 @@ impl Room {
         if !here {
             return; // an older connection's late goodbye, or never entered
         }
-        self.occupants.remove(&session.id);
+        let Some(gone) = self.occupants.remove(&session.id) else {
+            return;
+        };
         // A consultation's words end with it: whoever uses the room next starts afresh.
         if self.occupants.is_empty() && matches!(self.config.kind, RoomKind::Consult { .. }) {
             self.story = Story::in_memory();
@@ -565,7 +602,11 @@ impl Room {
             seq: self.story.next(),
             id: session.id.clone(),
         };
-        self.broadcast(&left, None);
+        let about = About {
+            id: &session.id,
+            apart: &gone.apart,
+        };
+        self.broadcast(&left, None, Some(about));
         session.clear_room_if(&self.id);
         if let Some(reason) = reason {
             session.deliver_or_close(frame(&ServerMessage::Left {
@@ -631,7 +672,7 @@ impl Room {
                 seq: self.story.next(),
                 member: self.view_of(&session.id),
             };
-            self.broadcast(&event, None);
+            self.broadcast(&event, None, self.about(&session.id));
         }
     }
 
@@ -680,7 +721,7 @@ impl Room {
     /// The sender's echo and ack are replies (`SessionHandle::reply`): they reach even a member
     /// whose connection is closing, before its close frame.
     fn publish_and_ack(&self, session: &SessionHandle, rid: Option<Rid>, event: ServerMessage) {
-        let echo = self.broadcast(&event, Some(&session.id));
+        let echo = self.broadcast(&event, Some(&session.id), self.about(&session.id));
         session.reply(echo);
         let ack = ServerMessage::Ack {
             rid,
@@ -698,6 +739,10 @@ impl Room {
             .is_some_and(|o| o.session.conn == session.conn);
         if !matches!(self.config.kind, RoomKind::Consult { .. }) || !here {
             return Err(ErrorCode::NotAllowed);
+        }
+        // Apart from each other (a block): as if they were not in the space.
+        if self.occupants[&session.id].apart.contains(&member) {
+            return Err(ErrorCode::NotPresent);
         }
         if session.role.has(Grant::TakeConsultations) {
             // Exactly one person per consultation: once someone is inside, only they may
@@ -733,7 +778,7 @@ impl Room {
             room: self.id.to_string(),
             member,
         };
-        self.broadcast(&declined, None);
+        self.broadcast(&declined, None, None);
         Ok(())
     }
 
@@ -775,7 +820,7 @@ impl Room {
             room: self.id.to_string(),
             seq,
         };
-        self.broadcast(&hidden, None);
+        self.broadcast(&hidden, None, None);
         Ok(Ok(from))
     }
 
@@ -837,6 +882,61 @@ impl Room {
         here
     }
 
+    /// Who an event about `id` is hidden from (None if they are not here).
+    fn about<'a>(&'a self, id: &'a PublicId) -> Option<About<'a>> {
+        self.occupants.get(id).map(|o| About {
+            id,
+            apart: &o.apart,
+        })
+    }
+
+    /// Whether two members here are apart (either blocked the other).
+    fn apart(&self, a: &PublicId, b: &PublicId) -> bool {
+        let holds =
+            |x: &PublicId, y: &PublicId| self.occupants.get(x).is_some_and(|o| o.apart.contains(y));
+        holds(a, b) || holds(b, a)
+    }
+
+    /// A block made or lifted: if the other is here too, each vanishes for the other as if
+    /// they had left (the blocked one sees only `member_left`), or comes back as if they had
+    /// just come in.
+    fn set_apart(&mut self, session: &SessionHandle, other: PublicId, apart: bool) {
+        let before = self.apart(&session.id, &other);
+        let Some(occupant) = self
+            .occupants
+            .get_mut(&session.id)
+            .filter(|o| o.session.conn == session.conn)
+        else {
+            return;
+        };
+        if apart {
+            occupant.apart.insert(other.clone());
+        } else {
+            occupant.apart.remove(&other);
+        }
+        let after = self.apart(&session.id, &other);
+        if before == after || !self.occupants.contains_key(&other) {
+            return;
+        }
+        for (to, about) in [(&session.id, &other), (&other, &session.id)] {
+            let seq = self.story.next();
+            let event = if after {
+                ServerMessage::MemberLeft {
+                    room: self.id.to_string(),
+                    seq,
+                    id: about.clone(),
+                }
+            } else {
+                ServerMessage::MemberJoined {
+                    room: self.id.to_string(),
+                    seq,
+                    member: self.view_of(about),
+                }
+            };
+            self.occupants[to].session.deliver_or_close(frame(&event));
+        }
+    }
+
     fn view_of(&self, id: &PublicId) -> MemberView {
         let occupant = &self.occupants[id];
         let mut view = occupant.session.view();
@@ -845,14 +945,19 @@ impl Room {
         view
     }
 
-    /// Serialize once, queue for every member (but `except`). Members who cannot take it are
-    /// closed by `deliver_or_close` and leave through their session's clean-up. Members on
-    /// other nodes get it through one message per node.
-    fn broadcast(&self, message: &ServerMessage, except: Option<&PublicId>) -> Frame {
+    /// Serialize once, queue for every member (but `except`, and those apart from whom it is
+    /// `about`). Members who cannot take it are closed by `deliver_or_close` and leave through
+    /// their session's clean-up. Members on other nodes get it through one message per node.
+    fn broadcast(
+        &self,
+        message: &ServerMessage,
+        except: Option<&PublicId>,
+        about: Option<About<'_>>,
+    ) -> Frame {
         let frame = frame(message);
         let mut elsewhere: HashMap<&str, Vec<&SessionHandle>> = HashMap::new();
         for (id, occupant) in &self.occupants {
-            if Some(id) == except {
+            if Some(id) == except || about.is_some_and(|a| a.hidden_from(id, occupant)) {
                 continue;
             }
             let session = &occupant.session;
@@ -918,9 +1023,50 @@ impl Room {
                 })
             });
         }
+        // Apart members do not see each other move: only for them (either side of a block
+        // here) is a batch of their own made, only when it would show someone apart.
+        let involved: HashSet<&PublicId> = self
+            .occupants
+            .iter()
+            .filter(|(_, o)| !o.apart.is_empty())
+            .flat_map(|(id, o)| std::iter::once(id).chain(&o.apart))
+            .collect();
+        let mut own: HashMap<PublicId, Frame> = HashMap::new();
+        for to in involved {
+            let Some(occupant) = self.occupants.get(to) else {
+                continue;
+            };
+            let moves: Vec<Position> = if occupant.needs_all_positions {
+                self.occupants
+                    .iter()
+                    .filter_map(|(id, o)| position(id, o))
+                    .collect()
+            } else if changed.is_some() {
+                self.moved
+                    .iter()
+                    .filter_map(|id| self.occupants.get(id).and_then(|o| position(id, o)))
+                    .collect()
+            } else {
+                continue;
+            };
+            let seen: Vec<Position> = moves
+                .iter()
+                .filter(|p| !self.apart(to, &p.id))
+                .cloned()
+                .collect();
+            if seen.len() != moves.len() {
+                let batch = frame(&ServerMessage::Positions {
+                    room: self.id.to_string(),
+                    moves: seen,
+                });
+                own.insert(to.clone(), batch);
+            }
+        }
         self.moved.clear();
-        for occupant in self.occupants.values_mut() {
-            let batch = if occupant.needs_all_positions {
+        for (id, occupant) in self.occupants.iter_mut() {
+            let batch = if let Some(batch) = own.remove(id) {
+                Some(batch)
+            } else if occupant.needs_all_positions {
                 all.clone()
             } else {
                 changed.clone()

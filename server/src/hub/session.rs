@@ -65,7 +65,27 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
         pos: None,
         screen: false,
     };
+    // Whom they are apart from, and whom they blocked: without these nobody is let in (a
+    // block must hold from the first frame).
+    let blocks = tokio::try_join!(
+        hub.store.apart_from(&member.public_id),
+        hub.store.blocked_by(&member.public_id)
+    );
+    let (apart, blocked) = match blocks {
+        Ok(blocks) => blocks,
+        Err(error) => {
+            tracing::error!(%error, "could not read a member's blocks at authentication");
+            let error = ServerMessage::error(
+                rid,
+                ErrorCode::Internal,
+                words::error_message(ErrorCode::Internal),
+            );
+            let stalled = send_direct(&mut socket, &error).await.is_err();
+            return finish(&mut socket, None, CloseCode::Internal, stalled).await;
+        }
+    };
     let (session, mut outbox) = SessionShared::new(hub.next_conn(), member.role, view.clone());
+    session.set_apart_all(apart.into_iter().collect());
     hub.register(session.clone());
     tracing::info!(conn = session.conn, member = %session.id, role = member.role.as_str(), "entered");
     let welcome = ServerMessage::Welcome {
@@ -76,6 +96,7 @@ pub async fn run(mut socket: WebSocket, hub: Hub, until_auth: impl Send) {
         rooms: hub.rooms_for(member.role, member.group),
         limits: limits(),
         ice_servers: hub.media.ice_servers(&member.public_id),
+        blocked: blocked.into_iter().map(|m| m.public_id).collect(),
     };
     session.deliver_or_close(Frame::from(welcome.to_text()));
     for frame in hub
@@ -536,7 +557,18 @@ impl Reader<'_> {
                 member,
                 reason,
             } => self.ask_to_leave(rid, member, reason).await,
+            ClientMessage::Block { rid, member } => self.block(rid, member, true).await,
+            ClientMessage::Unblock { rid, member } => self.block(rid, member, false).await,
         }
+    }
+
+    async fn block(&self, rid: Option<Rid>, member: PublicId, block: bool) -> Result<(), Reject> {
+        self.hub
+            .block(self.member, &member, block)
+            .await
+            .map_err(|code| Box::new(error_body(rid.clone(), code)))?;
+        self.reply(ServerMessage::Ack { rid, seq: None });
+        Ok(())
     }
 
     async fn join(

@@ -58,6 +58,13 @@ pub enum Wire {
     AlertAcknowledged,
     /// To every node: close this member's connection (4001), e.g. their account was deleted.
     SignOut { member: PublicId },
+    /// To every node: `member` and `other` are apart now (either blocked the other), or no
+    /// longer: the node holding either's connection tells it and its room (hub::blocks).
+    Apart {
+        member: PublicId,
+        other: PublicId,
+        apart: bool,
+    },
     /// To every node: a frame (the text after the line) for every member connected there, or
     /// for one member only.
     Everyone {
@@ -80,6 +87,9 @@ pub struct Who {
     /// How others see the member: on joining and when it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view: Option<Box<MemberView>>,
+    /// On joining: whom the member is apart from (hub::blocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apart: Option<Vec<PublicId>>,
 }
 
 /// How a frame is queued for a member (crate::hub::handle::SessionShared).
@@ -170,6 +180,10 @@ pub enum Command {
         member: PublicId,
         speaker: bool,
         rid: Option<Rid>,
+    },
+    Apart {
+        other: PublicId,
+        apart: bool,
     },
 }
 

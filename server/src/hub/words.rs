@@ -57,6 +57,11 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         Muted => "しばらくの間、書き込みをお休みしていただいています。",
         AskedToLeave => "このお部屋は、しばらくの間お休みしていただいています。ほかのお部屋でお過ごしください。",
         UnknownMessage => "その書き込みは見つかりませんでした。",
+        CannotBlock => {
+            "スタッフや相談員はブロックできません。困っていることがあれば、通報するか、スタッフに相談してください。"
+        }
+        BlockSelf => "ご自分をブロックすることはできません。",
+        NoSuchMember => "その方は見つかりませんでした。",
     }
 }
 

@@ -76,6 +76,7 @@ macro_rules! queries {
 
 mod applications;
 mod audit;
+mod blocks;
 mod consent;
 mod invitations;
 mod logins;

@@ -12,6 +12,7 @@ pub(crate) async fn run(store: &Store) {
     age_groups_are_kept_changed_and_withdrawn(store).await;
     audit_is_newest_first_and_limited(store).await;
     mutes_are_kept_replaced_and_lifted(store).await;
+    blocks_are_one_way_apart_both_ways_and_go_with_either_account(store).await;
     super::suite_accounts::run(store).await;
     super::suite_slots::run(store).await;
 }
@@ -241,4 +242,51 @@ pub(crate) async fn mutes_are_kept_replaced_and_lifted(store: &Store) {
     assert!(store.mute(&m.public_id).await.unwrap().is_empty());
     let nobody = PublicId("m_0000000000000000".into());
     assert!(!store.set_mute(&nobody, text).await.unwrap());
+}
+
+pub(crate) async fn blocks_are_one_way_apart_both_ways_and_go_with_either_account(store: &Store) {
+    let make =
+        |nickname: &'static str| store.create_member(new_member(nickname, Role::Participant));
+    let (a, b, c) = (
+        make("ぶろっく-a").await.unwrap(),
+        make("ぶろっく-b").await.unwrap(),
+        make("ぶろっく-c").await.unwrap(),
+    );
+    store.block(&a.public_id, &b.public_id).await.unwrap();
+    store.block(&a.public_id, &b.public_id).await.unwrap(); // again: nothing changes
+    store.block(&c.public_id, &a.public_id).await.unwrap();
+    let ids = |members: Vec<crate::model::Member>| -> Vec<PublicId> {
+        members.into_iter().map(|m| m.public_id).collect()
+    };
+    assert_eq!(
+        ids(store.blocked_by(&a.public_id).await.unwrap()),
+        vec![b.public_id.clone()]
+    );
+    assert!(
+        store.blocked_by(&b.public_id).await.unwrap().is_empty(),
+        "never who blocked you"
+    );
+    let mut apart = store.apart_from(&a.public_id).await.unwrap();
+    apart.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut expected = vec![b.public_id.clone(), c.public_id.clone()];
+    expected.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(apart, expected);
+    assert!(store.apart(&b.public_id, &a.public_id).await.unwrap());
+    assert!(!store.apart(&b.public_id, &c.public_id).await.unwrap());
+    assert!(matches!(
+        store
+            .block(&a.public_id, &PublicId("m_000000000000".into()))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(store.unblock(&a.public_id, &b.public_id).await.unwrap());
+    assert!(!store.unblock(&a.public_id, &b.public_id).await.unwrap());
+    assert!(!store.apart(&a.public_id, &b.public_id).await.unwrap());
+
+    // An account deleted takes its blocks, both ways, with it.
+    store.block(&b.public_id, &c.public_id).await.unwrap();
+    store.delete_member(&c.account).await.unwrap();
+    assert!(store.apart_from(&a.public_id).await.unwrap().is_empty());
+    assert!(store.blocked_by(&b.public_id).await.unwrap().is_empty());
 }

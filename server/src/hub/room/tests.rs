@@ -1,7 +1,8 @@
 //! The room's promises that cannot be provoked reliably over real sockets (loopback buffers
 //! hold megabytes): a slow member is closed without slowing anyone else, and a member who
 //! missed a positions batch gets a complete one next. Also the free space's hearing rule
-//! (areas before distance) and the quiet corner's 休憩中.
+//! (areas before distance), the quiet corner's 休憩中, and that members apart (a block) do not
+//! hear each other.
 use super::*;
 use crate::config::{Area, AreaKind, Wording};
 use crate::hub::handle::SessionShared;
@@ -386,4 +387,114 @@ async fn a_member_in_the_quiet_corner_shows_as_resting_until_they_leave_it() {
     .await;
     settle(&room).await;
     assert_eq!(walker.view().status, Status::CanTalk);
+}
+
+/// A staff room (everyone who may speak is heard by everyone), held directly rather than
+/// through its task, to read what the media engine is told.
+fn everyone_hears_room() -> Room {
+    room_held(RoomKind::Staff)
+}
+
+fn room_held(kind: RoomKind) -> Room {
+    let config = RoomConfig {
+        id: "staff".into(),
+        name: "スタッフルーム".into(),
+        description: Wording::default(),
+        capacity: 10,
+        max_speakers: 20,
+        audience: Default::default(),
+        kind,
+    };
+    Room {
+        id: "staff".into(),
+        config: Arc::new(config),
+        clock: Arc::new(SystemClock),
+        tz: chrono_tz::Asia::Tokyo,
+        story: Story::in_memory(),
+        occupants: HashMap::new(),
+        moved: HashSet::new(),
+        invited: HashSet::new(),
+        family: None,
+        asked_out: HashMap::new(),
+        media: media(),
+        voice: Voice::default(),
+    }
+}
+
+#[tokio::test]
+async fn members_apart_do_not_hear_each_other_and_do_again_once_unblocked() {
+    let mut room = everyone_hears_room();
+    let (a, _a_rx) = member(1);
+    let (b, _b_rx) = member(2);
+    let (c, _c_rx) = member(3);
+    for session in [&a, &b, &c] {
+        session.update_view(|v| v.status = Status::CanTalk);
+        assert_eq!(
+            room.join(session.clone(), None, None).await.unwrap(),
+            Ok(())
+        );
+    }
+    room.refresh_hearing();
+    assert!(room.hears(1, 2) && room.hears(2, 1) && room.hears(1, 3));
+
+    // A blocks B: only A's side is known here yet, and already neither hears the other.
+    room.set_apart(&a, b.id.clone(), true);
+    room.refresh_hearing();
+    assert!(!room.hears(1, 2) && !room.hears(2, 1), "apart, yet heard");
+    assert!(
+        room.hears(1, 3) && room.hears(3, 2),
+        "the others still hear both"
+    );
+
+    // B's side arrives too; A lifts the block, then B's side follows: heard again.
+    room.set_apart(&b, a.id.clone(), true);
+    room.set_apart(&a, b.id.clone(), false);
+    room.refresh_hearing();
+    assert!(!room.hears(1, 2), "one side still apart");
+    room.set_apart(&b, a.id.clone(), false);
+    room.refresh_hearing();
+    assert!(room.hears(1, 2) && room.hears(2, 1));
+}
+
+#[tokio::test]
+async fn a_hand_raised_is_not_shown_to_someone_apart_nor_in_their_stage_on_joining() {
+    let mut room = room_held(RoomKind::Program {
+        host_roles: vec![Role::Staff],
+        stage: true,
+    });
+    let (a, mut a_rx) = member(1);
+    let (b, mut b_rx) = member(2);
+    let (c, mut c_rx) = member(3);
+    for session in [&a, &b, &c] {
+        assert_eq!(
+            room.join(session.clone(), None, None).await.unwrap(),
+            Ok(())
+        );
+    }
+    // As the hub does: the session first, then its room.
+    a.set_apart(b.id.clone(), true);
+    room.set_apart(&a, b.id.clone(), true);
+    room.raise_hand(&b, true, None);
+    let hands = |frames: Vec<Value>| -> Vec<Value> {
+        frames
+            .into_iter()
+            .filter(|f| f["type"] == "stage")
+            // The stage's lists are the frame's own fields; an empty one is left out.
+            .map(|f| match &f["hands"] {
+                Value::Null => serde_json::json!([]),
+                hands => hands.clone(),
+            })
+            .collect()
+    };
+    assert_eq!(hands(drain(&mut a_rx)), [serde_json::json!([])]);
+    assert_eq!(hands(drain(&mut b_rx)), [serde_json::json!(["m_2"])]);
+    assert_eq!(hands(drain(&mut c_rx)), [serde_json::json!(["m_2"])]);
+
+    // A comes in again: the stage they are shown has no hand of B's.
+    assert_eq!(room.join(a.clone(), None, None).await.unwrap(), Ok(()));
+    let joined = drain(&mut a_rx)
+        .into_iter()
+        .find(|f| f["type"] == "joined")
+        .unwrap();
+    assert!(!joined.to_string().contains("m_2"), "{joined}");
 }

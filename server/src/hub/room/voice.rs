@@ -256,7 +256,7 @@ impl Room {
                 seq: self.story.next(),
                 member: self.view_of(&id),
             };
-            self.broadcast(&event, None);
+            self.broadcast(&event, None, self.about(&id));
         }
     }
 
@@ -297,6 +297,7 @@ impl Room {
             let hears = speakers
                 .iter()
                 .filter(|s| s.session.conn != listener.session.conn)
+                .filter(|s| !self.apart(&listener.session.id, &s.session.id))
                 .filter(|s| match (policy, listener.pos, s.pos) {
                     (Policy::Proximity, Some(a), Some(b)) => {
                         let heard = was.is_some_and(|w| w.contains(&s.session.conn));
@@ -318,6 +319,15 @@ impl Room {
             self.media.set_hearing(self.id.clone(), told);
             self.voice.hearing = hearing;
         }
+    }
+
+    /// Whether the media engine was told that `listener` hears `speaker` (connections).
+    #[cfg(test)]
+    pub(super) fn hears(&self, listener: u64, speaker: u64) -> bool {
+        self.voice
+            .hearing
+            .get(&listener)
+            .is_some_and(|heard| heard.contains(&speaker))
     }
 
     /// Staff stop (or let again) a member's tracks reaching anyone here.
@@ -382,18 +392,58 @@ impl Room {
     }
 
     fn publish_stage(&mut self, session: &SessionHandle, rid: Option<Rid>) {
-        let event = ServerMessage::Stage {
-            room: self.id.to_string(),
-            seq: self.story.next(),
-            stage: self.stage_view().unwrap_or_default(),
+        let seq = self.story.next();
+        let stage = self.stage_view().unwrap_or_default();
+        let on_stage = |to: &PublicId| {
+            stage
+                .speakers
+                .iter()
+                .chain(&stage.hands)
+                .any(|id| self.apart(to, id))
         };
-        self.publish_and_ack(session, rid, event);
+        if !self.occupants.keys().any(on_stage) {
+            let room = self.id.to_string();
+            return self.publish_and_ack(session, rid, ServerMessage::Stage { room, seq, stage });
+        }
+        // Someone here is apart (a block) from someone on the stage or with a hand up: each
+        // gets the stage as they may see it (rare enough to be sent one by one).
+        for (to, occupant) in &self.occupants {
+            let event = frame(&ServerMessage::Stage {
+                room: self.id.to_string(),
+                seq,
+                stage: self.stage_seen_by(to).unwrap_or_default(),
+            });
+            if *to == session.id {
+                occupant.session.reply(event);
+            } else {
+                occupant.session.deliver_or_close(event);
+            }
+        }
+        let ack = ServerMessage::Ack {
+            rid,
+            seq: Some(seq),
+        };
+        session.reply(frame(&ack));
     }
 
     pub(super) fn stage_view(&self) -> Option<StageView> {
         (self.policy() == Policy::Stage).then(|| StageView {
             speakers: self.voice.speakers.clone(),
             hands: self.voice.hands.clone(),
+        })
+    }
+
+    /// The stage without those `to` is apart from.
+    pub(super) fn stage_seen_by(&self, to: &PublicId) -> Option<StageView> {
+        let seen = |ids: &[PublicId]| -> Vec<PublicId> {
+            ids.iter()
+                .filter(|id| !self.apart(to, id))
+                .cloned()
+                .collect()
+        };
+        self.stage_view().map(|stage| StageView {
+            speakers: seen(&stage.speakers),
+            hands: seen(&stage.hands),
         })
     }
 
@@ -465,6 +515,6 @@ impl Room {
             id: member.clone(),
             speaking,
         };
-        self.broadcast(&event, None);
+        self.broadcast(&event, None, self.about(member));
     }
 }
