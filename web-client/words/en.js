@@ -87,6 +87,7 @@ const EN_ERRORS = {
   no_stage: "This room has no stage.",
   not_waiting: "That person is no longer waiting to talk.",
   unknown_alert: "That alert could not be found.",
+  report_self: "You can't report yourself.",
   no_staff: "Nobody from the staff is on duty just now, so the space can't let you in yet. Please try again a little later.",
   no_room_free: "Every consultation room is in use just now. Please wait until a consultation ends.",
 };
@@ -145,6 +146,9 @@ function fromServer(msg, timeZone) {
           return `This room is for ${whom(msg)}. Every other room is open to you.${msg.for_groups?.length ? " You can choose your age band on your account page at any time (nobody else sees it)." : ""}`;
         case "listen_only":
           return EN_LISTEN_ONLY[msg.reason] ?? EN_LISTEN_ONLY.watching;
+        case "account_suspended":
+          // The reason is in the staff's own words (Japanese).
+          return `Your account is suspended for now. The staff wrote why, and whom to ask: ${msg.message}`;
         case "speakers_full":
           return `Up to ${msg.limit} people can talk in this room at once, and that many are talking now. When someone stops, press Talk again. You can go on listening.`;
         default:
@@ -551,6 +555,7 @@ const en = {
   shutdownTitle: "Closed for maintenance for a moment",
   loginAgain: "Please log in again",
   replacedTitle: "Opened somewhere else",
+  suspendedTitle: "Your account is suspended for now",
   replaced: "The space was opened in another tab or device, so this one closed.",
   leftTitle: "You have left",
   leftText: "Thank you for coming. You are welcome any time.",

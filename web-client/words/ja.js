@@ -394,6 +394,7 @@ const ja = {
   shutdownTitle: "メンテナンスのため、いったん閉じています",
   loginAgain: "もう一度ログインしてください",
   replacedTitle: "別の画面で開かれました",
+  suspendedTitle: "アカウントを一時停止しています",
   replaced: "ほかのタブや端末でこの居場所を開いたため、こちらは閉じました。",
   leftTitle: "退室しました",
   leftText: "来てくれてありがとうございました。またいつでもどうぞ。",

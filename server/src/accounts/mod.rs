@@ -11,6 +11,7 @@ mod login;
 pub mod nickname;
 pub mod retention;
 pub mod secret;
+mod suspension;
 
 pub use admission::{ApplicationForm, ApplyRequest, InvitationView};
 pub use error::{AccountError, Problem};

@@ -280,6 +280,27 @@ impl Hub {
         }
     }
 
+    /// Closes a suspended member's connection on every node (4008), after the frame that
+    /// tells them why (`account_suspended`, worded by model::Suspension::message).
+    pub fn suspend(&self, id: &PublicId, message: String) {
+        let frame =
+            ServerMessage::error(None, protocol::ErrorCode::AccountSuspended, message).to_text();
+        match &self.relay {
+            // Every node closes its own connection of theirs, this one included.
+            Some(relay) => {
+                relay.suspend(id.clone(), &frame);
+            }
+            None => self.suspend_here(id, &frame),
+        }
+    }
+
+    fn suspend_here(&self, id: &PublicId, frame: &str) {
+        if let Some(session) = self.online.get(id) {
+            session.deliver_or_close(handle::Frame::from(frame.to_string()));
+            session.close(CloseCode::Suspended);
+        }
+    }
+
     /// Staff's announcement, to every member online, whatever room (and node) they are in.
     fn announce(&self, from: protocol::MemberView, text: String) {
         let at = self

@@ -766,7 +766,8 @@ pub enum ErrorCode {
     AlreadyAuthenticated,
     TokenInvalid,
     TokenExpired,
-    /// The token is valid but its account no longer exists.
+    /// The token is valid but its account no longer exists; or the member reported does
+    /// not exist.
     UnknownMember,
     /// The member asked for (e.g. to invite) is not in the space now.
     NotPresent,
@@ -817,6 +818,11 @@ pub enum ErrorCode {
     /// Publishing refused: as many members as the room allows are sending already.
     SpeakersFull,
     Internal,
+    /// The account is suspended (the message says why and whom to ask); the connection then
+    /// closes with 4008.
+    AccountSuspended,
+    /// A member cannot report themselves.
+    ReportSelf,
 }
 
 /// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.
@@ -850,10 +856,13 @@ pub enum CloseCode {
     Internal,
     /// 1013: the server is full (its connection limit); try again a little later.
     TryAgainLater,
+    /// 4008: the account is suspended (see the `account_suspended` error just before); do not
+    /// reconnect.
+    Suspended,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 14] = [
+    pub const ALL: [CloseCode; 15] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
         CloseCode::BadText,
@@ -868,6 +877,7 @@ impl CloseCode {
         CloseCode::Moving,
         CloseCode::Internal,
         CloseCode::TryAgainLater,
+        CloseCode::Suspended,
     ];
 
     pub fn code(self) -> u16 {
@@ -886,6 +896,7 @@ impl CloseCode {
             CloseCode::Moving => 4007,
             CloseCode::Internal => 1011,
             CloseCode::TryAgainLater => 1013,
+            CloseCode::Suspended => 4008,
         }
     }
 
@@ -923,6 +934,7 @@ impl CloseCode {
             CloseCode::Moving => "moving",
             CloseCode::Internal => "internal_error",
             CloseCode::TryAgainLater => "server_busy",
+            CloseCode::Suspended => "account_suspended",
         }
     }
 }

@@ -296,6 +296,13 @@ impl Relay {
             .send(&To::All, Wire::SignOut { member }.encode(None))
     }
 
+    /// Every node tells this member why and closes their connection (4008).
+    pub fn suspend(&self, member: PublicId, frame: &str) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::Suspend { member }.encode(Some(frame)))
+    }
+
     /// Returns once everything sent so far has been handed to Redis (bounded: 2 s).
     pub async fn flush(&self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.0.bus.flush()).await;
@@ -458,6 +465,7 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             }
         }
         Wire::SignOut { member } => hub.sign_out_here(&member),
+        Wire::Suspend { member } => hub.suspend_here(&member, body),
         Wire::TalkLine => {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });

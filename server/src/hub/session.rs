@@ -223,6 +223,24 @@ async fn authenticate(
                 return Err(CloseCode::Internal);
             }
         };
+        match hub.store.suspension(&member.account).await {
+            Ok(None) => {}
+            Ok(Some(suspension)) => {
+                let contact = hub.space.space.contact.as_ref().map(|c| c.ja.as_str());
+                let refused = ServerMessage::error(
+                    rid,
+                    ErrorCode::AccountSuspended,
+                    suspension.message(contact),
+                );
+                send_direct(socket, &refused).await?;
+                return Err(CloseCode::Suspended);
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not read a suspension at authentication");
+                send_direct(socket, &refuse(ErrorCode::Internal)).await?;
+                return Err(CloseCode::Internal);
+            }
+        }
         if !member.role.has(Grant::GoOnDuty) && !hub.enough_on_duty().await {
             let refused = ServerMessage::error(
                 rid,

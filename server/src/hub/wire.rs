@@ -57,6 +57,9 @@ pub enum Wire {
     AlertAcknowledged,
     /// To every node: close this member's connection (4001), e.g. their account was deleted.
     SignOut { member: PublicId },
+    /// To every node: the member's account is suspended: hand them the frame after the line,
+    /// then close their connection (4008).
+    Suspend { member: PublicId },
     /// To every node: a frame (the text after the line) for every member connected there, or
     /// for one member only.
     Everyone {

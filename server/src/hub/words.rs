@@ -53,6 +53,9 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         NoStaff => {
             "いまはスタッフがそろっていないため、お入りいただけません。少し時間をおいて、もう一度お試しください。"
         }
+        // The real message names the reason and whom to ask (model::Suspension::message).
+        AccountSuspended => "アカウントを一時停止しています。",
+        ReportSelf => "ご自身を通報することはできません。",
     }
 }
 

@@ -10,6 +10,7 @@ mod group;
 mod lang;
 mod member;
 mod role;
+mod safety;
 
 pub use account::*;
 pub use audit::{AuditEntry, AuditRecord};
@@ -19,3 +20,4 @@ pub use group::AgeGroup;
 pub use lang::Lang;
 pub use member::*;
 pub use role::Role;
+pub use safety::{Report, ReportReason, Suspension};

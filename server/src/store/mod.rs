@@ -81,6 +81,7 @@ mod invitations;
 mod logins;
 mod members;
 mod notes;
+mod safety;
 mod slots;
 mod stale;
 #[cfg(test)]

@@ -152,7 +152,7 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
         .await
         .unwrap();
 
-    let last3 = store.audit_log(3).await.unwrap();
+    let last3 = store.audit_log(None, 3).await.unwrap();
     let actions: Vec<_> = last3.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["suite.system", "suite.step4", "suite.step3"]);
     assert!(last3[0].id > last3[1].id && last3[1].id > last3[2].id);
@@ -164,8 +164,12 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
     assert_eq!(last3[1].detail, json!({ "n": 4, "note": "承認" }));
     assert_eq!(last3[2].subject, None);
 
-    assert_eq!(store.audit_log(6).await.unwrap().len(), 6);
-    assert!(store.audit_log(0).await.unwrap().is_empty());
+    // The next page starts below the last entry seen.
+    let next = store.audit_log(Some(last3[1].id), 2).await.unwrap();
+    let actions: Vec<_> = next.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["suite.step3", "suite.step2"]);
+    assert_eq!(store.audit_log(None, 6).await.unwrap().len(), 6);
+    assert!(store.audit_log(None, 0).await.unwrap().is_empty());
 }
 
 /// The age band a member declared: none by default, kept as given, changed, withdrawn, and
