@@ -224,3 +224,79 @@ async fn the_command_line_suspends_and_lifts() {
     assert!(ok && out.contains("lifted"), "{out}\n{err}");
     assert_eq!(login(&server, 1).await.0, StatusCode::OK);
 }
+
+/// The audit log over HTTP (docs/accounts.md): admins only, newest first, a page at a time,
+/// each entry with the nicknames of who did it and to whom.
+#[tokio::test]
+async fn admins_page_through_the_audit_log() {
+    let server = Server::start(&rooms(), OPEN, 1.0).await;
+    let admin = person(&server, &[], "admin", 1, "管理").await;
+    let staff = person(&server, &[], "staff", 2, "見守り").await;
+    let member = person(&server, &[], "participant", 3, "そら").await;
+    let suspend_url = server.http_url(&format!("/api/staff/members/{}/suspend", member.id));
+    for n in 0..3 {
+        let reason = format!("理由{n}");
+        let (status, _) = call(
+            staff
+                .browser
+                .post(&suspend_url)
+                .json(&json!({"reason": reason})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    let (status, body) = call(staff.browser.get(server.http_url("/api/admin/audit"))).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (status, body) =
+        call(reqwest::Client::new().get(server.http_url("/api/admin/audit"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+
+    let (status, first) = call(
+        admin
+            .browser
+            .get(server.http_url("/api/admin/audit?limit=2")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let entries = first["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2, "{first}");
+    assert_eq!(entries[0]["action"], "suspended");
+    assert_eq!(entries[0]["detail"]["reason"], "理由2");
+    assert_eq!(
+        entries[0]["actor"],
+        json!({"id": staff.id, "nickname": "見守り"})
+    );
+    assert_eq!(
+        entries[0]["subject"],
+        json!({"id": member.id, "nickname": "そら"})
+    );
+    assert!(entries[0]["at"].is_string());
+    assert_eq!(entries[1]["detail"]["reason"], "理由1");
+    let before = first["next_before"].as_i64().expect("another page");
+    assert_eq!(before, entries[1]["id"].as_i64().unwrap());
+
+    let (_, second) = call(
+        admin
+            .browser
+            .get(server.http_url(&format!("/api/admin/audit?limit=2&before={before}"))),
+    )
+    .await;
+    let entries = second["entries"].as_array().expect("entries");
+    assert_eq!(entries[0]["detail"]["reason"], "理由0", "{second}");
+    assert!(entries.iter().all(|e| e["id"].as_i64().unwrap() < before));
+
+    let (status, body) = call(
+        admin
+            .browser
+            .get(server.http_url("/api/admin/audit?limit=many")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid"))
+    );
+}
