@@ -44,6 +44,8 @@ pub struct Site {
     /// that ask a person to get in touch.
     pub contact: Option<Wording>,
     pub settings: AccountsSettings,
+    /// rooms.toml `[safety] report_keep_days`: reports go after this many days (retention.rs).
+    pub report_keep_days: u32,
 }
 
 struct Inner {

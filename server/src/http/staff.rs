@@ -3,8 +3,10 @@
 use super::extract::{JsonBody, Moderator};
 use super::AppState;
 use crate::accounts::AccountError;
-use crate::model::PublicId;
+use crate::hub::ReportNames;
+use crate::model::{PublicId, Report};
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -18,6 +20,8 @@ pub fn routes() -> Router<AppState> {
             post(suspend).delete(lift),
         )
         .route("/api/staff/suspended", get(suspended))
+        .route("/api/staff/reports", get(reports))
+        .route("/api/staff/reports/{id}", get(report))
 }
 
 #[derive(Deserialize)]
@@ -86,4 +90,49 @@ async fn suspended(
         })
         .collect();
     Ok(Json(json!({ "suspended": list })).into_response())
+}
+
+async fn reports(
+    State(state): State<AppState>,
+    Moderator(by): Moderator,
+) -> Result<Response, AccountError> {
+    let list = state.hub.reports_for(&by.public_id).await?;
+    let list: Vec<_> = list
+        .iter()
+        .map(|(report, names)| report_json(report, names, false))
+        .collect();
+    Ok(Json(json!({ "reports": list })).into_response())
+}
+
+async fn report(
+    State(state): State<AppState>,
+    Moderator(by): Moderator,
+    Path(id): Path<String>,
+) -> Result<Response, AccountError> {
+    let (report, names) = state
+        .hub
+        .report_for(&by.public_id, &id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    Ok((StatusCode::OK, Json(report_json(&report, &names, true))).into_response())
+}
+
+/// A report as staff read it: nicknames beside the ids (of members who still exist), the
+/// snapshot only when one report is opened.
+fn report_json(report: &Report, names: &ReportNames, snapshot: bool) -> serde_json::Value {
+    let mut value = json!({
+        "id": report.id,
+        "at": report.at,
+        "room": report.room,
+        "reporter": {"id": report.reporter, "nickname": names.reporter},
+        "reported": {"id": report.reported, "nickname": names.reported},
+        "seq": report.seq,
+        "reason": report.reason,
+        "reason_words": report.reason.words(),
+        "note": report.note,
+    });
+    if snapshot {
+        value["snapshot"] = report.snapshot.clone();
+    }
+    value
 }

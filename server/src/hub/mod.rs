@@ -13,6 +13,7 @@ mod media_requests;
 pub mod protocol;
 mod rate;
 mod relay;
+mod reports;
 pub mod room;
 mod rooms;
 mod session;
@@ -26,6 +27,7 @@ pub use doorkeeper::run as run_doorkeeper;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use inbound::parse as parse_frame;
 pub use listing::keep_listings;
+pub use reports::ReportNames;
 pub use session::run as run_session;
 
 use crate::auth::{Grant, Keys};

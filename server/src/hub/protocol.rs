@@ -5,7 +5,7 @@
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::model::{AgeGroup, Avatar, Mode, Profession, PublicId, Role};
+use crate::model::{AgeGroup, Avatar, Mode, Profession, PublicId, ReportReason, Role};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -177,6 +177,18 @@ pub enum ClientMessage {
         rid: Option<Rid>,
         alert: String,
     },
+    /// Anyone in a room: report a member (and, with `seq`, one of their lines in this room)
+    /// to the staff. The reported member is never told.
+    Report {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        #[serde(default)]
+        seq: Option<u64>,
+        reason: ReportReason,
+        #[serde(default)]
+        note: Option<String>,
+    },
     /// Staff and counsellors: go on duty (`on: true`) or off.
     Duty {
         #[serde(default)]
@@ -214,7 +226,8 @@ impl ClientMessage {
             | ClientMessage::TalkDecline { rid, .. }
             | ClientMessage::TalkEnd { rid }
             | ClientMessage::Duty { rid, .. }
-            | ClientMessage::AlertAck { rid, .. } => rid.as_ref(),
+            | ClientMessage::AlertAck { rid, .. }
+            | ClientMessage::Report { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -596,6 +609,21 @@ pub enum ServerMessage {
         kind: String,
         #[serde(serialize_with = "crate::schedule::rfc3339")]
         at: DateTime<FixedOffset>,
+    },
+    /// To staff on duty on every node: a member filed a report (staff read it over HTTP).
+    ReportFiled {
+        report: String,
+        room: String,
+        reported: PublicId,
+        nickname: String,
+        reason: ReportReason,
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
+        at: DateTime<FixedOffset>,
+    },
+    /// To the reporter, after the `ack`: the report reached the staff, and the other person
+    /// is not told.
+    ReportReceived {
+        message: String,
     },
     /// To staff on duty: someone acknowledged the alert.
     AlertAcknowledged {

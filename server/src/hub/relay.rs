@@ -8,7 +8,7 @@
 //! reconnect (4007) and resume from the room's story in Redis, so nothing they were told is
 //! lost or repeated.
 use super::handle::{Delivery, Remote, SessionHandle, SessionShared};
-use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
+use super::protocol::{ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
 use super::room::{RoomCommand, RoomHandle};
 use super::rooms::{room_lease, Located};
 use super::wire::{self, Answer, Command, How, Present, VoiceOp, Who, Wire};
@@ -88,6 +88,7 @@ enum Ask {
     Done(oneshot::Sender<Result<(), ErrorCode>>),
     Publish(oneshot::Sender<Result<(), Box<ErrorBody>>>),
     Occupants(oneshot::Sender<Vec<Present>>),
+    Lines(oneshot::Sender<Vec<ChatLine>>),
 }
 
 impl Relay {
@@ -170,6 +171,10 @@ impl Relay {
             RoomCommand::Occupants { reply } => {
                 let ask = self.ask(Ask::Occupants(reply));
                 (None, Command::Occupants { ask })
+            }
+            RoomCommand::Lines { reply } => {
+                let ask = self.ask(Ask::Lines(reply));
+                (None, Command::Lines { ask })
             }
             RoomCommand::Decline { member, reply } => {
                 let ask = self.ask(Ask::Done(reply));
@@ -448,6 +453,9 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                 (Ask::Occupants(reply), Answer::Occupants { present }) => {
                     let _ = reply.send(present);
                 }
+                (Ask::Lines(reply), Answer::Lines { lines }) => {
+                    let _ = reply.send(lines);
+                }
                 _ => tracing::warn!(ask, "another node answered a question with something else"),
             }
         }
@@ -526,6 +534,9 @@ async fn on_command(
                     present: Vec::new(),
                 },
             ),
+            (_, Command::Lines { ask }) => {
+                relay.answer(&from, *ask, Answer::Lines { lines: Vec::new() })
+            }
             // Nobody hosts the room: nobody is waiting in it either.
             (_, Command::Decline { ask, .. }) => relay.answer(
                 &from,
@@ -546,6 +557,16 @@ async fn on_command(
         tokio::spawn(async move {
             let present = answer.await.unwrap_or_default();
             relay.answer(&from, ask, Answer::Occupants { present });
+        });
+        return;
+    }
+    if let Command::Lines { ask } = command {
+        let (reply, answer) = oneshot::channel();
+        room.send(RoomCommand::Lines { reply }).await;
+        let relay = relay.clone();
+        tokio::spawn(async move {
+            let lines = answer.await.unwrap_or_default();
+            relay.answer(&from, ask, Answer::Lines { lines });
         });
         return;
     }
@@ -662,7 +683,8 @@ async fn on_command(
             rid,
         },
         Command::End { rid } => RoomCommand::End { session, rid },
-        Command::Occupants { .. } | Command::Decline { .. } => return, // answered above
+        // Answered above.
+        Command::Occupants { .. } | Command::Lines { .. } | Command::Decline { .. } => return,
     };
     room.send(command).await;
     if leaving {

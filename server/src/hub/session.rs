@@ -519,6 +519,26 @@ impl Reader<'_> {
                 self.reply(ServerMessage::Ack { rid, seq: None });
                 Ok(())
             }
+            ClientMessage::Report {
+                rid,
+                member,
+                seq,
+                reason,
+                note,
+            } => {
+                let room = self.current_room(&rid)?;
+                let room_id = self.session.room().unwrap_or_default();
+                let filing = super::reports::Filing {
+                    rid,
+                    member,
+                    seq,
+                    reason,
+                    note,
+                };
+                self.hub
+                    .file_report(&session, &room_id, &room, filing)
+                    .await
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 //! On the wire: one JSON line for the message, then, for frames, the frame's own text as is
 //! (serialized once by the room, never escaped into a second JSON string).
 use super::protocol::{
-    CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid, Stamp,
+    ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid, Stamp,
 };
 use crate::media::TrackKind;
 use crate::model::{PublicId, Role};
@@ -128,6 +128,10 @@ pub enum Command {
     Occupants {
         ask: u64,
     },
+    /// The chat lines the room holds (RoomCommand::Lines).
+    Lines {
+        ask: u64,
+    },
     /// Not the command of someone in the room: the member invited answers from elsewhere.
     Decline {
         member: PublicId,
@@ -187,6 +191,7 @@ pub enum Answer {
     Done { result: Result<(), ErrorCode> },
     Publish { result: Result<(), Box<ErrorBody>> },
     Occupants { present: Vec<Present> },
+    Lines { lines: Vec<ChatLine> },
 }
 
 /// Someone in a room, as the room tells who asks.
