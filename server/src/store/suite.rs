@@ -11,6 +11,7 @@ pub(crate) async fn run(store: &Store) {
     set_avatar(store).await;
     age_groups_are_kept_changed_and_withdrawn(store).await;
     audit_is_newest_first_and_limited(store).await;
+    suspensions_and_reports(store).await;
     super::suite_accounts::run(store).await;
     super::suite_slots::run(store).await;
 }
@@ -219,4 +220,73 @@ pub(crate) async fn age_groups_are_kept_changed_and_withdrawn(store: &Store) {
             .await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// A suspension is kept, listed and lifted; reports keep their snapshot and go once their
+/// retention has passed, the newer ones staying.
+pub(crate) async fn suspensions_and_reports(store: &Store) {
+    use crate::model::{Report, ReportReason};
+    let member = store
+        .create_member(new_member("やすみ", Role::Participant))
+        .await
+        .unwrap();
+    assert_eq!(store.suspension(&member.account).await.unwrap(), None);
+    let by = PublicId::generate();
+    store
+        .suspend_member(&member.account, "しばらくお休み", Some(&by))
+        .await
+        .unwrap();
+    let suspension = store.suspension(&member.account).await.unwrap().unwrap();
+    assert_eq!(
+        (suspension.reason.as_str(), suspension.by.as_ref()),
+        ("しばらくお休み", Some(&by))
+    );
+    let listed = store.suspended_members().await.unwrap();
+    assert!(listed
+        .iter()
+        .any(|(id, nickname, _)| *id == member.public_id && nickname == "やすみ"));
+    assert!(store.lift_suspension(&member.account).await.unwrap());
+    assert!(!store.lift_suspension(&member.account).await.unwrap());
+    assert_eq!(store.suspension(&member.account).await.unwrap(), None);
+    assert!(matches!(
+        store
+            .suspend_member(&AccountId("a_none".into()), "x", None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let now = super::now();
+    let report = |id: &str, days_ago: i64| Report {
+        id: id.into(),
+        reporter: PublicId::generate(),
+        reported: member.public_id.clone(),
+        room: "hiroba".into(),
+        seq: Some(7),
+        reason: ReportReason::ContactSwapping,
+        note: Some("メモ".into()),
+        snapshot: json!({"line": {"seq": 7, "text": "いやな言葉"}, "before": [], "minutes": 10}),
+        at: now - chrono::Duration::days(days_ago),
+    };
+    store
+        .save_report(&report("r_suite_old", 100))
+        .await
+        .unwrap();
+    store.save_report(&report("r_suite_new", 1)).await.unwrap();
+    let kept = store.report("r_suite_old").await.unwrap().unwrap();
+    assert_eq!(kept.reason, ReportReason::ContactSwapping);
+    assert_eq!(kept.snapshot["line"]["text"], "いやな言葉");
+    assert_eq!(kept.seq, Some(7));
+    let pruned = store
+        .prune_reports(now - chrono::Duration::days(90))
+        .await
+        .unwrap();
+    assert!(pruned >= 1);
+    assert!(store.report("r_suite_old").await.unwrap().is_none());
+    assert!(store.report("r_suite_new").await.unwrap().is_some());
+    assert!(store
+        .reports(10)
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.id == "r_suite_new"));
 }
