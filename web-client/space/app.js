@@ -11,6 +11,7 @@ import { farewellView } from "./farewell.js";
 import { operatorText, said, wordsFor } from "../words/lookup.js";
 import { areaAt, mapView } from "./map.js";
 import { membersView } from "./members.js";
+import { reportView } from "./report.js";
 import { roomsView } from "./rooms.js";
 import { savedSettings, settingsView } from "./settings.js";
 import { StageTools } from "./stage.js";
@@ -68,6 +69,7 @@ settingsView(store, {
 roomsView(store, { join });
 mapView(store, $("map"), (p) => send({ type: "move", x: p.x, y: p.y }));
 membersView(store, $("members"), $("member-count"), { mute });
+reportView(store, { request });
 chatView(store, { send, sent: () => store.dispatch({ type: "page:chat_sent" }) });
 bannersView(store);
 staffView(store, $("staff"), $("applications"), send);

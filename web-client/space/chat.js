@@ -4,6 +4,7 @@
 // language changes.
 import { said, wordsFor } from "../words/lookup.js";
 import { STAMPS, stampPicture } from "../pictures.js";
+import { reportButton } from "./report.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -88,6 +89,7 @@ function item(state, entry) {
       timeZone: state.space?.timezone ?? "Asia/Tokyo", hour: "2-digit", minute: "2-digit",
     }).format(new Date(l.at));
     li.append(who, text, at);
+    if (l.from !== state.you?.id) li.append(" ", reportButton(T, l.from, l.nickname, l.seq));
     return li;
   }
   li.className = "note";

@@ -6,6 +6,7 @@
 import { avatarPicture } from "../pictures.js";
 import { wordsFor } from "../words/lookup.js";
 import { areaAt, isNear } from "./map.js";
+import { reportButton } from "./report.js";
 
 /// `mute(member, muted)`: staff asked to mute or unmute a member.
 export function membersView(store, list, count, { mute }) {
@@ -80,6 +81,7 @@ function item(T, m, shows, mute) {
     li.append(Object.assign(small(T.speaking), { className: "speaking-mark" }));
   }
   if (shows.mute !== null) li.append(muteButton(T, m, shows.mute, mute));
+  if (!shows.you) li.append(reportButton(T, m.id, m.nickname));
   return li;
 }
 
