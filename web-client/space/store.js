@@ -177,6 +177,10 @@ export function apply(state, msg) {
       state.alerts.set(`contact:${msg.member.id}:${msg.at}`, { ...msg, alert: null, by: null });
       changed.add("alerts");
       break;
+    case "report_filed":
+      state.alerts.set(`report:${msg.report}`, { ...msg, alert: null, by: null });
+      changed.add("alerts");
+      break;
     case "alert_acknowledged": {
       const known = state.alerts.get(msg.alert);
       if (known) state.alerts.set(msg.alert, { ...known, by: msg.by });
