@@ -531,7 +531,7 @@ const en = {
   helpTalk: "I'd like to talk with a counsellor",
   helpClose: "Close",
   chatConfirm: "Send it anyway",
-  reportFiled: (who, room, time, reason) => `${time}, someone in ${room} reported ${who} (${reason}). Staff read it through GET /api/staff/reports.`,
+  reportFiled: (who, room, time, reason) => `${time}, someone in ${room} reported ${who} (${reason}).`,
   contactShared: (who, room, time, kind) => `${time}, ${who} chose to send contact details (${kind}) in ${room}.`,
   contactKinds: { phone: "a phone number", email: "an e-mail address", url: "a link", messenger: "a messenger ID" },
   pendingApplications: "Applications waiting",

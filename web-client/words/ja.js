@@ -377,7 +377,7 @@ const ja = {
   helpTalk: "相談員と話したい",
   helpClose: "閉じる",
   chatConfirm: "このまま送る",
-  reportFiled: (who, room, time, reason) => `${time} ${room}で、${who}さんについて通報がありました（${reason}）。内容は GET /api/staff/reports で読めます。`,
+  reportFiled: (who, room, time, reason) => `${time} ${room}で、${who}さんについて通報がありました（${reason}）。`,
   contactShared: (who, room, time, kind) => `${time} ${room}で${who}さんが、確認のうえ連絡先（${kind}）を送りました。`,
   contactKinds: { phone: "電話番号", email: "メールアドレス", url: "リンク", messenger: "メッセンジャーのID" },
   pendingApplications: "確認待ちのお申し込み",
