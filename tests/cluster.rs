@@ -1204,6 +1204,51 @@ async fn duty_and_crisis_alerts_reach_across_nodes() {
 }
 
 /// The member's WebSocket on `node`, for this logged-in browser.
+/// A member connected to two nodes at once, suspended through a third node's API: both
+/// connections are told why and closed (4008), and neither node lets them back in.
+#[tokio::test]
+async fn a_member_suspended_through_one_node_is_closed_and_refused_on_every_node() {
+    let Some(nodes) = Nodes::start(3).await else {
+        return;
+    };
+    let token = nodes.token("participant", "とまる").await;
+    let mut on_first = Client::connect(nodes.node(0)).await;
+    on_first.auth(&token).await;
+    on_first.join("hiroba").await;
+    let mut on_second = Client::connect(nodes.node(1)).await;
+    on_second.auth(&token).await;
+    let admin = nodes.logged_in_admin(nodes.node(2)).await;
+    let response = admin
+        .post(
+            nodes
+                .node(2)
+                .http_url(&format!("/api/staff/members/{}/suspend", on_first.id())),
+        )
+        .json(&json!({"reason": "しばらくお休みしていただくため"}))
+        .send()
+        .await
+        .expect("POST suspend");
+    assert_eq!(response.status().as_u16(), 200);
+    for client in [&mut on_first, &mut on_second] {
+        let told = client
+            .recv_where("account_suspended", |f| f["code"] == "account_suspended")
+            .await;
+        assert!(
+            told["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("しばらくお休みしていただくため")),
+            "{told}"
+        );
+        assert_eq!(client.expect_close(WAIT).await.0, 4008);
+    }
+    for node in 0..3 {
+        let mut again = Client::connect(nodes.node(node)).await;
+        again.send(json!({"type": "auth", "token": token})).await;
+        again.recv_error("account_suspended").await;
+        assert_eq!(again.expect_close(WAIT).await.0, 4008, "node {node}");
+    }
+}
+
 async fn member_of(node: &Server, browser: &reqwest::Client) -> Client {
     let token: Value = browser
         .post(node.http_url("/api/token"))

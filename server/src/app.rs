@@ -236,6 +236,7 @@ pub fn accounts(
             timezone: space.space.timezone,
             contact: space.space.contact.clone(),
             settings: space.accounts.clone(),
+            report_keep_days: space.safety.report_keep_days,
         },
         cluster,
     ))

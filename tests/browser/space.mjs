@@ -277,6 +277,21 @@ await run(browser, async () => {
     assert.equal(await a.inputValue("#chat-input"), "");
   });
 
+  await step("a line can be reported to the staff from beside it, kindly and without telling its writer", async () => {
+    const line = b.locator("#chat-log li", { hasText: "こんにちは、ブラウザからです" });
+    await line.locator("button", { hasText: "通報" }).click();
+    await b.waitForSelector(".report-dialog[open]", { timeout: WAIT });
+    assert.match(await b.innerText("#report-title"), new RegExp(`${sora.nickname}さんの発言`));
+    await axe(b, "the report dialog");
+    await shot(b, "space-report");
+    await b.check(".report-dialog [value=other]");
+    await b.fill("#report-note", "ためしの通報です");
+    await b.click(".report-dialog [value=send]");
+    await b.locator(".report-result", { hasText: "ありがとうございます" }).waitFor({ timeout: WAIT });
+    await b.click(".report-dialog [value=cancel]");
+    assert.equal(await b.isVisible(".report-dialog"), false);
+  });
+
   await step("stamps are drawn pictures with names, and one shows on the other screen", async () => {
     // Every stamp button shows its picture (loaded, not a missing-image box) and is named in words.
     await b.waitForFunction(() => {
@@ -358,7 +373,10 @@ await run(browser, async () => {
     assert.equal(await a.isVisible("#staff"), false);
     // Looking after someone is granted to staff (`moderate`), never to participants.
     assert.equal(await memberItem(b, sora.nickname).locator("button", { hasText: "見守る" }).count(), 1);
-    assert.equal(await memberItem(a, staff.nickname).locator("button").count(), 0);
+    assert.equal(await memberItem(a, staff.nickname).locator("button", { hasText: "見守る" }).count(), 0);
+    // Anyone may tell the staff about someone (report.js): never about themselves.
+    assert.equal(await memberItem(a, staff.nickname).locator("button", { hasText: "通報" }).count(), 1);
+    assert.equal(await memberItem(a, sora.nickname).locator("button", { hasText: "通報" }).count(), 0);
     await axe(b, "space (staff)");
     await shot(b, "space-staff");
     // Switching language rewords the staff's list and the connection badge at once.

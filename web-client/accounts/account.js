@@ -23,11 +23,14 @@ async function showAccount() {
   show($("me-avatar"), (w) => w.shapes[body.avatar?.shape] ?? body.avatar?.shape ?? "");
   show($("me-method"), (w) => (body.has_passphrase ? w.methodPassphrase : w.methodEmail));
   $("me").hidden = false;
+  $("nickname").value = body.nickname;
+  $("my-nickname").hidden = false;
   groupChoices($("group"), GROUPS, body.group);
   $("my-group").hidden = false;
   $("leave").hidden = false;
   await showBooking(body);
   showCounselTools(body.grants ?? []);
+  if ((body.grants ?? []).includes("manage_accounts")) await showAudit();
   await showConsents();
   // Only participants and family members block (server/src/hub/blocks.rs).
   if (body.role === "participant" || body.role === "family") await showBlocks();
@@ -245,6 +248,80 @@ $("group-form").addEventListener("submit", async (event) => {
     showProblems(form, body, $("group-result"));
   });
 });
+
+// A new nickname: the registration's rules again (server/src/accounts/nickname.rs). A name
+// that looks real comes back with the part to keep, offered as one press.
+$("nickname-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  $("nickname-suggestion").hidden = true;
+  await busy(form, async () => {
+    const { ok, body } = await send("PUT", "/api/me/nickname", { nickname: $("nickname").value });
+    if (ok) {
+      clearProblems(form);
+      $("nickname").value = body.nickname;
+      $("me-nickname").textContent = body.nickname;
+      say($("nickname-result"), (w) => w.nicknameSaved(body.nickname), "done");
+      return;
+    }
+    showProblems(form, body, $("nickname-result"));
+    const realName = (body.problems ?? []).find((p) => p.code === "nickname_real_name");
+    if (realName?.suggestion) {
+      const button = $("nickname-suggestion");
+      show(button, (w) => w.nicknameUseSuggestion(realName.suggestion));
+      button.onclick = () => {
+        $("nickname").value = realName.suggestion;
+        button.hidden = true;
+        $("nickname").focus();
+      };
+      button.hidden = false;
+    }
+  });
+});
+
+// The audit log for admins (GET /api/admin/audit), a page at a time, newest first.
+let auditBefore = null;
+
+async function showAudit() {
+  $("audit").hidden = false;
+  await moreAudit();
+}
+
+async function moreAudit() {
+  const query = auditBefore === null ? "" : `&before=${auditBefore}`;
+  const { ok, body } = await send("GET", `/api/admin/audit?limit=50${query}`);
+  if (!ok) return say($("audit-result"), (w) => w.problem(body), "problem");
+  const who = (person) => (person ? person.nickname ?? person.id : null);
+  for (const entry of body.entries ?? []) {
+    const row = document.createElement("tr");
+    const cells = [
+      (w) => w.consentWhen(entry.at),
+      (w) => who(entry.actor) ?? w.auditCommandLine,
+      (w) => w.auditActions[entry.action] ?? entry.action,
+      (w) => who(entry.subject) ?? "—",
+      () => auditDetail(entry.detail),
+    ];
+    for (const words of cells) {
+      const cell = document.createElement("td");
+      show(cell, words);
+      row.append(cell);
+    }
+    $("audit-rows").append(row);
+  }
+  auditBefore = body.next_before ?? null;
+  $("audit-more").hidden = auditBefore === null;
+  if ($("audit-rows").children.length === 0) say($("audit-result"), (w) => w.auditNone);
+}
+
+// The details as "key: value" pairs, readable without knowing JSON.
+function auditDetail(detail) {
+  if (!detail || typeof detail !== "object") return "";
+  return Object.entries(detail)
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
+    .join("、");
+}
+
+$("audit-more").addEventListener("click", () => moreAudit());
 
 $("logout").addEventListener("click", async () => {
   await send("POST", "/api/logout");

@@ -37,6 +37,10 @@ function renderAlerts(state) {
       li.textContent = T.contactShared(a.member.nickname, roomName(a.room), clock.format(new Date(a.at)), T.contactKinds[a.kind] ?? a.kind);
       return li;
     }
+    if (a.type === "report_filed") {
+      li.textContent = T.reportFiled(a.nickname, roomName(a.room), clock.format(new Date(a.at)), T.reportReasons[a.reason] ?? a.reason);
+      return li;
+    }
     li.dataset.alert = a.alert;
     const what = document.createElement("p");
     what.textContent = T.alertLine(a.member.nickname, roomName(a.room), clock.format(new Date(a.at)));

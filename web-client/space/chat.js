@@ -4,6 +4,7 @@
 // language changes.
 import { said, wordsFor } from "../words/lookup.js";
 import { STAMPS, stampPicture } from "../pictures.js";
+import { reportButton } from "./report.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,6 +102,7 @@ function item(state, entry, hide) {
       button.addEventListener("click", () => hide(l));
       li.append(" ", button);
     }
+    if (!entry.hidden && l.from !== state.you?.id) li.append(" ", reportButton(T, l.from, l.nickname, l.seq));
     return li;
   }
   li.className = "note";

@@ -4,7 +4,7 @@
 // `error` goes to the one who asked, and every other message to `message` as it came.
 
 // Close codes after which reconnecting would not help.
-const FINAL = new Set([4001, 4002, 4004]);
+const FINAL = new Set([4001, 4002, 4004, 4008]);
 // Replies that only answer a request: taken by the request that is waiting for them.
 const ANSWERS = new Set(["ack", "error", "pong"]);
 

@@ -7,6 +7,7 @@
 import { avatarPicture } from "../pictures.js";
 import { wordsFor } from "../words/lookup.js";
 import { areaAt, isNear } from "./map.js";
+import { reportButton } from "./report.js";
 
 /// `moderate(member)`: staff chose to look after a member (話しかける, 止める, 退室をお願いする).
 /// `block(member)`: the member asked to block someone.
@@ -101,6 +102,7 @@ function item(T, m, shows, moderate, blocking) {
   if (shows.moderate) li.append(moderateButton(T, m, moderate));
   if (shows.block === false) li.append(blockButton(T, m, blocking.ask));
   if (shows.block === true) li.append(blockConfirm(T, m, blocking));
+  if (!shows.you) li.append(reportButton(T, m.id, m.nickname));
   return li;
 }
 

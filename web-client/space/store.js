@@ -183,6 +183,10 @@ export function apply(state, msg) {
       state.alerts.set(`contact:${msg.member.id}:${msg.at}`, { ...msg, alert: null, by: null });
       changed.add("alerts");
       break;
+    case "report_filed":
+      state.alerts.set(`report:${msg.report}`, { ...msg, alert: null, by: null });
+      changed.add("alerts");
+      break;
     case "alert_acknowledged": {
       const known = state.alerts.get(msg.alert);
       if (known) state.alerts.set(msg.alert, { ...known, by: msg.by });
@@ -227,6 +231,10 @@ export function apply(state, msg) {
     case "error":
       if (["space_closed", "room_closed", "no_staff"].includes(msg.code) && !state.room) {
         farewell(state, changed, { title: "closedNow", msg });
+      } else if (msg.code === "account_suspended") {
+        // Close 4008 follows: the reason and whom to ask stay on the last screen.
+        farewell(state, changed, { title: "suspendedTitle", msg });
+        forget(state, changed);
       } else if (msg.code === "rate_limited" || msg.code?.startsWith("chat_")) {
         state.chatError = msg;
         changed.add("chatError");
@@ -314,7 +322,7 @@ export function apply(state, msg) {
       changed.add("banner");
       break;
     case "page:closed": {
-      // The connection ended for good (docs/protocol.md, close codes 4001, 4002, 4004).
+      // The connection ended for good (docs/protocol.md, close codes 4001, 4002, 4004, 4008).
       const [title, text, login] = msg.code === 4001
         ? ["loginAgain", msg.reason === "not_logged_in" ? "notLoggedIn" : "", true]
         : msg.code === 4004 ? ["replacedTitle", "replaced", false] : ["closedNow", "", false];

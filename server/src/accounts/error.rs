@@ -97,6 +97,9 @@ pub enum AccountError {
     MailFailed,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The account is suspended: `message` says why and whom to ask.
+    #[error("account suspended")]
+    Suspended { message: String },
 }
 
 impl From<StoreError> for AccountError {
@@ -141,6 +144,7 @@ impl AccountError {
             InvitationClosed => "invitation_closed",
             MailFailed => "mail_failed",
             Internal(_) => "internal",
+            Suspended { .. } => "account_suspended",
         }
     }
 
@@ -149,7 +153,7 @@ impl AccountError {
         match self {
             Invalid(_) => 400,
             LoginFailed | NotLoggedIn => 401,
-            Forbidden => 403,
+            Forbidden | Suspended { .. } => 403,
             InvitationUnknown | LinkUnknown | NotFound => 404,
             NicknameTaken | EmailRegistered | AlreadyDecided | InvitationClosed => 409,
             InvitationUsed
@@ -192,6 +196,7 @@ impl AccountError {
             InvitationClosed => "この招待は、すでに使われたか取り消されています。".into(),
             MailFailed => "メールを送れませんでした。時間をおいて、もう一度お試しください。".into(),
             Internal(_) => "いま、うまく処理できませんでした。時間をおいて、もう一度お試しください。".into(),
+            Suspended { message } => message.clone(),
         }
     }
 

@@ -217,6 +217,7 @@ impl Accounts {
     }
 
     async fn start_session(&self, member: Member) -> Result<LoggedIn, AccountError> {
+        self.refuse_if_suspended(&member).await?;
         let session = new_token();
         let expires_at = (Utc::now()
             + chrono::Duration::from_std(SESSION_TTL).map_err(internal)?)

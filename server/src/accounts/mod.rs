@@ -11,6 +11,7 @@ mod login;
 pub mod nickname;
 pub mod retention;
 pub mod secret;
+mod suspension;
 
 pub use admission::{ApplicationForm, ApplyRequest, InvitationView};
 pub use error::{AccountError, Problem};
@@ -21,9 +22,10 @@ use crate::cluster::Cluster;
 use crate::config::{AccountsSettings, Wording};
 use crate::mail::{Letter, Mail, Mailer};
 use crate::model::PublicId;
-use crate::model::{AuditEntry, Lang};
+use crate::model::{AuditEntry, AuditRecord, Lang};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A cheap-to-clone handle on the accounts flows.
@@ -42,6 +44,8 @@ pub struct Site {
     /// that ask a person to get in touch.
     pub contact: Option<Wording>,
     pub settings: AccountsSettings,
+    /// rooms.toml `[safety] report_keep_days`: reports go after this many days (retention.rs).
+    pub report_keep_days: u32,
 }
 
 struct Inner {
@@ -139,6 +143,29 @@ impl Accounts {
             None => Letter::BookingReminder { when: &when },
         };
         self.send(&email, lang, letter).await
+    }
+
+    /// A page of the audit log for admins, newest first (`before`: below that entry), with
+    /// the nicknames of the members named in it who still exist.
+    pub async fn audit_page(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<AuditRecord>, HashMap<PublicId, String>), AccountError> {
+        let entries = self.store().audit_log(before, limit).await?;
+        let mut nicknames = HashMap::new();
+        let mut named: Vec<PublicId> = Vec::new();
+        for entry in &entries {
+            named.extend(entry.actor.iter().chain(&entry.subject).cloned());
+        }
+        named.sort();
+        named.dedup();
+        for id in named {
+            if let Some(member) = self.store().member_by_public_id(&id).await? {
+                nicknames.insert(id, member.nickname);
+            }
+        }
+        Ok((entries, nicknames))
     }
 
     async fn audit(

@@ -3,7 +3,8 @@
 //! e-mail address) is deleted once `[accounts] forget_after_days` have passed; expired web
 //! sessions go at once, and login links after the same days (until then a late click is
 //! told the link expired, not that it is unknown). Counsellors' notes go once `[accounts]
-//! notes_keep_days` have passed since they were written.
+//! notes_keep_days` have passed since they were written, members' reports (with their
+//! snapshot of chat) once `[safety] report_keep_days` have.
 use super::{AccountError, Accounts};
 use crate::cluster::Duty;
 use crate::store::Forgotten;
@@ -62,6 +63,18 @@ impl Accounts {
             self.audit(&None, "notes_forgotten", None, json!({ "notes": notes }))
                 .await?;
         }
+        let reports_kept = chrono::Duration::days(i64::from(self.site().report_keep_days));
+        let reports = self.store().prune_reports(now - reports_kept).await?;
+        if reports > 0 {
+            tracing::info!(reports, "forgot reports past their retention");
+            self.audit(
+                &None,
+                "reports_forgotten",
+                None,
+                json!({ "reports": reports }),
+            )
+            .await?;
+        }
         Ok(forgotten)
     }
 }
@@ -117,6 +130,7 @@ mod tests {
                 timezone: chrono_tz::Asia::Tokyo,
                 contact: None,
                 settings: AccountsSettings::default(),
+                report_keep_days: 90,
             },
             cluster,
         )

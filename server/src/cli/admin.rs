@@ -174,6 +174,25 @@ pub enum MembersCommand {
         #[command(flatten)]
         site: SiteArgs,
     },
+    /// Suspend an account: they cannot log in or enter the space and are told the reason and
+    /// the space's contact. The space refuses their next `auth`; only the HTTP API
+    /// (`POST /api/staff/members/{id}/suspend`) also closes an open connection at once.
+    Suspend {
+        /// The member's public id (m_…).
+        public_id: String,
+        /// Why, in words the person reads.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    /// Lift an account's suspension: they can log in and come back.
+    Lift {
+        /// The member's public id (m_…).
+        public_id: String,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -377,7 +396,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         }
         Screen { rooms } => super::screen::run(&rooms),
         Audit { limit, store } => {
-            for entry in store.open().await?.audit_log(limit).await? {
+            for entry in store.open().await?.audit_log(None, limit).await? {
                 let who = |id: Option<ibasho::model::PublicId>| id.map_or("-".to_string(), |p| p.0);
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
@@ -424,6 +443,38 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                  if they are online, the server signs them out when their access token is checked next",
                 deleted.public_id
             );
+            Ok(())
+        }
+        Members(MembersCommand::Suspend {
+            public_id,
+            reason,
+            site,
+        }) => {
+            let accounts = site.accounts().await?;
+            let member = accounts.member_by_public_id(&PublicId(public_id)).await?;
+            let suspension = accounts.suspend(None, &member, &reason).await?;
+            println!(
+                "suspended {} ({}); they are told: {}",
+                member.public_id,
+                member.nickname,
+                accounts.suspended_error(&suspension).message()
+            );
+            Ok(())
+        }
+        Members(MembersCommand::Lift { public_id, site }) => {
+            let accounts = site.accounts().await?;
+            let member = accounts.member_by_public_id(&PublicId(public_id)).await?;
+            if accounts.lift_suspension(&None, &member).await? {
+                println!(
+                    "lifted the suspension of {} ({})",
+                    member.public_id, member.nickname
+                );
+            } else {
+                println!(
+                    "{} ({}) was not suspended",
+                    member.public_id, member.nickname
+                );
+            }
             Ok(())
         }
     }

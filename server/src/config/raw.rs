@@ -27,6 +27,7 @@ pub(super) struct RawSafety {
     pub help_lines: Option<S<Vec<S<RawHelpLine>>>>,
     pub min_on_duty: Option<S<u32>>,
     pub warn_on_duty_below: Option<S<u32>>,
+    pub report_keep_days: Option<S<i64>>,
 }
 
 #[derive(Deserialize)]

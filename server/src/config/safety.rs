@@ -23,6 +23,9 @@ pub struct SafetySettings {
     /// During opening hours, staff are warned while fewer than this many are on duty (the
     /// national guideline for chat counselling asks for two).
     pub warn_on_duty_below: u32,
+    /// Members' reports, with their snapshot of the room's lines, are deleted this many days
+    /// after they were filed.
+    pub report_keep_days: u32,
 }
 
 /// The most `min_on_duty` and `warn_on_duty_below` may say (a typo, not a staffing plan).
@@ -84,6 +87,7 @@ impl Default for SafetySettings {
                 .collect(),
             min_on_duty: 1,
             warn_on_duty_below: 2,
+            report_keep_days: 90,
         }
     }
 }
@@ -143,6 +147,13 @@ pub(super) fn settings(
             "warn_on_duty_below",
             &raw.warn_on_duty_below,
             defaults.warn_on_duty_below,
+        )?,
+        report_keep_days: values::number(
+            src,
+            "report_keep_days",
+            raw.report_keep_days.as_ref(),
+            defaults.report_keep_days,
+            1..=3650,
         )?,
     })
 }

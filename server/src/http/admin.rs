@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/invitations/{id}/revoke", post(revoke))
         .route("/api/admin/members/{public_id}", delete(delete_member))
         .route("/api/admin/clock", post(set_clock))
+        .route("/api/admin/audit", get(audit))
 }
 
 #[derive(Deserialize)]
@@ -192,6 +193,49 @@ async fn delete_member(
         .await?;
     state.hub.sign_out(&deleted.public_id);
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The most entries one page of the audit log holds.
+const AUDIT_PAGE_MAX: u32 = 200;
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// The audit log, newest first, a page at a time (`before`: the last id seen): what
+/// `ibasho admin audit` prints, with the nicknames of members who still exist.
+async fn audit(
+    State(state): State<AppState>,
+    AccountAdmin(_): AccountAdmin,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AccountError> {
+    let Query(query) = query
+        .map_err(|_| AccountError::invalid("limit", "before と limit は数で指定してください。"))?;
+    let limit = query.limit.unwrap_or(50).clamp(1, AUDIT_PAGE_MAX);
+    let (entries, nicknames) = state.accounts.audit_page(query.before, limit).await?;
+    let who = |id: &Option<PublicId>| {
+        id.as_ref()
+            .map(|id| json!({"id": id, "nickname": nicknames.get(id)}))
+    };
+    let next = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    let list: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "at": e.at,
+                "actor": who(&e.actor),
+                "action": e.action,
+                "subject": who(&e.subject),
+                "detail": e.detail,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "entries": list, "next_before": next })).into_response())
 }
 
 #[derive(Deserialize)]

@@ -176,6 +176,21 @@ impl FromRequestParts<AppState> for AccountAdmin {
     }
 }
 
+/// A logged-in member who moderates the space: suspends accounts, reads reports.
+pub struct Moderator(pub Member);
+
+impl FromRequestParts<AppState> for Moderator {
+    type Rejection = AccountError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        member_with(parts, state, Grant::Moderate)
+            .await
+            .map(Moderator)
+    }
+}
+
 /// A logged-in member who takes consultations: writes notes, proposes sharing.
 pub struct Counsellor(pub Member);
 

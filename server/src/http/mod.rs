@@ -9,6 +9,7 @@ mod consult;
 mod extract;
 mod page_policy;
 mod schedule;
+mod staff;
 
 pub use connections::{serve, HttpLimits, Pending};
 pub use page_policy::PagePolicy;
@@ -61,6 +62,7 @@ pub fn router(state: AppState, limits: &HttpLimits, page: PagePolicy, web_dir: P
         .merge(admin::routes())
         .merge(booking::routes())
         .merge(consult::routes())
+        .merge(staff::routes())
         // An unknown API path is an error, not a page.
         .route("/api/{*rest}", any(api_not_found))
         .with_state(state);

@@ -106,7 +106,7 @@ impl Hub {
         self.pending_alerts.remove(&alert);
     }
 
-    fn send_alert(&self, message: &ServerMessage, consult: bool) {
+    pub(super) fn send_alert(&self, message: &ServerMessage, consult: bool) {
         let frame = message.to_text();
         match &self.relay {
             Some(relay) => {

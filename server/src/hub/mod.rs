@@ -15,6 +15,7 @@ mod moderation;
 pub mod protocol;
 mod rate;
 mod relay;
+mod reports;
 pub mod room;
 mod rooms;
 mod session;
@@ -28,6 +29,7 @@ pub use doorkeeper::run as run_doorkeeper;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use inbound::parse as parse_frame;
 pub use listing::keep_listings;
+pub use reports::ReportNames;
 pub use session::run as run_session;
 
 use crate::auth::{Grant, Keys};
@@ -279,6 +281,27 @@ impl Hub {
     fn sign_out_here(&self, id: &PublicId) {
         if let Some(session) = self.online.get(id) {
             session.close(CloseCode::AuthFailed);
+        }
+    }
+
+    /// Closes a suspended member's connection on every node (4008), after the frame that
+    /// tells them why (`account_suspended`, worded by model::Suspension::message).
+    pub fn suspend(&self, id: &PublicId, message: String) {
+        let frame =
+            ServerMessage::error(None, protocol::ErrorCode::AccountSuspended, message).to_text();
+        match &self.relay {
+            // Every node closes its own connection of theirs, this one included.
+            Some(relay) => {
+                relay.suspend(id.clone(), &frame);
+            }
+            None => self.suspend_here(id, &frame),
+        }
+    }
+
+    fn suspend_here(&self, id: &PublicId, frame: &str) {
+        if let Some(session) = self.online.get(id) {
+            session.deliver_or_close(handle::Frame::from(frame.to_string()));
+            session.close(CloseCode::Suspended);
         }
     }
 

@@ -5,7 +5,7 @@
 //! example there and that every example parses, so the two cannot drift apart.
 use crate::auth::Grant;
 use crate::media::{IceServer, RemoteTrack, TrackKind, Uplink};
-use crate::model::{AgeGroup, Avatar, Mode, Profession, PublicId, Role};
+use crate::model::{AgeGroup, Avatar, Mode, Profession, PublicId, ReportReason, Role};
 use crate::schedule::Window;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -178,6 +178,18 @@ pub enum ClientMessage {
         rid: Option<Rid>,
         alert: String,
     },
+    /// Anyone in a room: report a member (and, with `seq`, one of their lines in this room)
+    /// to the staff. The reported member is never told.
+    Report {
+        #[serde(default)]
+        rid: Option<Rid>,
+        member: PublicId,
+        #[serde(default)]
+        seq: Option<u64>,
+        reason: ReportReason,
+        #[serde(default)]
+        note: Option<String>,
+    },
     /// Staff and counsellors: go on duty (`on: true`) or off.
     Duty {
         #[serde(default)]
@@ -279,7 +291,8 @@ impl ClientMessage {
             | ClientMessage::Unmute { rid, .. }
             | ClientMessage::AskToLeave { rid, .. }
             | ClientMessage::Block { rid, .. }
-            | ClientMessage::Unblock { rid, .. } => rid.as_ref(),
+            | ClientMessage::Unblock { rid, .. }
+            | ClientMessage::Report { rid, .. } => rid.as_ref(),
             ClientMessage::Move { .. } => None,
         }
     }
@@ -666,6 +679,21 @@ pub enum ServerMessage {
         #[serde(serialize_with = "crate::schedule::rfc3339")]
         at: DateTime<FixedOffset>,
     },
+    /// To staff on duty on every node: a member filed a report (staff read it over HTTP).
+    ReportFiled {
+        report: String,
+        room: String,
+        reported: PublicId,
+        nickname: String,
+        reason: ReportReason,
+        #[serde(serialize_with = "crate::schedule::rfc3339")]
+        at: DateTime<FixedOffset>,
+    },
+    /// To the reporter, after the `ack`: the report reached the staff, and the other person
+    /// is not told.
+    ReportReceived {
+        message: String,
+    },
     /// To staff on duty: someone acknowledged the alert.
     AlertAcknowledged {
         alert: String,
@@ -868,7 +896,8 @@ pub enum ErrorCode {
     AlreadyAuthenticated,
     TokenInvalid,
     TokenExpired,
-    /// The token is valid but its account no longer exists.
+    /// The token is valid but its account no longer exists; or the member reported does
+    /// not exist.
     UnknownMember,
     /// The member asked for (e.g. to invite) is not in the space now.
     NotPresent,
@@ -932,6 +961,11 @@ pub enum ErrorCode {
     BlockSelf,
     /// `block` / `unblock`: no such member.
     NoSuchMember,
+    /// The account is suspended (the message says why and whom to ask); the connection then
+    /// closes with 4008.
+    AccountSuspended,
+    /// A member cannot report themselves.
+    ReportSelf,
 }
 
 /// WebSocket close codes the server uses. 4000–4999 are ours; each comes with a reason text.
@@ -965,10 +999,13 @@ pub enum CloseCode {
     Internal,
     /// 1013: the server is full (its connection limit); try again a little later.
     TryAgainLater,
+    /// 4008: the account is suspended (see the `account_suspended` error just before); do not
+    /// reconnect.
+    Suspended,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 14] = [
+    pub const ALL: [CloseCode; 15] = [
         CloseCode::Normal,
         CloseCode::GoingAway,
         CloseCode::BadText,
@@ -983,6 +1020,7 @@ impl CloseCode {
         CloseCode::Moving,
         CloseCode::Internal,
         CloseCode::TryAgainLater,
+        CloseCode::Suspended,
     ];
 
     pub fn code(self) -> u16 {
@@ -1001,6 +1039,7 @@ impl CloseCode {
             CloseCode::Moving => 4007,
             CloseCode::Internal => 1011,
             CloseCode::TryAgainLater => 1013,
+            CloseCode::Suspended => 4008,
         }
     }
 
@@ -1038,6 +1077,7 @@ impl CloseCode {
             CloseCode::Moving => "moving",
             CloseCode::Internal => "internal_error",
             CloseCode::TryAgainLater => "server_busy",
+            CloseCode::Suspended => "account_suspended",
         }
     }
 }

@@ -8,7 +8,7 @@
 //! reconnect (4007) and resume from the room's story in Redis, so nothing they were told is
 //! lost or repeated.
 use super::handle::{Delivery, Remote, SessionHandle, SessionShared};
-use super::protocol::{CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
+use super::protocol::{ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, Rid};
 use super::room::{RoomCommand, RoomHandle};
 use super::rooms::{room_lease, Located};
 use super::wire::{self, Answer, Command, How, Present, VoiceOp, Who, Wire};
@@ -89,6 +89,7 @@ enum Ask {
     Publish(oneshot::Sender<Result<(), Box<ErrorBody>>>),
     Occupants(oneshot::Sender<Vec<Present>>),
     Hidden(oneshot::Sender<Result<PublicId, ErrorCode>>),
+    Lines(oneshot::Sender<Vec<ChatLine>>),
 }
 
 impl Relay {
@@ -171,6 +172,10 @@ impl Relay {
             RoomCommand::Occupants { reply } => {
                 let ask = self.ask(Ask::Occupants(reply));
                 (None, Command::Occupants { ask })
+            }
+            RoomCommand::Lines { reply } => {
+                let ask = self.ask(Ask::Lines(reply));
+                (None, Command::Lines { ask })
             }
             RoomCommand::Decline { member, reply } => {
                 let ask = self.ask(Ask::Done(reply));
@@ -333,6 +338,13 @@ impl Relay {
             .send(&To::All, Wire::SignOut { member }.encode(None))
     }
 
+    /// Every node tells this member why and closes their connection (4008).
+    pub fn suspend(&self, member: PublicId, frame: &str) -> bool {
+        self.0
+            .bus
+            .send(&To::All, Wire::Suspend { member }.encode(Some(frame)))
+    }
+
     /// Returns once everything sent so far has been handed to Redis (bounded: 2 s).
     pub async fn flush(&self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.0.bus.flush()).await;
@@ -482,6 +494,9 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
                 (Ask::Hidden(reply), Answer::Hidden { result }) => {
                     let _ = reply.send(result);
                 }
+                (Ask::Lines(reply), Answer::Lines { lines }) => {
+                    let _ = reply.send(lines);
+                }
                 _ => tracing::warn!(ask, "another node answered a question with something else"),
             }
         }
@@ -511,6 +526,7 @@ async fn on_message(hub: &Hub, relay: &Relay, wire: Wire, body: &str) {
             let hub = hub.clone();
             tokio::spawn(async move { hub.apart_here(&member, &other, apart).await });
         }
+        Wire::Suspend { member } => hub.suspend_here(&member, body),
         Wire::TalkLine => {
             let hub = hub.clone();
             tokio::spawn(async move { hub.show_talk_line().await });
@@ -585,6 +601,9 @@ async fn on_command(
                     result: Err(ErrorCode::NotPresent),
                 },
             ),
+            (_, Command::Lines { ask }) => {
+                relay.answer(&from, *ask, Answer::Lines { lines: Vec::new() })
+            }
             // Nobody hosts the room: nobody is waiting in it either.
             (_, Command::Decline { ask, .. }) => relay.answer(
                 &from,
@@ -637,6 +656,16 @@ async fn on_command(
         }
         Command::VoiceMute { member, until } => {
             room.send(RoomCommand::VoiceMute { member, until }).await;
+            return;
+        }
+        Command::Lines { ask } => {
+            let (reply, answer) = oneshot::channel();
+            room.send(RoomCommand::Lines { reply }).await;
+            let relay = relay.clone();
+            tokio::spawn(async move {
+                let lines = answer.await.unwrap_or_default();
+                relay.answer(&from, ask, Answer::Lines { lines });
+            });
             return;
         }
         _ => {}
@@ -748,6 +777,7 @@ async fn on_command(
             apart,
         },
         Command::Occupants { .. }
+        | Command::Lines { .. }
         | Command::Decline { .. }
         | Command::AskOut { .. }
         | Command::Hide { .. }

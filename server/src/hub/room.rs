@@ -94,6 +94,10 @@ pub enum RoomCommand {
     Occupants {
         reply: oneshot::Sender<Vec<Present>>,
     },
+    /// The chat lines the room still holds, oldest first: a report's snapshot (hub::reports).
+    Lines {
+        reply: oneshot::Sender<Vec<ChatLine>>,
+    },
     /// The program's session is over: its audience moves out.
     SessionEnded { next_session: Option<Window> },
     /// The member asks to send a track: yes if they may speak here and the room has a place
@@ -298,6 +302,7 @@ impl Room {
                                 | RoomCommand::Chat { .. }
                                 | RoomCommand::Stamp { .. }
                                 | RoomCommand::Occupants { .. }
+                                | RoomCommand::Lines { .. }
                                 | RoomCommand::Publish { .. }
                                 | RoomCommand::Unpublish { .. }
                                 | RoomCommand::Speaking { .. }
@@ -392,6 +397,9 @@ impl Room {
                 let _ = reply.send(self.decline(member));
             }
             RoomCommand::End { session, rid } => self.end(&session, rid),
+            RoomCommand::Lines { reply } => {
+                let _ = reply.send(self.story.lines());
+            }
             RoomCommand::Occupants { reply } => {
                 let present = self
                     .occupants

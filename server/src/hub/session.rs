@@ -247,6 +247,24 @@ async fn authenticate(
                 return Err(CloseCode::Internal);
             }
         };
+        match hub.store.suspension(&member.account).await {
+            Ok(None) => {}
+            Ok(Some(suspension)) => {
+                let contact = hub.space.space.contact.as_ref().map(|c| c.ja.as_str());
+                let refused = ServerMessage::error(
+                    rid,
+                    ErrorCode::AccountSuspended,
+                    suspension.message(contact),
+                );
+                send_direct(socket, &refused).await?;
+                return Err(CloseCode::Suspended);
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not read a suspension at authentication");
+                send_direct(socket, &refuse(ErrorCode::Internal)).await?;
+                return Err(CloseCode::Internal);
+            }
+        }
         if !member.role.has(Grant::GoOnDuty) && !hub.enough_on_duty().await {
             let refused = ServerMessage::error(
                 rid,
@@ -559,6 +577,26 @@ impl Reader<'_> {
             } => self.ask_to_leave(rid, member, reason).await,
             ClientMessage::Block { rid, member } => self.block(rid, member, true).await,
             ClientMessage::Unblock { rid, member } => self.block(rid, member, false).await,
+            ClientMessage::Report {
+                rid,
+                member,
+                seq,
+                reason,
+                note,
+            } => {
+                let room = self.current_room(&rid)?;
+                let room_id = self.session.room().unwrap_or_default();
+                let filing = super::reports::Filing {
+                    rid,
+                    member,
+                    seq,
+                    reason,
+                    note,
+                };
+                self.hub
+                    .file_report(&session, &room_id, &room, filing)
+                    .await
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 //! On the wire: one JSON line for the message, then, for frames, the frame's own text as is
 //! (serialized once by the room, never escaped into a second JSON string).
 use super::protocol::{
-    CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid, Stamp,
+    ChatLine, CloseCode, ErrorBody, ErrorCode, LeaveReason, MemberView, Resume, Rid, Stamp,
 };
 use crate::media::TrackKind;
 use crate::model::{Mute, PublicId, Role};
@@ -65,6 +65,9 @@ pub enum Wire {
         other: PublicId,
         apart: bool,
     },
+    /// To every node: the member's account is suspended: hand them the frame after the line,
+    /// then close their connection (4008).
+    Suspend { member: PublicId },
     /// To every node: a frame (the text after the line) for every member connected there, or
     /// for one member only.
     Everyone {
@@ -139,6 +142,10 @@ pub enum Command {
         ask: u64,
     },
     Occupants {
+        ask: u64,
+    },
+    /// The chat lines the room holds (RoomCommand::Lines).
+    Lines {
         ask: u64,
     },
     /// Not the command of someone in the room: the member invited answers from elsewhere.
@@ -216,6 +223,7 @@ pub enum Answer {
     Publish { result: Result<(), Box<ErrorBody>> },
     Occupants { present: Vec<Present> },
     Hidden { result: Result<PublicId, ErrorCode> },
+    Lines { lines: Vec<ChatLine> },
 }
 
 /// Someone in a room, as the room tells who asks.

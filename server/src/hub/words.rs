@@ -62,6 +62,9 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         }
         BlockSelf => "ご自分をブロックすることはできません。",
         NoSuchMember => "その方は見つかりませんでした。",
+        // The real message names the reason and whom to ask (model::Suspension::message).
+        AccountSuspended => "アカウントを一時停止しています。",
+        ReportSelf => "ご自身を通報することはできません。",
     }
 }
 

@@ -11,6 +11,7 @@ mod lang;
 mod member;
 mod mute;
 mod role;
+mod safety;
 
 pub use account::*;
 pub use audit::{AuditEntry, AuditRecord};
@@ -21,3 +22,4 @@ pub use lang::Lang;
 pub use member::*;
 pub use mute::Mute;
 pub use role::Role;
+pub use safety::{Report, ReportReason, Suspension};

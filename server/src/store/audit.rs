@@ -20,15 +20,17 @@ queries! {
         Ok(())
     }
 
-    /// The newest `limit` entries, newest first.
-    pub async fn audit_log(db, limit: u32) -> Vec<AuditRecord> {
+    /// The newest `limit` entries, newest first: the newest of all, or (`before`) those
+    /// older than entry `before`, for the next page.
+    pub async fn audit_log(db, before: Option<i64>, limit: u32) -> Vec<AuditRecord> {
         // Newest first by id, not by `at`: ids follow insertion order even if the
         // system clock steps back.
         let rows: Vec<AuditRow> = sqlx::query_as(&format!(
             "SELECT id, at, actor, action, subject, detail{} AS detail FROM audit_log \
-             ORDER BY id DESC LIMIT $1",
+             WHERE id < $1 ORDER BY id DESC LIMIT $2",
             Db::JSON_TO_TEXT
         ))
+        .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
         .fetch_all(db)
         .await?;

@@ -83,6 +83,7 @@ mod logins;
 mod members;
 mod mutes;
 mod notes;
+mod safety;
 mod slots;
 mod stale;
 #[cfg(test)]

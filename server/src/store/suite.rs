@@ -13,6 +13,7 @@ pub(crate) async fn run(store: &Store) {
     audit_is_newest_first_and_limited(store).await;
     mutes_are_kept_replaced_and_lifted(store).await;
     blocks_are_one_way_apart_both_ways_and_go_with_either_account(store).await;
+    suspensions_and_reports(store).await;
     super::suite_accounts::run(store).await;
     super::suite_slots::run(store).await;
 }
@@ -154,7 +155,7 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
         .await
         .unwrap();
 
-    let last3 = store.audit_log(3).await.unwrap();
+    let last3 = store.audit_log(None, 3).await.unwrap();
     let actions: Vec<_> = last3.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["suite.system", "suite.step4", "suite.step3"]);
     assert!(last3[0].id > last3[1].id && last3[1].id > last3[2].id);
@@ -166,8 +167,12 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
     assert_eq!(last3[1].detail, json!({ "n": 4, "note": "承認" }));
     assert_eq!(last3[2].subject, None);
 
-    assert_eq!(store.audit_log(6).await.unwrap().len(), 6);
-    assert!(store.audit_log(0).await.unwrap().is_empty());
+    // The next page starts below the last entry seen.
+    let next = store.audit_log(Some(last3[1].id), 2).await.unwrap();
+    let actions: Vec<_> = next.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["suite.step3", "suite.step2"]);
+    assert_eq!(store.audit_log(None, 6).await.unwrap().len(), 6);
+    assert!(store.audit_log(None, 0).await.unwrap().is_empty());
 }
 
 /// The age band a member declared: none by default, kept as given, changed, withdrawn, and
@@ -289,4 +294,73 @@ pub(crate) async fn blocks_are_one_way_apart_both_ways_and_go_with_either_accoun
     store.delete_member(&c.account).await.unwrap();
     assert!(store.apart_from(&a.public_id).await.unwrap().is_empty());
     assert!(store.blocked_by(&b.public_id).await.unwrap().is_empty());
+}
+
+/// A suspension is kept, listed and lifted; reports keep their snapshot and go once their
+/// retention has passed, the newer ones staying.
+pub(crate) async fn suspensions_and_reports(store: &Store) {
+    use crate::model::{Report, ReportReason};
+    let member = store
+        .create_member(new_member("やすみ", Role::Participant))
+        .await
+        .unwrap();
+    assert_eq!(store.suspension(&member.account).await.unwrap(), None);
+    let by = PublicId::generate();
+    store
+        .suspend_member(&member.account, "しばらくお休み", Some(&by))
+        .await
+        .unwrap();
+    let suspension = store.suspension(&member.account).await.unwrap().unwrap();
+    assert_eq!(
+        (suspension.reason.as_str(), suspension.by.as_ref()),
+        ("しばらくお休み", Some(&by))
+    );
+    let listed = store.suspended_members().await.unwrap();
+    assert!(listed
+        .iter()
+        .any(|(id, nickname, _)| *id == member.public_id && nickname == "やすみ"));
+    assert!(store.lift_suspension(&member.account).await.unwrap());
+    assert!(!store.lift_suspension(&member.account).await.unwrap());
+    assert_eq!(store.suspension(&member.account).await.unwrap(), None);
+    assert!(matches!(
+        store
+            .suspend_member(&AccountId("a_none".into()), "x", None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let now = super::now();
+    let report = |id: &str, days_ago: i64| Report {
+        id: id.into(),
+        reporter: PublicId::generate(),
+        reported: member.public_id.clone(),
+        room: "hiroba".into(),
+        seq: Some(7),
+        reason: ReportReason::ContactSwapping,
+        note: Some("メモ".into()),
+        snapshot: json!({"line": {"seq": 7, "text": "いやな言葉"}, "before": [], "minutes": 10}),
+        at: now - chrono::Duration::days(days_ago),
+    };
+    store
+        .save_report(&report("r_suite_old", 100))
+        .await
+        .unwrap();
+    store.save_report(&report("r_suite_new", 1)).await.unwrap();
+    let kept = store.report("r_suite_old").await.unwrap().unwrap();
+    assert_eq!(kept.reason, ReportReason::ContactSwapping);
+    assert_eq!(kept.snapshot["line"]["text"], "いやな言葉");
+    assert_eq!(kept.seq, Some(7));
+    let pruned = store
+        .prune_reports(now - chrono::Duration::days(90))
+        .await
+        .unwrap();
+    assert!(pruned >= 1);
+    assert!(store.report("r_suite_old").await.unwrap().is_none());
+    assert!(store.report("r_suite_new").await.unwrap().is_some());
+    assert!(store
+        .reports(10)
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.id == "r_suite_new"));
 }

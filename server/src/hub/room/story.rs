@@ -179,6 +179,15 @@ impl Story {
         }
     }
 
+    /// Every chat line the story still holds, oldest first (from this node's memory, also
+    /// across nodes: the mirror holds what Redis does), for a report's snapshot.
+    pub(super) fn lines(&self) -> Vec<ChatLine> {
+        match &self.chat {
+            Chat::Memory(memory) => memory.kept().0,
+            Chat::Shared { mirror, .. } => mirror.kept().0,
+        }
+    }
+
     async fn recent(&self) -> Result<Vec<ChatLine>, ClusterError> {
         match &self.chat {
             Chat::Memory(memory) => Ok(memory.recent()),
