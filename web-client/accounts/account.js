@@ -1,8 +1,9 @@
 // One's own account: what others see, consultation booking (booking.js), whom one blocked,
-// logging out, and deleting everything.
+// staff's reports and suspensions (watch.js), logging out, and deleting everything.
 import { show, wordPage } from "../words/page.js";
 import { showBooking } from "./booking.js";
 import { $, busy, groupChoices, say, send, showProblems } from "./common.js";
+import { showWatch } from "./watch.js";
 
 // The bands one may declare (server/src/model/group.rs); the server checks them again.
 const GROUPS = ["10s", "20s", "30s", "40s_plus"];
@@ -30,6 +31,7 @@ async function showAccount() {
   $("leave").hidden = false;
   await showBooking(body);
   showCounselTools(body.grants ?? []);
+  if ((body.grants ?? []).includes("moderate")) await showWatch();
   if ((body.grants ?? []).includes("manage_accounts")) await showAudit();
   await showConsents();
   // Only participants and family members block (server/src/hub/blocks.rs).
