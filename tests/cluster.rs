@@ -1363,19 +1363,20 @@ pool = 2
     assert_eq!(invited["mode"], "voice", "{invited}");
 }
 
-/// Staff on one node look after a member on another: a hidden line leaves every page and the
+/// Staff on one node look after a member on another (three nodes): a hidden line leaves every page and the
 /// room's story in Redis, a whisper goes there and its answer comes back, a mute reaches the
 /// member and follows them to another node, and asking them to leave reaches the room's host.
 /// Each is audited in the shared database.
 #[tokio::test]
 async fn gentle_moderation_reaches_across_nodes() {
-    let Some(nodes) = Nodes::start(2).await else {
+    let Some(nodes) = Nodes::start(3).await else {
         return;
     };
-    // The member's node hosts the room; the staff are on the other one, not in it.
+    // The member's node hosts the room; the staff are on another one, not in it, and someone
+    // watching is on a third.
     let mut member_ = member(&nodes, 1, "participant", "むこう").await;
     member_.join("hiroba").await;
-    let mut observer = member(&nodes, 0, "participant", "みている").await;
+    let mut observer = member(&nodes, 2, "participant", "みている").await;
     observer.join("hiroba").await;
     let mut staff = member(&nodes, 0, "staff", "みまもり").await;
     staff.join("staff").await;
