@@ -8,7 +8,7 @@ mod people;
 mod support;
 
 use people::admin_on_data;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use support::{into_consultation, Client, Server, TEST_ROOMS};
 
@@ -26,16 +26,10 @@ pool = 1
     )
 }
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 async fn on_duty(client: &mut Client, rid: u64) {
-    let ack = request(client, json!({"type": "duty", "rid": rid, "on": true})).await;
+    let ack = client
+        .request(json!({"type": "duty", "rid": rid, "on": true}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
 }
 
@@ -128,26 +122,20 @@ async fn a_crisis_line_reaches_its_room_alerts_staff_on_duty_and_shows_the_write
         .await;
 
     // Acknowledged: audited, and staff are told who took it on.
-    let ack = request(
-        &mut staff,
-        json!({"type": "alert_ack", "rid": 40, "alert": alerts[0]}),
-    )
-    .await;
+    let ack = staff
+        .request(json!({"type": "alert_ack", "rid": 40, "alert": alerts[0]}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let done = staff.recv_type("alert_acknowledged").await;
     assert_eq!(done["alert"], alerts[0].as_str(), "{done}");
     assert_eq!(done["by"]["nickname"], "当番", "{done}");
-    let refused = request(
-        &mut writer,
-        json!({"type": "alert_ack", "rid": 41, "alert": alerts[1]}),
-    )
-    .await;
+    let refused = writer
+        .request(json!({"type": "alert_ack", "rid": 41, "alert": alerts[1]}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
-    let refused = request(
-        &mut staff,
-        json!({"type": "alert_ack", "rid": 42, "alert": "a_nothing"}),
-    )
-    .await;
+    let refused = staff
+        .request(json!({"type": "alert_ack", "rid": 42, "alert": "a_nothing"}))
+        .await;
     assert_eq!(refused["code"], "unknown_alert", "{refused}");
 
     let (ok, out, err) = admin_on_data(&server.data_dir(), &["audit", "--limit", "100"], &[]).await;
@@ -181,11 +169,9 @@ async fn a_line_in_a_consultation_alerts_counsellors_on_duty_only() {
     on_duty(&mut c, 2).await;
     let (mut p, _) = Client::enter(&server, "participant", "そうだん", "hiroba").await;
     let room = into_consultation(&mut c, &mut p, 3).await;
-    let ack = request(
-        &mut p,
-        json!({"type": "chat", "rid": 5, "text": "消えたい"}),
-    )
-    .await;
+    let ack = p
+        .request(json!({"type": "chat", "rid": 5, "text": "消えたい"}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let alert = c.recv_type("crisis_alert").await;
     assert_eq!(alert["room"], room.as_str(), "{alert}");
@@ -195,11 +181,9 @@ async fn a_line_in_a_consultation_alerts_counsellors_on_duty_only() {
             f["type"] == "crisis_alert"
         })
         .await;
-    let refused = request(
-        &mut staff,
-        json!({"type": "alert_ack", "rid": 6, "alert": alert["alert"]}),
-    )
-    .await;
+    let refused = staff
+        .request(json!({"type": "alert_ack", "rid": 6, "alert": alert["alert"]}))
+        .await;
     assert_eq!(refused["code"], "unknown_alert", "{refused}");
 }
 
@@ -212,7 +196,9 @@ async fn contact_details_wait_for_the_senders_yes_in_the_open_and_not_in_a_consu
     let (mut reader, _) = Client::enter(&server, "participant", "よむ人", "hiroba").await;
     let line = "よかったらLINEしませんか 090-1234-5678";
 
-    let held = request(&mut sender, json!({"type": "chat", "rid": 2, "text": line})).await;
+    let held = sender
+        .request(json!({"type": "chat", "rid": 2, "text": line}))
+        .await;
     assert_eq!(held["code"], "chat_contact", "{held}");
     assert!(
         held["message"]
@@ -227,11 +213,9 @@ async fn contact_details_wait_for_the_senders_yes_in_the_open_and_not_in_a_consu
         .await;
 
     // Confirmed: it goes, and staff on duty see that it happened.
-    let ack = request(
-        &mut sender,
-        json!({"type": "chat", "rid": 3, "text": line, "confirm": true}),
-    )
-    .await;
+    let ack = sender
+        .request(json!({"type": "chat", "rid": 3, "text": line, "confirm": true}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     reader
         .recv_where("the confirmed line", |f| {
@@ -246,10 +230,10 @@ async fn contact_details_wait_for_the_senders_yes_in_the_open_and_not_in_a_consu
     // In a consultation nothing is held back.
     let (mut c, _) = Client::login(&server, "counsellor", "相談員").await;
     into_consultation(&mut c, &mut sender, 4).await;
-    let ack = request(
-        &mut sender,
-        json!({"type": "chat", "rid": 6, "text": "折り返しは 090-1234-5678 にお願いします"}),
-    )
-    .await;
+    let ack = sender
+        .request(
+            json!({"type": "chat", "rid": 6, "text": "折り返しは 090-1234-5678 にお願いします"}),
+        )
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
 }

@@ -19,22 +19,13 @@ const OPEN: &str = "2026-12-09T11:00:00+09:00";
 /// What other tasks may still be about to send when checking that nothing arrives.
 const QUIET: Duration = Duration::from_millis(300);
 
-/// Send a request with `rid` and return its reply by that rid.
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 async fn acked(client: &mut Client, message: Value) {
-    let reply = request(client, message.clone()).await;
+    let reply = client.request(message.clone()).await;
     assert_eq!(reply["type"], "ack", "{message} refused: {reply}");
 }
 
 async fn refused(client: &mut Client, message: Value, code: &str) {
-    let reply = request(client, message.clone()).await;
+    let reply = client.request(message.clone()).await;
     assert_eq!(reply["type"], "error", "{message} accepted: {reply}");
     assert_eq!(reply["code"], code, "{message}: {reply}");
     assert!(
@@ -152,7 +143,7 @@ async fn a_block_hides_both_ways_and_an_unblock_brings_them_back() {
     b.expect_nothing(QUIET, "anything about A", a_seen).await;
 
     // Presence: B goes out and comes back; A does not see it, and B's room has no A.
-    let left = request(&mut b, json!({"type": "leave", "rid": 10})).await;
+    let left = b.request(json!({"type": "leave", "rid": 10})).await;
     assert_eq!(left["type"], "left", "{left}");
     b.send(json!({"type": "join", "rid": 11, "room": "hiroba"}))
         .await;

@@ -558,14 +558,6 @@ async fn enter(space: &Space, browser: &reqwest::Client) -> Client {
     client
 }
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 /// The next `talk_line` listing exactly these nicknames, in this order.
 async fn line_of(client: &mut Client, nicknames: &[&str]) -> Value {
     client
@@ -603,7 +595,7 @@ async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
     let (mut other, _) = Client::login(&space.server, "counsellor", "くじら").await;
     let (mut sora, _) = Client::enter(&space.server, "participant", "そら", "hiroba").await;
     // Someone asks now, before the booked time.
-    let asked = request(&mut sora, json!({"type": "talk_ask", "rid": 1})).await;
+    let asked = sora.request(json!({"type": "talk_ask", "rid": 1})).await;
     assert_eq!(asked["type"], "ack", "{asked}");
     line_of(&mut shirokuma, &["そら"]).await;
 
@@ -641,19 +633,15 @@ async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
     .await;
 
     // Another counsellor may not take someone else's booking.
-    let refused = request(
-        &mut other,
-        json!({"type": "talk_accept", "rid": 2, "member": booker.id()}),
-    )
-    .await;
+    let refused = other
+        .request(json!({"type": "talk_accept", "rid": 2, "member": booker.id()}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
 
     // Their counsellor does; the booker is invited in the way they booked, and comes in.
-    let accepted = request(
-        &mut shirokuma,
-        json!({"type": "talk_accept", "rid": 3, "member": booker.id()}),
-    )
-    .await;
+    let accepted = shirokuma
+        .request(json!({"type": "talk_accept", "rid": 3, "member": booker.id()}))
+        .await;
     assert_eq!(accepted["type"], "ack", "{accepted}");
     let invited = booker.recv_type("invited").await;
     assert_eq!(invited["mode"], "voice", "{invited}");

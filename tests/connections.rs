@@ -12,16 +12,6 @@ const OPEN: &str = "2026-12-09T11:00:00+09:00";
 /// Long enough for a stray event to arrive, short enough to keep the suite quick.
 const QUIET: Duration = Duration::from_millis(700);
 
-/// Send a request with `rid` and return its reply (`ack`, `joined`, `error` …) by that rid.
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    assert!(!rid.is_null(), "request without a rid: {message}");
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 fn about(id: &str) -> impl Fn(&Value) -> bool + '_ {
     move |f: &Value| f["id"] == id || f["member"]["id"] == id
 }
@@ -111,7 +101,9 @@ async fn an_avatar_change_is_shown_checked_and_saved() {
         "pick an avatar other than the default"
     );
 
-    let ack = request(&mut me, json!({"type": "avatar", "rid": 1, "avatar": new})).await;
+    let ack = me
+        .request(json!({"type": "avatar", "rid": 1, "avatar": new}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     assert!(
         ack["seq"].is_u64(),
@@ -134,11 +126,9 @@ async fn an_avatar_change_is_shown_checked_and_saved() {
         (5, json!({"shape": "cat"})),
         (6, json!("cat")),
     ] {
-        let reply = request(
-            &mut me,
-            json!({"type": "avatar", "rid": rid, "avatar": avatar}),
-        )
-        .await;
+        let reply = me
+            .request(json!({"type": "avatar", "rid": rid, "avatar": avatar}))
+            .await;
         assert_eq!(reply["type"], "error", "avatar {avatar} accepted: {reply}");
         assert_eq!(reply["code"], "bad_request", "avatar {avatar}: {reply}");
     }
@@ -161,11 +151,9 @@ async fn an_avatar_change_is_shown_checked_and_saved() {
     // Outside a room the change is acknowledged without a seq.
     let mut again = again;
     let other = json!({"shape": "turtle", "color": "#c3b1e1"});
-    let ack = request(
-        &mut again,
-        json!({"type": "avatar", "rid": 9, "avatar": other}),
-    )
-    .await;
+    let ack = again
+        .request(json!({"type": "avatar", "rid": 9, "avatar": other}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     assert!(ack.get("seq").is_none(), "no seq outside a room: {ack}");
     let joined = again.join("hiroba").await;
@@ -188,11 +176,9 @@ async fn an_avatar_with_an_unknown_field_is_refused() {
     let (mut others, _) = Client::enter(&server, "family", "となり", "hiroba").await;
     let (mut me, _) = Client::enter(&server, "participant", "おまけつき", "hiroba").await;
     let avatar = json!({"shape": "cat", "color": "#a4c3b2", "image": "https://example.com/x.png"});
-    let reply = request(
-        &mut me,
-        json!({"type": "avatar", "rid": 1, "avatar": avatar}),
-    )
-    .await;
+    let reply = me
+        .request(json!({"type": "avatar", "rid": 1, "avatar": avatar}))
+        .await;
     assert_eq!(reply["type"], "error", "avatar {avatar} accepted: {reply}");
     assert_eq!(reply["code"], "bad_request", "{reply}");
     others
@@ -294,7 +280,9 @@ async fn joining_another_room_says_joined_then_left_and_the_old_room_sees_member
     let id = me.id();
 
     // A refused join leaves you where you were.
-    let refused = request(&mut me, json!({"type": "join", "rid": 1, "room": "staff"})).await;
+    let refused = me
+        .request(json!({"type": "join", "rid": 1, "room": "staff"}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
     me.send(json!({"type": "chat", "rid": 2, "text": "まだいます"}))
         .await;
@@ -367,19 +355,15 @@ async fn a_status_set_before_joining_is_acknowledged_and_shown_on_entry() {
     assert_eq!(welcome["you"]["status"], "watching", "the default status");
     let id = me.id();
 
-    let ack = request(
-        &mut me,
-        json!({"type": "status", "rid": "s1", "status": "can_talk"}),
-    )
-    .await;
+    let ack = me
+        .request(json!({"type": "status", "rid": "s1", "status": "can_talk"}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     assert_eq!(ack["rid"], "s1");
     assert!(ack.get("seq").is_none(), "no seq outside a room: {ack}");
-    let bad = request(
-        &mut me,
-        json!({"type": "status", "rid": "s2", "status": "busy"}),
-    )
-    .await;
+    let bad = me
+        .request(json!({"type": "status", "rid": "s2", "status": "busy"}))
+        .await;
     assert_eq!(bad["code"], "bad_request", "{bad}");
 
     let joined = me.join("hiroba").await;

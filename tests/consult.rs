@@ -43,18 +43,8 @@ fn room_ids(welcome: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Send a request with `rid` and return its reply (`ack`, `joined`, `error` …) by that rid.
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    assert!(!rid.is_null(), "request without a rid: {message}");
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 async fn expect_refused(client: &mut Client, message: Value, code: &str) -> Value {
-    let reply = request(client, message.clone()).await;
+    let reply = client.request(message.clone()).await;
     assert_eq!(reply["type"], "error", "{message} was accepted: {reply}");
     assert_eq!(reply["code"], code, "{message}: {reply}");
     assert!(
@@ -66,11 +56,9 @@ async fn expect_refused(client: &mut Client, message: Value, code: &str) -> Valu
 
 /// The counsellor in `room` invites `guest`; returns the `invited` the guest got.
 async fn invite(counsellor: &mut Client, guest: &mut Client, room: &str, rid: u64) -> Value {
-    let ack = request(
-        counsellor,
-        json!({"type": "invite", "rid": rid, "member": guest.id()}),
-    )
-    .await;
+    let ack = counsellor
+        .request(json!({"type": "invite", "rid": rid, "member": guest.id()}))
+        .await;
     assert_eq!(ack["type"], "ack", "invite refused: {ack}");
     assert_eq!(ack["rid"], rid, "{ack}");
     assert!(ack.get("seq").is_none(), "an invite ack has no seq: {ack}");
@@ -165,7 +153,9 @@ async fn an_invited_participant_consults_privately_and_nobody_else_gets_in() {
     // Chat both ways.
     let secret_p = "じつは最近ねむれなくて";
     let secret_c = "お話ししてくれてありがとうございます";
-    let ack = request(&mut p, json!({"type": "chat", "rid": 2, "text": secret_p})).await;
+    let ack = p
+        .request(json!({"type": "chat", "rid": 2, "text": secret_p}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let line = c
         .recv_where("the participant's line", |f| {
@@ -174,7 +164,9 @@ async fn an_invited_participant_consults_privately_and_nobody_else_gets_in() {
         .await;
     assert_eq!(line["room"], "consult-1");
     assert_eq!(line["from"], p.id().as_str());
-    let ack = request(&mut c, json!({"type": "chat", "rid": 3, "text": secret_c})).await;
+    let ack = c
+        .request(json!({"type": "chat", "rid": 3, "text": secret_c}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     p.recv_where("the counsellor's line", |f| {
         f["type"] == "chat" && f["text"] == secret_c
@@ -196,7 +188,9 @@ async fn an_invited_participant_consults_privately_and_nobody_else_gets_in() {
     )
     .await;
     // More is said inside while the third is still connected.
-    let ack = request(&mut p, json!({"type": "chat", "rid": 4, "text": secret_p})).await;
+    let ack = p
+        .request(json!({"type": "chat", "rid": 4, "text": secret_p}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     c.recv_where("the second line", |f| {
         f["type"] == "chat" && f["seq"] == ack["seq"]
@@ -325,7 +319,7 @@ async fn an_invitation_is_used_once() {
     // … and by `leave`: a fresh invitation, used, then gone again.
     invite(&mut c, &mut p, "consult-2", 2).await;
     p.join("consult-2").await;
-    let left = request(&mut p, json!({"type": "leave", "rid": 11})).await;
+    let left = p.request(json!({"type": "leave", "rid": 11})).await;
     assert_eq!(left["type"], "left", "{left}");
     assert_eq!(left["room"], "consult-2", "{left}");
     expect_refused(
@@ -378,7 +372,9 @@ async fn a_consultation_runs_on_for_the_grace_period_after_closing() {
         p.kept()
     );
     let text = "閉室後も少しだけ話せますね";
-    let ack = request(&mut p, json!({"type": "chat", "rid": 2, "text": text})).await;
+    let ack = p
+        .request(json!({"type": "chat", "rid": 2, "text": text}))
+        .await;
     assert_eq!(ack["type"], "ack", "chat during the grace period: {ack}");
     c.recv_where("the line during grace", |f| {
         f["type"] == "chat" && f["text"] == text
@@ -412,7 +408,7 @@ async fn a_consultation_runs_on_for_the_grace_period_after_closing() {
         f["type"] == "member_left" && f["id"] == p.id().as_str()
     })
     .await;
-    let pong = request(&mut c, json!({"type": "ping", "rid": 9})).await;
+    let pong = c.request(json!({"type": "ping", "rid": 9})).await;
     assert_eq!(pong["type"], "pong", "{pong}");
     assert!(
         !c.kept().iter().any(|f| f["type"] == "goodbye"),
@@ -429,7 +425,7 @@ async fn an_invitation_lapses_when_no_counsellor_is_left() {
     let (mut c, _) = Client::login(&server, "counsellor", "相談員 いとう").await;
     c.join("consult-1").await;
     invite(&mut c, &mut p, "consult-1", 1).await;
-    let left = request(&mut c, json!({"type": "leave", "rid": 2})).await;
+    let left = c.request(json!({"type": "leave", "rid": 2})).await;
     assert_eq!(left["type"], "left", "{left}");
     expect_refused(
         &mut p,
@@ -464,7 +460,9 @@ async fn a_dropped_connection_comes_back_into_the_consultation_during_the_grace_
     let joined = back.join("consult-1").await;
     assert_eq!(joined["room"], "consult-1", "{joined}");
     let text = "つながり直しました";
-    let ack = request(&mut back, json!({"type": "chat", "rid": 2, "text": text})).await;
+    let ack = back
+        .request(json!({"type": "chat", "rid": 2, "text": text}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     c.recv_where("the line after coming back", |f| {
         f["type"] == "chat" && f["text"] == text

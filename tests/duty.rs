@@ -20,14 +20,6 @@ fn rooms() -> String {
     rooms
 }
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 /// The next `duty` with `staff_present` and (for staff) `on_duty`.
 async fn duty(client: &mut Client, present: bool, on_duty: Option<u64>) -> Value {
     client
@@ -65,7 +57,9 @@ async fn participants_come_in_while_enough_staff_are_on_duty_and_see_only_that_s
         (&json!(false), &json!(true)),
         "{seen}"
     );
-    let refused = request(&mut staff, json!({"type": "duty", "rid": 2, "on": true})).await;
+    let refused = staff
+        .request(json!({"type": "duty", "rid": 2, "on": true}))
+        .await;
     assert_eq!(refused["type"], "ack", "{refused}");
     let seen = duty(&mut staff, true, Some(1)).await;
     assert_eq!(
@@ -82,21 +76,29 @@ async fn participants_come_in_while_enough_staff_are_on_duty_and_see_only_that_s
         "{seen}"
     );
     assert!(!seen.to_string().contains(&staff.id()), "{seen}");
-    let refused = request(&mut p, json!({"type": "duty", "rid": 3, "on": true})).await;
+    let refused = p
+        .request(json!({"type": "duty", "rid": 3, "on": true}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
 
     // A counsellor joins the duty: two, no more warning.
     let (mut c, _) = Client::login(&server, "counsellor", "相談員").await;
-    let ack = request(&mut c, json!({"type": "duty", "rid": 4, "on": true})).await;
+    let ack = c
+        .request(json!({"type": "duty", "rid": 4, "on": true}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let seen = duty(&mut staff, true, Some(2)).await;
     assert_eq!(seen["short"], false, "{seen}");
 
     // Staff going off, then leaving the space, take themselves off the roster.
-    let ack = request(&mut staff, json!({"type": "duty", "rid": 5, "on": false})).await;
+    let ack = staff
+        .request(json!({"type": "duty", "rid": 5, "on": false}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     duty(&mut c, true, Some(1)).await;
-    let ack = request(&mut c, json!({"type": "duty", "rid": 6, "on": false})).await;
+    let ack = c
+        .request(json!({"type": "duty", "rid": 6, "on": false}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     duty(&mut p, false, None).await;
     // Whoever is inside stays; only newcomers wait for someone on duty.
@@ -110,7 +112,9 @@ async fn participants_come_in_while_enough_staff_are_on_duty_and_see_only_that_s
 async fn leaving_the_space_takes_staff_off_duty() {
     let server = Server::start(&rooms(), OPEN, 1.0).await;
     let (mut staff, _) = Client::login(&server, "staff", "受付").await;
-    let ack = request(&mut staff, json!({"type": "duty", "rid": 1, "on": true})).await;
+    let ack = staff
+        .request(json!({"type": "duty", "rid": 1, "on": true}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let (mut p, _) = Client::login(&server, "participant", "そら").await;
     duty(&mut p, true, None).await;

@@ -13,16 +13,8 @@ use support::{Client, Server, TEST_ROOMS};
 
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 async fn refused(client: &mut Client, message: Value, code: &str) -> Value {
-    let reply = request(client, message).await;
+    let reply = client.request(message).await;
     assert_eq!(reply["type"], "error", "{reply}");
     assert_eq!(reply["code"], code, "{reply}");
     assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()));
@@ -30,7 +22,7 @@ async fn refused(client: &mut Client, message: Value, code: &str) -> Value {
 }
 
 async fn acked(client: &mut Client, message: Value) {
-    let reply = request(client, message).await;
+    let reply = client.request(message).await;
     assert_eq!(reply["type"], "ack", "{reply}");
 }
 
@@ -61,15 +53,11 @@ async fn a_hidden_line_leaves_every_page_and_the_rooms_story() {
     let (mut reader, joined) = Client::enter(&server, "participant", "よむ人", "hiroba").await;
     let epoch = joined["epoch"].as_str().unwrap().to_string();
 
-    let ack = request(
-        &mut writer,
-        json!({"type": "chat", "rid": 1, "text": "090-1234-5678 に電話して"}),
-    )
-    .await;
+    let ack = writer
+        .request(json!({"type": "chat", "rid": 1, "text": "090-1234-5678 に電話して"}))
+        .await;
     let ack = if ack["code"] == "chat_contact" {
-        request(
-            &mut writer,
-            json!({"type": "chat", "rid": 2, "text": "090-1234-5678 に電話して", "confirm": true}),
+        writer.request(json!({"type": "chat", "rid": 2, "text": "090-1234-5678 に電話して", "confirm": true}),
         )
         .await
     } else {
@@ -79,11 +67,9 @@ async fn a_hidden_line_leaves_every_page_and_the_rooms_story() {
     reader
         .recv_where("the line", |f| f["type"] == "chat" && f["seq"] == seq)
         .await;
-    let later = request(
-        &mut writer,
-        json!({"type": "chat", "rid": 3, "text": "こんにちは"}),
-    )
-    .await;
+    let later = writer
+        .request(json!({"type": "chat", "rid": 3, "text": "こんにちは"}))
+        .await;
     let later = later["seq"].as_u64().unwrap();
 
     refused(
@@ -429,11 +415,9 @@ async fn asked_to_leave_a_member_goes_kindly_and_comes_back_only_later() {
     let mut rid = 10;
     loop {
         rid += 1;
-        let reply = request(
-            &mut member,
-            json!({"type": "join", "rid": rid, "room": "hiroba"}),
-        )
-        .await;
+        let reply = member
+            .request(json!({"type": "join", "rid": rid, "room": "hiroba"}))
+            .await;
         if reply["type"] == "joined" {
             break;
         }

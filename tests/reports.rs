@@ -15,16 +15,10 @@ use support::{Client, Server, TEST_ROOMS};
 
 const OPEN: &str = "2026-12-09T11:00:00+09:00";
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 async fn say(client: &mut Client, rid: u64, text: &str) -> u64 {
-    let ack = request(client, json!({"type": "chat", "rid": rid, "text": text})).await;
+    let ack = client
+        .request(json!({"type": "chat", "rid": rid, "text": text}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     ack["seq"].as_u64().expect("a seq")
 }
@@ -37,7 +31,9 @@ async fn a_report_keeps_the_line_and_the_minutes_before_reaches_staff_and_never_
     let mut on_duty = Client::connect(&server).await;
     on_duty.auth(token["token"].as_str().unwrap()).await;
     on_duty.join("hiroba").await;
-    let ack = request(&mut on_duty, json!({"type": "duty", "rid": 1, "on": true})).await;
+    let ack = on_duty
+        .request(json!({"type": "duty", "rid": 1, "on": true}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
 
     let (mut reporter, _) = Client::enter(&server, "participant", "つうほう", "hiroba").await;
@@ -71,7 +67,7 @@ async fn a_report_keeps_the_line_and_the_minutes_before_reaches_staff_and_never_
         ),
     ];
     for (message, code) in wrong {
-        let reply = request(&mut reporter, message).await;
+        let reply = reporter.request(message).await;
         assert_eq!(
             (reply["type"].as_str(), reply["code"].as_str()),
             (Some("error"), Some(code)),
@@ -79,12 +75,12 @@ async fn a_report_keeps_the_line_and_the_minutes_before_reaches_staff_and_never_
         );
     }
 
-    let ack = request(
-        &mut reporter,
-        json!({"type": "report", "rid": 20, "member": reported.id(), "seq": seq,
+    let ack = reporter
+        .request(
+            json!({"type": "report", "rid": 20, "member": reported.id(), "seq": seq,
                "reason": "harassment", "note": "こわかったです"}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let received = reporter.recv_type("report_received").await;
     assert!(
@@ -177,11 +173,11 @@ async fn a_report_keeps_the_line_and_the_minutes_before_reaches_staff_and_never_
     );
 
     // A report about a member without a line keeps the room's lines before now.
-    let ack = request(
-        &mut bystander,
-        json!({"type": "report", "rid": 30, "member": reported.id(), "reason": "worrying"}),
-    )
-    .await;
+    let ack = bystander
+        .request(
+            json!({"type": "report", "rid": 30, "member": reported.id(), "reason": "worrying"}),
+        )
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let filed = on_duty.recv_type("report_filed").await;
     let (_, one) = call(staff.browser.get(server.http_url(&format!(

@@ -12,14 +12,6 @@ fn rooms() -> String {
     format!("{TEST_ROOMS}\n[[room]]\nid = \"consult\"\nkind = \"consult\"\nname = \"個別相談\"\npool = 1\n")
 }
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 #[tokio::test]
 async fn an_announcement_reaches_everyone_wherever_they_are() {
     let server = Server::start(&rooms(), OPEN, 1.0).await;
@@ -28,11 +20,9 @@ async fn an_announcement_reaches_everyone_wherever_they_are() {
     let (mut at_lunch, _) = Client::enter(&server, "family", "ゆき", "lunch").await;
     let (mut nowhere, _) = Client::login(&server, "participant", "まだ").await;
 
-    let ack = request(
-        &mut staff,
-        json!({"type": "announce", "rid": 1, "text": "  15時からお茶の時間です。 "}),
-    )
-    .await;
+    let ack = staff
+        .request(json!({"type": "announce", "rid": 1, "text": "  15時からお茶の時間です。 "}))
+        .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     for client in [&mut staff, &mut in_free, &mut at_lunch, &mut nowhere] {
         let a = client.recv_type("announcement").await;
@@ -45,26 +35,20 @@ async fn an_announcement_reaches_everyone_wherever_they_are() {
         );
     }
 
-    let refused = request(
-        &mut in_free,
-        json!({"type": "announce", "rid": 2, "text": "みなさん"}),
-    )
-    .await;
+    let refused = in_free
+        .request(json!({"type": "announce", "rid": 2, "text": "みなさん"}))
+        .await;
     assert_eq!(
         (refused["type"].as_str(), refused["code"].as_str()),
         (Some("error"), Some("not_allowed"))
     );
-    let empty = request(
-        &mut staff,
-        json!({"type": "announce", "rid": 3, "text": "   "}),
-    )
-    .await;
+    let empty = staff
+        .request(json!({"type": "announce", "rid": 3, "text": "   "}))
+        .await;
     assert_eq!(empty["code"], "chat_empty");
-    let long = request(
-        &mut staff,
-        json!({"type": "announce", "rid": 4, "text": "あ".repeat(501)}),
-    )
-    .await;
+    let long = staff
+        .request(json!({"type": "announce", "rid": 4, "text": "あ".repeat(501)}))
+        .await;
     assert_eq!(
         (long["code"].as_str(), long["limit"].as_u64()),
         (Some("chat_too_long"), Some(500))
@@ -85,17 +69,15 @@ async fn staff_see_who_is_where_but_never_who_is_in_a_consultation() {
     let (mut sora, _) = Client::enter(&server, "participant", "そら", "hiroba").await;
     let (mut counsellor, _) = Client::enter(&server, "counsellor", "相談員", "consult-1").await;
     let sora_id = sora.id();
-    let invite = request(
-        &mut counsellor,
-        json!({"type": "invite", "rid": 1, "member": sora_id}),
-    )
-    .await;
+    let invite = counsellor
+        .request(json!({"type": "invite", "rid": 1, "member": sora_id}))
+        .await;
     assert_eq!(invite["type"], "ack", "{invite}");
     sora.recv_type("invited").await;
     sora.join("consult-1").await;
     let (_yuki, _) = Client::enter(&server, "family", "ゆき", "hiroba").await;
 
-    let seen = request(&mut staff, json!({"type": "overview", "rid": 2})).await;
+    let seen = staff.request(json!({"type": "overview", "rid": 2})).await;
     assert_eq!(seen["type"], "overview", "{seen}");
     let rooms: Vec<&str> = seen["rooms"]
         .as_array()
@@ -111,7 +93,9 @@ async fn staff_see_who_is_where_but_never_who_is_in_a_consultation() {
         "staff learned who is in a consultation: {seen}"
     );
 
-    let by_counsellor = request(&mut counsellor, json!({"type": "overview", "rid": 3})).await;
+    let by_counsellor = counsellor
+        .request(json!({"type": "overview", "rid": 3}))
+        .await;
     let consult = by_counsellor["rooms"]
         .as_array()
         .unwrap()
@@ -123,7 +107,7 @@ async fn staff_see_who_is_where_but_never_who_is_in_a_consultation() {
     assert_eq!(consult["count"], 2);
     assert!(consult.get("members").is_none(), "{consult}");
 
-    let refused = request(&mut sora, json!({"type": "overview", "rid": 4})).await;
+    let refused = sora.request(json!({"type": "overview", "rid": 4})).await;
     assert_eq!(refused["code"], "not_allowed");
 }
 

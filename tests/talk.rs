@@ -25,16 +25,8 @@ pool = 2
     )
 }
 
-async fn request(client: &mut Client, message: Value) -> Value {
-    let rid = message["rid"].clone();
-    client.send(message).await;
-    client
-        .recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
-        .await
-}
-
 async fn ok(client: &mut Client, message: Value) {
-    let reply = request(client, message.clone()).await;
+    let reply = client.request(message.clone()).await;
     assert_eq!(reply["type"], "ack", "{message} refused: {reply}");
 }
 
@@ -118,17 +110,13 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
     line_of(&mut c, &["ははおや"]).await;
 
     // A participant cannot accept anyone; nobody can accept someone not waiting.
-    let refused = request(
-        &mut other,
-        json!({"type": "talk_accept", "rid": 5, "member": b.id()}),
-    )
-    .await;
+    let refused = other
+        .request(json!({"type": "talk_accept", "rid": 5, "member": b.id()}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
-    let refused = request(
-        &mut c,
-        json!({"type": "talk_accept", "rid": 6, "member": a.id()}),
-    )
-    .await;
+    let refused = c
+        .request(json!({"type": "talk_accept", "rid": 6, "member": a.id()}))
+        .await;
     assert_eq!(refused["code"], "not_waiting", "{refused}");
     assert!(refused["message"].as_str().is_some_and(|m| !m.is_empty()));
 
@@ -168,13 +156,13 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
     assert_eq!(heard["room"], room.as_str());
 
     // Someone else cannot come in, and nothing they received spoke of any of it.
-    let refused = request(&mut other, json!({"type": "join", "rid": 9, "room": room})).await;
+    let refused = other
+        .request(json!({"type": "join", "rid": 9, "room": room}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
-    let refused = request(
-        &mut other,
-        json!({"type": "talk_decline", "rid": 10, "room": room}),
-    )
-    .await;
+    let refused = other
+        .request(json!({"type": "talk_decline", "rid": 10, "room": room}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
     other
         .expect_nothing(
@@ -191,7 +179,9 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
 
     // A second counsellor cannot walk into a consultation going on.
     let (mut c2, _) = Client::login(&server, "counsellor", "相談員 すずき").await;
-    let refused = request(&mut c2, json!({"type": "join", "rid": 11, "room": room})).await;
+    let refused = c2
+        .request(json!({"type": "join", "rid": 11, "room": room}))
+        .await;
     assert_eq!(refused["code"], "room_full", "{refused}");
 
     // The counsellor ends it: both are out.
@@ -206,7 +196,7 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
 
 /// `talk_end` answers with `left` (the ender leaves too), carrying the rid.
 async fn ok_or_left(client: &mut Client, message: Value) {
-    let reply = request(client, message.clone()).await;
+    let reply = client.request(message.clone()).await;
     assert_eq!(reply["type"], "left", "{message}: {reply}");
     assert_eq!(reply["reason"], "consultation_ended", "{reply}");
 }
@@ -237,7 +227,9 @@ async fn not_now_is_a_kind_answer_and_a_request_ends_with_its_member() {
     let declined = c.recv_type("talk_declined").await;
     assert_eq!(declined["room"], room.as_str(), "{declined}");
     assert_eq!(declined["member"], p.id().as_str(), "{declined}");
-    let refused = request(&mut p, json!({"type": "join", "rid": 4, "room": room})).await;
+    let refused = p
+        .request(json!({"type": "join", "rid": 4, "room": room}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
 
     // Asking again later is fine; leaving the space takes the request away.
@@ -260,14 +252,14 @@ async fn a_family_member_comes_in_only_on_the_participants_invitation() {
     let room = into_consultation(&mut c, &mut p, 1).await;
 
     // The family member cannot come in on their own.
-    let refused = request(&mut f, json!({"type": "join", "rid": 3, "room": room})).await;
+    let refused = f
+        .request(json!({"type": "join", "rid": 3, "room": room}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
     // The participant may bring family, and nobody else.
-    let refused = request(
-        &mut p,
-        json!({"type": "invite", "rid": 4, "member": q.id()}),
-    )
-    .await;
+    let refused = p
+        .request(json!({"type": "invite", "rid": 4, "member": q.id()}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
     ok(
         &mut p,
@@ -284,20 +276,18 @@ async fn a_family_member_comes_in_only_on_the_participants_invitation() {
         "{inside}"
     );
     // Nor may the counsellor bring anyone into a consultation going on.
-    let refused = request(
-        &mut c,
-        json!({"type": "invite", "rid": 8, "member": q.id()}),
-    )
-    .await;
+    let refused = c
+        .request(json!({"type": "invite", "rid": 8, "member": q.id()}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
     // One family member only.
-    let refused = request(
-        &mut p,
-        json!({"type": "invite", "rid": 6, "member": f2.id()}),
-    )
-    .await;
+    let refused = p
+        .request(json!({"type": "invite", "rid": 6, "member": f2.id()}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
-    let refused = request(&mut f2, json!({"type": "join", "rid": 7, "room": room})).await;
+    let refused = f2
+        .request(json!({"type": "join", "rid": 7, "room": room}))
+        .await;
     assert_eq!(refused["code"], "not_allowed", "{refused}");
 }
 
@@ -307,10 +297,10 @@ async fn staff_without_the_consultation_grant_see_only_how_many_consultations_go
     let (mut staff, _) = Client::enter(&server, "staff", "受付", "hiroba").await;
     let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
     let (mut p, _) = Client::enter(&server, "participant", "ないしょ", "hiroba").await;
-    let overview = request(&mut staff, json!({"type": "overview", "rid": 1})).await;
+    let overview = staff.request(json!({"type": "overview", "rid": 1})).await;
     assert_eq!(overview["consultations"], 0, "{overview}");
     let room = into_consultation(&mut c, &mut p, 2).await;
-    let overview = request(&mut staff, json!({"type": "overview", "rid": 4})).await;
+    let overview = staff.request(json!({"type": "overview", "rid": 4})).await;
     assert_eq!(overview["consultations"], 1, "{overview}");
     let text = overview.to_string();
     assert!(
@@ -318,7 +308,7 @@ async fn staff_without_the_consultation_grant_see_only_how_many_consultations_go
         "staff learned who or where: {overview}"
     );
     // A counsellor sees the room in use, not who is in it.
-    let seen = request(&mut c, json!({"type": "overview", "rid": 5})).await;
+    let seen = c.request(json!({"type": "overview", "rid": 5})).await;
     assert!(seen.get("consultations").is_none(), "{seen}");
     assert!(!seen.to_string().contains("ないしょ"), "{seen}");
     // Staff never hear of the request either.
@@ -350,7 +340,7 @@ async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_the
     assert_eq!(joined["chat"], json!([]), "{joined}");
 
     // The consultation ends; the next person in the same room starts afresh.
-    let reply = request(&mut c, json!({"type": "talk_end", "rid": 5})).await;
+    let reply = c.request(json!({"type": "talk_end", "rid": 5})).await;
     assert_eq!(reply["type"], "left", "{reply}");
     let (mut next, _) = Client::enter(&server, "participant", "つぎ", "hiroba").await;
     ok(&mut next, json!({"type": "talk_ask", "rid": 6})).await;

@@ -515,6 +515,15 @@ impl Client {
     }
 
     /// The next `ty` frame or `error` frame, whichever comes first.
+    /// Sends `message` (which carries a `rid`) and answers the reply to it, whatever its type.
+    pub async fn request(&mut self, message: Value) -> Value {
+        let rid = message["rid"].clone();
+        assert!(!rid.is_null(), "request without a rid: {message}");
+        self.send(message).await;
+        self.recv_where(&format!("the reply to rid {rid}"), |f| f["rid"] == rid)
+            .await
+    }
+
     pub async fn recv_reply(&mut self, ty: &str) -> Value {
         self.recv_where(&format!("{ty} or error"), |f| {
             f["type"] == ty || f["type"] == "error"
