@@ -61,10 +61,17 @@ impl Hub {
                 message: words::muted(text, voice),
             }
         };
-        session.deliver_or_close(Frame::from(told.to_text()));
-        if mute.voice_until != before.voice_until {
-            if let Some(room) = session.room().and_then(|id| self.room(&id)) {
-                tell_room(room, session.id.clone(), mute.voice_until);
+        let told = Frame::from(told.to_text());
+        match session
+            .room()
+            .and_then(|id| self.room(&id))
+            .filter(|_| mute.voice_until != before.voice_until)
+        {
+            // The room hears of it first: whatever the member sends once told reaches a room
+            // that already knows.
+            Some(room) => tell_room(room, session.clone(), mute.voice_until, told),
+            None => {
+                session.deliver_or_close(told);
             }
         }
         if let Some(end) = mute.next_end() {
@@ -147,8 +154,10 @@ impl Hub {
     }
 }
 
-fn tell_room(room: RoomRef, member: PublicId, until: Option<DateTime<Utc>>) {
+fn tell_room(room: RoomRef, session: SessionHandle, until: Option<DateTime<Utc>>, told: Frame) {
     tokio::spawn(async move {
+        let member = session.id.clone();
         room.send(RoomCommand::VoiceMute { member, until }).await;
+        session.deliver_or_close(told);
     });
 }

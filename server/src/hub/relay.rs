@@ -853,7 +853,11 @@ async fn watch_nodes(hub: &Hub, relay: &Relay) {
     nodes.sort();
     nodes.dedup();
     for node in nodes {
-        if cluster.is_alive(&node).await.unwrap_or(true) {
+        // After Redis restarted empty a live node's heartbeat is missing for a moment, but it
+        // listens again at once: only a node doing neither is gone.
+        if cluster.is_alive(&node).await.unwrap_or(true)
+            || cluster.is_listening(&node).await.unwrap_or(true)
+        {
             continue;
         }
         tracing::info!(%node, "a node is gone: its members leave their rooms");
@@ -866,6 +870,9 @@ async fn watch_nodes(hub: &Hub, relay: &Relay) {
             .collect();
         for session in gone {
             relay.0.stand_ins.remove(&(node.clone(), session.conn));
+            // Should it be alive after all, its member reconnects and resumes rather than
+            // staying on, unknown to the room.
+            relay.close_there(&node, session.conn, CloseCode::Moving);
             hub.media.close(session.conn);
             if let Some(room) = session.room().and_then(|id| hub.rooms.here(&id)) {
                 room.send(RoomCommand::Leave {
