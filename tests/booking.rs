@@ -558,21 +558,6 @@ async fn enter(space: &Space, browser: &reqwest::Client) -> Client {
     client
 }
 
-/// The next `talk_line` listing exactly these nicknames, in this order.
-async fn line_of(client: &mut Client, nicknames: &[&str]) -> Value {
-    client
-        .recv_where(&format!("talk_line {nicknames:?}"), |f| {
-            f["type"] == "talk_line"
-                && f["requests"].as_array().is_some_and(|r| {
-                    r.iter()
-                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        == nicknames
-                })
-        })
-        .await
-}
-
 #[tokio::test]
 async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
     let space = Space::start(&with_consultation_room(), &[]).await;
@@ -597,12 +582,12 @@ async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
     // Someone asks now, before the booked time.
     let asked = sora.request(json!({"type": "talk_ask", "rid": 1})).await;
     assert_eq!(asked["type"], "ack", "{asked}");
-    line_of(&mut shirokuma, &["そら"]).await;
+    shirokuma.recv_talk_line(&["そら"]).await;
 
     // The booked time comes: the booker stands first, marked for their counsellor, with the
     // way and the profession they booked.
     space.server.set_clock("2026-12-09T11:59:59.7+09:00").await;
-    let line = line_of(&mut shirokuma, &["はな", "そら"]).await;
+    let line = shirokuma.recv_talk_line(&["はな", "そら"]).await;
     let first = &line["requests"][0];
     assert_eq!(first["booked_with"], shirokuma.id().as_str(), "{line}");
     assert_eq!(first["mode"], "voice", "{line}");
@@ -610,7 +595,7 @@ async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
     assert_eq!(first["since"], "2026-12-09T12:00:00+09:00", "{line}");
     assert!(first["member"].get("pos").is_none(), "{line}");
     assert!(line["requests"][1].get("booked_with").is_none(), "{line}");
-    line_of(&mut other, &["はな", "そら"]).await;
+    other.recv_talk_line(&["はな", "そら"]).await;
     let notice = booker
         .recv_where("booking_started notice", |f| {
             f["type"] == "notice" && f["kind"] == "booking_started"
@@ -653,5 +638,5 @@ async fn a_booked_consultation_starts_first_in_line_for_its_counsellor_only() {
         Some(2),
         "{inside}"
     );
-    line_of(&mut other, &["そら"]).await;
+    other.recv_talk_line(&["そら"]).await;
 }

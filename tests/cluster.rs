@@ -971,17 +971,6 @@ pool = 2
     for m in [&mut a, &mut b, &mut other] {
         m.join("hiroba").await;
     }
-    let line = |nicknames: &'static [&'static str]| {
-        move |f: &Value| {
-            f["type"] == "talk_line"
-                && f["requests"].as_array().is_some_and(|r| {
-                    r.iter()
-                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        == nicknames
-                })
-        }
-    };
     let place = |p: u64| {
         move |f: &Value| f["type"] == "talk_request" && f["waiting"] == true && f["place"] == p
     };
@@ -991,19 +980,15 @@ pool = 2
     b.send(json!({"type": "talk_ask", "rid": 2, "mode": "voice"}))
         .await;
     b.recv_where("b in line second", place(2)).await;
-    c1.recv_where("the line on node 0", line(&["あお", "きいろの母"]))
-        .await;
-    c2.recv_where("the line on node 2", line(&["あお", "きいろの母"]))
-        .await;
+    c1.recv_talk_line(&["あお", "きいろの母"]).await;
+    c2.recv_talk_line(&["あお", "きいろの母"]).await;
 
     a.send(json!({"type": "talk_withdraw", "rid": 3})).await;
     b.recv_where("b moves up", place(1)).await;
-    c1.recv_where("the line after a withdrew", line(&["きいろの母"]))
-        .await;
+    c1.recv_talk_line(&["きいろの母"]).await;
     a.send(json!({"type": "talk_ask", "rid": 4})).await;
     a.recv_where("a back in line, second", place(2)).await;
-    c2.recv_where("the line again", line(&["きいろの母", "あお"]))
-        .await;
+    c2.recv_talk_line(&["きいろの母", "あお"]).await;
 
     // Both counsellors accept at the same moment: each enters a room of their own.
     c1.send(json!({"type": "talk_accept", "rid": 5, "member": a.id()}))
@@ -1026,7 +1011,7 @@ pool = 2
         .unwrap()
         .to_string();
     assert_ne!(room_a, room_b, "two consultations in one room");
-    c1.recv_where("the empty line", line(&[])).await;
+    c1.recv_talk_line(&[]).await;
 
     let inside = a.join(&room_a).await;
     assert_eq!(
@@ -1327,17 +1312,7 @@ pool = 2
             .await;
         assert_eq!(status, 200, "{body}");
     }
-    let line = shirokuma
-        .recv_where("the booker first on node 0", |f| {
-            f["type"] == "talk_line"
-                && f["requests"].as_array().is_some_and(|r| {
-                    r.iter()
-                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        == ["はな", "そら"]
-                })
-        })
-        .await;
+    let line = shirokuma.recv_talk_line(&["はな", "そら"]).await;
     assert_eq!(
         line["requests"][0]["booked_with"],
         shirokuma.id().as_str(),

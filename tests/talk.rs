@@ -41,21 +41,6 @@ async fn my_request(client: &mut Client, place: Option<u64>) -> Value {
         .await
 }
 
-/// The next `talk_line` listing exactly these nicknames, in this order.
-async fn line_of(client: &mut Client, nicknames: &[&str]) -> Value {
-    client
-        .recv_where(&format!("talk_line {nicknames:?}"), |f| {
-            f["type"] == "talk_line"
-                && f["requests"].as_array().is_some_and(|r| {
-                    r.iter()
-                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
-                        .collect::<Vec<_>>()
-                        == nicknames
-                })
-        })
-        .await
-}
-
 fn mentions_talk(frame: &Value) -> bool {
     let text = frame.to_string();
     frame["type"]
@@ -97,7 +82,7 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
     // A counsellor arriving sees the line, first first, with how each wants to talk, and
     // never where they are.
     let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
-    let line = line_of(&mut c, &["あおい", "ははおや"]).await;
+    let line = c.recv_talk_line(&["あおい", "ははおや"]).await;
     assert_eq!(line["requests"][0]["mode"], "video", "{line}");
     assert_eq!(line["requests"][1]["mode"], "voice", "{line}");
     assert_eq!(line["requests"][1]["profession"], "social_worker", "{line}");
@@ -107,7 +92,7 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
     ok(&mut a, json!({"type": "talk_withdraw", "rid": 4})).await;
     my_request(&mut a, None).await;
     my_request(&mut b, Some(1)).await;
-    line_of(&mut c, &["ははおや"]).await;
+    c.recv_talk_line(&["ははおや"]).await;
 
     // A participant cannot accept anyone; nobody can accept someone not waiting.
     let refused = other
@@ -130,7 +115,7 @@ async fn asking_waiting_withdrawing_and_being_accepted_into_a_private_room() {
     let joined = c.recv_type("joined").await;
     let room = joined["room"].as_str().unwrap().to_string();
     assert!(room.starts_with("consult-"), "{joined}");
-    line_of(&mut c, &[]).await;
+    c.recv_talk_line(&[]).await;
     my_request(&mut b, None).await;
     let invited = b.recv_type("invited").await;
     assert_eq!(invited["room"], room.as_str(), "{invited}");
@@ -205,10 +190,10 @@ async fn ok_or_left(client: &mut Client, message: Value) {
 async fn not_now_is_a_kind_answer_and_a_request_ends_with_its_member() {
     let server = Server::start(&rooms(), OPEN, 1.0).await;
     let (mut c, _) = Client::login(&server, "counsellor", "相談員 たなか").await;
-    line_of(&mut c, &[]).await;
+    c.recv_talk_line(&[]).await;
     let (mut p, _) = Client::enter(&server, "participant", "そら", "hiroba").await;
     ok(&mut p, json!({"type": "talk_ask", "rid": 1})).await;
-    line_of(&mut c, &["そら"]).await;
+    c.recv_talk_line(&["そら"]).await;
     ok(
         &mut c,
         json!({"type": "talk_accept", "rid": 2, "member": p.id()}),
@@ -234,11 +219,11 @@ async fn not_now_is_a_kind_answer_and_a_request_ends_with_its_member() {
 
     // Asking again later is fine; leaving the space takes the request away.
     ok(&mut p, json!({"type": "talk_ask", "rid": 5})).await;
-    line_of(&mut c, &["そら"]).await;
+    c.recv_talk_line(&["そら"]).await;
     p.send_raw(tokio_tungstenite::tungstenite::Message::Close(None))
         .await
         .expect("close");
-    line_of(&mut c, &[]).await;
+    c.recv_talk_line(&[]).await;
 }
 
 #[tokio::test]
@@ -344,7 +329,7 @@ async fn a_consultations_words_end_with_it_and_nobody_reads_what_came_before_the
     assert_eq!(reply["type"], "left", "{reply}");
     let (mut next, _) = Client::enter(&server, "participant", "つぎ", "hiroba").await;
     ok(&mut next, json!({"type": "talk_ask", "rid": 6})).await;
-    line_of(&mut c, &["つぎ"]).await;
+    c.recv_talk_line(&["つぎ"]).await;
     ok(
         &mut c,
         json!({"type": "talk_accept", "rid": 7, "member": next.id()}),

@@ -1,5 +1,6 @@
-//! The hot paths, alone: reading a client message, writing a server message, one chat line
-//! fanned out to a room of 50, and the 100 ms positions batch. `cargo bench -p ibasho`.
+//! The hot paths, alone: reading a client message, writing a server message, the safety checks
+//! every chat line passes, one chat line fanned out to a room of 50 (also with a block between
+//! two of them), and the 100 ms positions batch. `cargo bench -p ibasho`.
 use chrono::FixedOffset;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ibasho::config::{RoomConfig, RoomKind, Wording};
@@ -11,6 +12,7 @@ use ibasho::hub::room::{RoomCommand, RoomHandle};
 use ibasho::media::Media;
 use ibasho::model::Role;
 use ibasho::model::{Avatar, PublicId};
+use ibasho::safety::{contact, crisis::CrisisDetector, screen_chat, CHAT_CHARS};
 use ibasho::schedule::SystemClock;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -67,6 +69,39 @@ fn protocol(c: &mut Criterion) {
     group.finish();
 }
 
+/// What every chat line costs before it reaches the room: cleaning (`screen_chat`), the
+/// contact-details check and the shipped crisis detector, on an everyday line, a crisis line
+/// spelled to be hard (katakana, spaces, emoji between) and the longest line allowed.
+fn safety(c: &mut Criterion) {
+    let detector = CrisisDetector::shipped();
+    let longest: String = TEXT.chars().cycle().take(CHAT_CHARS).collect();
+    let lines = [
+        ("everyday line", TEXT.to_string()),
+        ("crisis line", "もう🥺シ ニ タ イ…きえたーーい".to_string()),
+        ("longest line (500 chars)", longest),
+    ];
+    let mut group = c.benchmark_group("safety");
+    group.throughput(Throughput::Elements(1));
+    for (name, line) in &lines {
+        group.bench_function(format!("all checks, {name}"), |b| {
+            b.iter(|| {
+                let clean = screen_chat(black_box(line)).unwrap();
+                black_box(contact::find(&clean));
+                black_box(detector.check(&clean))
+            })
+        });
+    }
+    assert!(detector.check(&lines[1].1).is_some());
+    assert!(detector.check(&lines[0].1).is_none());
+    group.bench_function("crisis detector, everyday line", |b| {
+        b.iter(|| black_box(detector.check(black_box(TEXT))))
+    });
+    group.bench_function("contact check, everyday line", |b| {
+        b.iter(|| black_box(contact::find(black_box(TEXT))))
+    });
+    group.finish();
+}
+
 fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
     let config = RoomConfig {
         id: "free".into(),
@@ -94,54 +129,78 @@ fn free_room(rt: &tokio::runtime::Runtime) -> RoomHandle {
     )
 }
 
-/// One chat line through the room task to all 50 members' queues, each queue drained.
+/// One chat line through the room task to all 50 members' queues, each queue drained; then
+/// the same with the sender and the last member apart (a block): 49 deliveries, each member
+/// looked up in the sender's set of those apart.
 fn fan_out(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let room = free_room(&rt);
-    let mut members: Vec<_> = (0..ROOM).map(member).collect();
-    rt.block_on(async {
-        for (session, _) in &members {
-            let (reply, answer) = oneshot::channel();
-            let join = RoomCommand::Join {
-                session: session.clone(),
-                resume: None,
-                rid: None,
-                reply,
-            };
-            assert!(room.send(join).await);
-            answer.await.unwrap().unwrap();
-        }
-        for (_, rx) in &mut members {
-            while rx.try_recv().is_ok() {}
-        }
-    });
-    let sender = members[0].0.clone();
     let mut group = c.benchmark_group("fan-out");
-    group.throughput(Throughput::Elements(ROOM as u64));
-    group.bench_function("chat line to 50 members", |b| {
-        b.iter_custom(|iterations| {
-            rt.block_on(async {
-                let started = Instant::now();
-                for _ in 0..iterations {
-                    let chat = RoomCommand::Chat {
-                        session: sender.clone(),
-                        text: TEXT.into(),
-                        rid: None,
-                    };
-                    assert!(room.send(chat).await);
-                    for (_, rx) in &mut members {
-                        black_box(rx.recv().await.unwrap());
+    for apart in [false, true] {
+        let room = free_room(&rt);
+        let mut members: Vec<_> = (0..ROOM).map(member).collect();
+        let sender = members[0].0.clone();
+        rt.block_on(async {
+            for (session, _) in &members {
+                let (reply, answer) = oneshot::channel();
+                let join = RoomCommand::Join {
+                    session: session.clone(),
+                    resume: None,
+                    rid: None,
+                    reply,
+                };
+                assert!(room.send(join).await);
+                answer.await.unwrap().unwrap();
+            }
+            if apart {
+                let block = RoomCommand::Apart {
+                    session: sender.clone(),
+                    other: id(ROOM - 1),
+                    apart: true,
+                };
+                assert!(room.send(block).await);
+                // Each of the two is told the other left.
+                black_box(members[ROOM - 1].1.recv().await.unwrap());
+            }
+            for (_, rx) in &mut members {
+                while rx.try_recv().is_ok() {}
+            }
+        });
+        let receivers = if apart { ROOM - 1 } else { ROOM };
+        group.throughput(Throughput::Elements(receivers as u64));
+        let name = if apart {
+            "chat line to 50 members, two of them apart"
+        } else {
+            "chat line to 50 members"
+        };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iterations| {
+                rt.block_on(async {
+                    let started = Instant::now();
+                    for _ in 0..iterations {
+                        let chat = RoomCommand::Chat {
+                            session: sender.clone(),
+                            text: TEXT.into(),
+                            rid: None,
+                        };
+                        assert!(room.send(chat).await);
+                        for (_, rx) in &mut members[..receivers] {
+                            black_box(rx.recv().await.unwrap());
+                        }
+                        // The sender's ack.
+                        black_box(members[0].1.recv().await.unwrap());
                     }
-                    // The sender's ack.
-                    black_box(members[0].1.recv().await.unwrap());
-                }
-                started.elapsed()
+                    started.elapsed()
+                })
             })
-        })
-    });
+        });
+        if apart {
+            // The member apart got nothing of all that.
+            assert!(members[ROOM - 1].1.try_recv().is_err());
+        }
+    }
     group.finish();
 }
 
@@ -176,5 +235,5 @@ fn movement_batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, protocol, fan_out, movement_batch);
+criterion_group!(benches, protocol, safety, fan_out, movement_batch);
 criterion_main!(benches);

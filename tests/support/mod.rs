@@ -550,6 +550,21 @@ impl Client {
         self.recv_where_within(WAIT, what, pred).await
     }
 
+    /// The next `talk_line` (what counsellors see of the line for a consultation) listing
+    /// exactly these nicknames, in this order.
+    pub async fn recv_talk_line(&mut self, nicknames: &[&str]) -> Value {
+        self.recv_where(&format!("talk_line {nicknames:?}"), |f| {
+            f["type"] == "talk_line"
+                && f["requests"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .map(|r| r["member"]["nickname"].as_str().unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        == nicknames
+                })
+        })
+        .await
+    }
+
     /// The first frame (skipped earlier, or new) matching `pred`; others are kept for later.
     pub async fn recv_where_within(
         &mut self,
