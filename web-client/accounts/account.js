@@ -301,7 +301,7 @@ async function moreAudit() {
       (w) => who(entry.actor) ?? w.auditCommandLine,
       (w) => w.auditActions[entry.action] ?? entry.action,
       (w) => who(entry.subject) ?? "—",
-      () => auditDetail(entry.detail),
+      (w) => auditDetail(w, entry.detail),
     ];
     for (const words of cells) {
       const cell = document.createElement("td");
@@ -315,15 +315,31 @@ async function moreAudit() {
   if ($("audit-rows").children.length === 0) say($("audit-result"), (w) => w.auditNone);
 }
 
-// The details as "key: value" pairs, readable without knowing JSON.
-function auditDetail(detail) {
+// The details as "name: value" pairs in the page's language, readable without knowing JSON:
+// known names and values in words, times as times, anything else as it is.
+function auditDetail(w, detail) {
   if (!detail || typeof detail !== "object") return "";
+  const value = (key, v) => {
+    if (typeof v === "boolean") return v ? w.auditYes : w.auditNo;
+    if (v === null || v === undefined) return "—";
+    if (typeof v === "object") return JSON.stringify(v);
+    const named = { reason: w.reportReasons, role: w.roles, category: w.crisisCategories }[key];
+    if (named?.[v]) return named[v];
+    if (key === "until") return w.consentWhen(v);
+    return v;
+  };
   return Object.entries(detail)
-    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`)
+    .map(([key, v]) => `${w.auditKeys[key] ?? key}: ${value(key, v)}`)
     .join("、");
 }
 
 $("audit-more").addEventListener("click", () => moreAudit());
+$("audit-refresh").addEventListener("click", () => {
+  auditBefore = null;
+  $("audit-rows").replaceChildren();
+  $("audit-result").hidden = true;
+  moreAudit();
+});
 
 $("logout").addEventListener("click", async () => {
   await send("POST", "/api/logout");
