@@ -2,11 +2,12 @@
 //! and limit in the code is documented there, and every JSON example there parses into the
 //! type it documents and serializes back to the same JSON (so it holds no stray fields).
 //! Nor can the lists kept beside the code: `CloseCode::ALL` and `Role::ALL` against their
-//! enums, and the web client's English error words and close codes against the server's.
+//! enums, the web client's English error words and close codes against the server's, and
+//! the account page's words for the audit log against `AuditAction`.
 use ibasho::auth::Grant;
 use ibasho::hub::limits::limits;
 use ibasho::hub::protocol::{ClientMessage, CloseCode, ErrorCode, ServerMessage};
-use ibasho::model::Role;
+use ibasho::model::{AuditAction, Role};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -333,6 +334,30 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
         .find(end)
         .unwrap_or_else(|| panic!("no `{end}` after `{start}`"));
     &text[from..from + to]
+}
+
+/// The audit log on the account page names every kind of entry the server writes, in both
+/// languages, and no kind the server does not have.
+#[test]
+fn every_audit_action_has_words_on_the_account_page_and_no_other() {
+    let actions: BTreeSet<String> = AuditAction::ALL
+        .iter()
+        .map(|a| a.as_str().to_string())
+        .collect();
+    assert_eq!(
+        actions.len(),
+        AuditAction::ALL.len(),
+        "an audit name used twice"
+    );
+    for file in ["words/ja.js", "words/en.js"] {
+        let words = web_client(file);
+        let worded: BTreeSet<String> = between(&words, "auditActions: {", "\n  },")
+            .lines()
+            .filter_map(|line| line.trim().split_once(':'))
+            .map(|(key, _)| key.trim().to_string())
+            .collect();
+        assert_eq!(worded, actions, "web-client/{file} auditActions");
+    }
 }
 
 /// The page's English: every error code has its own wording in web-client/words/en.js

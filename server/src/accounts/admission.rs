@@ -3,8 +3,8 @@ use super::secret::{new_token, token_hash};
 use super::{limits, nickname, AccountError, Accounts, Actor, Problem};
 use crate::mail::Letter;
 use crate::model::{
-    email_key, Applicant, Application, ApplicationStatus, Invitation, InvitationState, Lang,
-    NewApplication, NewInvitation, Role, Submitted,
+    email_key, Applicant, Application, ApplicationStatus, AuditAction, Invitation, InvitationState,
+    Lang, NewApplication, NewInvitation, Role, Submitted,
 };
 use crate::store::{Conflict, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -179,7 +179,7 @@ impl Accounts {
                 let refreshed = matches!(submitted, Submitted::Refreshed(_));
                 self.audit(
                     &None,
-                    "application_received",
+                    AuditAction::ApplicationReceived,
                     None,
                     json!({ "application": application.id, "refreshed": refreshed }),
                 )
@@ -239,7 +239,7 @@ impl Accounts {
             .await?;
         self.audit(
             actor,
-            "application_approved",
+            AuditAction::ApplicationApproved,
             None,
             json!({ "application": application.id, "invitation": view.id }),
         )
@@ -258,7 +258,7 @@ impl Accounts {
         let application = self.decide(actor, id, ApplicationStatus::Declined).await?;
         self.audit(
             actor,
-            "application_declined",
+            AuditAction::ApplicationDeclined,
             None,
             json!({ "application": application.id }),
         )
@@ -342,7 +342,7 @@ impl Accounts {
             .await?;
         self.audit(
             actor,
-            "invitation_created",
+            AuditAction::InvitationCreated,
             None,
             json!({ "invitation": invitation.id, "role": role.as_str() }),
         )
@@ -370,7 +370,7 @@ impl Accounts {
             .map_err(invitation_closed)?;
         self.audit(
             actor,
-            "invitation_resent",
+            AuditAction::InvitationResent,
             None,
             json!({ "invitation": id }),
         )
@@ -386,7 +386,7 @@ impl Accounts {
             .map_err(invitation_closed)?;
         self.audit(
             actor,
-            "invitation_revoked",
+            AuditAction::InvitationRevoked,
             None,
             json!({ "invitation": id }),
         )

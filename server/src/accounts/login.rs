@@ -4,7 +4,9 @@ use super::admission::checked_email;
 use super::secret::{hash_passphrase, new_token, token_hash, verify_passphrase};
 use super::{limits, nickname, AccountError, Accounts, Actor, Problem};
 use crate::mail::Letter;
-use crate::model::{email_key, AccountId, AgeGroup, Avatar, Lang, Member, PublicId, Registration};
+use crate::model::{
+    email_key, AccountId, AgeGroup, AuditAction, Avatar, Lang, Member, PublicId, Registration,
+};
 use crate::store::{Conflict, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
@@ -106,7 +108,7 @@ impl Accounts {
         };
         self.audit(
             &Some(member.public_id.clone()),
-            "registered",
+            AuditAction::Registered,
             Some(member.public_id.clone()),
             json!({ "invitation": invitation.id, "role": member.role.as_str() }),
         )
@@ -298,7 +300,7 @@ impl Accounts {
         let by_self = actor.as_ref() == Some(&member.public_id);
         self.audit(
             actor,
-            "member_deleted",
+            AuditAction::MemberDeleted,
             Some(member.public_id.clone()),
             json!({ "by": if by_self { "self" } else { "admin" } }),
         )
@@ -326,7 +328,7 @@ impl Accounts {
             other => other?,
         }
         let actor = Some(member.public_id.clone());
-        self.audit(&actor, "group_changed", actor.clone(), json!({}))
+        self.audit(&actor, AuditAction::GroupChanged, actor.clone(), json!({}))
             .await?;
         Ok(group)
     }
@@ -359,7 +361,7 @@ impl Accounts {
         let actor = Some(member.public_id.clone());
         self.audit(
             &actor,
-            "nickname_changed",
+            AuditAction::NicknameChanged,
             actor.clone(),
             json!({"from": member.nickname, "to": nickname}),
         )

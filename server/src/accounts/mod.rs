@@ -22,7 +22,7 @@ use crate::cluster::Cluster;
 use crate::config::{AccountsSettings, Wording};
 use crate::mail::{Letter, Mail, Mailer};
 use crate::model::PublicId;
-use crate::model::{AuditEntry, AuditRecord, Lang};
+use crate::model::{AuditAction, AuditEntry, AuditRecord, Lang};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -171,14 +171,14 @@ impl Accounts {
     async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         subject: Option<PublicId>,
         detail: serde_json::Value,
     ) -> Result<(), AccountError> {
         self.store()
             .record_audit(AuditEntry {
                 actor: actor.clone(),
-                action: action.to_string(),
+                action,
                 subject,
                 detail,
             })

@@ -7,6 +7,7 @@
 //! snapshot of chat) once `[safety] report_keep_days` have.
 use super::{AccountError, Accounts};
 use crate::cluster::Duty;
+use crate::model::AuditAction;
 use crate::store::Forgotten;
 use chrono::Utc;
 use serde_json::json;
@@ -47,7 +48,7 @@ impl Accounts {
         if forgotten.applications + forgotten.invitations > 0 {
             self.audit(
                 &None,
-                "stale_forgotten",
+                AuditAction::StaleForgotten,
                 None,
                 json!({
                     "applications": forgotten.applications,
@@ -60,8 +61,13 @@ impl Accounts {
         let notes = self.store().forget_notes_before(now - notes_kept).await?;
         if notes > 0 {
             tracing::info!(notes, "forgot counsellors' notes past their retention");
-            self.audit(&None, "notes_forgotten", None, json!({ "notes": notes }))
-                .await?;
+            self.audit(
+                &None,
+                AuditAction::NotesForgotten,
+                None,
+                json!({ "notes": notes }),
+            )
+            .await?;
         }
         let reports_kept = chrono::Duration::days(i64::from(self.site().report_keep_days));
         let reports = self.store().prune_reports(now - reports_kept).await?;
@@ -69,7 +75,7 @@ impl Accounts {
             tracing::info!(reports, "forgot reports past their retention");
             self.audit(
                 &None,
-                "reports_forgotten",
+                AuditAction::ReportsForgotten,
                 None,
                 json!({ "reports": reports }),
             )

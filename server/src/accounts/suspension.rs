@@ -3,7 +3,7 @@
 //! log in (`account_suspended`); the space refuses their `auth` the same way (crate::hub).
 use super::{AccountError, Accounts, Actor};
 use crate::auth::Grant;
-use crate::model::{Member, Suspension};
+use crate::model::{AuditAction, Member, Suspension};
 use serde_json::json;
 
 /// A reason is a sentence or two, read by the person: long enough for that, no essay.
@@ -48,7 +48,7 @@ impl Accounts {
             .await?;
         self.audit(
             &actor,
-            "suspended",
+            AuditAction::Suspended,
             Some(member.public_id.clone()),
             json!({ "reason": reason, "nickname": member.nickname }),
         )
@@ -69,7 +69,7 @@ impl Accounts {
         if lifted {
             self.audit(
                 actor,
-                "suspension_lifted",
+                AuditAction::SuspensionLifted,
                 Some(member.public_id.clone()),
                 json!({ "nickname": member.nickname }),
             )

@@ -10,7 +10,7 @@ use ibasho::auth::Keys;
 use ibasho::config::SpaceConfig;
 use ibasho::consult::{Consents, Notes};
 use ibasho::model::Role;
-use ibasho::model::{Application, ApplicationStatus, AuditEntry, Lang, NewMember};
+use ibasho::model::{Application, ApplicationStatus, AuditAction, AuditEntry, Lang, NewMember};
 use ibasho::model::{Avatar, PublicId};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -621,7 +621,7 @@ async fn issue_token(
     store
         .record_audit(AuditEntry {
             actor: None,
-            action: "token_issued".to_string(),
+            action: AuditAction::TokenIssued,
             subject: Some(member.public_id.clone()),
             detail: serde_json::json!({ "role": role.as_str(), "ttl_secs": ttl.as_secs(), "via": "cli" }),
         })

@@ -5,7 +5,7 @@
 //! it, so a row altered in the database breaks the chain, and `verify` says where.
 use super::error::ConsultError;
 use super::notes::{NoteView, Notes};
-use crate::model::{AuditEntry, ConsentEntry, Member, PublicId};
+use crate::model::{AuditAction, AuditEntry, ConsentEntry, Member, PublicId};
 use crate::store::{Conflict, Store, StoreError};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,7 @@ impl Consents {
             serde_json::to_string(&proposal).map_err(|e| ConsultError::Internal(e.to_string()))?;
         self.append(member, &id, "proposed", counsellor, body, |_| Ok(()))
             .await?;
-        self.audit(counsellor, "consent_proposed", member, &id)
+        self.audit(counsellor, AuditAction::ConsentProposed, member, &id)
             .await?;
         self.view(&id).await
     }
@@ -129,10 +129,10 @@ impl Consents {
         if current.member != person.public_id {
             return Err(ConsultError::UnknownConsent);
         }
-        let (event, allowed_from) = match decision {
-            Decision::Agree => ("agreed", State::Proposed),
-            Decision::Decline => ("declined", State::Proposed),
-            Decision::Withdraw => ("withdrawn", State::Agreed),
+        let (event, allowed_from, action) = match decision {
+            Decision::Agree => ("agreed", State::Proposed, AuditAction::ConsentAgreed),
+            Decision::Decline => ("declined", State::Proposed, AuditAction::ConsentDeclined),
+            Decision::Withdraw => ("withdrawn", State::Agreed, AuditAction::ConsentWithdrawn),
         };
         let consent = id.to_string();
         self.append(
@@ -150,13 +150,8 @@ impl Consents {
             },
         )
         .await?;
-        self.audit(
-            &person.public_id,
-            &format!("consent_{event}"),
-            &person.public_id,
-            id,
-        )
-        .await?;
+        self.audit(&person.public_id, action, &person.public_id, id)
+            .await?;
         self.view(id).await
     }
 
@@ -215,7 +210,7 @@ impl Consents {
                 .map(|n| json!({ "written_at": n.created_at, "text": n.text }))
                 .collect();
         }
-        self.audit(exporter, "consent_exported", &view.member, id)
+        self.audit(exporter, AuditAction::ConsentExported, &view.member, id)
             .await?;
         Ok(export)
     }
@@ -296,14 +291,14 @@ impl Consents {
     async fn audit(
         &self,
         actor: &PublicId,
-        action: &str,
+        action: AuditAction,
         subject: &PublicId,
         consent: &str,
     ) -> Result<(), ConsultError> {
         self.store
             .record_audit(AuditEntry {
                 actor: Some(actor.clone()),
-                action: action.into(),
+                action,
                 subject: Some(subject.clone()),
                 detail: json!({ "consent": consent }),
             })

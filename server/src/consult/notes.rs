@@ -3,7 +3,7 @@
 //! every write and read in the audit log (ids only, never the text).
 use super::error::ConsultError;
 use super::keyring::{KeyRing, KeyRingError};
-use crate::model::{AuditEntry, PublicId, SealedNote};
+use crate::model::{AuditAction, AuditEntry, PublicId, SealedNote};
 use crate::store::Store;
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
@@ -99,8 +99,13 @@ impl Notes {
             Err(crate::store::StoreError::NotFound) => return Err(ConsultError::UnknownMember),
             other => other?,
         }
-        self.audit(author, "note_written", member, json!({ "note": note.id }))
-            .await?;
+        self.audit(
+            author,
+            AuditAction::NoteWritten,
+            member,
+            json!({ "note": note.id }),
+        )
+        .await?;
         Ok(NoteView {
             id: note.id,
             member: note.subject,
@@ -129,8 +134,13 @@ impl Notes {
                 &note.ciphertext,
                 &aad(&note.id, &note.subject),
             )?;
-            self.audit(reader, "note_read", member, json!({ "note": note.id }))
-                .await?;
+            self.audit(
+                reader,
+                AuditAction::NoteRead,
+                member,
+                json!({ "note": note.id }),
+            )
+            .await?;
             notes.push(NoteView {
                 id: note.id,
                 member: note.subject,
@@ -181,7 +191,7 @@ impl Notes {
         self.store
             .record_audit(AuditEntry {
                 actor: None,
-                action: "notes_key_rotated".into(),
+                action: AuditAction::NotesKeyRotated,
                 subject: None,
                 detail: json!({ "key": current, "resealed": resealed }),
             })
@@ -196,14 +206,14 @@ impl Notes {
     async fn audit(
         &self,
         actor: &PublicId,
-        action: &str,
+        action: AuditAction,
         subject: &PublicId,
         detail: serde_json::Value,
     ) -> Result<(), ConsultError> {
         self.store
             .record_audit(AuditEntry {
                 actor: Some(actor.clone()),
-                action: action.into(),
+                action,
                 subject: Some(subject.clone()),
                 detail,
             })

@@ -14,7 +14,7 @@ use super::protocol::{HelpLineView, ServerMessage};
 use super::Hub;
 use crate::auth::Grant;
 use crate::config::RoomKind;
-use crate::model::{AuditEntry, PublicId, Role};
+use crate::model::{AuditAction, AuditEntry, PublicId, Role};
 use crate::safety::contact::{self, ContactKind};
 use std::time::Duration;
 
@@ -70,7 +70,7 @@ impl Hub {
         tokio::spawn(async move {
             hub.audit(AuditEntry {
                 actor: None,
-                action: "crisis_alert".into(),
+                action: AuditAction::CrisisAlert,
                 subject: Some(writer),
                 detail: serde_json::json!({"alert": alert, "room": room, "category": category.as_str()}),
             })
@@ -169,7 +169,7 @@ impl Hub {
         }
         self.audit(AuditEntry {
             actor: Some(by.id.clone()),
-            action: "crisis_alert_acknowledged".into(),
+            action: AuditAction::CrisisAlertAcknowledged,
             subject: Some(raised.member.clone()),
             detail: serde_json::json!({"alert": alert, "room": raised.room, "category": raised.category}),
         })

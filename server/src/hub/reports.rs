@@ -10,7 +10,7 @@ use super::relay::RoomRef;
 use super::room::RoomCommand;
 use super::words::{bad_field, FieldProblem};
 use super::Hub;
-use crate::model::{AuditEntry, PublicId, Report, ReportReason};
+use crate::model::{AuditAction, AuditEntry, PublicId, Report, ReportReason};
 use crate::store::StoreError;
 use chrono::Utc;
 use tokio::sync::oneshot;
@@ -98,7 +98,7 @@ impl Hub {
         }
         self.audit_report(AuditEntry {
             actor: Some(session.id.clone()),
-            action: "report_filed".into(),
+            action: AuditAction::ReportFiled,
             subject: Some(member.clone()),
             detail: serde_json::json!({"report": report.id, "room": room_id, "reason": reason.as_str()}),
         })
@@ -139,7 +139,7 @@ impl Hub {
         let reports = self.store.reports(LIST_MAX).await?;
         self.audit_report(AuditEntry {
             actor: Some(reader.clone()),
-            action: "report_read".into(),
+            action: AuditAction::ReportRead,
             subject: None,
             detail: serde_json::json!({"list": reports.len()}),
         })
@@ -163,7 +163,7 @@ impl Hub {
         };
         self.audit_report(AuditEntry {
             actor: Some(reader.clone()),
-            action: "report_read".into(),
+            action: AuditAction::ReportRead,
             subject: Some(report.reported.clone()),
             detail: serde_json::json!({"report": report.id}),
         })

@@ -14,7 +14,7 @@ mod role;
 mod safety;
 
 pub use account::*;
-pub use audit::{AuditEntry, AuditRecord};
+pub use audit::{AuditAction, AuditEntry, AuditRecord};
 pub use booking::*;
 pub use consult::{ConsentEntry, SealedNote};
 pub use group::AgeGroup;

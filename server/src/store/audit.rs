@@ -12,7 +12,7 @@ queries! {
         ))
         .bind(now())
         .bind(entry.actor.map(|p| p.0))
-        .bind(entry.action)
+        .bind(entry.action.as_str())
         .bind(entry.subject.map(|p| p.0))
         .bind(entry.detail.to_string())
         .execute(db)

@@ -2,7 +2,9 @@
 //! PostgreSQL run the same checks. Each check uses its own nicknames and tolerates existing rows,
 //! but expects no other writer while it runs (audit ordering).
 use super::{Store, StoreError};
-use crate::model::{AccountId, AgeGroup, AuditEntry, Avatar, Mute, NewMember, PublicId, Role};
+use crate::model::{
+    AccountId, AgeGroup, AuditAction, AuditEntry, Avatar, Mute, NewMember, PublicId, Role,
+};
 use serde_json::json;
 
 pub(crate) async fn run(store: &Store) {
@@ -138,7 +140,7 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
         store
             .record_audit(AuditEntry {
                 actor: Some(actor.clone()),
-                action: format!("suite.step{n}"),
+                action: AuditAction::ALL[n],
                 subject: (n % 2 == 0).then(|| subject.clone()),
                 detail: json!({ "n": n, "note": "承認" }),
             })
@@ -148,7 +150,7 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
     store
         .record_audit(AuditEntry {
             actor: None,
-            action: "suite.system".into(),
+            action: AuditAction::TokenIssued,
             subject: None,
             detail: serde_json::Value::Null,
         })
@@ -157,7 +159,8 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
 
     let last3 = store.audit_log(None, 3).await.unwrap();
     let actions: Vec<_> = last3.iter().map(|r| r.action.as_str()).collect();
-    assert_eq!(actions, ["suite.system", "suite.step4", "suite.step3"]);
+    let step = |n: usize| AuditAction::ALL[n].as_str();
+    assert_eq!(actions, ["token_issued", step(4), step(3)]);
     assert!(last3[0].id > last3[1].id && last3[1].id > last3[2].id);
     assert!(last3[0].at >= last3[1].at);
     assert_eq!(last3[0].actor, None);
@@ -170,7 +173,7 @@ pub(crate) async fn audit_is_newest_first_and_limited(store: &Store) {
     // The next page starts below the last entry seen.
     let next = store.audit_log(Some(last3[1].id), 2).await.unwrap();
     let actions: Vec<_> = next.iter().map(|r| r.action.as_str()).collect();
-    assert_eq!(actions, ["suite.step3", "suite.step2"]);
+    assert_eq!(actions, [step(3), step(2)]);
     assert_eq!(store.audit_log(None, 6).await.unwrap().len(), 6);
     assert!(store.audit_log(None, 0).await.unwrap().is_empty());
 }

@@ -8,7 +8,7 @@ use super::super::room::RoomCommand;
 use super::super::words::{self, FieldProblem};
 use super::{ask, Reader};
 use crate::auth::Grant;
-use crate::model::{AuditEntry, Mute, PublicId};
+use crate::model::{AuditAction, AuditEntry, Mute, PublicId};
 use crate::safety::screen_chat;
 use serde_json::{json, Value};
 
@@ -44,15 +44,15 @@ impl Reader<'_> {
         }
     }
 
-    async fn audit(&self, action: &str, subject: &PublicId, detail: Value) {
+    async fn audit(&self, action: AuditAction, subject: &PublicId, detail: Value) {
         let entry = AuditEntry {
             actor: Some(self.session.id.clone()),
-            action: action.to_string(),
+            action,
             subject: Some(subject.clone()),
             detail,
         };
         if let Err(error) = self.hub.store.record_audit(entry).await {
-            tracing::error!(%error, action, "could not write a moderation action to the audit log");
+            tracing::error!(%error, action = action.as_str(), "could not write a moderation action to the audit log");
         }
     }
 
@@ -97,7 +97,7 @@ impl Reader<'_> {
             Err(_) => return Err(error_body(rid, ErrorCode::Internal).into()),
         };
         let detail = json!({"room": room, "seq": seq, "reason": short(reason)});
-        self.audit("message_hidden", &from, detail).await;
+        self.audit(AuditAction::MessageHidden, &from, detail).await;
         self.ack(rid)
     }
 
@@ -136,7 +136,8 @@ impl Reader<'_> {
             return Err(error_body(rid, ErrorCode::NotPresent).into());
         }
         if staff {
-            self.audit("whisper_sent", &member, json!({})).await;
+            self.audit(AuditAction::WhisperSent, &member, json!({}))
+                .await;
         }
         self.ack(rid)
     }
@@ -186,19 +187,19 @@ impl Reader<'_> {
                     "until": until.to_rfc3339(),
                     "reason": short(reason),
                 });
-                (mute, "muted", detail)
+                (mute, AuditAction::Muted, detail)
             }
             MuteChange::LiftVoice => (
                 Mute {
                     voice_until: None,
                     ..held
                 },
-                "unmuted",
+                AuditAction::Unmuted,
                 json!({"voice": true}),
             ),
             MuteChange::Lift => (
                 Mute::default(),
-                "unmuted",
+                AuditAction::Unmuted,
                 json!({"text": true, "voice": true}),
             ),
         };
@@ -257,7 +258,7 @@ impl Reader<'_> {
             "minutes": ASKED_OUT_MINUTES,
             "reason": short(reason),
         });
-        self.audit("asked_to_leave", &member, detail).await;
+        self.audit(AuditAction::AskedToLeave, &member, detail).await;
         self.ack(rid)
     }
 }
