@@ -1385,6 +1385,13 @@ async fn gentle_moderation_reaches_across_nodes() {
             .all(|l| l["seq"] != seq),
         "the hidden line is still in the story: {joined}"
     );
+    // A page on a third node that showed the line and missed chat_hidden is told on resuming.
+    let mut away = member(&nodes, 2, "participant", "もどった").await;
+    away.send(json!({"type": "join", "rid": 1, "room": "hiroba",
+        "resume": {"epoch": joined["epoch"], "seq": seq}}))
+        .await;
+    let resumed = away.recv_reply("joined").await;
+    assert_eq!(resumed["hidden"], json!([seq]), "{resumed}");
 
     staff
         .send(ask(

@@ -113,6 +113,17 @@ async fn a_hidden_line_leaves_every_page_and_the_rooms_story() {
     let resumed = back.recv_reply("joined").await;
     assert_eq!(seqs(&resumed), vec![later], "{resumed}");
     assert_eq!(resumed["gap"], Value::Null, "{resumed}");
+    // They had not seen it: nothing to take off their page.
+    assert_eq!(resumed["hidden"], Value::Null, "{resumed}");
+    // A page whose connection dropped after it showed the line, and so missed `chat_hidden`,
+    // is told when it resumes.
+    let (mut dropped, _) = Client::login(&server, "participant", "おちた人").await;
+    dropped
+        .send(json!({"type": "join", "rid": 9, "room": "hiroba", "resume": {"epoch": epoch, "seq": later}}))
+        .await;
+    let resumed = dropped.recv_reply("joined").await;
+    assert_eq!(resumed["hidden"], json!([seq]), "{resumed}");
+    assert_eq!(seqs(&resumed), Vec::<u64>::new(), "{resumed}");
 
     let entries = audited(&server, "message_hidden").await;
     assert_eq!(entries.len(), 1, "{entries:?}");

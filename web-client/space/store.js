@@ -267,11 +267,8 @@ export function apply(state, msg) {
       changed.add("you");
       break;
     case "chat_hidden":
-      // Gone from a participant's page; staff keep it, greyed (「非表示にしました」).
       if (state.chat.room !== msg.room) break;
-      state.chat.entries = state.grants.has("moderate")
-        ? state.chat.entries.map((e) => (e.line?.seq === msg.seq ? { ...e, hidden: true } : e))
-        : state.chat.entries.filter((e) => e.line?.seq !== msg.seq);
+      hide(state, [msg.seq]);
       changed.add("chat");
       break;
     case "muted":
@@ -365,6 +362,8 @@ function joined(state, msg) {
   if (chat.room !== msg.room || chat.epoch !== msg.epoch) {
     state.chat = { room: msg.room, epoch: msg.epoch, last: 0, entries: [] };
   }
+  // Lines staff hid while this page was away (it missed their chat_hidden).
+  if (msg.hidden) hide(state, msg.hidden);
   if (msg.gap) state.chat.entries.push({ gap: true });
   for (const l of msg.chat) line(state, l);
   // Resuming from `since` after a reload shows every line since this tab entered the room;
@@ -373,6 +372,14 @@ function joined(state, msg) {
   const kept = memory?.room === msg.room && memory.epoch === msg.epoch && !msg.gap;
   const since = kept ? memory.since : msg.chat.length > 0 ? msg.chat[0].seq - 1 : msg.seq;
   state.resume = { room: msg.room, epoch: msg.epoch, since, seq: Math.max(msg.seq, state.chat.last) };
+}
+
+/// Lines staff hid: gone from a participant's page; staff keep them, greyed (「非表示にしました」).
+function hide(state, seqs) {
+  const gone = new Set(seqs);
+  state.chat.entries = state.grants.has("moderate")
+    ? state.chat.entries.map((e) => (gone.has(e.line?.seq) ? { ...e, hidden: true } : e))
+    : state.chat.entries.filter((e) => !gone.has(e.line?.seq));
 }
 
 /// A chat line, once: a line replayed on resume that the page already shows is skipped.

@@ -8,7 +8,8 @@
 //!
 //! Keys, under the space's prefix: `room:<id>:epoch` (the epoch), `room:<id>:seq` (the last
 //! seq given), `room:<id>:chat` (a list of `<seq> <line JSON>`, oldest first) and
-//! `room:<id>:forgotten` (the highest seq trimmed from the list).
+//! `room:<id>:forgotten` (the highest seq trimmed from the list). A line staff hid stays in the
+//! list as `<seq> -`, without its words, so a resume from after it can be told it is gone.
 use super::{millis, Cluster, ClusterError};
 use redis::Script;
 use serde::de::DeserializeOwned;
@@ -86,18 +87,18 @@ static KEEP: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Takes the line with seq ARGV[2] out of the list (0: the epoch changed; 1: done, whether
-/// or not the line was still there).
-static REMOVE: LazyLock<Script> = LazyLock::new(|| {
+/// Replaces the words of the line with seq ARGV[2] by `-` (0: the epoch changed; 1: done,
+/// whether or not the line was still there).
+static HIDE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
             return 0
         end
         local prefix = ARGV[2] .. ' '
-        for _, entry in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+        for i, entry in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
             if string.sub(entry, 1, #prefix) == prefix then
-                redis.call('LREM', KEYS[3], 1, entry)
+                redis.call('LSET', KEYS[3], i - 1, ARGV[2] .. ' -')
                 break
             end
         end
@@ -132,6 +133,9 @@ static SEED: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// What a hidden line's words are replaced by in the list.
+const HIDDEN: &str = "-";
+
 /// What a room's host still holds of its story when Redis lost it: enough to put it back.
 #[derive(Debug, Clone)]
 pub struct Snapshot<L> {
@@ -142,6 +146,8 @@ pub struct Snapshot<L> {
     pub forgotten: u64,
     /// The lines kept, oldest first.
     pub lines: Vec<L>,
+    /// The seqs of the lines staff hid, still within the story.
+    pub hidden: Vec<u64>,
 }
 
 /// What `seed` did.
@@ -170,11 +176,20 @@ pub async fn seed<L: Sequenced>(
         .arg(millis(keep_for))
         .arg(snapshot.seq)
         .arg(snapshot.forgotten);
-    for line in &snapshot.lines {
-        let json = serde_json::to_string(line).map_err(|_| ClusterError::Malformed {
-            key: keys[2].clone(),
-        })?;
-        invocation.arg(format!("{} {json}", line.seq()));
+    let mut entries = snapshot
+        .lines
+        .iter()
+        .map(|line| {
+            let json = serde_json::to_string(line).map_err(|_| ClusterError::Malformed {
+                key: keys[2].clone(),
+            })?;
+            Ok((line.seq(), json))
+        })
+        .collect::<Result<Vec<_>, ClusterError>>()?;
+    entries.extend(snapshot.hidden.iter().map(|&seq| (seq, HIDDEN.to_string())));
+    entries.sort_by_key(|(seq, _)| *seq);
+    for (seq, words) in entries {
+        invocation.arg(format!("{seq} {words}"));
     }
     let done: u64 = invocation.invoke_async(&mut cluster.conn()).await?;
     Ok(match done {
@@ -274,9 +289,10 @@ impl<L: Sequenced> ChatLog<L> {
         Ok(())
     }
 
-    /// Takes the line kept under `seq` out (staff hid it): no newcomer or resume gets it again.
-    pub async fn remove(&self, seq: u64) -> Result<(), ClusterError> {
-        let done: u64 = REMOVE
+    /// Takes the words of the line kept under `seq` out (staff hid it): no newcomer or resume
+    /// gets it again, and `hidden` names it.
+    pub async fn hide(&self, seq: u64) -> Result<(), ClusterError> {
+        let done: u64 = HIDE
             .key(&self.keys[..])
             .arg(&self.epoch)
             .arg(seq)
@@ -294,12 +310,19 @@ impl<L: Sequenced> ChatLog<L> {
         let (lines, forgotten) = self.read_all().await?;
         if seq < forgotten {
             let skip = lines.len().saturating_sub(self.bounds.on_join);
-            return Ok((lines.into_iter().skip(skip).map(|(_, l)| l).collect(), true));
+            return Ok((
+                lines
+                    .into_iter()
+                    .skip(skip)
+                    .filter_map(|(_, l)| l)
+                    .collect(),
+                true,
+            ));
         }
         let missed = lines
             .into_iter()
             .filter(|(s, _)| *s > seq)
-            .map(|(_, l)| l)
+            .filter_map(|(_, l)| l)
             .collect();
         Ok((missed, false))
     }
@@ -307,11 +330,25 @@ impl<L: Sequenced> ChatLog<L> {
     /// Every line kept, oldest first, and the highest seq no longer kept (0: none).
     pub async fn kept(&self) -> Result<(Vec<L>, u64), ClusterError> {
         let (lines, forgotten) = self.read_all().await?;
-        Ok((lines.into_iter().map(|(_, l)| l).collect(), forgotten))
+        Ok((
+            lines.into_iter().filter_map(|(_, l)| l).collect(),
+            forgotten,
+        ))
     }
 
-    /// The lines with their seqs, and the highest seq forgotten, read at one instant.
-    async fn read_all(&self) -> Result<(Vec<(u64, L)>, u64), ClusterError> {
+    /// The seqs of the lines staff hid that are still in the list, oldest first.
+    pub async fn hidden(&self) -> Result<Vec<u64>, ClusterError> {
+        let (lines, _) = self.read_all().await?;
+        Ok(lines
+            .into_iter()
+            .filter(|(_, l)| l.is_none())
+            .map(|(s, _)| s)
+            .collect())
+    }
+
+    /// The entries with their seqs (None: a hidden line), and the highest seq forgotten, read
+    /// at one instant.
+    async fn read_all(&self) -> Result<(Vec<(u64, Option<L>)>, u64), ClusterError> {
         let (epoch, forgotten, entries): (Option<String>, Option<u64>, Vec<String>) = redis::pipe()
             .atomic()
             .get(&self.keys[0])
@@ -341,18 +378,23 @@ impl<L: Sequenced> ChatLog<L> {
             .arg(-1)
             .query_async(&mut self.cluster.conn())
             .await?;
-        entries
+        let parsed = entries
             .iter()
-            .map(|entry| self.parse(entry).map(|(_, line)| line))
-            .collect()
+            .map(|entry| self.parse(entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(parsed.into_iter().filter_map(|(_, line)| line).collect())
     }
 
-    fn parse(&self, entry: &str) -> Result<(u64, L), ClusterError> {
+    /// `<seq> <line JSON>`, or `<seq> -` for a line staff hid (None).
+    fn parse(&self, entry: &str) -> Result<(u64, Option<L>), ClusterError> {
         let (seq, json) = entry.split_once(' ').ok_or_else(|| self.malformed(2))?;
         let seq: u64 = seq.parse().map_err(|_| self.malformed(2))?;
+        if json == HIDDEN {
+            return Ok((seq, None));
+        }
         let mut line: L = serde_json::from_str(json).map_err(|_| self.malformed(2))?;
         line.set_seq(seq);
-        Ok((seq, line))
+        Ok((seq, Some(line)))
     }
 
     fn malformed(&self, key: usize) -> ClusterError {
@@ -472,6 +514,7 @@ mod tests {
             seq: 9,
             forgotten: 3,
             lines: vec![line(5, "a"), line(8, "b")],
+            hidden: vec![6],
         };
         assert_eq!(
             seed(&nodes[0], "lounge", &snapshot, DAY).await.unwrap(),
@@ -480,6 +523,11 @@ mod tests {
         let log = open(&nodes[0], "r_0000000f").await;
         assert_eq!((log.epoch(), log.seq().await.unwrap()), ("r_0000000a", 9));
         assert_eq!(log.since(5).await.unwrap(), (vec![line(8, "b")], false));
+        assert_eq!(
+            log.hidden().await.unwrap(),
+            vec![6],
+            "the hidden line's place is back"
+        );
         assert!(
             log.since(2).await.unwrap().1,
             "a resume from before 3 has a gap"
@@ -499,7 +547,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_removed_line_is_gone_for_newcomers_and_resumes() {
+    async fn a_hidden_line_is_gone_for_newcomers_and_resumes_and_its_place_is_named() {
         let Some(nodes) = testing::nodes(1).await else {
             return;
         };
@@ -508,13 +556,19 @@ mod tests {
         for seq in 1..=3 {
             log.keep(&line(seq, &seq.to_string()), DAY).await.unwrap();
         }
-        log.remove(2).await.unwrap();
-        log.remove(7).await.unwrap(); // not there: nothing changes
+        log.hide(2).await.unwrap();
+        log.hide(7).await.unwrap(); // not there: nothing changes
+        log.hide(2).await.unwrap(); // hidden already: nothing changes
         assert_eq!(
             log.recent().await.unwrap(),
             vec![line(1, "1"), line(3, "3")]
         );
         assert_eq!(log.since(1).await.unwrap(), (vec![line(3, "3")], false));
+        assert_eq!(
+            log.kept().await.unwrap(),
+            (vec![line(1, "1"), line(3, "3")], 0)
+        );
+        assert_eq!(log.hidden().await.unwrap(), vec![2]);
         nodes[0].clear().await.unwrap();
     }
 

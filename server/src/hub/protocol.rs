@@ -574,6 +574,10 @@ pub enum ServerMessage {
         /// or the room restarted): some chat is gone.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         gap: bool,
+        /// Resuming: the seqs of lines up to `resume.seq` that staff hid since (`chat_hidden`
+        /// may not have reached a dropped connection): take them off the page.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hidden: Vec<u64>,
         /// Rooms with a stage: who may speak and whose hands are up.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stage: Option<StageView>,

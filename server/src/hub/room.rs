@@ -499,13 +499,15 @@ impl Room {
             return Ok(Err(ErrorCode::RoomFull));
         }
         // Read before anything changes: a failure leaves the room as it was.
-        let (chat, gap) = self.story.for_joiner(resume.as_ref()).await?;
+        let story = self.story.for_joiner(resume.as_ref()).await?;
         // In a consultation, what was said before someone came in is not theirs to read: only
         // a reconnect (a resume in this consultation's epoch) gets what it missed.
         let (chat, gap) = match (&self.config.kind, &resume) {
-            (RoomKind::Consult { .. }, Some(r)) if r.epoch == self.story.epoch() => (chat, gap),
+            (RoomKind::Consult { .. }, Some(r)) if r.epoch == self.story.epoch() => {
+                (story.chat, story.gap)
+            }
             (RoomKind::Consult { .. }, _) => (Vec::new(), false),
-            _ => (chat, gap),
+            _ => (story.chat, story.gap),
         };
         let pos = match (&self.config.kind, previous) {
             (_, Some(pos)) => pos,
@@ -562,6 +564,7 @@ impl Room {
                 .collect(),
             chat: chat.into_iter().filter(|line| seen(&line.from)).collect(),
             gap,
+            hidden: story.hidden,
             stage: self.stage_seen_by(&session.id),
         };
         session.set_room(Some(self.id.clone()));

@@ -7,22 +7,43 @@ use std::collections::VecDeque;
 
 #[derive(Default)]
 pub(super) struct ChatMemory {
-    lines: VecDeque<ChatLine>,
+    /// Oldest first; a line staff hid keeps its place, without its words, so a member resuming
+    /// from after it can be told to take it off their page.
+    lines: VecDeque<Kept>,
     /// Highest seq of a line that fell out of memory: a resume from before it has a gap.
     forgotten_up_to: u64,
 }
 
+struct Kept {
+    seq: u64,
+    /// None: staff hid it.
+    line: Option<ChatLine>,
+}
+
 impl ChatMemory {
-    /// A memory holding `lines` (oldest first), having forgotten up to `forgotten`.
-    pub(super) fn from_kept(lines: Vec<ChatLine>, forgotten: u64) -> ChatMemory {
+    /// A memory holding `lines` and the places of the `hidden` ones, having forgotten up to
+    /// `forgotten`.
+    pub(super) fn from_kept(lines: Vec<ChatLine>, hidden: &[u64], forgotten: u64) -> ChatMemory {
+        let mut kept: Vec<Kept> = lines
+            .into_iter()
+            .map(|line| Kept {
+                seq: line.seq,
+                line: Some(line),
+            })
+            .chain(hidden.iter().map(|&seq| Kept { seq, line: None }))
+            .collect();
+        kept.sort_by_key(|k| k.seq);
         ChatMemory {
-            lines: lines.into(),
+            lines: kept.into(),
             forgotten_up_to: forgotten,
         }
     }
 
     pub(super) fn remember(&mut self, line: ChatLine) {
-        self.lines.push_back(line);
+        self.lines.push_back(Kept {
+            seq: line.seq,
+            line: Some(line),
+        });
         while self.lines.len() > CHAT_RING {
             if let Some(old) = self.lines.pop_front() {
                 self.forgotten_up_to = old.seq;
@@ -30,10 +51,9 @@ impl ChatMemory {
         }
     }
 
-    /// Takes line `seq` out (staff hid it): who wrote it, if it was here.
+    /// Takes line `seq`'s words out (staff hid it): the line, if it was here.
     pub(super) fn hide(&mut self, seq: u64) -> Option<ChatLine> {
-        let at = self.lines.iter().position(|l| l.seq == seq)?;
-        self.lines.remove(at)
+        self.lines.iter_mut().find(|k| k.seq == seq)?.line.take()
     }
 
     /// Every line after `seq`; when some of them are already forgotten, the gap is reported
@@ -43,18 +63,38 @@ impl ChatMemory {
         if seq < self.forgotten_up_to {
             return (self.recent(), true);
         }
-        let missed = self.lines.iter().filter(|l| l.seq > seq).cloned().collect();
+        let missed = self
+            .lines
+            .iter()
+            .filter(|k| k.seq > seq)
+            .filter_map(|k| k.line.clone())
+            .collect();
         (missed, false)
     }
 
     /// Every line kept, oldest first, and the highest seq forgotten.
     pub(super) fn kept(&self) -> (Vec<ChatLine>, u64) {
-        (self.lines.iter().cloned().collect(), self.forgotten_up_to)
+        let lines = self.lines.iter().filter_map(|k| k.line.clone()).collect();
+        (lines, self.forgotten_up_to)
     }
 
+    /// The seqs of the lines staff hid that are still within memory, oldest first.
+    pub(super) fn hidden(&self) -> Vec<u64> {
+        self.lines
+            .iter()
+            .filter(|k| k.line.is_none())
+            .map(|k| k.seq)
+            .collect()
+    }
+
+    /// The lines a newcomer sees: those among the last few kept that nobody hid.
     pub(super) fn recent(&self) -> Vec<ChatLine> {
         let skip = self.lines.len().saturating_sub(CHAT_ON_JOIN);
-        self.lines.iter().skip(skip).cloned().collect()
+        self.lines
+            .iter()
+            .skip(skip)
+            .filter_map(|k| k.line.clone())
+            .collect()
     }
 }
 
@@ -98,6 +138,8 @@ mod tests {
             assert_eq!(log.since(s).await.unwrap(), memory.since(s), "since({s})");
         }
         assert_eq!(log.recent().await.unwrap(), memory.recent());
+        assert_eq!(log.kept().await.unwrap(), memory.kept());
+        assert_eq!(log.hidden().await.unwrap(), memory.hidden());
     }
 
     /// Fed the same lines (and seqs given to other events between them), the log in Redis
@@ -126,6 +168,12 @@ mod tests {
             };
             log.keep(&kept, day).await.unwrap();
             memory.remember(kept);
+            // Staff hide some lines, now and then one already hidden or long gone.
+            if i % 7 == 5 {
+                let seq = last - (i as u64 % 3) * 2;
+                log.hide(seq).await.unwrap();
+                memory.hide(seq);
+            }
             // Before the ring fills, as it overflows, and well after.
             if [1, 10, CHAT_ON_JOIN, CHAT_RING - 1, CHAT_RING, CHAT_RING + 1].contains(&(i + 1))
                 || i + 1 == CHAT_RING + CHAT_ON_JOIN + 30

@@ -21,6 +21,15 @@ const BOUNDS: Bounds = Bounds {
     on_join: CHAT_ON_JOIN,
 };
 
+/// What someone entering gets of the story.
+pub(super) struct ForJoiner {
+    pub chat: Vec<ChatLine>,
+    /// Something was missed: the resume point fell out, or the story began again.
+    pub gap: bool,
+    /// Lines staff hid at or before the resume point: a page may still show them.
+    pub hidden: Vec<u64>,
+}
+
 pub(in crate::hub) struct Story {
     epoch: String,
     seq: u64,
@@ -59,6 +68,7 @@ impl Story {
     ) -> Result<Story, ClusterError> {
         let log = ChatLog::open(cluster, room, BOUNDS, &super::new_epoch(), keep_for).await?;
         let (lines, forgotten) = log.kept().await?;
+        let hidden = log.hidden().await?;
         let reserved = log.reserve(BLOCK, keep_for).await?;
         Ok(Story {
             epoch: log.epoch().to_string(),
@@ -68,7 +78,7 @@ impl Story {
                 log: Box::new(log),
                 reserved,
                 keep_for,
-                mirror: ChatMemory::from_kept(lines, forgotten),
+                mirror: ChatMemory::from_kept(lines, &hidden, forgotten),
             },
         })
     }
@@ -129,8 +139,8 @@ impl Story {
     }
 
     /// Takes line `seq` out of the story (staff hid it), so no newcomer or resume gets it
-    /// again: who wrote it, or None if the story no longer holds it. Across nodes it is out of
-    /// Redis when this returns.
+    /// again (a resume from after it is told to take it off the page): who wrote it, or None if
+    /// the story no longer holds it. Across nodes it is out of Redis when this returns.
     pub(super) async fn hide(&mut self, seq: u64) -> Result<Option<PublicId>, ClusterError> {
         match &mut self.chat {
             Chat::Memory(memory) => Ok(memory.hide(seq).map(|l| l.from)),
@@ -138,7 +148,7 @@ impl Story {
                 let Some(line) = mirror.hide(seq) else {
                     return Ok(None);
                 };
-                log.remove(seq).await?;
+                log.hide(seq).await?;
                 Ok(Some(line.from))
             }
         }
@@ -156,35 +166,59 @@ impl Story {
             seq: self.seq,
             forgotten,
             lines,
+            hidden: mirror.hidden(),
         })
     }
 
     /// Chat for someone entering: everything after their resume point if the story still
-    /// holds it, otherwise the most recent lines (`true`: something was missed).
+    /// holds it, otherwise the most recent lines (`gap`: something was missed); and to someone
+    /// resuming, the lines hidden since that they may still show.
     pub(super) async fn for_joiner(
         &self,
         resume: Option<&Resume>,
-    ) -> Result<(Vec<ChatLine>, bool), ClusterError> {
+    ) -> Result<ForJoiner, ClusterError> {
         let since = match resume {
             Some(r) if r.epoch == self.epoch && r.seq <= self.seq => Some(r.seq),
             // Another epoch (the room's chat was started again) or a seq from the future:
             // what was missed cannot be replayed.
-            Some(_) => return Ok((self.recent().await?, true)),
+            Some(_) => {
+                return Ok(ForJoiner {
+                    chat: self.recent().await?,
+                    gap: true,
+                    hidden: Vec::new(),
+                })
+            }
             None => None,
         };
-        match (&self.chat, since) {
-            (Chat::Memory(memory), Some(seq)) => Ok(memory.since(seq)),
-            (Chat::Shared { log, .. }, Some(seq)) => log.since(seq).await,
-            (_, None) => Ok((self.recent().await?, false)),
-        }
+        let (chat, gap) = match (&self.chat, since) {
+            (Chat::Memory(memory), Some(seq)) => memory.since(seq),
+            (Chat::Shared { log, .. }, Some(seq)) => log.since(seq).await?,
+            (_, None) => (self.recent().await?, false),
+        };
+        let hidden = match since {
+            Some(seq) => self
+                .memory()
+                .hidden()
+                .into_iter()
+                .filter(|h| *h <= seq)
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(ForJoiner { chat, gap, hidden })
     }
 
     /// Every chat line the story still holds, oldest first (from this node's memory, also
     /// across nodes: the mirror holds what Redis does), for a report's snapshot.
     pub(super) fn lines(&self) -> Vec<ChatLine> {
+        self.memory().kept().0
+    }
+
+    /// This node's memory of the story: all of it on one node, across nodes the mirror of
+    /// what Redis holds (this host alone writes and hides, so it knows every line).
+    fn memory(&self) -> &ChatMemory {
         match &self.chat {
-            Chat::Memory(memory) => memory.kept().0,
-            Chat::Shared { mirror, .. } => mirror.kept().0,
+            Chat::Memory(memory) => memory,
+            Chat::Shared { mirror, .. } => mirror,
         }
     }
 
