@@ -3,6 +3,8 @@
 //! who meet here may not yet know whom they are giving a way to reach them, and a private
 //! channel is where the space can no longer look after them. It only finds; the room decides.
 use super::fold::fold;
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ContactKind {
@@ -43,9 +45,18 @@ pub fn find(line: &str) -> Option<ContactKind> {
 
 /// 〇九〇 as 090.
 fn kanji_digit(c: char) -> char {
-    match "〇一二三四五六七八九".chars().position(|k| k == c) {
-        Some(d) => char::from_digit(d as u32, 10).unwrap_or(c),
-        None => c,
+    match c {
+        '〇' => '0',
+        '一' => '1',
+        '二' => '2',
+        '三' => '3',
+        '四' => '4',
+        '五' => '5',
+        '六' => '6',
+        '七' => '7',
+        '八' => '8',
+        '九' => '9',
+        _ => c,
     }
 }
 
@@ -154,6 +165,10 @@ const APPS: &[&str] = &[
     "wechat",
 ];
 
+/// All of `APPS` in one automaton: a line is read once, not once a service.
+static APP_NAMES: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(APPS).expect("a short list of names always builds"));
+
 /// What follows a service's name when someone offers or asks for a way to reach them:
 /// LINEしませんか, インスタ交換, discord id, Xのアカウント.
 const ASKS: &[&str] = &[
@@ -185,27 +200,25 @@ const ASKS: &[&str] = &[
 /// beside a service or a follow.
 fn has_messenger(text: &str) -> bool {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let offered = APPS.iter().any(|app| {
-        compact.match_indices(app).any(|(at, _)| {
-            let before = compact[..at].chars().next_back();
-            let rest = &compact[at + app.len()..];
-            let after = rest.chars().next();
-            let whole = if app.is_ascii() {
-                !before.is_some_and(|c| c.is_ascii_alphanumeric())
-                    && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-            } else {
-                // オンライン is not ライン.
-                !before.is_some_and(is_kana)
-            };
-            // A particle or two may come between: LINEのIDは, インスタでつながろう.
-            let after_particles =
-                rest.trim_start_matches(['の', 'で', 'は', 'を', 'も', '、', ',']);
-            whole
-                && ([rest, after_particles]
-                    .iter()
-                    .any(|r| ASKS.iter().any(|ask| r.starts_with(ask)))
-                    || names_handle(rest))
-        })
+    let offered = APP_NAMES.find_overlapping_iter(&compact).any(|found| {
+        let (app, at) = (APPS[found.pattern().as_usize()], found.start());
+        let before = compact[..at].chars().next_back();
+        let rest = &compact[at + app.len()..];
+        let after = rest.chars().next();
+        let whole = if app.is_ascii() {
+            !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        } else {
+            // オンライン is not ライン.
+            !before.is_some_and(is_kana)
+        };
+        // A particle or two may come between: LINEのIDは, インスタでつながろう.
+        let after_particles = rest.trim_start_matches(['の', 'で', 'は', 'を', 'も', '、', ',']);
+        whole
+            && ([rest, after_particles]
+                .iter()
+                .any(|r| ASKS.iter().any(|ask| r.starts_with(ask)))
+                || names_handle(rest))
     });
     offered || gives_id(text) || handle_with_cue(&compact)
 }

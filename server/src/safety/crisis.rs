@@ -10,6 +10,7 @@
 //! Phrases in Latin letters only match whole words (`od` is not in `good`, `die` not in
 //! `diet`), where a word may be spelt with gaps: k.i.l.l my-self.
 use super::fold::fold;
+use aho_corasick::AhoCorasick;
 use std::ops::Range;
 
 /// The list shipped with the server, used when rooms.toml names none.
@@ -46,9 +47,22 @@ pub struct ListError {
 
 #[derive(Debug, Clone)]
 pub struct CrisisDetector {
+    /// In the list's order: the first that matches names the category.
     phrases: Vec<(Pattern, Category)>,
     /// Where a phrase is part of one of these, it does not count (死にたくない, 自殺行為).
     exceptions: Vec<Pattern>,
+    /// Every `Pattern::Compact` of both lists in one automaton, so a line is read once
+    /// rather than once a phrase (`compact_of` says what each of its patterns is).
+    compact: AhoCorasick,
+    compact_of: Vec<Listed>,
+}
+
+/// What a pattern of the automaton stands for.
+#[derive(Debug, Clone, Copy)]
+enum Listed {
+    /// The phrase at this index of `phrases`.
+    Phrase(usize),
+    Exception,
 }
 
 /// A phrase in its compared spelling.
@@ -65,8 +79,8 @@ enum Pattern {
 struct Screened {
     /// Folded, only letters and digits (no long-vowel marks or small vowels), no repeats.
     compact: String,
-    /// The runs of ASCII letters and digits of the folded line.
-    words: Vec<String>,
+    /// The runs of ASCII letters and digits of the folded line, each as its [`runs`].
+    words: Vec<Vec<(char, usize)>>,
     /// Where each word lies in `compact` (bytes), so that all matches compare as spans of it:
     /// `!OD缶` covers the word OD.
     spans: Vec<Range<usize>>,
@@ -85,7 +99,7 @@ impl Screened {
                 let start = line.compact.len();
                 word.get_or_insert_with(|| (String::new(), start)).0.push(c);
             } else if let Some((w, start)) = word.take() {
-                line.words.push(w);
+                line.words.push(runs(&w));
                 line.spans.push(start..line.compact.len());
             }
             if c.is_alphanumeric() && !is_stretch(c) && !line.compact.ends_with(c) {
@@ -93,7 +107,7 @@ impl Screened {
             }
         }
         if let Some((w, start)) = word {
-            line.words.push(w);
+            line.words.push(runs(&w));
             line.spans.push(start..line.compact.len());
         }
         line
@@ -108,6 +122,19 @@ fn is_stretch(c: char) -> bool {
 /// A letter written this many times or more in a row stands for one written once or twice
 /// (dieeee, kiiilll), while odd stays odd and not od.
 const STRETCHED: usize = 3;
+
+/// `runs` of `joined` followed by a word of `word`: a letter ending one and starting the
+/// other is one run (k.i.l.l: k i l×2).
+fn join_runs(joined: &mut Vec<(char, usize)>, word: &[(char, usize)]) {
+    let mut rest = word;
+    if let (Some((last, n)), Some(&(first, m))) = (joined.last_mut(), word.first()) {
+        if *last == first {
+            *n += m;
+            rest = &word[1..];
+        }
+    }
+    joined.extend_from_slice(rest);
+}
 
 /// Each letter with how many times it is written in a row.
 fn runs(text: &str) -> Vec<(char, usize)> {
@@ -127,27 +154,34 @@ impl Pattern {
         if screened.compact.is_empty() {
             None
         } else if screened.compact.is_ascii() {
-            Some(Pattern::Words(runs(&screened.words.concat())))
+            let mut joined = Vec::new();
+            screened
+                .words
+                .iter()
+                .for_each(|w| join_runs(&mut joined, w));
+            Some(Pattern::Words(joined))
         } else {
             Some(Pattern::Compact(screened.compact))
         }
     }
 
-    /// Where the pattern occurs, as byte ranges of `compact`.
-    fn find(&self, line: &Screened) -> Vec<Range<usize>> {
+    /// Where a `Words` pattern occurs, as byte ranges of `compact` (the automaton finds the
+    /// `Compact` ones).
+    fn find_words(&self, line: &Screened) -> Vec<Range<usize>> {
         match self {
-            Pattern::Compact(p) => line
-                .compact
-                .match_indices(p.as_str())
-                .map(|(at, _)| at..at + p.len())
-                .collect(),
+            Pattern::Compact(_) => Vec::new(),
             Pattern::Words(p) => {
                 let mut found = Vec::new();
+                let Some(&(first, _)) = p.first() else {
+                    return found;
+                };
                 for start in 0..line.words.len() {
-                    let mut joined = String::new();
+                    if line.words[start].first().map(|r| r.0) != Some(first) {
+                        continue;
+                    }
+                    let mut joined = Vec::new();
                     for end in start..line.words.len() {
-                        joined.push_str(&line.words[end]);
-                        let joined = runs(&joined);
+                        join_runs(&mut joined, &line.words[end]);
                         if joined.len() > p.len() {
                             break;
                         }
@@ -232,27 +266,61 @@ impl CrisisDetector {
                 message: "the list has no phrases: it would never alert".to_string(),
             });
         }
+        let mut compact_of = Vec::new();
+        let mut patterns = Vec::new();
+        let listed = phrases
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p, Listed::Phrase(i)))
+            .chain(exceptions.iter().map(|p| (p, Listed::Exception)));
+        for (pattern, listed) in listed {
+            if let Pattern::Compact(text) = pattern {
+                patterns.push(text.clone());
+                compact_of.push(listed);
+            }
+        }
+        let compact = AhoCorasick::new(&patterns).map_err(|e| ListError {
+            line: 0,
+            message: format!("the list is too large to search: {e}"),
+        })?;
         Ok(CrisisDetector {
             phrases,
             exceptions,
+            compact,
+            compact_of,
         })
     }
 
     /// The category of the first phrase the line holds outside every exception, if any.
     pub fn check(&self, line: &str) -> Option<Category> {
         let line = Screened::new(line);
-        let excepted: Vec<Range<usize>> =
-            self.exceptions.iter().flat_map(|e| e.find(&line)).collect();
-        self.phrases
-            .iter()
-            .find(|(pattern, _)| {
-                pattern.find(&line).into_iter().any(|found| {
-                    !excepted
-                        .iter()
-                        .any(|r| r.start <= found.start && found.end <= r.end)
-                })
+        let mut excepted: Vec<Range<usize>> = Vec::new();
+        // (index in `phrases`, where)
+        let mut found: Vec<(usize, Range<usize>)> = Vec::new();
+        for m in self.compact.find_overlapping_iter(&line.compact) {
+            match self.compact_of[m.pattern().as_usize()] {
+                Listed::Phrase(i) => found.push((i, m.range())),
+                Listed::Exception => excepted.push(m.range()),
+            }
+        }
+        if !line.words.is_empty() {
+            for exception in &self.exceptions {
+                excepted.extend(exception.find_words(&line));
+            }
+            for (i, (phrase, _)) in self.phrases.iter().enumerate() {
+                found.extend(phrase.find_words(&line).into_iter().map(|r| (i, r)));
+            }
+        }
+        found
+            .into_iter()
+            .filter(|(_, f)| {
+                !excepted
+                    .iter()
+                    .any(|r| r.start <= f.start && f.end <= r.end)
             })
-            .map(|(_, category)| *category)
+            .map(|(i, _)| i)
+            .min()
+            .map(|i| self.phrases[i].1)
     }
 }
 
