@@ -337,9 +337,9 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 }
 
 /// The audit log on the account page names every kind of entry the server writes, in both
-/// languages, and no kind the server does not have.
+/// languages, and docs/accounts.md lists them, and neither any kind the server does not have.
 #[test]
-fn every_audit_action_has_words_on_the_account_page_and_no_other() {
+fn every_audit_action_has_words_on_the_account_page_and_a_row_in_the_docs() {
     let actions: BTreeSet<String> = AuditAction::ALL
         .iter()
         .map(|a| a.as_str().to_string())
@@ -358,6 +358,15 @@ fn every_audit_action_has_words_on_the_account_page_and_no_other() {
             .collect();
         assert_eq!(worded, actions, "web-client/{file} auditActions");
     }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/accounts.md");
+    let accounts = std::fs::read_to_string(path).expect("docs/accounts.md exists");
+    let documented: BTreeSet<String> = between(&accounts, "\n### Audit log\n", "\n#")
+        .lines()
+        .filter_map(|row| row.strip_prefix("| `"))
+        .filter_map(|row| row.split('`').next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(documented, actions, "docs/accounts.md, Audit log");
 }
 
 /// The page's English: every error code has its own wording in web-client/words/en.js

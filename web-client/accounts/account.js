@@ -323,7 +323,9 @@ function auditDetail(w, detail) {
     if (typeof v === "boolean") return v ? w.auditYes : w.auditNo;
     if (v === null || v === undefined) return "—";
     if (typeof v === "object") return JSON.stringify(v);
-    const named = { reason: w.reportReasons, role: w.roles, category: w.crisisCategories }[key];
+    const named = {
+      reason: w.reportReasons, role: w.roles, category: w.crisisCategories, by: w.auditBy,
+    }[key];
     if (named?.[v]) return named[v];
     if (key === "until") return w.consentWhen(v);
     return v;
