@@ -202,7 +202,7 @@ const ja = {
   // The details' names; a name not listed here is shown as it is.
   auditKeys: {
     room: "部屋", reason: "理由", seq: "書き込みの番号", text: "書き込み", voice: "声",
-    minutes: "分", until: "いつまで", report: "通報", list: "件数", alert: "お知らせ",
+    minutes: "長さ（分）", until: "いつまで", report: "通報", list: "件数", alert: "お知らせ",
     category: "種類", from: "前の名前", to: "新しい名前", nickname: "ニックネーム",
     invitation: "招待", application: "申し込み", role: "役割", consent: "情報提供",
     note: "相談記録", notes: "相談記録", n: "件数", reports: "通報", by: "だれが",
