@@ -327,23 +327,19 @@ impl<L: Sequenced> ChatLog<L> {
         Ok((missed, false))
     }
 
-    /// Every line kept, oldest first, and the highest seq no longer kept (0: none).
-    pub async fn kept(&self) -> Result<(Vec<L>, u64), ClusterError> {
-        let (lines, forgotten) = self.read_all().await?;
-        Ok((
-            lines.into_iter().filter_map(|(_, l)| l).collect(),
-            forgotten,
-        ))
-    }
-
-    /// The seqs of the lines staff hid that are still in the list, oldest first.
-    pub async fn hidden(&self) -> Result<Vec<u64>, ClusterError> {
-        let (lines, _) = self.read_all().await?;
-        Ok(lines
-            .into_iter()
-            .filter(|(_, l)| l.is_none())
-            .map(|(s, _)| s)
-            .collect())
+    /// Every line kept, oldest first; the seqs of those staff hid that are still in the list;
+    /// and the highest seq no longer kept (0: none). One read.
+    pub async fn kept(&self) -> Result<(Vec<L>, Vec<u64>, u64), ClusterError> {
+        let (entries, forgotten) = self.read_all().await?;
+        let mut lines = Vec::new();
+        let mut hidden = Vec::new();
+        for (seq, line) in entries {
+            match line {
+                Some(line) => lines.push(line),
+                None => hidden.push(seq),
+            }
+        }
+        Ok((lines, hidden, forgotten))
     }
 
     /// The entries with their seqs (None: a hidden line), and the highest seq forgotten, read
@@ -524,7 +520,7 @@ mod tests {
         assert_eq!((log.epoch(), log.seq().await.unwrap()), ("r_0000000a", 9));
         assert_eq!(log.since(5).await.unwrap(), (vec![line(8, "b")], false));
         assert_eq!(
-            log.hidden().await.unwrap(),
+            log.kept().await.unwrap().1,
             vec![6],
             "the hidden line's place is back"
         );
@@ -566,9 +562,8 @@ mod tests {
         assert_eq!(log.since(1).await.unwrap(), (vec![line(3, "3")], false));
         assert_eq!(
             log.kept().await.unwrap(),
-            (vec![line(1, "1"), line(3, "3")], 0)
+            (vec![line(1, "1"), line(3, "3")], vec![2], 0)
         );
-        assert_eq!(log.hidden().await.unwrap(), vec![2]);
         nodes[0].clear().await.unwrap();
     }
 

@@ -67,8 +67,7 @@ impl Story {
         keep_for: Duration,
     ) -> Result<Story, ClusterError> {
         let log = ChatLog::open(cluster, room, BOUNDS, &super::new_epoch(), keep_for).await?;
-        let (lines, forgotten) = log.kept().await?;
-        let hidden = log.hidden().await?;
+        let (lines, hidden, forgotten) = log.kept().await?;
         let reserved = log.reserve(BLOCK, keep_for).await?;
         Ok(Story {
             epoch: log.epoch().to_string(),
