@@ -367,7 +367,7 @@ const en = {
     minutes: "minutes", until: "until", report: "report", list: "how many", alert: "alert",
     category: "kind", from: "old name", to: "new name", nickname: "nickname",
     invitation: "invitation", application: "application", role: "role", consent: "sharing",
-    note: "note", notes: "notes", n: "how many", reports: "reports", by: "by",
+    note: "note", notes: "notes", reports: "reports", by: "by",
     applications: "applications", invitations: "invitations", refreshed: "sent again",
   },
   auditBy: { self: "themself", admin: "an administrator" },

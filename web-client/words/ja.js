@@ -205,7 +205,7 @@ const ja = {
     minutes: "長さ（分）", until: "いつまで", report: "通報", list: "件数", alert: "お知らせ",
     category: "種類", from: "前の名前", to: "新しい名前", nickname: "ニックネーム",
     invitation: "招待", application: "申し込み", role: "役割", consent: "情報提供",
-    note: "相談記録", notes: "相談記録", n: "件数", reports: "通報", by: "だれが",
+    note: "相談記録", notes: "相談記録", reports: "通報", by: "だれが",
     applications: "申し込み", invitations: "招待", refreshed: "出し直し",
   },
   auditBy: { self: "本人", admin: "管理者" },
